@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// homogen: sampling, solving and comparing diffusions in fast-oscillating media
+// (Gao & Yip, "Homogenisation of Wasserstein gradient flows").
+import PackageDescription
+
+let package = Package(
+    name: "homogen",
+    products: [
+        .library(name: "Homogen", targets: ["Homogen"]),
+        .executable(name: "homogen", targets: ["homogen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // GNU Scientific Library, found through pkg-config; `apt-get install libgsl-dev`.
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        // Array kernels for the expression tapes: each a plain loop that clang vectorises,
+        // with transcendental functions mapped onto glibc's libmvec (see kernels.c).
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-fveclib=libmvec"])],
+            linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
+        ),
+        .target(
+            name: "Homogen",
+            dependencies: [
+                "CGSL", "CKernels",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "homogen",
+            dependencies: [
+                "Homogen",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "HomogenTests",
+            dependencies: ["Homogen"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)

@@ -1,0 +1,9 @@
+// The parts of GSL that homogen uses. Only Sources/Homogen/GSL/ imports this module.
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_histogram.h>
+#include <gsl/gsl_histogram2d.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_statistics_double.h>

@@ -1,0 +1,121 @@
+import CKernels
+
+/// A compiled straight-line program that evaluates some nodes of an `ExpressionGraph` over
+/// arrays of points at once. Each instruction is one vectorised kernel call (kernels.h) over
+/// the whole batch, so the interpretation cost is paid once per batch, not per point.
+///
+/// Registers: the input variables first, then the constants, then temporaries, which are
+/// reused once their last reader has run (the working set stays in cache).
+public struct Tape: Sendable {
+    /// Variable indices (of the graph) that the caller fills, in register order.
+    public let inputs: [Int]
+    /// Register holding each requested output.
+    let outputRegisters: [Int32]
+    let constants: [(register: Int32, value: Double)]
+    let ops: [Int32], dst: [Int32], lhs: [Int32], rhs: [Int32]
+    public let registerCount: Int
+    public var instructionCount: Int { ops.count }
+
+    /// Compiles `outputs` for evaluation with the given input variables (every variable the
+    /// outputs depend on must be among `inputs`).
+    public init(graph: ExpressionGraph, outputs: [NodeID], inputs: [Int]) {
+        self.inputs = inputs
+        // Nodes needed, by a reverse sweep in id (topological) order.
+        var needed = [Bool](repeating: false, count: graph.count)
+        for o in outputs { needed[o] = true }
+        for id in stride(from: graph.count - 1, through: 0, by: -1) where needed[id] {
+            if case .op(_, let a, let b) = graph.nodes[id] { needed[a] = true; needed[b] = true }
+        }
+        var lastUse = [Int](repeating: -1, count: graph.count)
+        for id in 0..<graph.count where needed[id] {
+            if case .op(_, let a, let b) = graph.nodes[id] { lastUse[a] = id; lastUse[b] = id }
+        }
+        for o in outputs { lastUse[o] = Int.max }
+
+        var register = [Int32](repeating: -1, count: graph.count)
+        var next = Int32(0)
+        for v in inputs { _ = v; next += 1 }
+        var constants: [(Int32, Double)] = []
+        for id in 0..<graph.count where needed[id] {
+            switch graph.nodes[id] {
+            case .variable(let v):
+                guard let slot = inputs.firstIndex(of: v) else {
+                    preconditionFailure("tape output depends on variable \(v), which is not an input")
+                }
+                register[id] = Int32(slot)
+            case .constant(let bits):
+                register[id] = next
+                constants.append((next, Double(bitPattern: bits)))
+                next += 1
+            case .op: break
+            }
+        }
+        var free: [Int32] = []
+        var ops: [Int32] = [], dst: [Int32] = [], lhs: [Int32] = [], rhs: [Int32] = []
+        var releaseAt: [Int: [Int32]] = [:]
+        for id in 0..<graph.count where needed[id] {
+            guard case .op(let op, let a, let b) = graph.nodes[id] else { continue }
+            // The destination never aliases an operand (the kernels assume restrict).
+            let r: Int32
+            if let reused = free.popLast() { r = reused } else { r = next; next += 1 }
+            register[id] = r
+            ops.append(op.rawValue); dst.append(r); lhs.append(register[a]); rhs.append(register[b])
+            // Temporaries whose last reader is this instruction become free after it.
+            for operand in Set([a, b]) where lastUse[operand] == id {
+                if case .op = graph.nodes[operand] { releaseAt[id, default: []].append(register[operand]) }
+            }
+            if let released = releaseAt.removeValue(forKey: id) { free.append(contentsOf: released) }
+        }
+        self.outputRegisters = outputs.map { register[$0] }
+        self.constants = constants
+        self.ops = ops; self.dst = dst; self.lhs = lhs; self.rhs = rhs
+        self.registerCount = Int(next)
+    }
+}
+
+/// Register storage for one `Tape`, for batches of up to `capacity` points. Not shared
+/// between threads: each worker owns one.
+public final class TapeWorkspace {
+    public let tape: Tape
+    public let capacity: Int
+    private let storage: UnsafeMutablePointer<Double>
+
+    public init(tape: Tape, capacity: Int) {
+        self.tape = tape
+        self.capacity = capacity
+        let size = max(tape.registerCount, 1) * capacity
+        storage = .allocate(capacity: size)
+        storage.initialize(repeating: 0, count: size)
+        for (r, value) in tape.constants {
+            (storage + Int(r) * capacity).update(repeating: value, count: capacity)
+        }
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Where the caller writes input variable number `slot` (the order of `tape.inputs`).
+    public func input(_ slot: Int) -> UnsafeMutablePointer<Double> { storage + slot * capacity }
+
+    /// Where output `k` is after `run`.
+    public func output(_ k: Int) -> UnsafeMutablePointer<Double> {
+        storage + Int(tape.outputRegisters[k]) * capacity
+    }
+
+    /// Evaluates the tape on the first `count` points of the input arrays.
+    public func run(count: Int) { run(offset: 0, count: count) }
+
+    /// Evaluates the tape on points offset..<offset+count (a cache-sized chunk of a batch).
+    public func run(offset: Int, count: Int) {
+        precondition(offset >= 0 && offset + count <= capacity)
+        tape.ops.withUnsafeBufferPointer { op in
+            tape.dst.withUnsafeBufferPointer { d in
+                tape.lhs.withUnsafeBufferPointer { a in
+                    tape.rhs.withUnsafeBufferPointer { b in
+                        hk_run_tape(storage + offset, Int64(capacity), Int64(count), Int64(op.count),
+                                    op.baseAddress, d.baseAddress, a.baseAddress, b.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+}

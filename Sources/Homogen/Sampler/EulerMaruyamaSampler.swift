@@ -1,0 +1,276 @@
+import CKernels
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Euler–Maruyama for the ε-SDE on the torus (DESIGN §1, §3): many particles, each block of
+/// `blockSize` particles driven by its own GSL stream seeded from (seed, block) (`BlockSeeds`),
+/// so the result is bit-identical for any number of threads and, later, of processes.
+///
+/// Per block: initial positions are drawn exactly from ρ0 by rejection sampling; then every
+/// step draws the block's normals (coordinate-major, particle order), evaluates the drift
+/// and noise tape (`SDECoefficients`) in cache-sized chunks and updates
+/// X ← wrap(X + b(X) h + σ(X) √h ξ), wrap(v) = v − ⌊v⌋. At each output time the block's
+/// positions go into per-thread GSL histograms, summed at the end (integer counts, so the sum
+/// does not depend on the order).
+public struct EulerMaruyamaSampler {
+    /// Particles per random stream: part of the definition of a run's output.
+    public static let blockSize = 1024
+    /// Particles per tape evaluation: keeps the registers in the L1/L2 cache; does not change results.
+    static let chunkSize = 256
+
+    public struct Options: Sendable {
+        public var threads: Int
+        /// Run even when dt > ε² λ_min(B) / 10.
+        public var allowCoarseTimeStep: Bool
+        /// Keep every particle position at each output time.
+        public var keepPositions: Bool
+
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    allowCoarseTimeStep: Bool = false, keepPositions: Bool = false) {
+            self.threads = threads
+            self.allowCoarseTimeStep = allowCoarseTimeStep
+            self.keepPositions = keepPositions
+        }
+    }
+
+    public let scenario: Scenario
+    public let options: Options
+    let coefficients: SDECoefficients
+    let initialTape: Tape
+    let initialIsUniform: Bool
+    /// Upper bound for rejection sampling of ρ0: 1.25 × its maximum on the check grid.
+    let initialBound: Double
+    let schedule: TimeSchedule
+
+    /// The time-step rule: dt ≤ ε² λ_min(B) / 10, so that one step moves a particle by a
+    /// small fraction of a cell (the noise moves it by about √(2 dt / λ_min(B))).
+    public static func timeStepLimit(_ s: Scenario) -> Double {
+        s.epsilon * s.epsilon * s.facts.mediumSmallestEigenvalue / 10
+    }
+
+    public init(scenario: Scenario, options: Options = Options()) throws {
+        self.scenario = scenario
+        self.options = options
+        let fields = scenario.lowered()
+        coefficients = try SDECoefficients(fields: fields, convention: scenario.particles.convention)
+        let limit = Self.timeStepLimit(scenario)
+        if scenario.time.dt > limit, !options.allowCoarseTimeStep {
+            throw SamplerError.timeStepTooCoarse(
+                dt: scenario.time.dt, limit: limit, epsilon: scenario.epsilonText,
+                smallestEigenvalue: scenario.facts.mediumSmallestEigenvalue)
+        }
+        initialTape = Tape(graph: fields.graph, outputs: [fields.rho0], inputs: Array(0..<(2 * scenario.dimension)))
+        initialIsUniform = fields.graph.constantValue(fields.rho0) != nil
+        initialBound = 1.25 * scenario.facts.initialMaximum
+        schedule = TimeSchedule(dt: scenario.time.dt, outputs: scenario.time.outputs)
+        let n = scenario.particles.count, d = scenario.dimension, outs = scenario.time.outputs.count
+        if options.keepPositions, Double(n * d * outs) * 8 > 8 * 1_073_741_824 {
+            throw SamplerError.tooMuchMemory(
+                "--positions would keep \(n) x \(d) x \(outs) positions (over 8 GiB); use fewer particles or output times")
+        }
+        let histogramBytes = pow(Double(scenario.cells), Double(d)) * Double(outs * max(1, options.threads)) * 8
+        if histogramBytes > 4 * 1_073_741_824 {
+            throw SamplerError.tooMuchMemory(
+                "the histograms would need \(Int(histogramBytes / 1_048_576)) MiB; use fewer [grid] cells, output times or threads")
+        }
+        precondition(options.threads >= 1)
+    }
+
+    /// Number of steps (of positive length) to the last output time.
+    public var stepCount: Int { schedule.stepCount }
+
+    public var blockCount: Int { (scenario.particles.count + Self.blockSize - 1) / Self.blockSize }
+
+    /// Runs the sampler. `progress`, if given, counts particle-steps as they are done.
+    public func run(progress: SamplerProgress? = nil) throws -> SampleResult {
+        let n = scenario.particles.count, d = scenario.dimension
+        let outs = scenario.time.outputs.count
+        let blocks = blockCount
+        let threads = min(options.threads, blocks)
+        let nextBlock = Atomic<Int>(0)
+        let failure = Mutex<SamplerError?>(nil)
+        let positions: UnsafeMutablePointer<Double>? =
+            options.keepPositions ? .allocate(capacity: n * d * outs) : nil
+        defer { positions?.deallocate() }
+        let workers = (0..<threads).map { _ in Worker(sampler: self) }
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            let worker = workers[w]
+            while failure.withLock({ $0 == nil }) {
+                let b = nextBlock.add(1, ordering: .relaxed).oldValue
+                if b >= blocks { break }
+                do {
+                    try worker.run(block: b, positions: positions, progress: progress)
+                } catch let e as SamplerError {
+                    failure.withLock { if $0 == nil { $0 = e } }
+                } catch {
+                    preconditionFailure("unexpected error \(error)")
+                }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if let e = failure.withLock({ $0 }) { throw e }
+
+        var snapshots: [SampleResult.Snapshot] = []
+        for k in 0..<outs {
+            let counts: [Double]
+            if d == 1 {
+                let total = Histogram1D(cells: scenario.cells)
+                for w in workers { total.add(w.histograms1D[k]) }
+                counts = total.counts
+            } else {
+                let total = Histogram2D(cells: scenario.cells)
+                for w in workers { total.add(w.histograms2D[k]) }
+                counts = total.counts
+            }
+            let pos = positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) }
+            snapshots.append(SampleResult.Snapshot(time: scenario.time.outputs[k], counts: counts, positions: pos))
+        }
+        let proposals = workers.reduce(0) { $0 + $1.proposals }
+        return SampleResult(
+            scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blocks,
+            steps: stepCount, seconds: seconds,
+            initialAcceptanceRate: proposals == 0 ? 1 : Double(n) / Double(proposals),
+            vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline",
+            snapshots: snapshots)
+    }
+}
+
+/// One thread's buffers: the coefficient tape's registers (whose input registers hold the
+/// block's positions x and y = x/ε), the normals, the ρ0 tape for initial sampling, and the
+/// thread's histograms. Used by one thread at a time.
+private final class Worker {
+    let sampler: EulerMaruyamaSampler
+    let ws: TapeWorkspace
+    let initial: TapeWorkspace
+    let normals: UnsafeMutablePointer<Double>
+    let accept: UnsafeMutablePointer<Double>
+    var histograms1D: [Histogram1D] = []
+    var histograms2D: [Histogram2D] = []
+    var proposals = 0
+
+    init(sampler: EulerMaruyamaSampler) {
+        self.sampler = sampler
+        let bs = EulerMaruyamaSampler.blockSize
+        ws = TapeWorkspace(tape: sampler.coefficients.tape, capacity: bs)
+        initial = TapeWorkspace(tape: sampler.initialTape, capacity: bs)
+        normals = .allocate(capacity: 2 * bs)
+        accept = .allocate(capacity: bs)
+        let s = sampler.scenario
+        if s.dimension == 1 {
+            histograms1D = s.time.outputs.map { _ in Histogram1D(cells: s.cells) }
+        } else {
+            histograms2D = s.time.outputs.map { _ in Histogram2D(cells: s.cells) }
+        }
+    }
+
+    deinit {
+        normals.deallocate()
+        accept.deallocate()
+    }
+
+    func run(block: Int, positions: UnsafeMutablePointer<Double>?, progress: SamplerProgress?) throws {
+        let s = sampler.scenario
+        let d = s.dimension
+        let bs = EulerMaruyamaSampler.blockSize
+        let first = block * bs
+        let m = min(bs, s.particles.count - first)
+        let rng = RandomStream(seed: BlockSeeds.seed(run: s.particles.seed, block: UInt64(block)))
+        let scale = Double(s.inverseEpsilon)
+        let x = (0..<d).map { ws.input($0) }
+        let y = (0..<d).map { ws.input(d + $0) }
+        try drawInitial(into: x, count: m, rng: rng)
+
+        let chunk = EulerMaruyamaSampler.chunkSize
+        let cholesky = sampler.coefficients.noise == .cholesky
+        let drift = (0..<d).map { ws.output($0) }
+        let noise = (0..<(cholesky ? 3 : d)).map { ws.output(d + $0) }
+        let xi = (0..<d).map { normals + $0 * bs }
+        var stepIndex = 0
+        var pendingProgress = 0
+        for step in sampler.schedule {
+            if step.h > 0 {
+                stepIndex += 1
+                rng.fillGaussian(normals, count: m)
+                if d == 2 { rng.fillGaussian(normals + bs, count: m) }
+                let sq = step.h.squareRoot()
+                var bad: Int64 = 0
+                var o = 0
+                while o < m {
+                    let c = min(chunk, m - o)
+                    for k in 0..<d { hk_scale(x[k] + o, scale, y[k] + o, Int64(c)) }
+                    ws.run(offset: o, count: c)
+                    if cholesky {
+                        bad += hk_em_update(x[0] + o, drift[0] + o, noise[0] + o, xi[0] + o, step.h, sq, Int64(c))
+                        bad += hk_em_update_cholesky(x[1] + o, drift[1] + o, noise[1] + o, xi[0] + o,
+                                                     noise[2] + o, xi[1] + o, step.h, sq, Int64(c))
+                    } else {
+                        for k in 0..<d {
+                            bad += hk_em_update(x[k] + o, drift[k] + o, noise[k] + o, xi[k] + o, step.h, sq, Int64(c))
+                        }
+                    }
+                    o += c
+                }
+                if bad > 0 { throw SamplerError.notFinite(step: stepIndex, time: step.time, block: block) }
+                pendingProgress += m
+                if pendingProgress >= 1 << 16 {
+                    progress?.add(pendingProgress)
+                    pendingProgress = 0
+                }
+            }
+            if let k = step.output { record(output: k, x: x, count: m, first: first, positions: positions) }
+        }
+        progress?.add(pendingProgress)
+    }
+
+    private func record(output k: Int, x: [UnsafeMutablePointer<Double>], count m: Int, first: Int,
+                        positions: UnsafeMutablePointer<Double>?) {
+        let s = sampler.scenario
+        let d = s.dimension
+        if d == 1 {
+            histograms1D[k].add(x[0], count: m)
+        } else {
+            histograms2D[k].add(x1: x[0], x2: x[1], count: m)
+        }
+        if let positions {
+            let base = positions + k * s.particles.count * d + first * d
+            for i in 0..<m { for c in 0..<d { base[i * d + c] = x[c][i] } }
+        }
+    }
+
+    /// Rejection sampling from ρ0 with the uniform proposal on Ω and the bound M: a proposal
+    /// X is kept when U·M < ρ0(X). Exact whenever ρ0 ≤ M everywhere; a value above M is
+    /// detected and reported rather than silently biasing the sample.
+    private func drawInitial(into x: [UnsafeMutablePointer<Double>], count m: Int, rng: RandomStream) throws {
+        let s = sampler.scenario
+        let d = s.dimension
+        if sampler.initialIsUniform {
+            for i in 0..<m { for k in 0..<d { x[k][i] = rng.uniform() } }
+            proposals += m
+            return
+        }
+        let bs = EulerMaruyamaSampler.blockSize
+        let bound = sampler.initialBound
+        let scale = Double(s.inverseEpsilon)
+        var filled = 0
+        while filled < m {
+            for i in 0..<bs {
+                for k in 0..<d { initial.input(k)[i] = rng.uniform() }
+                accept[i] = rng.uniform()
+            }
+            for k in 0..<d { hk_scale(initial.input(k), scale, initial.input(d + k), Int64(bs)) }
+            initial.run(count: bs)
+            let rho = initial.output(0)
+            for i in 0..<bs {
+                if rho[i] > bound { throw SamplerError.initialDensityAboveBound(bound: bound, value: rho[i]) }
+                if filled < m, accept[i] * bound < rho[i] {
+                    for k in 0..<d { x[k][filled] = initial.input(k)[i] }
+                    filled += 1
+                }
+            }
+            proposals += bs
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// The time steps of a run: the uniform grid t_k = k·dt, with each output time inserted where
+/// it falls between two grid points (the step before it is shortened, the grid continues
+/// unchanged after it). Runs end at the last output time.
+struct TimeSchedule: Sequence {
+    let dt: Double
+    let outputs: [Double]
+
+    struct Step {
+        /// The step length (0 for an output at t = 0, which only records).
+        let h: Double
+        /// Time after the step.
+        let time: Double
+        /// Index of the output recorded after this step, if any.
+        let output: Int?
+    }
+
+    /// Grid points or output times closer than this are the same time.
+    var tolerance: Double { 1e-9 * dt }
+
+    /// Number of steps with h > 0.
+    var stepCount: Int {
+        guard let last = outputs.last else { return 0 }
+        let grid = Int(((last + tolerance) / dt).rounded(.down))
+        let offGrid = outputs.filter { t in
+            t > tolerance && abs(t - (t / dt).rounded() * dt) > tolerance
+        }.count
+        return grid + offGrid
+    }
+
+    func makeIterator() -> Iterator { Iterator(schedule: self) }
+
+    struct Iterator: IteratorProtocol {
+        let schedule: TimeSchedule
+        var t = 0.0
+        var k = 0
+        var nextOutput = 0
+
+        init(schedule: TimeSchedule) { self.schedule = schedule }
+
+        mutating func next() -> Step? {
+            guard nextOutput < schedule.outputs.count else { return nil }
+            let target = schedule.outputs[nextOutput]
+            let tol = schedule.tolerance
+            if abs(target - t) <= tol {
+                nextOutput += 1
+                return Step(h: 0, time: t, output: nextOutput - 1)
+            }
+            let gridNext = Double(k + 1) * schedule.dt
+            let h: Double
+            if gridNext <= target + tol {
+                h = gridNext - t
+                t = gridNext
+                k += 1
+            } else {
+                h = target - t
+                t = target
+            }
+            if abs(target - t) <= tol {
+                nextOutput += 1
+                return Step(h: h, time: t, output: nextOutput - 1)
+            }
+            return Step(h: h, time: t, output: nil)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// The scenario's fields lowered into an expression graph. Variables are numbered
+/// 1D: x = 0, y = 1; 2D: x1 = 0, x2 = 1, y1 = 2, y2 = 3 (slow first, then fast y = x/ε).
+/// Each consumer (sampler, solvers) lowers its own copy with `Scenario.lowered()`, since it
+/// extends the graph with its own derivatives.
+public struct LoweredFields {
+    public let graph: ExpressionGraph
+    public let dimension: Int
+    public let inverseEpsilon: Int
+    /// Entries of B: [B] for a scalar medium, [B11, B22] diagonal, [B11, B12, B22] full.
+    public let medium: [NodeID]
+    public let mediumKind: String
+    /// log π (or -U).
+    public let logPi: NodeID
+    /// π (or e^{-U}), unnormalised.
+    public let pi: NodeID
+    /// ρ0 (or f·π), unnormalised.
+    public let rho0: NodeID
+
+    public var slowVariables: [Int] { dimension == 1 ? [0] : [0, 1] }
+    public var fastVariables: [Int] { dimension == 1 ? [1] : [2, 3] }
+    public var variableNames: [String] { dimension == 1 ? ["x", "y"] : ["x1", "x2", "y1", "y2"] }
+
+    init(dimension: Int, inverseEpsilon: Int, medium: Medium, equilibrium: Equilibrium,
+         initial: InitialDensity) throws {
+        let g = ExpressionGraph()
+        self.graph = g
+        self.dimension = dimension
+        self.inverseEpsilon = inverseEpsilon
+        let names = dimension == 1 ? ["x", "y"] : ["x1", "x2", "y1", "y2"]
+        let variables = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let constants = ["eps": 1 / Double(inverseEpsilon)]
+        func lower(_ c: Coefficient, _ key: String) throws -> NodeID {
+            do {
+                return try g.lower(c.expression, variables: variables, constants: constants, field: key)
+            } catch let e as ExpressionError {
+                throw ScenarioError(key: key, column: e.column, message: e.message)
+            }
+        }
+        switch medium {
+        case .scalar(let b):
+            self.medium = [try lower(b, "[medium] B")]
+        case .diagonal(let b11, let b22):
+            self.medium = [try lower(b11, "[medium] B[1]"), try lower(b22, "[medium] B[2]")]
+        case .full(let b11, let b12, let b22):
+            self.medium = [try lower(b11, "[medium] B[1][1]"), try lower(b12, "[medium] B[1][2]"),
+                           try lower(b22, "[medium] B[2][2]")]
+        }
+        self.mediumKind = medium.kind
+        switch equilibrium {
+        case .density(let p):
+            pi = try lower(p, "[equilibrium] pi")
+            logPi = g.unary(.log, pi)
+        case .potential(let u):
+            let uNode = try lower(u, "[equilibrium] U")
+            logPi = g.unary(.neg, uNode)
+            pi = g.unary(.exp, logPi)
+        }
+        switch initial {
+        case .density(let r): rho0 = try lower(r, "[initial] rho")
+        case .relativeToEquilibrium(let f): rho0 = g.mul(try lower(f, "[initial] f"), pi)
+        }
+    }
+
+    // MARK: - Batch evaluation helpers
+
+    /// Evaluates `outputs` at the given points; `columns[k]` holds the values of variable
+    /// `inputs[k]`. Returns one array per output.
+    public func evaluate(_ outputs: [NodeID], inputs: [Int], columns: [[Double]]) -> [[Double]] {
+        BatchEvaluator(graph: graph, outputs: outputs, inputs: inputs).evaluate(columns)
+    }
+
+    /// The variables any of `nodes` depends on, in increasing order.
+    public func variables(of nodes: [NodeID]) -> [Int] {
+        Array(Set(nodes.flatMap { graph.variables(of: $0) })).sorted()
+    }
+
+    /// Points of the product grid {j/G} over `variables`, G per variable chosen so that the
+    /// grid has about 2^20 points (4096 per variable at most).
+    public static func productGrid(variables count: Int) -> (perAxis: Int, columns: [[Double]]) {
+        guard count > 0 else { return (1, []) }
+        let g = min(4096, Int((Double(1 << 20)).squareRootN(count).rounded(.down)))
+        let total = Int(pow(Double(g), Double(count)))
+        var columns = [[Double]](repeating: [Double](repeating: 0, count: total), count: count)
+        for i in 0..<total {
+            var r = i
+            for k in stride(from: count - 1, through: 0, by: -1) {
+                columns[k][i] = Double(r % g) / Double(g)
+                r /= g
+            }
+        }
+        return (g, columns)
+    }
+
+    /// Integrals of the composite field F(X) = field(X, X/ε) over the cells of a uniform grid
+    /// with `cells` cells per dimension (row-major in 2D: index i1 * cells + i2), by composite
+    /// Gauss–Legendre quadrature (GSL's tables, 8 points) on sub-intervals no wider than ε/8.
+    public func cellIntegrals(of field: NodeID, cells: Int) -> [Double] {
+        let sub = max(1, Int((8.0 * Double(inverseEpsilon) / Double(cells)).rounded(.up)))
+        let gl = GaussLegendre(points: 8)
+        let perAxis = cells * sub * gl.nodes.count
+        var xs = [Double](repeating: 0, count: perAxis), ws = xs
+        let h = 1 / Double(cells * sub)
+        for s in 0..<(cells * sub) {
+            for (k, (t, w)) in zip(gl.nodes, gl.weights).enumerated() {
+                xs[s * gl.nodes.count + k] = (Double(s) + t) * h
+                ws[s * gl.nodes.count + k] = w * h
+            }
+        }
+        let pointsPerCell = sub * gl.nodes.count
+        let n = Double(inverseEpsilon)
+        if dimension == 1 {
+            let values = evaluate([field], inputs: [0, 1], columns: [xs, xs.map { $0 * n }])[0]
+            return (0..<cells).map { c in
+                (c * pointsPerCell..<(c + 1) * pointsPerCell).reduce(0) { $0 + values[$1] * ws[$1] }
+            }
+        }
+        // 2D: one row of x1 at a time keeps memory at perAxis points.
+        var out = [Double](repeating: 0, count: cells * cells)
+        let x2 = xs, y2 = xs.map { $0 * n }
+        let evaluator = BatchEvaluator(graph: graph, outputs: [field], inputs: [0, 1, 2, 3])
+        for i in 0..<perAxis {
+            let x1 = [Double](repeating: xs[i], count: perAxis)
+            let y1 = [Double](repeating: xs[i] * n, count: perAxis)
+            let values = evaluator.evaluate([x1, x2, y1, y2])[0]
+            let row = i / pointsPerCell
+            for j in 0..<perAxis {
+                out[row * cells + j / pointsPerCell] += ws[i] * ws[j] * values[j]
+            }
+        }
+        return out
+    }
+}
+
+private extension Double {
+    /// The k-th root.
+    func squareRootN(_ k: Int) -> Double { k == 1 ? self : pow(self, 1 / Double(k)) }
+}
+
+/// Evaluates some nodes of a graph at many points, in batches through one `Tape`.
+public final class BatchEvaluator {
+    private let workspace: TapeWorkspace
+    private let outputCount: Int
+
+    public init(graph: ExpressionGraph, outputs: [NodeID], inputs: [Int], batch: Int = 4096) {
+        workspace = TapeWorkspace(tape: Tape(graph: graph, outputs: outputs, inputs: inputs), capacity: batch)
+        outputCount = outputs.count
+    }
+
+    /// `columns[k]` holds the values of input k at every point; returns one array per output.
+    public func evaluate(_ columns: [[Double]]) -> [[Double]] {
+        let count = columns.first?.count ?? 1
+        var result = [[Double]](repeating: [Double](repeating: 0, count: count), count: outputCount)
+        var start = 0
+        while start < count {
+            let m = min(workspace.capacity, count - start)
+            for (slot, column) in columns.enumerated() {
+                column.withUnsafeBufferPointer { src in
+                    workspace.input(slot).update(from: src.baseAddress! + start, count: m)
+                }
+            }
+            workspace.run(count: m)
+            for k in 0..<outputCount {
+                result[k].withUnsafeMutableBufferPointer { dst in
+                    (dst.baseAddress! + start).update(from: workspace.output(k), count: m)
+                }
+            }
+            start += m
+        }
+        return result
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import TOMLKit
+
+/// Reading scenario files (TOML; every key is documented in docs/scenarios.md).
+extension Scenario {
+    /// Loads and validates a scenario file; errors name the file and the key.
+    public static func load(path: String) throws -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try Scenario(toml: text, source: path)
+    }
+
+    /// Parses and validates scenario text; `source` names it in errors.
+    public init(toml text: String, source: String = "<scenario>") throws {
+        do {
+            self = try ScenarioFileReader(text: text).scenario()
+        } catch var e as ScenarioError {
+            e.file = source
+            throw e
+        }
+    }
+}
+
+/// Walks the TOML tables, refusing unknown keys and converting values, so that every error
+/// names its key.
+private struct ScenarioFileReader {
+    let root: TOMLTable
+
+    init(text: String) throws {
+        do {
+            root = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ScenarioError(
+                key: "", message: "malformed TOML at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        }
+    }
+
+    static let schema: [String: Set<String>] = [
+        "": ["name", "description", "dimension", "epsilon", "medium", "equilibrium", "initial", "time", "particles", "grid"],
+        "medium": ["B"],
+        "equilibrium": ["pi", "U"],
+        "initial": ["rho", "f"],
+        "time": ["final", "outputs", "dt"],
+        "particles": ["count", "seed", "convention"],
+        "grid": ["cells"],
+    ]
+
+    func scenario() throws -> Scenario {
+        try checkKeys(root, table: "")
+        let dimension = try integer(root, "", "dimension")
+        let epsilon = try inverseEpsilon()
+        let medium = try readMedium(dimension: dimension, epsilon: 1 / Double(epsilon))
+        let eq = try table("equilibrium")
+        let equilibrium: Equilibrium = try exactlyOne(eq, "equilibrium", "pi", "U") { key, c in
+            key == "pi" ? .density(c) : .potential(c)
+        }
+        let ini = try table("initial")
+        let initial: InitialDensity = try exactlyOne(ini, "initial", "rho", "f") { key, c in
+            key == "rho" ? .density(c) : .relativeToEquilibrium(c)
+        }
+        let t = try table("time")
+        let outputs = try numberArray(t, "time", "outputs")
+        let time = TimeSettings(final: try number(t, "time", "final"), outputs: outputs, dt: try number(t, "time", "dt"))
+        let p = try table("particles")
+        let seed = try integer(p, "particles", "seed")
+        guard seed >= 0 else {
+            throw ScenarioError(key: "[particles] seed", message: "must be a non-negative integer, not \(seed)")
+        }
+        var convention = Convention.backwardIto
+        if p["convention"] != nil {
+            let text = try string(p, "particles", "convention")
+            guard let c = Convention(rawValue: text) else {
+                throw ScenarioError(
+                    key: "[particles] convention",
+                    message: "'\(text)' is not one of \(Convention.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            convention = c
+        }
+        let particles = ParticleSettings(count: try integer(p, "particles", "count"), seed: UInt64(seed), convention: convention)
+        let g = try table("grid")
+        return try Scenario(
+            name: try string(root, "", "name"), description: try string(root, "", "description"),
+            dimension: dimension, inverseEpsilon: epsilon, medium: medium, equilibrium: equilibrium,
+            initial: initial, time: time, particles: particles, cells: try integer(g, "grid", "cells"))
+    }
+
+    // MARK: - Keys and values
+
+    private func keyName(_ table: String, _ key: String) -> String { table.isEmpty ? key : "[\(table)] \(key)" }
+
+    private func checkKeys(_ t: TOMLTable, table: String) throws {
+        let known = Self.schema[table] ?? []
+        for key in t.keys where !known.contains(key) {
+            let where_ = table.isEmpty ? "at the top level" : "in [\(table)]"
+            throw ScenarioError(
+                key: keyName(table, key),
+                message: "unknown key \(where_) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func table(_ name: String) throws -> TOMLTable {
+        guard let v = root[name] else { throw ScenarioError(key: "[\(name)]", message: "the table is missing") }
+        guard let t = v.table else { throw ScenarioError(key: name, message: "must be a table, [\(name)]") }
+        try checkKeys(t, table: name)
+        return t
+    }
+
+    private func value(_ t: TOMLTable, _ table: String, _ key: String) throws -> TOMLValueConvertible {
+        guard let v = t[key] else { throw ScenarioError(key: keyName(table, key), message: "the key is missing") }
+        return v
+    }
+
+    private func string(_ t: TOMLTable, _ table: String, _ key: String) throws -> String {
+        let v = try value(t, table, key)
+        guard let s = v.string else {
+            throw ScenarioError(key: keyName(table, key), message: "must be a string, not a \(v.type)")
+        }
+        return s
+    }
+
+    private func integer(_ t: TOMLTable, _ table: String, _ key: String) throws -> Int {
+        let v = try value(t, table, key)
+        if let i = v.int { return i }
+        if let d = v.double, d == d.rounded(), abs(d) < 9e15 { return Int(d) }
+        throw ScenarioError(key: keyName(table, key), message: "must be an integer, not \(v.debugDescriptionOrType)")
+    }
+
+    private func number(_ t: TOMLTable, _ table: String, _ key: String) throws -> Double {
+        try Self.asNumber(try value(t, table, key), key: keyName(table, key))
+    }
+
+    private static func asNumber(_ v: TOMLValueConvertible, key: String) throws -> Double {
+        if let d = v.double { return d }
+        if let i = v.int { return Double(i) }
+        throw ScenarioError(key: key, message: "must be a number, not \(v.debugDescriptionOrType)")
+    }
+
+    private func numberArray(_ t: TOMLTable, _ table: String, _ key: String) throws -> [Double] {
+        let v = try value(t, table, key)
+        guard let a = v.array else {
+            throw ScenarioError(key: keyName(table, key), message: "must be an array of numbers, e.g. [0.01, 0.02]")
+        }
+        return try a.map { try Self.asNumber($0, key: keyName(table, key)) }
+    }
+
+    private func coefficient(_ text: String, key: String) throws -> Coefficient {
+        do {
+            return try Coefficient(text)
+        } catch let e as ExpressionError {
+            throw ScenarioError(key: key, column: e.column, message: e.message)
+        }
+    }
+
+    private func exactlyOne<T>(_ t: TOMLTable, _ table: String, _ a: String, _ b: String,
+                               _ make: (String, Coefficient) -> T) throws -> T {
+        switch (t[a] != nil, t[b] != nil) {
+        case (true, false): return make(a, try coefficient(try string(t, table, a), key: keyName(table, a)))
+        case (false, true): return make(b, try coefficient(try string(t, table, b), key: keyName(table, b)))
+        case (true, true):
+            throw ScenarioError(key: "[\(table)]", message: "give either \(a) or \(b), not both")
+        case (false, false):
+            throw ScenarioError(key: "[\(table)]", message: "give \(a) or \(b)")
+        }
+    }
+
+    /// `epsilon` as a number or as the text "1/n"; 1/epsilon must be an integer.
+    private func inverseEpsilon() throws -> Int {
+        let v = try value(root, "", "epsilon")
+        let eps: Double
+        if let s = v.string {
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count <= 2, let num = Double(parts[0]), let den = parts.count == 2 ? Double(parts[1]) : 1 else {
+                throw ScenarioError(key: "epsilon", message: "'\(s)' is neither a number nor a fraction like \"1/16\"")
+            }
+            eps = num / den
+        } else {
+            eps = try Self.asNumber(v, key: "epsilon")
+        }
+        guard eps.isFinite, eps > 0 else {
+            throw ScenarioError(key: "epsilon", message: "must be positive, not \(eps)")
+        }
+        let inverse = 1 / eps
+        let n = inverse.rounded()
+        guard abs(inverse - n) <= 1e-9 * n, n >= 1 else {
+            throw ScenarioError(
+                key: "epsilon",
+                message: "1/epsilon = \(inverse) is not an integer: fields periodic at scale epsilon must be periodic on the unit torus")
+        }
+        guard n <= Double(ScenarioValidation.maximumInverseEpsilon) else {
+            throw ScenarioError(key: "epsilon", message: "1/epsilon = \(Int(n)) is larger than \(ScenarioValidation.maximumInverseEpsilon)")
+        }
+        return Int(n)
+    }
+
+    private func readMedium(dimension: Int, epsilon: Double) throws -> Medium {
+        let m = try table("medium")
+        let v = try value(m, "medium", "B")
+        let key = "[medium] B"
+        if let s = v.string { return .scalar(try coefficient(s, key: key)) }
+        guard let rows = v.array else {
+            throw ScenarioError(key: key, message: "must be a string, a list of 2 strings (diagonal) or a 2x2 list of strings (full)")
+        }
+        guard dimension == 2 else {
+            throw ScenarioError(key: key, message: "in 1D the medium is one string (a scalar)")
+        }
+        guard rows.count == 2 else {
+            throw ScenarioError(key: key, message: "must have 2 entries in 2D, not \(rows.count)")
+        }
+        if let a = rows[0].string, let b = rows[1].string {
+            return .diagonal(try coefficient(a, key: "\(key)[1]"), try coefficient(b, key: "\(key)[2]"))
+        }
+        var entries: [[Coefficient]] = []
+        for (i, row) in rows.enumerated() {
+            guard let r = row.array, r.count == 2 else {
+                throw ScenarioError(key: "\(key)[\(i + 1)]", message: "must be a list of 2 strings")
+            }
+            entries.append(try r.enumerated().map { j, e in
+                guard let s = e.string else {
+                    throw ScenarioError(key: "\(key)[\(i + 1)][\(j + 1)]", message: "must be a string")
+                }
+                return try coefficient(s, key: "\(key)[\(i + 1)][\(j + 1)]")
+            })
+        }
+        try MediumSymmetry.check(b12: entries[0][1], b21: entries[1][0], epsilon: epsilon, key: key)
+        return .full(b11: entries[0][0], b12: entries[0][1], b22: entries[1][1])
+    }
+}
+
+private extension TOMLValueConvertible {
+    var debugDescriptionOrType: String {
+        if let s = string { return "the string \"\(s)\"" }
+        return "a \(type)"
+    }
+}

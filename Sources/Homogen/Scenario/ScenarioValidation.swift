@@ -1,0 +1,190 @@
+import Foundation
+
+/// What the validation of a scenario found out about its fields on fine grids; reported by
+/// `homogen check` and used by the sampler (time-step rule, rejection bound).
+public struct ScenarioFacts: Sendable, Codable, Equatable {
+    /// Smallest eigenvalue of B over the grid of the cell.
+    public let mediumSmallestEigenvalue: Double
+    /// Largest eigenvalue of B over the grid.
+    public let mediumLargestEigenvalue: Double
+    /// Range of π (unnormalised, as given) over the grid.
+    public let equilibriumMinimum: Double
+    public let equilibriumMaximum: Double
+    /// ∫_Ω π_ε dx of the unnormalised π_ε (so π_ε / this integrates to 1).
+    public let equilibriumMass: Double
+    /// Largest value of the unnormalised ρ0 over the grid.
+    public let initialMaximum: Double
+    /// ∫_Ω ρ0 dx of the unnormalised ρ0.
+    public let initialMass: Double
+    /// Grid points per variable used for the checks.
+    public let gridPointsPerVariable: [String: Int]
+}
+
+/// Checks of a scenario's settings and fields, each throwing a `ScenarioError` that names
+/// the key. Grid checks evaluate a field on the product grid {j/G} of the variables it uses
+/// (G = 4096 for one variable, 1024 for two, 101 for three, 32 for four).
+enum ScenarioValidation {
+    static let maximumInverseEpsilon = 1_000_000
+    static let maximumParticles = 1_000_000_000
+    static let maximumCells1D = 1 << 20
+    static let maximumCells2D = 4096
+
+    static func checkName(_ name: String) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ allowed.contains($0) }), !name.hasPrefix(".") else {
+            throw ScenarioError(
+                key: "name",
+                message: "'\(name)' is not a usable name: use letters, digits, '-', '_' and '.', not starting with '.'")
+        }
+    }
+
+    static func checkSettings(time: TimeSettings, particles: ParticleSettings, cells: Int, dimension: Int) throws {
+        guard time.final.isFinite, time.final > 0 else {
+            throw ScenarioError(key: "[time] final", message: "must be a positive number, not \(time.final)")
+        }
+        guard time.dt.isFinite, time.dt > 0 else {
+            throw ScenarioError(key: "[time] dt", message: "must be a positive number, not \(time.dt)")
+        }
+        guard time.dt <= time.final else {
+            throw ScenarioError(key: "[time] dt", message: "\(time.dt) is longer than [time] final = \(time.final)")
+        }
+        guard time.final / time.dt <= 1e12 else {
+            throw ScenarioError(key: "[time] dt", message: "final/dt = \(time.final / time.dt) steps is more than 10^12")
+        }
+        guard !time.outputs.isEmpty else {
+            throw ScenarioError(key: "[time] outputs", message: "give at least one output time")
+        }
+        for (k, t) in time.outputs.enumerated() {
+            guard t.isFinite, t >= 0, t <= time.final else {
+                throw ScenarioError(key: "[time] outputs", message: "output time \(t) (entry \(k + 1)) is outside [0, final] = [0, \(time.final)]")
+            }
+            if k > 0, t <= time.outputs[k - 1] {
+                throw ScenarioError(key: "[time] outputs", message: "output times must increase: \(time.outputs[k - 1]) is followed by \(t)")
+            }
+        }
+        guard particles.count >= 1, particles.count <= maximumParticles else {
+            throw ScenarioError(key: "[particles] count", message: "must be from 1 to \(maximumParticles), not \(particles.count)")
+        }
+        let maxCells = dimension == 1 ? maximumCells1D : maximumCells2D
+        guard cells >= 1, cells <= maxCells else {
+            throw ScenarioError(key: "[grid] cells", message: "must be from 1 to \(maxCells) in \(dimension)D, not \(cells)")
+        }
+    }
+
+    /// Grid checks of B (symmetric positive definite), π (positive, finite), ρ0 (non-negative,
+    /// positive mass), and periodicity of every field in every variable.
+    static func checkFields(_ f: LoweredFields, medium: Medium, equilibrium: Equilibrium,
+                            initial: InitialDensity) throws -> ScenarioFacts {
+        let names = f.variableNames
+        var perVariable: [String: Int] = [:]
+        func grid(_ nodes: [NodeID]) -> (vars: [Int], columns: [[Double]]) {
+            let vars = f.variables(of: nodes)
+            let (g, columns) = LoweredFields.productGrid(variables: vars.count)
+            for v in vars { perVariable[names[v]] = max(perVariable[names[v]] ?? 0, g) }
+            return (vars, columns)
+        }
+        func place(_ vars: [Int], _ columns: [[Double]], _ i: Int) -> String {
+            vars.isEmpty ? "everywhere" : "at " + zip(vars, columns).map { "\(names[$0]) = \($1[i])" }.joined(separator: ", ")
+        }
+
+        // B: symmetric positive definite.
+        let mediumKey = "[medium] B"
+        let (bv, bc) = grid(f.medium)
+        let b = f.evaluate(f.medium, inputs: bv, columns: bc)
+        var lo = Double.infinity, hi = -Double.infinity
+        for i in 0..<b[0].count {
+            let (l1, l2): (Double, Double)
+            switch b.count {
+            case 1: (l1, l2) = (b[0][i], b[0][i])
+            case 2: (l1, l2) = (b[0][i], b[1][i])
+            default:
+                let m = 0.5 * (b[0][i] + b[2][i]), d = 0.5 * (b[0][i] - b[2][i])
+                let r = (d * d + b[1][i] * b[1][i]).squareRoot()
+                (l1, l2) = (m - r, m + r)
+            }
+            guard l1.isFinite, l2.isFinite else {
+                throw ScenarioError(key: mediumKey, message: "is not finite \(place(bv, bc, i))")
+            }
+            guard min(l1, l2) > 0 else {
+                throw ScenarioError(
+                    key: mediumKey,
+                    message: "is not positive definite \(place(bv, bc, i)) (smallest eigenvalue \(min(l1, l2)))")
+            }
+            lo = min(lo, l1, l2); hi = max(hi, l1, l2)
+        }
+
+        // π: positive and finite.
+        let piKey: String
+        switch equilibrium {
+        case .density: piKey = "[equilibrium] pi"
+        case .potential: piKey = "[equilibrium] U"
+        }
+        let (pv, pc) = grid([f.pi])
+        let p = f.evaluate([f.pi], inputs: pv, columns: pc)[0]
+        var pmin = Double.infinity, pmax = -Double.infinity
+        for i in 0..<p.count {
+            guard p[i].isFinite, p[i] > 0 else {
+                throw ScenarioError(
+                    key: piKey,
+                    message: "must give a positive, finite π, but π = \(p[i]) \(place(pv, pc, i))")
+            }
+            pmin = min(pmin, p[i]); pmax = max(pmax, p[i])
+        }
+
+        // ρ0: non-negative, finite, positive mass.
+        let rhoKey: String
+        switch initial {
+        case .density: rhoKey = "[initial] rho"
+        case .relativeToEquilibrium: rhoKey = "[initial] f"
+        }
+        let (rv, rc) = grid([f.rho0])
+        let r = f.evaluate([f.rho0], inputs: rv, columns: rc)[0]
+        var rmax = 0.0
+        for i in 0..<r.count {
+            guard r[i].isFinite, r[i] >= 0 else {
+                throw ScenarioError(
+                    key: rhoKey, message: "gives a negative or non-finite initial density \(r[i]) \(place(rv, rc, i))")
+            }
+            rmax = max(rmax, r[i])
+        }
+        let rhoMass = f.cellIntegrals(of: f.rho0, cells: 1)[0]
+        guard rmax > 0, rhoMass > 0, rhoMass.isFinite else {
+            throw ScenarioError(key: rhoKey, message: "gives an initial density of zero mass")
+        }
+        let piMass = f.cellIntegrals(of: f.pi, cells: 1)[0]
+
+        // Periodicity: F(..., v = 0, ...) = F(..., v = 1, ...) on a 16-point grid of the others.
+        let fieldKeys: [(String, NodeID)] =
+            f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)]
+        for (key, node) in fieldKeys {
+            let vars = f.variables(of: [node])
+            for (k, v) in vars.enumerated() {
+                let others = vars.count - 1
+                let g = 16
+                let total = Int(pow(Double(g), Double(others)))
+                var columns0 = [[Double]](repeating: [Double](repeating: 0, count: total), count: vars.count)
+                for i in 0..<total {
+                    var rem = i
+                    for j in stride(from: vars.count - 1, through: 0, by: -1) where j != k {
+                        columns0[j][i] = Double(rem % g) / Double(g) + 0.37 / Double(g)
+                        rem /= g
+                    }
+                }
+                var columns1 = columns0
+                columns1[k] = [Double](repeating: 1, count: total)
+                let a = f.evaluate([node], inputs: vars, columns: columns0)[0]
+                let c = f.evaluate([node], inputs: vars, columns: columns1)[0]
+                for i in 0..<total where abs(a[i] - c[i]) > 1e-9 * max(1, abs(a[i])) {
+                    throw ScenarioError(
+                        key: key,
+                        message: "is not 1-periodic in \(names[v]): \(a[i]) at \(names[v]) = 0 but \(c[i]) at \(names[v]) = 1"
+                            + " (every field must be 1-periodic in each variable: sin(2*pi*y), not sin(y))")
+                }
+            }
+        }
+        return ScenarioFacts(
+            mediumSmallestEigenvalue: lo, mediumLargestEigenvalue: hi,
+            equilibriumMinimum: pmin, equilibriumMaximum: pmax, equilibriumMass: piMass,
+            initialMaximum: rmax, initialMass: rhoMass, gridPointsPerVariable: perVariable)
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the sampler: wall nanoseconds per particle-step, all threads, after start-up.",
+        discussion: "Runs STEPS steps of the scenario's dt from its initial density and writes nothing.")
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @OptionGroup var sampling: SamplerOptionGroup
+
+    @Option(help: "Number of time steps.")
+    var steps = 1000
+
+    func validate() throws {
+        if steps < 1 { throw ValidationError("--steps must be positive, not \(steps)") }
+    }
+
+    func run() throws {
+        var s = try sampling.apply(to: try Scenario.load(path: scenario))
+        let horizon = Double(steps) * s.time.dt
+        s = try s.replacing(time: TimeSettings(final: horizon, outputs: [horizon], dt: s.time.dt))
+        let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions())
+        let r = try sampler.run()
+        print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
+              + "threads=\(r.threads) kernels=\(r.vectorKernels) seconds=\(String(format: "%.3f", r.seconds))")
+        print(String(format: "ns_per_particle_step=%.2f", r.nsPerParticleStep))
+    }
+}

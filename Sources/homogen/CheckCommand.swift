@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a scenario file and print it resolved, with what the checks found.")
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @Flag(help: "Print the resolved scenario as JSON.")
+    var json = false
+
+    func run() throws {
+        let s = try Scenario.load(path: scenario)
+        let readiness: String
+        do {
+            let sampler = try EulerMaruyamaSampler(scenario: s)
+            readiness = "ready: \(sampler.stepCount) steps x \(s.particles.count) particles in \(sampler.blockCount) blocks"
+        } catch let e as SamplerError {
+            readiness = "not ready: \(e)"
+        }
+        if json {
+            print(String(decoding: try JSON.encode(ScenarioRecord(s)), as: UTF8.self), terminator: "")
+            return
+        }
+        let f = s.facts
+        print("# \(scenario): valid")
+        print(s.tomlText)
+        print("""
+            # Checks on the grid of the cell (points per variable: \(f.gridPointsPerVariable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            #   eigenvalues of B in [\(f.mediumSmallestEigenvalue), \(f.mediumLargestEigenvalue)]
+            #   pi in [\(f.equilibriumMinimum), \(f.equilibriumMaximum)], integral of pi_eps = \(f.equilibriumMass)
+            #   rho0 <= \(f.initialMaximum), integral of rho0 = \(f.initialMass)
+            #   time-step rule dt <= eps^2 * lambda_min(B) / 10 = \(EulerMaruyamaSampler.timeStepLimit(s)) (dt = \(s.time.dt))
+            # Sampler: \(readiness)
+            """)
+    }
+}

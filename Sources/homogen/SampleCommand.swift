@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Run the particle sampler (Euler–Maruyama, backward-Itô SDE) and write histograms to a run folder.")
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @OptionGroup var sampling: SamplerOptionGroup
+
+    @Option(help: "Run folder to create (default: runs/NAME-sample-TIMESTAMP).")
+    var out: String?
+
+    @Flag(help: "Also write the particle positions at each output time (positions_NNN.npy).")
+    var positions = false
+
+    @Flag(name: [.short, .long], help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        let s = try sampling.apply(to: try Scenario.load(path: scenario))
+        try SampleCommand.sampleAndReport(s, out: out, positions: positions, quiet: quiet, sampling: sampling)
+    }
+
+    static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
+                                sampling: SamplerOptionGroup) throws {
+        let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
+        let folder = out ?? defaultRunFolder(s, "sample")
+        if FileManager.default.fileExists(atPath: folder) {
+            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
+        }
+        let result = try runSampler(sampler, quiet: quiet)
+        let summary = try SampleRunFolder.write(result, to: folder)
+        print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
+              + "\(result.steps) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
+        print("     t   particles  histogram")
+        for o in summary.outputs {
+            print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
+        }
+        print(String(format: "%.2f s on %d threads, %.2f ns per particle-step", result.seconds, result.threads,
+                     result.nsPerParticleStep))
+        print("run folder: \(folder)")
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+/// Loads a scenario file, or the embedded default scenario for nil.
+func loadScenario(_ path: String?) throws -> Scenario {
+    guard let path else { return try Scenario.defaultScenario() }
+    return try Scenario.load(path: path)
+}
+
+/// Options shared by the commands that run the sampler.
+struct SamplerOptionGroup: ParsableArguments {
+    @Option(help: "Number of particles (overrides [particles] count).")
+    var particles: Int?
+
+    @Option(help: "Random seed (overrides [particles] seed).")
+    var seed: UInt64?
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10 (the cell is then not resolved).")
+    var allowCoarseDt = false
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 1024 {
+            throw ValidationError("--threads must be from 1 to 1024, not \(threads)")
+        }
+        if let particles, particles < 1 {
+            throw ValidationError("--particles must be positive, not \(particles)")
+        }
+    }
+
+    /// The scenario with the command-line overrides applied.
+    func apply(to s: Scenario) throws -> Scenario {
+        let p = ParticleSettings(
+            count: particles ?? s.particles.count, seed: seed ?? s.particles.seed, convention: s.particles.convention)
+        return try s.replacing(particles: p)
+    }
+
+    func samplerOptions(keepPositions: Bool = false) -> EulerMaruyamaSampler.Options {
+        var o = EulerMaruyamaSampler.Options()
+        if let threads { o.threads = threads }
+        o.allowCoarseTimeStep = allowCoarseDt
+        o.keepPositions = keepPositions
+        return o
+    }
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A default run folder name: runs/NAME-COMMAND-YYYYMMDD-HHMMSS.
+func defaultRunFolder(_ s: Scenario, _ command: String) -> String {
+    let f = DateFormatter()
+    f.dateFormat = "yyyyMMdd-HHmmss"
+    f.timeZone = TimeZone(identifier: "UTC")
+    return "runs/\(s.name)-\(command)-\(f.string(from: Date()))"
+}
+
+/// Runs the sampler with a progress bar on standard error.
+func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool) throws -> SampleResult {
+    let progress = SamplerProgress(total: sampler.scenario.particles.count * max(sampler.stepCount, 1))
+    let bar = quiet ? nil : ProgressBar(label: "sampling", progress: { progress.fraction })
+    defer { bar?.finish() }
+    return try sampler.run(progress: progress)
+}
