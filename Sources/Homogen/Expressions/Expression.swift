@@ -5,7 +5,7 @@
 /// and the functions `sin cos tan exp log sqrt abs tanh floor mod min max`. A tree remembers the
 /// column (1-based) of each variable and function where it came from text, so that errors can
 /// point at it.
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum Expression: Sendable {
     case number(Double)
     case variable(String, column: Int?)
     case negate(Expression)
@@ -45,6 +45,20 @@ public indirect enum Expression: Sendable, Equatable {
         case .negate(let a): return a.variableNames
         case .binary(_, let a, let b): return a.variableNames.union(b.variableNames)
         case .call(_, let args, _): return args.reduce(into: Set<String>()) { $0.formUnion($1.variableNames) }
+        }
+    }
+}
+
+/// Structural equality: the same tree, whatever the source columns.
+extension Expression: Equatable {
+    public static func == (a: Expression, b: Expression) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x == y
+        case (.variable(let x, _), .variable(let y, _)): return x == y
+        case (.negate(let x), .negate(let y)): return x == y
+        case (.binary(let o, let x1, let x2), .binary(let p, let y1, let y2)): return o == p && x1 == y1 && x2 == y2
+        case (.call(let f, let x, _), .call(let g, let y, _)): return f == g && x == y
+        default: return false
         }
     }
 }

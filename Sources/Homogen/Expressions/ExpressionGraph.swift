@@ -145,7 +145,7 @@ public final class ExpressionGraph {
     func sub(_ a: NodeID, _ b: NodeID) -> NodeID { binary(.sub, a, b) }
     func mul(_ a: NodeID, _ b: NodeID) -> NodeID { binary(.mul, a, b) }
     func div(_ a: NodeID, _ b: NodeID) -> NodeID { binary(.div, a, b) }
-    func mul(_ c: Double, _ a: NodeID) -> NodeID { binary(.mul, constant(c), a) }
+    func scale(_ c: Double, _ a: NodeID) -> NodeID { binary(.mul, constant(c), a) }
 
     // MARK: - Differentiation
 
@@ -171,7 +171,7 @@ public final class ExpressionGraph {
             case .tan: d = mul(add(constant(1), mul(id, id)), da)
             case .exp: d = mul(id, da)
             case .log: d = div(da, a)
-            case .sqrt: d = div(da, mul(2, id))
+            case .sqrt: d = div(da, scale(2, id))
             case .tanh: d = mul(sub(constant(1), mul(id, id)), da)
             case .add: d = add(da, try derivative(of: b, withRespectTo: v))
             case .sub: d = sub(da, try derivative(of: b, withRespectTo: v))
@@ -181,7 +181,7 @@ public final class ExpressionGraph {
                 d = div(sub(da, mul(id, try derivative(of: b, withRespectTo: v))), b)
             case .pow:
                 if let c = constantValue(b) {
-                    d = mul(mul(c, binary(.pow, a, constant(c - 1))), da)
+                    d = mul(scale(c, binary(.pow, a, constant(c - 1))), da)
                 } else {
                     // (a^b)' = a^b (b' log a + b a'/a)
                     let db = try derivative(of: b, withRespectTo: v)

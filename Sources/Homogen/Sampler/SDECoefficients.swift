@@ -30,7 +30,7 @@ public struct SDECoefficients {
             do {
                 let slow = try g.derivative(of: node, withRespectTo: f.slowVariables[i])
                 let fast = try g.derivative(of: node, withRespectTo: f.fastVariables[i])
-                return g.add(slow, g.mul(n, fast))
+                return g.add(slow, g.scale(n, fast))
             } catch let e as ExpressionGraph.NotDifferentiable {
                 throw SamplerError.notDifferentiable(e.description)
             }
@@ -60,7 +60,7 @@ public struct SDECoefficients {
             for j in 0..<dimension {
                 drift = g.add(drift, g.mul(b[i][j], gradLogPi[j]))
                 if c != 0, g.constantValue(b[i][j]) == nil {
-                    drift = g.add(drift, g.mul(c, try D(b[i][j], j)))
+                    drift = g.add(drift, g.scale(c, try D(b[i][j], j)))
                 }
             }
             outputs.append(drift)

@@ -194,9 +194,8 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        var where_ = file.map { "\($0): " } ?? ""
-        if !key.isEmpty { where_ += key }
-        if let column { where_ += ", column \(column)" }
-        return where_.isEmpty ? message : "\(where_): \(message)"
+        var place = [file, key.isEmpty ? nil : key].compactMap { $0 }.joined(separator: ": ")
+        if let column { place += ", column \(column)" }
+        return place.isEmpty ? message : "\(place): \(message)"
     }
 }

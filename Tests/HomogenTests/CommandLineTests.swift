@@ -1,0 +1,111 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// The `homogen` executable, run as a user would.
+final class CommandLineTests: XCTestCase {
+    private var scenarioFiles: [URL] {
+        let dir = repositoryRoot.appendingPathComponent("scenarios")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".toml") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    func testEveryScenarioFilePassesCheck() throws {
+        XCTAssertFalse(scenarioFiles.isEmpty)
+        for file in scenarioFiles {
+            let r = try runHomogen(["check", file.path])
+            XCTAssertEqual(r.status, 0, "\(file.lastPathComponent): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains(": valid"), r.stdout)
+            // The resolved text is itself a valid scenario, equal to the file's.
+            let resolved = try Scenario(toml: r.stdout)
+            XCTAssertEqual(ScenarioRecord(resolved), ScenarioRecord(try Scenario.load(path: file.path)))
+        }
+    }
+
+    func testSampleWritesARunFolder() throws {
+        let out = temporaryPath("sample")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["sample", "scenarios/bench-2d.toml", "--particles", "3000", "--seed", "3",
+                                "--threads", "2", "--out", out, "--positions", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("ns per particle-step"))
+        let summary = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        for key in ["scenario", "seed", "threads", "version", "seconds", "ns_per_particle_step", "outputs", "generator"] {
+            XCTAssertNotNil(summary[key], key)
+        }
+        XCTAssertEqual(summary["seed"] as? Int, 3)
+        let outputs = summary["outputs"] as! [[String: Any]]
+        XCTAssertEqual(outputs.count, 2)
+        XCTAssertEqual(outputs[1]["t"] as? Double, 0.01)
+        let csv = try String(contentsOfFile: out + "/" + (outputs[1]["histogram"] as! String), encoding: .utf8)
+        let rows = csv.split(separator: "\n")
+        XCTAssertEqual(rows.first, "x1_lo,x1_hi,x2_lo,x2_hi,count,density")
+        XCTAssertEqual(rows.count, 1 + 64 * 64)
+        XCTAssertEqual(rows.dropFirst().map { Int($0.split(separator: ",")[4])! }.reduce(0, +), 3000)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/" + (outputs[1]["positions"] as! String)))
+        let headerLength = Int(npy[8]) | Int(npy[9]) << 8
+        XCTAssertEqual(npy.count, 10 + headerLength + 3000 * 2 * 8)
+        // No temporary files are left beside the folder.
+        let parent = (out as NSString).deletingLastPathComponent
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: parent).contains { $0.contains((out as NSString).lastPathComponent + ".tmp") })
+    }
+
+    func testExistingRunFolderIsRefused() throws {
+        let out = temporaryPath("exists")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "100", "--out", out])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("already exists"), r.stderr)
+    }
+
+    func testBadScenarioGivesFileKeyAndColumn() throws {
+        let file = temporaryPath("bad.toml")
+        try scenario1D(["B": "B = \"2 + sinn(2*pi*y)\""]).write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for command in ["check", "sample"] {
+            let r = try runHomogen([command, file])
+            XCTAssertEqual(r.status, 1, command)
+            XCTAssertTrue(r.stderr.contains("\(file): [medium] B, column 5: unknown function 'sinn'"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("Fatal"), r.stderr)
+        }
+        let missing = try runHomogen(["sample", "/nonexistent.toml"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent.toml: cannot read the file"), missing.stderr)
+    }
+
+    func testSamplerRefusalsExitNonZero() throws {
+        let file = temporaryPath("coarse.toml")
+        try scenario1D(["dt": "dt = 0.01", "final": "final = 0.02", "outputs": "outputs = [0.02]"])
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try runHomogen(["sample", file, "--out", temporaryPath("never")])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("does not resolve the cell"), r.stderr)
+        let check = try runHomogen(["check", file])
+        XCTAssertEqual(check.status, 0)
+        XCTAssertTrue(check.stdout.contains("Sampler: not ready"), check.stdout)
+        let threads = try runHomogen(["sample", file, "--threads", "0"])
+        XCTAssertNotEqual(threads.status, 0)
+        XCTAssertTrue(threads.stderr.contains("--threads"), threads.stderr)
+    }
+
+    func testBenchPrintsNanosecondsPerParticleStep() throws {
+        let r = try runHomogen(["bench", "scenarios/bench-1d.toml", "--particles", "2048", "--steps", "20"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("ns_per_particle_step="), last)
+        XCTAssertGreaterThan(Double(last.dropFirst("ns_per_particle_step=".count)) ?? 0, 0)
+    }
+
+    func testDemoRunsTheEmbeddedScenario() throws {
+        let out = temporaryPath("demo")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["demo", "--particles", "2000", "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/summary.json"))
+        let printed = try runHomogen(["demo", "--print-scenario"])
+        XCTAssertNoThrow(try Scenario(toml: printed.stdout))
+    }
+}

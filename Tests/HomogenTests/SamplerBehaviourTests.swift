@@ -1,0 +1,119 @@
+import Foundation
+import Homogen
+import XCTest
+
+final class SamplerBehaviourTests: XCTestCase {
+    /// The same seed gives bit-identical histograms and positions for 1, 2 and 3 threads.
+    func testResultsDoNotDependOnThreadCount() throws {
+        for text in [
+            scenario1D(["count": "count = 5000", "f": "f = \"1 + 0.5*cos(2*pi*x)\""]),
+            try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/bench-2d.toml"), encoding: .utf8),
+        ] {
+            let s = try Scenario(toml: text).replacing(
+                particles: ParticleSettings(count: 3500, seed: 9),
+                time: TimeSettings(final: 0.002, outputs: [0.0, 0.001, 0.002], dt: 1e-5))
+            let runs = try [1, 2, 3].map {
+                try EulerMaruyamaSampler(scenario: s, options: .init(threads: $0, keepPositions: true)).run()
+            }
+            for r in runs.dropFirst() {
+                for (a, b) in zip(runs[0].snapshots, r.snapshots) {
+                    XCTAssertEqual(a.counts, b.counts)
+                    XCTAssertEqual(a.positions, b.positions)
+                }
+            }
+            XCTAssertNotEqual(runs[0].snapshots[0].positions, runs[0].snapshots[2].positions)
+        }
+    }
+
+    /// Distinct blocks get distinct seeds by construction, and distinct streams.
+    func testBlockStreamsAreDistinct() {
+        for seed: UInt64 in [0, 1, 42, UInt64.max] {
+            let seeds = (0..<200_000).map { BlockSeeds.seed(run: seed, block: UInt64($0)) }
+            XCTAssertEqual(Set(seeds).count, seeds.count)
+            XCTAssertTrue(seeds.allSatisfy { $0 >= 1 && $0 <= 0xFFFF_FFFF })
+        }
+        var firstDraws = Set<[Double]>()
+        for b in 0..<2000 {
+            let rng = RandomStream(seed: BlockSeeds.seed(run: 42, block: UInt64(b)))
+            firstDraws.insert([rng.uniform(), rng.uniform()])
+        }
+        XCTAssertEqual(firstDraws.count, 2000)
+        XCTAssertNotEqual(BlockSeeds.seed(run: 1, block: 0), BlockSeeds.seed(run: 2, block: 0))
+    }
+
+    func testOutputTimesOffTheGridShortenOneStep() throws {
+        let s = try Scenario(toml: scenario1D(["outputs": "outputs = [0.0, 0.000015, 0.00003]", "final": "final = 0.00003"]))
+        // 0 → 1e-5 → 1.5e-5 (output) → 2e-5 → 3e-5 (output): four steps.
+        XCTAssertEqual(try EulerMaruyamaSampler(scenario: s).stepCount, 4)
+        let r = try EulerMaruyamaSampler(scenario: s).run()
+        XCTAssertEqual(r.steps, 4)
+        XCTAssertEqual(r.snapshots.map(\.time), [0.0, 0.000015, 0.00003])
+    }
+
+    func testTimeStepMustResolveTheCell() throws {
+        // eps = 1/4, lambda_min(B) = 1: the limit is 1/16 / 10 = 0.00625.
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 0.01", "final": "final = 0.02", "outputs": "outputs = [0.02]"]))
+        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+            guard case SamplerError.timeStepTooCoarse(_, let limit, _, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(limit, 0.00625, accuracy: 1e-9)
+            XCTAssertTrue("\(error)".contains("--allow-coarse-dt"))
+        }
+        XCTAssertNoThrow(try EulerMaruyamaSampler(scenario: s, options: .init(allowCoarseTimeStep: true)))
+    }
+
+    func testNonDifferentiableMediumIsRefusedBySamplerOnly() throws {
+        let s = try Scenario(toml: scenario1D(["B": "B = \"2 + abs(sin(2*pi*y))\""]))
+        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+            XCTAssertTrue("\(error)".contains("'abs' in [medium] B at column 5 is not differentiable"), "\(error)")
+        }
+        // Non-differentiable functions are fine in the initial density.
+        XCTAssertNoThrow(try EulerMaruyamaSampler(scenario: try Scenario(toml: scenario1D(["f": "f = \"1 + floor(2*mod(x, 1))\""]))))
+    }
+
+    func testStratonovichNeedsADiagonalMedium() throws {
+        let s = try Scenario(toml: scenario1D([
+            "dimension": "dimension = 2", "B": "B = [[\"2\", \"0.5\"], [\"0.5\", \"2\"]]",
+            "pi": "pi = \"1\"", "f": "rho = \"1\"", "convention": "convention = \"stratonovich\""]))
+        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+            XCTAssertEqual(error as? SamplerError, .stratonovichNeedsDiagonalMedium)
+        }
+    }
+
+    /// B = 1e-320 is positive (it passes the scenario checks) but 1/B overflows: the state
+    /// becomes infinite at the first step, which stops the run with the step named.
+    func testNonFiniteStateStopsTheRun() throws {
+        let s = try Scenario(toml: scenario1D(["B": "B = \"1e-320\"", "f": "rho = \"1\""]))
+        let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(allowCoarseTimeStep: true))
+        XCTAssertThrowsError(try sampler.run()) { error in
+            guard case SamplerError.notFinite(let step, _, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(step, 1)
+        }
+    }
+
+    func testNPYEncodingMatchesNumPysFormat() {
+        let data = NPY.encode([1.5, -2, 3, 4], shape: [2, 2])
+        XCTAssertEqual(Array(data.prefix(8)), [0x93] + Array("NUMPY".utf8) + [1, 0])
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0)
+        let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("'shape': (2, 2)"))
+        XCTAssertTrue(header.hasSuffix("\n"))
+        XCTAssertEqual(data.count, 10 + headerLength + 32)
+        let first = data[(10 + headerLength)..<(18 + headerLength)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        XCTAssertEqual(Double(bitPattern: UInt64(littleEndian: first)), 1.5)
+    }
+
+    func testChiSquareMergesSparseCells() {
+        // Expected counts 1, 1, 1, 97 with 100 particles: the first three merge into one cell
+        // (expected 3 < 5 until the fourth joins), leaving one cell and one degree of freedom.
+        let t = ChiSquareTest(counts: [1, 1, 1, 97], probabilities: [0.01, 0.01, 0.01, 0.97])
+        XCTAssertEqual(t.cellsUsed, 1)
+        let u = ChiSquareTest(counts: [50, 50], probabilities: [0.5, 0.5])
+        XCTAssertEqual(u.statistic, 0)
+        XCTAssertEqual(u.pValue, 1, accuracy: 1e-12)
+        // X² = 4 with 1 degree of freedom: Q = 0.0455.
+        let v = ChiSquareTest(counts: [60, 40], probabilities: [0.5, 0.5])
+        XCTAssertEqual(v.statistic, 4, accuracy: 1e-12)
+        XCTAssertEqual(v.pValue, 0.04550026389635842, accuracy: 1e-12)
+    }
+}
