@@ -97,7 +97,7 @@ public enum SampleRunFolder {
 public enum JSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.keyEncodingStrategy = .convertToSnakeCase
         var data = try e.encode(value)
         data.append(0x0A)
