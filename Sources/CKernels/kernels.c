@@ -70,6 +70,74 @@
 KERNEL_SET(avx2, AVX2)
 KERNEL_SET(base, )
 
+#define SUBSTITUTE(SUFFIX, ATTR)                                                   \
+    ATTR static void subst_##SUFFIX(double *restrict x, const double *restrict finv, const double *restrict inv, \
+                                    const double *restrict fm, const double *restrict bm, \
+                                    const double *restrict z, const double *restrict gamma, \
+                                    const double *restrict corner, const double *restrict invdenom, \
+                                    double *restrict factor,                       \
+                                    int64_t n, int64_t L, int64_t s0, int64_t s1) {  \
+        if (L == 1) { /* one system: plain recurrences, one FMA on the critical path */ \
+            double v = x[0] * finv[0];                                             \
+            x[0] = v;                                                              \
+            for (int64_t i = 1; i < n; i++) { v = x[i] * finv[i] - fm[i] * v; x[i] = v; } \
+            v = x[n - 1] * inv[n - 1];                                             \
+            x[n - 1] = v;                                                          \
+            for (int64_t i = n - 2; i >= 0; i--) { v = x[i] * inv[i] - bm[i] * v; x[i] = v; } \
+            double f = (gamma[0] * x[0] + corner[0] * x[n - 1]) * invdenom[0];     \
+            for (int64_t i = 0; i < n; i++) x[i] -= z[i] * f;                      \
+            return;                                                                \
+        }                                                                          \
+        for (int64_t s = s0; s < s1; s++) x[s] *= finv[s];                         \
+        for (int64_t i = 1; i < n; i++) {                                          \
+            double *row = x + i * L; const double *prev = row - L;                 \
+            const double *iv = finv + i * L, *m = fm + i * L;                      \
+            for (int64_t s = s0; s < s1; s++) row[s] = row[s] * iv[s] - m[s] * prev[s]; \
+        }                                                                          \
+        double *last = x + (n - 1) * L;                                            \
+        for (int64_t s = s0; s < s1; s++) last[s] *= inv[(n - 1) * L + s];         \
+        for (int64_t i = n - 2; i >= 0; i--) {                                     \
+            double *row = x + i * L; const double *next = row + L;                 \
+            const double *iv = inv + i * L, *m = bm + i * L;                       \
+            for (int64_t s = s0; s < s1; s++) row[s] = row[s] * iv[s] - m[s] * next[s]; \
+        }                                                                          \
+        for (int64_t s = s0; s < s1; s++)                                          \
+            factor[s] = (gamma[s] * x[s] + corner[s] * last[s]) * invdenom[s];     \
+        for (int64_t i = 0; i < n; i++) {                                          \
+            double *row = x + i * L; const double *zr = z + i * L;                 \
+            for (int64_t s = s0; s < s1; s++) row[s] -= zr[s] * factor[s];         \
+        }                                                                          \
+    }
+
+#define TWO_BLOCK(SUFFIX, ATTR)                                                    \
+    ATTR static void twoblock_##SUFFIX(double *restrict x, const double *restrict finv, \
+                                       const double *restrict inv, const double *restrict fm, \
+                                       const double *restrict bm, int64_t n, int64_t m) { \
+        int64_t n2 = n - m; /* n2 >= m */                                          \
+        double *y = x + m; const double *fi2 = finv + m, *fm2 = fm + m;            \
+        double v1 = x[0] * finv[0], v2 = y[0] * fi2[0];                            \
+        x[0] = v1; y[0] = v2;                                                      \
+        for (int64_t i = 1; i < m; i++) {                                          \
+            v1 = x[i] * finv[i] - fm[i] * v1; x[i] = v1;                           \
+            v2 = y[i] * fi2[i] - fm2[i] * v2; y[i] = v2;                           \
+        }                                                                          \
+        for (int64_t i = m; i < n2; i++) { v2 = y[i] * fi2[i] - fm2[i] * v2; y[i] = v2; } \
+        const double *iv2 = inv + m, *bm2 = bm + m;                                \
+        v2 = y[n2 - 1] * iv2[n2 - 1]; y[n2 - 1] = v2;                              \
+        for (int64_t i = n2 - 2; i >= m - 1; i--) { v2 = y[i] * iv2[i] - bm2[i] * v2; y[i] = v2; } \
+        v1 = x[m - 1] * inv[m - 1]; x[m - 1] = v1;                                 \
+        for (int64_t i = m - 2; i >= 0; i--) {                                     \
+            v1 = x[i] * inv[i] - bm[i] * v1; x[i] = v1;                            \
+            v2 = y[i] * iv2[i] - bm2[i] * v2; y[i] = v2;                           \
+        }                                                                          \
+    }
+
+TWO_BLOCK(avx2, AVX2)
+TWO_BLOCK(base, )
+
+SUBSTITUTE(avx2, AVX2)
+SUBSTITUTE(base, )
+
 typedef void (*unary_fn)(const double *, double *, int64_t);
 typedef void (*binary_fn)(const double *, const double *, double *, int64_t);
 typedef int64_t (*em_fn)(double *, const double *, const double *, const double *, double, double, int64_t);
@@ -133,4 +201,21 @@ int64_t hk_em_update_cholesky(double *x, const double *drift, const double *l21,
 
 void hk_scale(const double *x, double scale, double *out, int64_t n) {
     hk_select()->scale(x, scale, out, n);
+}
+
+void hk_log(const double *x, double *out, int64_t n) {
+    hk_select()->unary[HK_LOG](x, out, n);
+}
+
+void hk_cyclic_substitute(double *x, const double *finv, const double *inv, const double *fm, const double *bm,
+                          const double *z, const double *gamma, const double *corner,
+                          const double *invdenom, double *factor, int64_t n, int64_t L, int64_t s0, int64_t s1) {
+    if (hk_select() == &set_avx2) subst_avx2(x, finv, inv, fm, bm, z, gamma, corner, invdenom, factor, n, L, s0, s1);
+    else subst_base(x, finv, inv, fm, bm, z, gamma, corner, invdenom, factor, n, L, s0, s1);
+}
+
+void hk_two_block_substitute(double *x, const double *finv, const double *inv, const double *fm,
+                             const double *bm, int64_t n, int64_t m) {
+    if (hk_select() == &set_avx2) twoblock_avx2(x, finv, inv, fm, bm, n, m);
+    else twoblock_base(x, finv, inv, fm, bm, n, m);
 }

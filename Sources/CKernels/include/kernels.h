@@ -40,4 +40,27 @@ void hk_scale(const double *x, double scale, double *out, int64_t n);
 /// 1 when this CPU runs the AVX2+FMA kernels, 0 for the baseline ones.
 int hk_uses_avx2(void);
 
+
+
+/// out[i] = log(x[i]) (libmvec where available).
+void hk_log(const double *x, double *out, int64_t n);
+
+/// Solves, in place, systems s0..s1-1 of a batch of L cyclic tridiagonal systems of size n
+/// stored position-major (entry i of system s at i*L + s), from their precomputed banded
+/// Cholesky factors (see CyclicTridiagonalBatch.swift): forward and backward substitution
+/// x_i = x_i * finv_i - fm_i * x_{i-1}, x_i = x_i * inv_i - bm_i * x_{i+1} (finv = inv times a
+/// scale applied to the right-hand side, e.g. the mass matrix), then the
+/// Sherman–Morrison correction x -= z * (gamma_s x_0 + corner_s x_{n-1}) * invdenom_s
+/// (`factor` is scratch space for L values).
+void hk_cyclic_substitute(double *x, const double *finv, const double *inv, const double *fm, const double *bm,
+                          const double *z, const double *gamma, const double *corner,
+                          const double *invdenom, double *factor, int64_t n, int64_t L, int64_t s0, int64_t s1);
+
+/// Forward and backward substitution for one tridiagonal matrix made of two independent
+/// blocks, rows 0..m-1 and m..n-1 (banded Cholesky factors as in hk_cyclic_substitute, with
+/// fm[m] = 0 and bm[m-1] = 0): the two blocks' recurrences are interleaved, so the processor
+/// runs both dependency chains at once.
+void hk_two_block_substitute(double *x, const double *finv, const double *inv, const double *fm,
+                             const double *bm, int64_t n, int64_t m);
+
 #endif

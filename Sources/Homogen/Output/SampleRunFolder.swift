@@ -95,10 +95,11 @@ public enum SampleRunFolder {
 
 /// JSON as the run folders write it: sorted keys, snake_case, pretty-printed.
 public enum JSON {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+    /// `snakeCase: false` keeps the coding keys as written (for keys like "A_hom").
+    public static func encode<T: Encodable>(_ value: T, snakeCase: Bool = true) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.keyEncodingStrategy = .convertToSnakeCase
+        if snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
         var data = try e.encode(value)
         data.append(0x0A)
         return data

@@ -1,0 +1,87 @@
+import Foundation
+
+/// `summary.json` of a Fokker–Planck run.
+public struct SolveSummary: Codable, Sendable {
+    public struct Output: Codable, Sendable {
+        public let index: Int
+        public let t: Double
+        /// CSV with cell edges and the cell averages of ρ on the output grid.
+        public let density: String
+        public let energy: Double
+        public let psi: Double
+        public let psiStar: Double
+        public let balanceResidual: Double
+        public let mass: Double
+        public let minimumDensity: Double
+    }
+
+    public let software: String
+    public let version: String
+    public let command: String
+    public let equation: String
+    public let scenario: ScenarioRecord
+    public let solverCells: Int
+    public let cellsPerEpsilonPeriod: Double
+    public let outputCells: Int
+    public let dt: Double
+    public let steps: Int
+    public let seconds: Double
+    public let massDrift: Double
+    public let minimumDensity: Double
+    public let timeStepping: String
+    public let effective: EffectiveCoefficients?
+    /// Per-step history of E, ψ* and the balance residual.
+    public let energyHistory: String
+    public let outputs: [Output]
+}
+
+/// Writes a `FokkerPlanckResult` as a run folder: `summary.json`, `density_NNN.csv` per output
+/// time (`x_lo,x_hi,density` or `x1_lo,x1_hi,x2_lo,x2_hi,density`) and `energy.csv`
+/// (`t,energy,psi_star,balance_residual`, one line per step). The folder appears whole.
+public enum SolveRunFolder {
+    @discardableResult
+    public static func write(_ r: FokkerPlanckResult, to path: String) throws -> SolveSummary {
+        var outputs: [SolveSummary.Output] = []
+        var summary: SolveSummary?
+        try AtomicFile.writeFolder(at: path) { dir in
+            for (k, snap) in r.snapshots.enumerated() {
+                let name = String(format: "density_%03d.csv", k)
+                try AtomicFile.write(Data(densityCSV(snap.density, cells: r.outputCells, dimension: r.scenario.dimension).utf8),
+                                     to: dir + "/" + name)
+                outputs.append(.init(
+                    index: k, t: snap.time, density: name, energy: snap.energy, psi: snap.psi, psiStar: snap.psiStar,
+                    balanceResidual: snap.balanceResidual, mass: snap.mass, minimumDensity: snap.minimumDensity))
+            }
+            var energyLines = ["t,energy,psi_star,balance_residual"]
+            for h in r.history { energyLines.append("\(h.time),\(h.energy),\(h.psiStar),\(h.balanceResidual)") }
+            try AtomicFile.write(Data((energyLines.joined(separator: "\n") + "\n").utf8), to: dir + "/energy.csv")
+            let s = SolveSummary(
+                software: "homogen", version: HomogenVersion.current, command: "solve", equation: r.equation.rawValue,
+                scenario: ScenarioRecord(r.scenario), solverCells: r.solverCells,
+                cellsPerEpsilonPeriod: Double(r.solverCells) / Double(r.scenario.inverseEpsilon),
+                outputCells: r.outputCells, dt: r.dt, steps: r.steps, seconds: r.seconds, massDrift: r.massDrift,
+                minimumDensity: r.minimumDensity,
+                timeStepping: r.scenario.dimension == 1
+                    ? "backward Euler, one cyclic tridiagonal solve per step"
+                    : "backward Euler with Lie splitting into x1 and x2 line solves",
+                effective: r.effective, energyHistory: "energy.csv", outputs: outputs)
+            try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
+            summary = s
+        }
+        return summary!
+    }
+
+    /// Cell edges and densities, 1D `x_lo,x_hi,density`, 2D `x1_lo,x1_hi,x2_lo,x2_hi,density` (x1 slowest).
+    public static func densityCSV(_ density: [Double], cells m: Int, dimension: Int) -> String {
+        func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
+        var lines: [String] = []
+        if dimension == 1 {
+            lines.append("x_lo,x_hi,density")
+            for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(density[i])") }
+        } else {
+            lines.append("x1_lo,x1_hi,x2_lo,x2_hi,density")
+            for i in 0..<m { for j in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(density[i * m + j])") } }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,54 @@
+/// The benchmark problems of ../shared/peers (README and fp_scipy.py) as scenarios, so that
+/// `homogen bench-solve` runs exactly the peer's problem.
+public enum BenchmarkProblems {
+    /// The Fokker–Planck benchmark: scenario and solver cells per ε-period.
+    public static func solverProblem(dimension: Int) throws -> (Scenario, Int) {
+        let text: String
+        if dimension == 1 {
+            text = """
+                name = "bench-solve-1d"
+                description = "fp_scipy.py 1: bench-1d medium, eps = 1/64, 2048 cells, 1000 steps to t = 1"
+                dimension = 1
+                epsilon = "1/64"
+                [medium]
+                B = "2 + sin(2*pi*y)"
+                [equilibrium]
+                pi = "(1 + 0.5*cos(2*pi*x)) * (1 + 0.5*cos(2*pi*y))"
+                [initial]
+                rho = "1 + 0.9*cos(2*pi*x)"
+                [time]
+                final = 1.0
+                outputs = [1.0]
+                dt = 1e-3
+                [particles]
+                count = 1
+                seed = 1
+                [grid]
+                cells = 2048
+                """
+        } else {
+            text = """
+                name = "bench-solve-2d"
+                description = "fp_scipy.py 2: bench-2d medium, eps = 1/16, 256 x 256 cells, 1000 steps to t = 0.1"
+                dimension = 2
+                epsilon = "1/16"
+                [medium]
+                B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)"]
+                [equilibrium]
+                pi = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*x2)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2))"
+                [initial]
+                rho = "1 + 0.9*cos(2*pi*x1)*cos(2*pi*x2)"
+                [time]
+                final = 0.1
+                outputs = [0.1]
+                dt = 1e-4
+                [particles]
+                count = 1
+                seed = 1
+                [grid]
+                cells = 256
+                """
+        }
+        return (try Scenario(toml: text, source: "<bench-solve \(dimension)d>"), dimension == 1 ? 32 : 16)
+    }
+}

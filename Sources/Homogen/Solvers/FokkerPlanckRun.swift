@@ -1,0 +1,241 @@
+import CKernels
+import Dispatch
+import Foundation
+
+/// The solution of a Fokker–Planck run: densities at the output times (on the output grid and
+/// on the solver grid), the free energy E(ρ) = ∫ρ log(ρ/π) (1.12), the dissipations ψ* (2.22)
+/// and ψ (2.23), and the energy–dissipation balance (2.21) over time.
+public struct FokkerPlanckResult: Sendable {
+    public struct Snapshot: Sendable {
+        public let time: Double
+        /// Cell averages of ρ on the output grid (`outputCells` per side, row-major in 2D).
+        public let density: [Double]
+        /// Cell averages of ρ on the solver grid.
+        public let solverDensity: [Double]
+        public let energy: Double
+        /// ψ*(ρ, −δE/δρ) = ½ ∫ ρ ⟨∇log(ρ/π), B⁻¹ ∇log(ρ/π)⟩ (2.22), discretely ½ Σ_faces T Δf Δlog f.
+        public let psiStar: Double
+        /// ψ(ρ, ∂tρ) = ½ ∫ ρ ⟨∇u, B⁻¹∇u⟩ with −∇·(ρB⁻¹∇u) = ∂tρ (2.23), from a weighted elliptic solve.
+        public let psi: Double
+        /// E(ρ_t) + ∫_0^t (ψ + ψ*) dτ − E(ρ_0), with ∫ by the trapezoidal rule on 2ψ*.
+        public let balanceResidual: Double
+        public let mass: Double
+        public let minimumDensity: Double
+    }
+
+    /// One line per time step: t, E, ψ*, balance residual.
+    public struct EnergyRecord: Sendable {
+        public let time: Double
+        public let energy: Double
+        public let psiStar: Double
+        public let balanceResidual: Double
+    }
+
+    public let scenario: Scenario
+    public let equation: FokkerPlanckSolver.Equation
+    public let solverCells: Int
+    public let outputCells: Int
+    public let dt: Double
+    public let steps: Int
+    public let seconds: Double
+    public let snapshots: [Snapshot]
+    public let history: [EnergyRecord]
+    public let effective: EffectiveCoefficients?
+    /// Largest |mass − 1| over all steps.
+    public let massDrift: Double
+    /// Smallest cell density over all steps.
+    public let minimumDensity: Double
+}
+
+extension FokkerPlanckSolver {
+    /// Runs the solver to the last output time. `progress` receives the fraction done.
+    public func run(progress: ((Double) -> Void)? = nil) throws -> FokkerPlanckResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let schedule = TimeSchedule(dt: dt, outputs: scenario.time.outputs)
+        let totalSteps = max(schedule.stepCount, 1)
+        let massMatrix = pi.map { $0 * grid.volume }
+        var f = zip(rho0, pi).map { $0 / $1 }
+        var logF = [Double](repeating: 0, count: grid.count)
+        var stepper = Stepper(solver: self, mass: massMatrix)
+        let track = options.trackEnergy
+
+        // E = Σ M_i f_i log f_i = Σ ρ_i log(ρ_i/π_i) h^d, and ψ* = ½ Σ_faces T Δf Δlog f: the
+        // discrete (2.22), whose double is the exact dissipation rate −dE/dt of the semi-discrete scheme.
+        func energies() -> (energy: Double, psiStar: Double) {
+            f.withUnsafeBufferPointer { src in
+                logF.withUnsafeMutableBufferPointer { hk_log(src.baseAddress!, $0.baseAddress!, Int64(grid.count)) }
+            }
+            var e = 0.0
+            for i in f.indices { e += massMatrix[i] * f[i] * logF[i] }
+            return (e, operatorK.dirichletForm(f, logF))
+        }
+        func massAndMinimum() -> (Double, Double) {
+            var m = 0.0, lo = Double.infinity
+            for i in f.indices { let r = f[i] * pi[i]; m += r; lo = min(lo, r) }
+            return (m * grid.volume, lo)
+        }
+
+        var (energy, psiStar) = track ? energies() : (Double.nan, Double.nan)
+        let e0 = energy
+        var integral = 0.0
+        var history = track ? [FokkerPlanckResult.EnergyRecord(time: 0, energy: energy, psiStar: psiStar, balanceResidual: 0)] : []
+        var snapshots: [FokkerPlanckResult.Snapshot] = []
+        var (_, minimum) = massAndMinimum()
+        var massDrift = 0.0
+        var previousRho: [Double]?
+        var lastStep = 0.0
+        var done = 0
+        for step in schedule {
+            if step.h > 0 {
+                previousRho = step.output != nil ? zip(f, pi).map { $0 * $1 } : nil
+                try stepper.advance(&f, by: step.h)
+                if track {
+                    let (e, ps) = energies()
+                    integral += step.h * (psiStar + ps)
+                    energy = e; psiStar = ps
+                    history.append(.init(time: step.time, energy: e, psiStar: ps, balanceResidual: e - e0 + integral))
+                }
+                lastStep = step.h
+                done += 1
+                if done % 16 == 0 { progress?(Double(done) / Double(totalSteps)) }
+            }
+            if step.output != nil {
+                let (mass, lo) = massAndMinimum()
+                guard mass.isFinite else {
+                    throw SolverError.notConverged("the solution became NaN or infinite before t = \(step.time)")
+                }
+                massDrift = max(massDrift, abs(mass - 1))
+                minimum = min(minimum, lo)
+                let rho = zip(f, pi).map { $0 * $1 }
+                var psi = Double.nan
+                if track {
+                    let rate: [Double]
+                    if let previousRho, step.h > 0 {
+                        rate = (0..<grid.count).map { (rho[$0] - previousRho[$0]) * grid.volume / lastStep }
+                    } else {
+                        // At t = 0: the semi-discrete rate h^d ∂tρ = −K f.
+                        var kf = [Double](repeating: 0, count: grid.count)
+                        operatorK.apply(f, &kf)
+                        rate = kf.map { -$0 }
+                    }
+                    psi = try dissipationFromRate(f, rate: rate)
+                }
+                let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
+                let outputVolume = pow(1 / Double(outputCells), Double(grid.dimension))
+                snapshots.append(.init(
+                    time: step.time, density: outputMass.map { $0 / outputVolume }, solverDensity: rho,
+                    energy: energy, psiStar: psiStar, psi: psi, balanceResidual: energy - e0 + integral,
+                    mass: rho.reduce(0, +) * grid.volume, minimumDensity: rho.min() ?? 0))
+            }
+        }
+        progress?(1)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return FokkerPlanckResult(
+            scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
+            steps: done, seconds: seconds, snapshots: snapshots, history: history, effective: effective,
+            massDrift: massDrift, minimumDensity: minimum)
+    }
+
+    /// ψ from a rate h^d ∂tρ: solve Σ_faces W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)
+    /// (Λ the logarithmic mean, so that W ∇u discretises ρ B⁻¹ ∇u), then ψ = ½ Σ_faces W (u_j − u_i)².
+    func dissipationFromRate(_ f: [Double], rate: [Double]) throws -> Double {
+        let w: [[Double]] = (0..<grid.dimension).map { d in
+            (0..<grid.count).map { i in operatorK.weights[d][i] * logMean(f[i], f[grid.forward(i, d)]) }
+        }
+        let op = FaceOperator(grid: grid, weights: w)
+        do {
+            let u = try ConjugateGradient.solve(op, rate, tolerance: 1e-11).solution
+            return op.dirichletForm(u, u)
+        } catch let e as ConjugateGradient.NotConverged {
+            throw SolverError.notConverged("the weighted elliptic solve for psi (2.23): \(e)")
+        }
+    }
+
+    private func logMean(_ a: Double, _ b: Double) -> Double {
+        let r = b / a - 1
+        if abs(r) < 1e-4 { return a * (1 + r / 2 - r * r / 12) }  // series: (b − a)/log(b/a)
+        return (b - a) / Foundation.log(b / a)
+    }
+}
+
+/// The implicit steps, with the factorised line systems cached per step length (a run has
+/// one regular length and at most one shortened step per output time). In 2D the second
+/// direction works on the transposed array, so that both directions solve position-major
+/// batches (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
+struct Stepper {
+    let solver: FokkerPlanckSolver
+    let mass: [Double]
+    let massTransposed: [Double]
+    var cache: [UInt64: [CyclicTridiagonalBatch]] = [:]
+    var cache1D: [UInt64: CyclicTridiagonal] = [:]
+    var scratch: [Double]
+
+    init(solver: FokkerPlanckSolver, mass: [Double]) {
+        self.solver = solver
+        self.mass = mass
+        let g = solver.grid
+        massTransposed = g.dimension == 2 ? Self.transpose(mass, g.n) : mass
+        scratch = [Double](repeating: 0, count: g.count)
+    }
+
+    static func transpose(_ a: [Double], _ n: Int) -> [Double] {
+        var t = a
+        for i in 0..<n { for j in 0..<n { t[j * n + i] = a[i * n + j] } }
+        return t
+    }
+
+    /// 2D: per direction, the batch of line systems M + h K_d (position-major for that direction).
+    mutating func systems(_ h: Double) throws -> [CyclicTridiagonalBatch] {
+        if let s = cache[h.bitPattern] { return s }
+        let g = solver.grid, k = solver.operatorK
+        var all: [CyclicTridiagonalBatch] = []
+        for d in 0..<2 {
+            var diag = [Double](repeating: 0, count: g.count), off = diag
+            for i in 0..<g.count {
+                // Position-major slot of cell i for direction d: direction 0 (and 1D) as stored,
+                // direction 1 transposed.
+                let slot = d == 0 ? i : (i % g.n) * g.n + i / g.n
+                diag[slot] = mass[i] + h * (k.weights[d][i] + k.weights[d][g.backward(i, d)])
+                off[slot] = -h * k.weights[d][i]
+            }
+            all.append(try CyclicTridiagonalBatch(diagonal: diag, offDiagonal: off, n: g.n, systems: g.n,
+                                                  rightHandSideScale: d == 0 ? mass : massTransposed))
+        }
+        if cache.count > 8 { cache.removeAll() }
+        cache[h.bitPattern] = all
+        return all
+    }
+
+    mutating func advance(_ f: inout [Double], by h: Double) throws {
+        let g = solver.grid
+        if g.dimension == 1 {
+            let system: CyclicTridiagonal
+            if let s = cache1D[h.bitPattern] { system = s } else {
+                let k = solver.operatorK.weights[0]
+                let diag = (0..<g.n).map { mass[$0] + h * (k[$0] + k[g.backward($0, 0)]) }
+                system = try CyclicTridiagonal(diagonal: diag, offDiagonal: k.map { -h * $0 }, rightHandSideScale: mass)
+                if cache1D.count > 8 { cache1D.removeAll() }
+                cache1D[h.bitPattern] = system
+            }
+            f.withUnsafeMutableBufferPointer { system.solve($0.baseAddress!) }
+            return
+        }
+        let systems = try self.systems(h)
+        let threads = solver.options.threads
+        f.withUnsafeMutableBufferPointer { systems[0].solve($0.baseAddress!, threads: threads) }
+        do {
+            let n = g.n
+            f.withUnsafeBufferPointer { src in
+                scratch.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<n { for j in 0..<n { dst[j * n + i] = src[i * n + j] } }
+                }
+            }
+            scratch.withUnsafeMutableBufferPointer { systems[1].solve($0.baseAddress!, threads: threads) }
+            scratch.withUnsafeBufferPointer { src in
+                f.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<n { for j in 0..<n { dst[i * n + j] = src[j * n + i] } }
+                }
+            }
+        }
+    }
+}

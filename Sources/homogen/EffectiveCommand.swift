@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+struct EffectiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "effective",
+        abstract: "Compute the homogenised coefficients: pi_bar, A_hom, B_bar (and C_gh in 1D).")
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D).")
+    var json = false
+
+    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default 128).")
+    var resolution: Int?
+
+    @Option(help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).")
+    var slowPoints: Int?
+
+    func run() throws {
+        let s = try Scenario.load(path: scenario)
+        let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
+        if json {
+            print(String(decoding: try JSON.encode(EffectiveReport(e), snakeCase: false), as: UTF8.self), terminator: "")
+            return
+        }
+        print("# \(s.name): \(s.dimension)D, eps = \(s.epsilonText)")
+        print("# method: \(e.method)")
+        if let r = e.resolution, let d = e.resolutionDifference {
+            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d)")
+        }
+        if e.isConstant {
+            print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
+            print("A_hom / pi_bar = B_bar^-1 = \(format(inverse(e.bBar[0], e.dimension)))")
+            print("B_bar = \(format(e.bBar[0]))")
+            if let c = e.cGH { print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0])") }
+            print("pi_bar(x) = pi_bar normalised with pi_eps; at x = \(e.slowGrid[0]): \(e.piBar[0])")
+        } else {
+            print("B_bar depends on x: values on the slow grid")
+            let header = e.dimension == 1 ? "x  pi_bar  A_hom  B_bar  C_gh  B_bar/C_gh" : "x1  x2  pi_bar  A_hom  B_bar"
+            print(header)
+            for k in e.slowGrid.indices {
+                var line = e.slowGrid[k].map { String(format: "%.4f", $0) } + [String(format: "%.10g", e.piBar[k]), format(e.aHom[k]), format(e.bBar[k])]
+                if let c = e.cGH { line += [String(format: "%.10g", c[k]), String(format: "%.10g", e.bBar[k][0] / c[k])] }
+                print(line.joined(separator: "  "))
+            }
+        }
+    }
+
+    private func format(_ m: [Double]) -> String {
+        m.count == 1 ? String(format: "%.12g", m[0])
+            : "[[\(String(format: "%.10g", m[0])), \(String(format: "%.10g", m[1]))], [\(String(format: "%.10g", m[2])), \(String(format: "%.10g", m[3]))]]"
+    }
+
+    private func inverse(_ m: [Double], _ d: Int) -> [Double] {
+        if d == 1 { return [1 / m[0]] }
+        let det = m[0] * m[3] - m[1] * m[2]
+        return [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det]
+    }
+}
+
+/// The JSON of `homogen effective --json`: each coefficient a number (1D constant), a matrix
+/// (2D constant) or an object with the slow grid and the values.
+struct EffectiveReport: Encodable {
+    let e: EffectiveCoefficients
+    init(_ e: EffectiveCoefficients) { self.e = e }
+
+    enum CodingKeys: String, CodingKey {
+        case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
+        case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func value(_ v: [[Double]]) -> Value {
+            let shaped: [Value] = v.map { m in
+                m.count == 1 ? .number(m[0]) : .matrix([[m[0], m[1]], [m[2], m[3]]])
+            }
+            return e.isConstant ? shaped[0] : .field(grid: e.slowGrid, values: shaped)
+        }
+        let piBar: Value = e.isConstant ? .number(e.piBar[0]) : .field(grid: e.slowGrid, values: e.piBar.map { Value.number($0) })
+        try c.encode(piBar, forKey: .piBar)
+        try c.encode(value(e.aHom), forKey: .aHom)
+        try c.encode(value(e.bBar), forKey: .bBar)
+        if let g = e.cGH { try c.encode(value(g.map { [$0] }), forKey: .cGH) }
+        try c.encode(e.isConstant, forKey: .constant)
+        try c.encodeIfPresent(e.resolution, forKey: .resolution)
+        try c.encodeIfPresent(e.resolutionDifference, forKey: .resolutionDifference)
+        try c.encode(e.method, forKey: .method)
+    }
+
+    indirect enum Value: Encodable {
+        case number(Double)
+        case matrix([[Double]])
+        case field(grid: [[Double]], values: [Value])
+
+        func encode(to encoder: Encoder) throws {
+            switch self {
+            case .number(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+            case .matrix(let m): var c = encoder.singleValueContainer(); try c.encode(m)
+            case .field(let grid, let values):
+                var c = encoder.container(keyedBy: FieldKeys.self)
+                try c.encode(grid.map { $0.count == 1 ? [$0[0]] : $0 }, forKey: .x)
+                try c.encode(values, forKey: .values)
+            }
+        }
+        enum FieldKeys: String, CodingKey { case x, values }
+    }
+}
