@@ -33,10 +33,12 @@ struct EffectiveCommand: ParsableCommand {
         }
         if e.isConstant {
             print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
-            print("A_hom / pi_bar = B_bar^-1 = \(format(inverse(e.bBar[0], e.dimension)))")
             print("B_bar = \(format(e.bBar[0]))")
-            if let c = e.cGH { print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0])") }
-            print("pi_bar(x) = pi_bar normalised with pi_eps; at x = \(e.slowGrid[0]): \(e.piBar[0])")
+            print("B_bar^-1 = A_hom / pi_bar = \(format(inverse(e.bBar[0], e.dimension)))")
+            if let c = e.cGH {
+                print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0]) (>= 1, equality iff pi is proportional to sqrt(B))")
+            }
+            print("pi_bar(x) and A_hom(x) = pi_bar(x) B_bar^-1 on the slow grid: --json")
         } else {
             print("B_bar depends on x: values on the slow grid")
             let header = e.dimension == 1 ? "x  pi_bar  A_hom  B_bar  C_gh  B_bar/C_gh" : "x1  x2  pi_bar  A_hom  B_bar"
@@ -74,16 +76,15 @@ struct EffectiveReport: Encodable {
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        func value(_ v: [[Double]]) -> Value {
+        func value(_ v: [[Double]], constant: Bool = false) -> Value {
             let shaped: [Value] = v.map { m in
                 m.count == 1 ? .number(m[0]) : .matrix([[m[0], m[1]], [m[2], m[3]]])
             }
-            return e.isConstant ? shaped[0] : .field(grid: e.slowGrid, values: shaped)
+            return constant || v.allSatisfy({ $0 == v[0] }) ? shaped[0] : .field(grid: e.slowGrid, values: shaped)
         }
-        let piBar: Value = e.isConstant ? .number(e.piBar[0]) : .field(grid: e.slowGrid, values: e.piBar.map { Value.number($0) })
-        try c.encode(piBar, forKey: .piBar)
+        try c.encode(value(e.piBar.map { [$0] }), forKey: .piBar)
         try c.encode(value(e.aHom), forKey: .aHom)
-        try c.encode(value(e.bBar), forKey: .bBar)
+        try c.encode(value(e.bBar, constant: e.isConstant), forKey: .bBar)
         if let g = e.cGH { try c.encode(value(g.map { [$0] }), forKey: .cGH) }
         try c.encode(e.isConstant, forKey: .constant)
         try c.encodeIfPresent(e.resolution, forKey: .resolution)

@@ -13,7 +13,7 @@ struct SolverOptionGroup: ParsableArguments {
     @Option(help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D).")
     var resolution: Int?
 
-    @Option(help: "Time step of the implicit solver (default: 10 x [time] dt).")
+    @Option(help: "Time step of the implicit solver (default: the scenario's [time] dt).")
     var dt: Double?
 
     @Option(help: "Threads for the 2D line solves (default: all cores).")

@@ -6,12 +6,13 @@ import Foundation
 /// C̄ = (∫√B dy)² (5.13). π is normalised as π_ε is (∫_Ω π_ε dx = 1), which B̄ does not
 /// depend on.
 ///
-/// Where π(x, y) factorises into a slow and a fast factor and B depends on y only, B̄ is
-/// constant (as in the uniform case, (A.11)) and is computed once; otherwise every quantity is
-/// evaluated on a slow grid of points x_j = (j + ½)/G and `isConstant` is false.
+/// Every quantity is given on a slow grid of points x_j = (j + ½)/G. Where π(x, y) factorises
+/// into a slow and a fast factor and B depends on y only, B̄ is constant (as in the uniform
+/// case, (A.11)): the cell problem is solved once and `isConstant` is true (π̄ and A_hom = π̄ B̄⁻¹
+/// still depend on x); otherwise the cell problem is solved at every slow point.
 public struct EffectiveCoefficients: Sendable, Codable {
     public let dimension: Int
-    /// Slow-grid points per axis (1 when `isConstant`).
+    /// Slow-grid points per axis.
     public let slowPoints: Int
     /// The slow points: [x] in 1D, [x1, x2] in 2D (x1 slowest).
     public let slowGrid: [[Double]]
@@ -19,11 +20,11 @@ public struct EffectiveCoefficients: Sendable, Codable {
     public let piBar: [Double]
     /// A_hom at the slow points, n×n row-major each.
     public let aHom: [[Double]]
-    /// B̄ = π̄ A_hom⁻¹ at the slow points.
+    /// B̄ = π̄ A_hom⁻¹ at the slow points (all equal when `isConstant`).
     public let bBar: [[Double]]
     /// 1D: C̄ = (∫√B dy)² at the slow points; B̄/C̄ ≥ 1, with equality iff π ∝ √B (5.14).
     public let cGH: [Double]?
-    /// B̄ and A_hom/π̄ do not depend on x.
+    /// B̄ does not depend on x.
     public let isConstant: Bool
     /// 2D: cells per side of the unit cell; 1D: nil (closed forms by adaptive quadrature).
     public let resolution: Int?
@@ -32,12 +33,8 @@ public struct EffectiveCoefficients: Sendable, Codable {
     public let resolutionDifference: Double?
     public let method: String
 
-    /// Periodic (bi)linear interpolation of an entry of A_hom at a point of Ω.
-    public func aHom(at x: [Double], entry: Int) -> Double {
-        interpolate(x) { aHom[$0][entry] }
-    }
-
-    /// Periodic (bi)linear interpolation of B̄⁻¹ = A_hom/π̄ (an entry) at a point of Ω.
+    /// B̄⁻¹ = A_hom/π̄ (an entry, row-major) at a point of Ω: exact where B̄ is constant,
+    /// periodic (bi)linear interpolation on the slow grid otherwise.
     public func bBarInverse(at x: [Double], entry: Int) -> Double {
         interpolate(x) { aHom[$0][entry] / piBar[$0] }
     }
@@ -87,7 +84,7 @@ extension EffectiveCoefficients {
         let f = s.lowered()
         let z = s.facts.equilibriumMass
         let constant = try isSeparable(f)
-        let g = constant ? 1 : (slowPoints ?? (s.dimension == 1 ? 64 : 8))
+        let g = slowPoints ?? (s.dimension == 1 ? 64 : 8)
         guard g >= 1, g <= 4096 else { throw SolverError.badOption("--slow-points must be from 1 to 4096") }
         let axis = (0..<g).map { (Double($0) + 0.5) / Double(g) }
         let slow: [[Double]] = s.dimension == 1 ? axis.map { [$0] } : axis.flatMap { a in axis.map { [a, $0] } }
@@ -152,9 +149,12 @@ extension EffectiveCoefficients {
             let pb = try quad.integrate(0, 1) { p($0) }.value / z
             let bOverPi = try quad.integrate(0, 1) { b($0) / (p($0) / z) }.value
             let sqrtB = try quad.integrate(0, 1) { b($0).squareRoot() }.value
+            // B̄ = π̄ ∫ B/π dy, A_hom = (∫ B/π dy)⁻¹ = π̄ B̄⁻¹; where B̄ is constant, the value at the
+            // first slow point serves all (they agree to round-off).
+            let bb = constant && !bBar.isEmpty ? bBar[0][0] : pb * bOverPi
             piBar.append(pb)
-            aHom.append([1 / bOverPi])          // (∫ B/π dy)⁻¹
-            bBar.append([pb * bOverPi])         // π̄ ∫ B/π dy
+            bBar.append([bb])
+            aHom.append([pb / bb])
             cGH.append(sqrtB * sqrtB)           // (∫ √B dy)²
         }
         return EffectiveCoefficients(
@@ -167,6 +167,7 @@ extension EffectiveCoefficients {
                                        resolution r: Int) throws -> EffectiveCoefficients {
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
         var difference = 0.0
+        var constantBBar: [Double]?
         let diagonalEntries: [NodeID] = f.medium.count == 1 ? [f.medium[0], f.medium[0]] : [f.medium[0], f.medium[1]]
         for x in slow {
             func conductivity(_ res: Int) -> (cond: [[Double]], piMean: Double) {
@@ -177,17 +178,27 @@ extension EffectiveCoefficients {
                 let pi = v[0].map { $0 / z }
                 return ((0..<2).map { d in zip(pi, v[1 + d]).map { $0 / $1 } }, pi.reduce(0, +) / Double(cell.count))
             }
-            let fine = conductivity(r), coarse = conductivity(r / 2)
+            let fine = conductivity(r)
+            // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
+            let pb = fine.piMean
+            if let b = constantBBar {
+                let det = b[0] * b[3] - b[1] * b[2]
+                piBar.append(pb)
+                bBar.append(b)
+                aHom.append([pb * b[3] / det, -pb * b[1] / det, -pb * b[2] / det, pb * b[0] / det])
+                continue
+            }
+            let coarse = conductivity(r / 2)
             do {
                 let a = try CellProblem(resolution: r, conductivity: fine.cond).homogenisedConductivity().matrix
                 let a2 = try CellProblem(resolution: r / 2, conductivity: coarse.cond).homogenisedConductivity().matrix
                 difference = max(difference, zip(a, a2).map { abs($0 - $1) }.max() ?? 0)
-                // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
-                let pb = fine.piMean
                 let det = a[0] * a[3] - a[1] * a[2]
+                let b = [pb * a[3] / det, -pb * a[1] / det, -pb * a[2] / det, pb * a[0] / det]
                 piBar.append(pb)
                 aHom.append(a)
-                bBar.append([pb * a[3] / det, -pb * a[1] / det, -pb * a[2] / det, pb * a[0] / det])
+                bBar.append(b)
+                if constant { constantBBar = b }
             } catch let e as ConjugateGradient.NotConverged {
                 throw SolverError.notConverged("cell problem at x = \(x): \(e)")
             }

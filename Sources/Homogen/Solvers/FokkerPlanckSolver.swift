@@ -33,7 +33,7 @@ public struct FokkerPlanckSolver {
         public var resolution: Int?
         /// Output cells per dimension (default: the scenario's [grid] cells).
         public var cells: Int?
-        /// Time step (default: 10 × the scenario's [time] dt).
+        /// Time step (default: the scenario's [time] dt).
         public var dt: Double?
         /// Threads for the 2D line solves (default: all cores). Results do not depend on it.
         public var threads: Int
@@ -87,7 +87,7 @@ public struct FokkerPlanckSolver {
         }
         let grid = PeriodicGrid(dimension: d, n: n)
         self.grid = grid
-        dt = options.dt ?? 10 * s.time.dt
+        dt = options.dt ?? s.time.dt
         guard dt > 0, dt.isFinite else { throw SolverError.badOption("--dt must be positive") }
         let f = s.lowered()
         let centres = grid.centres
@@ -119,29 +119,40 @@ public struct FokkerPlanckSolver {
                 throw SolverError.badOption(
                     "the homogenised conductivity A_hom has off-diagonal entries; the two-point-flux solver needs a diagonal one")
             }
-            pi = Self.averagedEquilibrium(f, grid: grid)
+            let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
+            pi = piBar
+            // Face weight: harmonic mean of π̄ across the face times B̄⁻¹ at the face, so that the
+            // flux discretises π̄ B̄⁻¹ ∇(ρ/π̄) of (2.24).
             for k in 0..<d {
                 weights.append((0..<grid.count).map { i in
                     var face = centres.map { $0[i] }
                     face[k] += 0.5 * h
-                    return faceScale * eff.aHom(at: face, entry: k * d + k)
+                    let a = piBar[i], b = piBar[grid.forward(i, k)]
+                    return faceScale * (2 * a * b / (a + b)) * eff.bBarInverse(at: face, entry: k * d + k)
                 })
             }
         }
         operatorK = FaceOperator(grid: grid, weights: weights)
-        let r0 = f.cellIntegrals(of: f.rho0, cells: n)
-        let m0 = r0.reduce(0, +)
-        rho0 = r0.map { $0 / m0 / grid.volume }
+        switch options.equation {
+        case .epsilon:
+            let r0 = f.cellIntegrals(of: f.rho0, cells: n)
+            let m0 = r0.reduce(0, +)
+            rho0 = r0.map { $0 / m0 / grid.volume }
+        case .homogenised:
+            // The weak limit of the well-prepared data ρ0(x, x/ε): ∫ρ0(x, y) dy (2.36).
+            rho0 = Self.fastAverage(of: f.rho0, f, grid: grid)
+        }
     }
 
-    /// π̄(x) = ∫π(x, y) dy at the cell centres (midpoint rule in y, 256 points in 1D and 32×32 in
-    /// 2D: spectrally accurate for smooth π), normalised to Σ π̄_i h^d = 1.
-    static func averagedEquilibrium(_ f: LoweredFields, grid: PeriodicGrid) -> [Double] {
+    /// The fast average ḡ(x) = ∫g(x, y) dy of a field (π̄ of (2.33), or the weak limit of ρ0) at
+    /// the cell centres (midpoint rule in y, 256 points in 1D and 32×32 in 2D: spectrally accurate
+    /// for smooth fields), normalised to Σ ḡ_i h^d = 1.
+    static func fastAverage(of node: NodeID, _ f: LoweredFields, grid: PeriodicGrid) -> [Double] {
         let q = grid.dimension == 1 ? 256 : 32
         let cell = PeriodicGrid(dimension: grid.dimension, n: q)
         let ys = cell.centres
         let centres = grid.centres
-        let evaluator = BatchEvaluator(graph: f.graph, outputs: [f.pi], inputs: Array(0..<(2 * grid.dimension)))
+        let evaluator = BatchEvaluator(graph: f.graph, outputs: [node], inputs: Array(0..<(2 * grid.dimension)))
         var values = [Double](repeating: 0, count: grid.count)
         for i in 0..<grid.count {
             let xs = centres.map { [Double](repeating: $0[i], count: cell.count) }

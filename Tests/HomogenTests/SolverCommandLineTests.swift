@@ -1,0 +1,61 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// `homogen effective`, `solve` and `bench-solve`, run as a user would.
+final class SolverCommandLineTests: XCTestCase {
+    func testEffectiveJSON() throws {
+        let r = try runHomogen(["effective", "scenarios/oscillatory-1d.toml", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for key in ["pi_bar", "A_hom", "B_bar", "C_gh"] { XCTAssertNotNil(json[key], key) }
+        // π depends on x and does not factorise: B̄ is a field on the slow grid.
+        let bBar = json["B_bar"] as! [String: Any]
+        XCTAssertEqual((bBar["x"] as! [[Double]]).count, 64)
+        let constant = try runHomogen(["effective", "scenarios/bench-1d.toml", "--json"])
+        let c = try JSONSerialization.jsonObject(with: Data(constant.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(c["B_bar"] as! Double, 4 / 3.0.squareRoot(), accuracy: 1e-12)  // ∫(2 + sin)/(1 + cos/2) = 4/√3
+        let text = try runHomogen(["effective", "scenarios/checkerboard-2d.toml"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("B_bar is constant"), text.stdout)
+    }
+
+    func testSolveWritesARunFolder() throws {
+        for equation in ["epsilon", "homogenised"] {
+            let out = temporaryPath("solve-\(equation)")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let r = try runHomogen(["solve", "scenarios/oscillatory-1d.toml", "--equation", equation, "--dt", "1e-4",
+                                    "--out", out, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+            XCTAssertEqual(summary["equation"] as? String, equation)
+            let outputs = summary["outputs"] as! [[String: Any]]
+            XCTAssertEqual(outputs.map { $0["t"] as! Double }, [0, 0.01, 0.05])
+            for key in ["energy", "psi", "psi_star", "balance_residual", "density"] { XCTAssertNotNil(outputs[2][key], key) }
+            let csv = try String(contentsOfFile: out + "/" + (outputs[2]["density"] as! String), encoding: .utf8)
+            let rows = csv.split(separator: "\n")
+            XCTAssertEqual(rows.first, "x_lo,x_hi,density")
+            XCTAssertEqual(rows.count, 65)
+            let mass = rows.dropFirst().map { Double($0.split(separator: ",")[2])! }.reduce(0, +) / 64
+            XCTAssertEqual(mass, 1, accuracy: 1e-12)
+            let energy = try String(contentsOfFile: out + "/energy.csv", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(energy.first, "t,energy,psi_star,balance_residual")
+            XCTAssertEqual(energy.count, 1 + 1 + 500)
+        }
+    }
+
+    func testSolverRefusalsAreClear() throws {
+        let r = try runHomogen(["solve", "scenarios/full-medium-2d.toml", "--out", temporaryPath("never")])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("full 2x2 medium is supported by the sampler only"), r.stderr)
+        let bad = try runHomogen(["solve", "scenarios/bench-1d.toml", "--equation", "limit"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--equation"), bad.stderr)
+    }
+
+    func testBenchSolve() throws {
+        let r = try runHomogen(["bench-solve", "1", "--steps", "10"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("homogen-fv dim=1 cells=2048 steps=10 seconds="), r.stdout)
+    }
+}
