@@ -6,4 +6,4 @@ bash scripts/setup.sh
 swift build -c release
 out="runs/default-demo-$(date -u +%Y%m%d-%H%M%S)"
 .build/release/homogen demo --out "$out" "$@"
-python3 analysis/plot_sample.py "$out"
+python3 analysis/plot_compare.py "$out"

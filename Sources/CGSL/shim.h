@@ -11,3 +11,5 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_min.h>
+#include <gsl/gsl_fit.h>
+#include <gsl/gsl_roots.h>

@@ -76,6 +76,13 @@ public struct Scenario: Sendable {
         self.time = time
     }
 
+    /// The same scenario at another ε = 1/n (all fields checked again, since they may use `eps`).
+    public func replacing(inverseEpsilon n: Int) throws -> Scenario {
+        try Scenario(name: name, description: description, dimension: dimension, inverseEpsilon: n,
+                     medium: medium, equilibrium: equilibrium, initial: initial, time: time,
+                     particles: particles, cells: cells)
+    }
+
     /// The fields lowered into a fresh expression graph, for one consumer to extend.
     public func lowered() -> LoweredFields {
         // Lowering succeeded in `init` on the same input, so it cannot fail here.

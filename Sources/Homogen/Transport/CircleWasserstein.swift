@@ -1,4 +1,5 @@
 import CGSL
+import Foundation
 
 /// The exact Wasserstein-2 distance on the circle R/Z between two `CircleMeasure`s
 /// (Delon, Salomon & Sobolevski 2010; Rabin, Delon & Gousseau 2011):
@@ -29,6 +30,9 @@ public enum CircleWasserstein {
         if mu.isUniformEmpirical, nu.isUniformEmpirical, mu.count == nu.count {
             return cyclicPairing(mu.xStart, nu.xStart)
         }
+        // With a density on one side, put it second: g is then C¹ and its derivative is cheap.
+        if nu.hasNoAtoms { return rootOfSlope(mu, nu) }
+        if mu.hasNoAtoms { return rootOfSlope(nu, mu) }
         GSLRuntime.ensureConfigured()
         var evaluations = 0
         func g(_ theta: Double) -> Double {
@@ -96,8 +100,55 @@ public enum CircleWasserstein {
         return Result(distance: h(lo).squareRoot(), shift: Double(lo) / Double(n), evaluations: evaluations)
     }
 
+    /// When ν has a density (every quantile piece of positive length), g is C¹ with
+    /// g'(θ) = −2 ∫ (Q_μ(q) − Q_ν(q + θ)) Q_ν'(q + θ) dq, computed in the same pass as g; g' is
+    /// non-decreasing, and its root is found by GSL's Brent root solver (`gsl_root_fsolver_brent`)
+    /// in about ten evaluations.
+    static func rootOfSlope(_ mu: CircleMeasure, _ nu: CircleMeasure) -> Result {
+        GSLRuntime.ensureConfigured()
+        var evaluations = 0
+        func slope(_ theta: Double) -> Double {
+            evaluations += 1
+            return costAndSlope(mu, nu, shift: theta).slope
+        }
+        let grid = (0...16).map { -1 + Double($0) / 8 }
+        let slopes = grid.map(slope)
+        guard let k = slopes.indices.dropLast().first(where: { slopes[$0] <= 0 && slopes[$0 + 1] >= 0 }) else {
+            let ends = [-1.0, 1.0].map { costAndSlope(mu, nu, shift: $0).cost }
+            let i = ends[0] <= ends[1] ? 0 : 1
+            return Result(distance: ends[i].squareRoot(), shift: i == 0 ? -1 : 1, evaluations: evaluations + 2)
+        }
+        var root = slopes[k] == 0 ? grid[k] : grid[k + 1]
+        if slopes[k] != 0 && slopes[k + 1] != 0 {
+            withoutActuallyEscaping(slope) { f in
+                var box = f
+                withUnsafeMutablePointer(to: &box) { context in
+                    var function = gsl_function(
+                        function: { x, params in params!.assumingMemoryBound(to: ((Double) -> Double).self).pointee(x) },
+                        params: UnsafeMutableRawPointer(context))
+                    guard let solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent) else { return }
+                    defer { gsl_root_fsolver_free(solver) }
+                    guard gsl_root_fsolver_set(solver, &function, grid[k], grid[k + 1]) == GSL_SUCCESS else { return }
+                    for _ in 0..<100 {
+                        if gsl_root_fsolver_iterate(solver) != GSL_SUCCESS { break }
+                        root = gsl_root_fsolver_root(solver)
+                        let lo = gsl_root_fsolver_x_lower(solver), hi = gsl_root_fsolver_x_upper(solver)
+                        if gsl_root_test_interval(lo, hi, 1e-15, 0) == GSL_SUCCESS { break }
+                    }
+                }
+            }
+        }
+        let g = costAndSlope(mu, nu, shift: root).cost
+        return Result(distance: max(g, 0).squareRoot(), shift: root, evaluations: evaluations + 1)
+    }
+
     /// g(θ) = ∫₀¹ |Q_μ(q) − Q_ν(q + θ)|² dq, exactly.
     static func cost(_ mu: CircleMeasure, _ nu: CircleMeasure, shift theta: Double) -> Double {
+        costAndSlope(mu, nu, shift: theta).cost
+    }
+
+    /// g(θ) and, when ν has no atoms, g'(θ) (otherwise the slope term misses ν's jumps).
+    static func costAndSlope(_ mu: CircleMeasure, _ nu: CircleMeasure, shift theta: Double) -> (cost: Double, slope: Double) {
         // Walk q from 0 to 1. On μ's side piece i covers (c_{i−1}, c_i]; on ν's side, q + θ runs
         // from θ to 1 + θ: start in the lift copy j = ⌊θ⌋ at the piece containing θ − j.
         var wrap = theta.rounded(.down)
@@ -108,7 +159,7 @@ public enum CircleWasserstein {
         let nc = nu.cumulative, ns = nu.xStart, ne = nu.xEnd
         var i = 0
         var q = 0.0
-        var total = 0.0
+        var total = 0.0, slope = 0.0
         // Quantile-level start of ν's current piece, in μ's q coordinates.
         func nuStart(_ k: Int, _ wrap: Double) -> Double { (k == 0 ? 0 : nc[k - 1]) + wrap - theta }
         while q < 1 {
@@ -128,6 +179,7 @@ public enum CircleWasserstein {
                 // ∫ over [q, end] of a linear function d with d(q) = d0, d(end) = d1: L (d0² + d0 d1 + d1²)/3.
                 let d0 = a0 - b0, d1 = a1 - b1
                 total += (end - q) * (d0 * d0 + d0 * d1 + d1 * d1) / 3
+                if nlen > 0 { slope -= (ne[k] - ns[k]) / nlen * (end - q) * (d0 + d1) }
                 q = end
             }
             if muEnd <= q { i += 1; if i == mu.count { break } }
@@ -136,7 +188,7 @@ public enum CircleWasserstein {
                 if k == nu.count { k = 0; wrap += 1 }
             }
         }
-        return total
+        return (total, slope)
     }
 
     /// First index with a[index] > x (a sorted).

@@ -1,0 +1,236 @@
+import CGSL
+import Foundation
+
+/// The main job (`homogen compare`): run the particle sampler, the ε-Fokker–Planck solver and
+/// the homogenised solver on one scenario and compare them at every output time with
+/// Wasserstein-2 distances and statistical tests; optionally repeat the two PDE solves over a
+/// list of ε and fit the rate at which the ε-solution approaches the homogenised one.
+///
+/// 1D: exact distances on the circle, particles against the solvers' fine-grid densities
+/// (`CircleWasserstein`), and a parametric-bootstrap p-value. 2D: particles and densities
+/// binned on a coarse grid (at most 16 × 16 cells) and compared by the Sinkhorn divergence,
+/// with its bootstrap. In both, a chi-square test on the output-grid counts.
+public struct Comparison {
+    public struct Options: Sendable {
+        public var particles: Int?
+        public var seed: UInt64?
+        public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        /// Bootstrap repetitions (default 99 in 1D, 49 in 2D).
+        public var bootstrap: Int?
+        public var solverResolution: Int?
+        public var solverDt: Double?
+        /// 1/ε values for the ε → 0 study.
+        public var epsilonStudy: [Int] = []
+        public var allowCoarseTimeStep = false
+        public init() {}
+    }
+
+    /// One output time.
+    public struct Row: Codable, Sendable {
+        public let t: Double
+        public let w2ParticlesEpsilon: Double
+        public let pValueParticlesEpsilon: Double
+        public let chi2PValueParticlesEpsilon: Double
+        /// Mean W2 of exact samples of the ε-density: the Monte Carlo floor at this N.
+        public let w2MonteCarloFloor: Double
+        public let w2ParticlesHomogenised: Double
+        public let pValueParticlesHomogenised: Double
+        public let w2EpsilonHomogenised: Double
+        /// W̄ with cost ⟨B̄Δ, Δ⟩, where B̄ is constant.
+        public let w2BarEpsilonHomogenised: Double?
+        /// 1D: W_GH with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B.
+        public let wGhEpsilonHomogenised: Double?
+        public let verdict: String
+    }
+
+    public struct EpsilonStudy: Codable, Sendable {
+        public let epsilons: [String]
+        public let epsilonValues: [Double]
+        /// At the last output time.
+        public let w2EpsilonHomogenised: [Double]
+        /// Least-squares slope of log W2 against log ε (GSL gsl_fit_linear), and its standard error.
+        public let fittedRate: Double
+        public let rateStandardError: Double
+        public let time: Double
+    }
+
+    public let scenario: Scenario
+    public let options: Options
+
+    public init(scenario: Scenario, options: Options = Options()) throws {
+        var s = scenario
+        if options.particles != nil || options.seed != nil {
+            s = try s.replacing(particles: ParticleSettings(
+                count: options.particles ?? s.particles.count, seed: options.seed ?? s.particles.seed,
+                convention: s.particles.convention))
+        }
+        self.scenario = s
+        self.options = options
+    }
+
+    public struct Result: Sendable {
+        public let scenario: Scenario
+        public let rows: [Row]
+        public let effective: EffectiveCoefficients
+        public let sample: SampleResult
+        public let epsilonSolution: FokkerPlanckResult
+        public let homogenisedSolution: FokkerPlanckResult
+        public let epsilonStudy: EpsilonStudy?
+        /// max over consecutive output times of W2(ρ_t, ρ_s)²/|t − s| along the ε-PDE (3.24).
+        public let timeContinuityConstant: Double?
+        public let bootstrapRepetitions: Int
+        public let seconds: Double
+    }
+
+    /// Runs everything; `stage` is told what is being done (for progress messages).
+    public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil) throws -> Result {
+        let start = Date()
+        let s = scenario
+        stage?("sampling \(s.particles.count) particles")
+        let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
+            threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep, keepPositions: s.dimension == 1))
+        let sample = try sampler.run(progress: samplerProgress)
+        stage?("effective coefficients")
+        let effective = try EffectiveCoefficients.compute(s)
+        stage?("solving the epsilon equation")
+        let solverOptions = { (eq: FokkerPlanckSolver.Equation) in
+            FokkerPlanckSolver.Options(equation: eq, resolution: options.solverResolution, dt: options.solverDt,
+                                       threads: options.threads, effective: effective)
+        }
+        let eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
+        stage?("solving the homogenised equation")
+        let hom = try FokkerPlanckSolver(scenario: s, options: solverOptions(.homogenised)).run()
+        let reps = options.bootstrap ?? (s.dimension == 1 ? 99 : 49)
+        stage?("distances and bootstrap (\(reps) repetitions per time)")
+        var rows: [Row] = []
+        for k in s.time.outputs.indices {
+            rows.append(try compareAt(k, sample, eps, hom, effective, reps))
+        }
+        var study: EpsilonStudy?
+        if !options.epsilonStudy.isEmpty {
+            study = try epsilonStudy(stage)
+        }
+        return Result(
+            scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
+            homogenisedSolution: hom, epsilonStudy: study, timeContinuityConstant: timeContinuity(eps),
+            bootstrapRepetitions: reps, seconds: Date().timeIntervalSince(start))
+    }
+
+    private func seed(_ k: Int, _ salt: UInt64) -> UInt64 {
+        BlockSeeds.splitMix64(scenario.particles.seed ^ (salt &* 0x9E37_79B9) ^ UInt64(k))
+    }
+
+    /// Solver-grid cell masses (ρ h^d).
+    private func masses(_ r: FokkerPlanckResult, _ k: Int) -> [Double] {
+        let v = pow(1 / Double(r.solverCells), Double(scenario.dimension))
+        return r.snapshots[k].solverDensity.map { $0 * v }
+    }
+
+    /// Coarse grid for the 2D distances: the largest divisor of the output cells up to 16.
+    var coarseCells: Int { (1...min(16, scenario.cells)).last { scenario.cells % $0 == 0 }! }
+
+    private func coarse(_ outputDensity: [Double]) -> [Double] {
+        let m = scenario.cells
+        let grid = PeriodicGrid(dimension: 2, n: max(m, 3))
+        return m == coarseCells ? outputDensity : grid.aggregate(outputDensity, to: coarseCells)
+    }
+
+    private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
+                           _ e: EffectiveCoefficients, _ reps: Int) throws -> Row {
+        let s = scenario
+        let t = s.time.outputs[k]
+        let counts = sample.snapshots[k].counts
+        let outputVolume = pow(1 / Double(s.cells), Double(s.dimension))
+        let chi2 = ChiSquareTest(counts: counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
+        let pe: BootstrapResult, ph: BootstrapResult
+        let w2eh: Double
+        var wBar: Double?, wGH: Double?
+        if s.dimension == 1 {
+            let x = sample.snapshots[k].positions!
+            pe = ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), repetitions: reps,
+                                            seed: seed(k, 1), threads: options.threads)
+            ph = ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), repetitions: reps,
+                                            seed: seed(k, 2), threads: options.threads)
+            w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(eps, k)),
+                                              CircleMeasure(cellMasses: masses(hom, k))).distance
+            if e.isConstant { wBar = e.bBar[0][0].squareRoot() * w2eh }
+            if let c = e.cGH, c.allSatisfy({ $0 == c[0] }) { wGH = c[0].squareRoot() * w2eh }
+        } else {
+            let g = coarseCells
+            let particleCounts = coarse(counts)
+            let epsCoarse = coarse(eps.snapshots[k].density), homCoarse = coarse(hom.snapshots[k].density)
+            pe = try ParametricBootstrap.torus(particleCounts: particleCounts, cellMasses: epsCoarse, cells: g,
+                                               particles: s.particles.count, repetitions: reps, seed: seed(k, 1),
+                                               threads: options.threads)
+            ph = try ParametricBootstrap.torus(particleCounts: particleCounts, cellMasses: homCoarse, cells: g,
+                                               particles: s.particles.count, repetitions: reps, seed: seed(k, 2),
+                                               threads: options.threads)
+            let a = TorusMeasure(cellMasses: epsCoarse, cells: g), b = TorusMeasure(cellMasses: homCoarse, cells: g)
+            w2eh = try SinkhornDivergence.estimate(a, b).distance
+            if e.isConstant {
+                let m = e.bBar[0]
+                wBar = try SinkhornDivergence.estimate(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]])).distance
+            }
+        }
+        let verdict = pe.pValue >= 0.01
+            ? String(format: "particles consistent with the eps-PDE (p = %.2f)", pe.pValue)
+            : String(format: "particles DIFFER from the eps-PDE (p = %.3f)", pe.pValue)
+        return Row(
+            t: t, w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
+            w2MonteCarloFloor: pe.nullMean, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
+            w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
+            verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
+    }
+
+    private func epsilonStudy(_ stage: ((String) -> Void)?) throws -> EpsilonStudy {
+        var values: [Double] = []
+        let k = scenario.time.outputs.count - 1
+        for n in options.epsilonStudy {
+            stage?("epsilon study: eps = 1/\(n)")
+            let s = try scenario.replacing(inverseEpsilon: n)
+            let effective = try EffectiveCoefficients.compute(s)
+            func solve(_ eq: FokkerPlanckSolver.Equation) throws -> FokkerPlanckResult {
+                var o = FokkerPlanckSolver.Options(equation: eq, resolution: options.solverResolution, dt: options.solverDt,
+                                                   threads: options.threads, effective: effective)
+                o.trackEnergy = false
+                return try FokkerPlanckSolver(scenario: s, options: o).run()
+            }
+            let e = try solve(.epsilon), h = try solve(.homogenised)
+            if s.dimension == 1 {
+                let ve = 1 / Double(e.solverCells), vh = 1 / Double(h.solverCells)
+                values.append(CircleWasserstein.distance(
+                    CircleMeasure(cellMasses: e.snapshots[k].solverDensity.map { $0 * ve }),
+                    CircleMeasure(cellMasses: h.snapshots[k].solverDensity.map { $0 * vh })).distance)
+            } else {
+                let g = coarseCells
+                values.append(try SinkhornDivergence.estimate(
+                    TorusMeasure(cellMasses: coarse(e.snapshots[k].density), cells: g),
+                    TorusMeasure(cellMasses: coarse(h.snapshots[k].density), cells: g)).distance)
+            }
+        }
+        let xs = options.epsilonStudy.map { Foundation.log(1 / Double($0)) }
+        let ys = values.map { Foundation.log(max($0, 1e-300)) }
+        var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, sumsq = 0.0
+        if xs.count >= 2 {
+            _ = gsl_fit_linear(xs, 1, ys, 1, xs.count, &c0, &c1, &cov00, &cov01, &cov11, &sumsq)
+        }
+        return EpsilonStudy(
+            epsilons: options.epsilonStudy.map { "1/\($0)" }, epsilonValues: options.epsilonStudy.map { 1 / Double($0) },
+            w2EpsilonHomogenised: values, fittedRate: xs.count >= 2 ? c1 : .nan,
+            rateStandardError: xs.count >= 3 ? cov11.squareRoot() : .nan, time: scenario.time.outputs[k])
+    }
+
+    /// W2(ρ_t, ρ_s)² / |t − s| for consecutive output times of the ε-PDE (1D, exact).
+    private func timeContinuity(_ r: FokkerPlanckResult) -> Double? {
+        guard scenario.dimension == 1, r.snapshots.count >= 2 else { return nil }
+        var worst = 0.0
+        for k in 1..<r.snapshots.count {
+            let dt = r.snapshots[k].time - r.snapshots[k - 1].time
+            guard dt > 0 else { continue }
+            let w = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(r, k - 1)),
+                                               CircleMeasure(cellMasses: masses(r, k))).distance
+            worst = max(worst, w * w / dt)
+        }
+        return worst
+    }
+}

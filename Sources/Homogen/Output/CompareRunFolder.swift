@@ -1,0 +1,73 @@
+import Foundation
+
+/// `summary.json` of `homogen compare`.
+public struct CompareSummary: Codable, Sendable {
+    public let software: String
+    public let version: String
+    public let command: String
+    public let scenario: ScenarioRecord
+    public let particles: Int
+    public let seed: UInt64
+    public let bootstrapRepetitions: Int
+    public let distanceMethod: String
+    public let bBarIsConstant: Bool
+    public let bBar: [Double]?
+    public let cGh: Double?
+    public let timeContinuityConstant: Double?
+    public let seconds: Double
+    public let samplerSeconds: Double
+    public let epsilonSolverSeconds: Double
+    public let homogenisedSolverSeconds: Double
+    public let outputs: [Comparison.Row]
+    /// Per output time: CSV with the three densities on the output grid.
+    public let densities: [String]
+    public let epsilonStudy: Comparison.EpsilonStudy?
+}
+
+/// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges and
+/// the particle histogram, ε-PDE and homogenised densities on the output grid).
+public enum CompareRunFolder {
+    @discardableResult
+    public static func write(_ r: Comparison.Result, to path: String) throws -> CompareSummary {
+        let s = r.scenario
+        var summary: CompareSummary?
+        try AtomicFile.writeFolder(at: path) { dir in
+            var names: [String] = []
+            for k in s.time.outputs.indices {
+                let name = String(format: "densities_%03d.csv", k)
+                let particles = r.sample.density(r.sample.snapshots[k])
+                let eps = r.epsilonSolution.snapshots[k].density, hom = r.homogenisedSolution.snapshots[k].density
+                let m = s.cells
+                func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
+                var lines: [String] = []
+                if s.dimension == 1 {
+                    lines.append("x_lo,x_hi,particles,epsilon,homogenised")
+                    for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(particles[i]),\(eps[i]),\(hom[i])") }
+                } else {
+                    lines.append("x1_lo,x1_hi,x2_lo,x2_hi,particles,epsilon,homogenised")
+                    for i in 0..<m { for j in 0..<m {
+                        let c = i * m + j
+                        lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(particles[c]),\(eps[c]),\(hom[c])")
+                    } }
+                }
+                try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)
+                names.append(name)
+            }
+            let e = r.effective
+            let c = e.cGH.flatMap { g in g.allSatisfy { $0 == g[0] } ? g[0] : nil }
+            let sum = CompareSummary(
+                software: "homogen", version: HomogenVersion.current, command: "compare", scenario: ScenarioRecord(s),
+                particles: s.particles.count, seed: s.particles.seed, bootstrapRepetitions: r.bootstrapRepetitions,
+                distanceMethod: s.dimension == 1
+                    ? "exact W2 on the circle against the solvers' fine-grid densities"
+                    : "Sinkhorn divergence (regularisation 1e-3) on a coarse grid of cells",
+                bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
+                timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
+                epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
+                outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy)
+            try AtomicFile.write(try JSON.encode(sum), to: dir + "/summary.json")
+            summary = sum
+        }
+        return summary!
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "The main job: particles vs the eps-Fokker–Planck solution vs the homogenised limit, with W2 and p-values.")
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @OptionGroup var comparison: CompareOptionGroup
+
+    func run() throws {
+        try comparison.runAndReport(try Scenario.load(path: scenario))
+    }
+}
+
+/// Options of `compare` (and `demo`, which runs it on the embedded scenario).
+struct CompareOptionGroup: ParsableArguments {
+    @Option(help: "Run folder to create (default: runs/NAME-compare-TIMESTAMP).")
+    var out: String?
+
+    @Option(help: "Comma-separated epsilons for the eps -> 0 study, e.g. 1/4,1/8,1/16 (PDEs only).")
+    var epsilons: String?
+
+    @Option(help: "Number of particles (overrides [particles] count).")
+    var particles: Int?
+
+    @Option(help: "Random seed (overrides [particles] seed).")
+    var seed: UInt64?
+
+    @Option(help: "Bootstrap repetitions for the p-values (default 99 in 1D, 49 in 2D).")
+    var bootstrap: Int?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Run the sampler even when dt > eps^2 * lambda_min(B) / 10.")
+    var allowCoarseDt = false
+
+    @Flag(help: "Also draw the figures (python3 analysis/plot_compare.py).")
+    var plot = false
+
+    @Flag(name: [.short, .long], help: "No progress messages.")
+    var quiet = false
+
+    func validate() throws {
+        if let bootstrap, bootstrap < 9 { throw ValidationError("--bootstrap must be at least 9") }
+        if let particles, particles < 2 { throw ValidationError("--particles must be at least 2") }
+        _ = try parsedEpsilons()
+    }
+
+    func parsedEpsilons() throws -> [Int] {
+        guard let epsilons else { return [] }
+        return try epsilons.split(separator: ",").map { part in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            let pieces = text.split(separator: "/")
+            let value: Double?
+            if pieces.count == 2, let a = Double(pieces[0]), let b = Double(pieces[1]), b != 0 { value = a / b } else { value = Double(text) }
+            guard let v = value, v > 0, v <= 1, abs(1 / v - (1 / v).rounded()) < 1e-9 else {
+                throw ValidationError("--epsilons: '\(text)' is not a number in (0, 1] with 1/epsilon an integer")
+            }
+            return Int((1 / v).rounded())
+        }
+    }
+
+    func runAndReport(_ s: Scenario) throws {
+        var o = Comparison.Options()
+        o.particles = particles
+        o.seed = seed
+        if let threads { o.threads = max(1, threads) }
+        o.bootstrap = bootstrap
+        o.epsilonStudy = try parsedEpsilons()
+        o.allowCoarseTimeStep = allowCoarseDt
+        let comparison = try Comparison(scenario: s, options: o)
+        let sc = comparison.scenario
+        let folder = out ?? defaultRunFolder(sc, "compare")
+        if FileManager.default.fileExists(atPath: folder) {
+            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
+        }
+        let progress = SamplerProgress(total: sc.particles.count * max(try EulerMaruyamaSampler(scenario: sc, options: .init(allowCoarseTimeStep: allowCoarseDt)).stepCount, 1))
+        var bar: ProgressBar?
+        let result = try comparison.run(stage: { text in
+            bar?.finish()
+            bar = nil
+            if !quiet {
+                printError("compare: \(text)")
+                if text.hasPrefix("sampling") { bar = ProgressBar(label: "sampling", progress: { progress.fraction }) }
+            }
+        }, samplerProgress: progress)
+        bar?.finish()
+        let summary = try CompareRunFolder.write(result, to: folder)
+        print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
+              + "B_bar \(result.effective.isConstant ? "constant" : "depends on x"); distances: \(summary.distanceMethod)")
+        print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)")
+        func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
+        for r in result.rows {
+            print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
+                         r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
+                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised))
+        }
+        for r in result.rows { print(String(format: "t = %g: ", r.t) + r.verdict) }
+        if let study = result.epsilonStudy {
+            print("eps -> 0 at t = \(study.time):")
+            for (e, v) in zip(study.epsilons, study.w2EpsilonHomogenised) { print("  eps = \(e): W2(eps, hom) = \(String(format: "%.4e", v))") }
+            print(String(format: "  fitted rate: W2 ~ eps^%.3f (standard error %.3f)", study.fittedRate, study.rateStandardError))
+        }
+        print(String(format: "%.1f s; run folder: ", result.seconds) + folder)
+        if plot {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "analysis/plot_compare.py", folder]
+            try p.run()
+            p.waitUntilExit()
+            if p.terminationStatus != 0 { throw ValidationError("analysis/plot_compare.py failed (status \(p.terminationStatus))") }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+"""Plot a `homogen compare` (or `homogen demo`) run folder.
+
+Usage: python3 analysis/plot_compare.py RUN_DIR  ->  RUN_DIR/densities.png, RUN_DIR/w2.png
+(and RUN_DIR/w2_vs_eps.png with an epsilon study). 1D: particle histogram, eps-PDE and
+homogenised densities at each output time; 2D: image panels on a shared colour scale.
+"""
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runfolder import RunFolderError, load_summary  # noqa: E402
+
+
+def save(fig, path):
+    tmp = path.with_name("." + path.name + ".tmp")
+    fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def load_densities(run_dir, name):
+    path = Path(run_dir) / name
+    try:
+        table = np.genfromtxt(path, delimiter=",", names=True)
+    except (OSError, ValueError) as e:
+        raise RunFolderError(f"{path}: cannot read ({e})") from None
+    for col in ("particles", "epsilon", "homogenised"):
+        if col not in (table.dtype.names or ()):
+            raise RunFolderError(f"{path}: no '{col}' column")
+    return table
+
+
+def plot(run_dir):
+    run_dir = Path(run_dir)
+    summary = load_summary(run_dir)
+    for key in ("densities",):
+        if key not in summary:
+            raise RunFolderError(f"{run_dir / 'summary.json'}: no '{key}' key (not a compare run folder?)")
+    sc = summary["scenario"]
+    outputs = summary["outputs"]
+    tables = [load_densities(run_dir, name) for name in summary["densities"]]
+    written = []
+    title = f"{sc['name']}: eps = {sc['epsilon']}, {summary['particles']} particles"
+    if sc["dimension"] == 1:
+        fig, axes = plt.subplots(len(tables), 1, figsize=(7, 2.2 * len(tables)), sharex=True, squeeze=False)
+        for ax, out, t in zip(axes[:, 0], outputs, tables):
+            edges = np.append(t["x_lo"], t["x_hi"][-1])
+            ax.stairs(t["particles"], edges, label="particles", color="0.5")
+            ax.stairs(t["epsilon"], edges, label="eps-PDE", color="C0")
+            ax.stairs(t["homogenised"], edges, label="homogenised", color="C3")
+            ax.set_title(f"t = {out['t']:g}: W2(particles, eps) = {out['w2_particles_epsilon']:.2e}, "
+                         f"p = {out['p_value_particles_epsilon']:.2f}", fontsize=8)
+            ax.set_ylabel("density")
+        axes[0, 0].legend(fontsize=7)
+        axes[-1, 0].set_xlabel("x")
+    else:
+        fig, axes = plt.subplots(len(tables), 3, figsize=(9, 3 * len(tables)), squeeze=False)
+        vmax = max(max(t["particles"].max(), t["epsilon"].max()) for t in tables)
+        for row, out, t in zip(axes, outputs, tables):
+            m = int(round(np.sqrt(len(t))))
+            for ax, col in zip(row, ("particles", "epsilon", "homogenised")):
+                im = ax.imshow(t[col].reshape(m, m).T, origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=vmax)
+                ax.set_title(f"{col}, t = {out['t']:g}", fontsize=8)
+        fig.colorbar(im, ax=axes.ravel().tolist(), label="density")
+    fig.suptitle(title, fontsize=9)
+    written.append(save(fig, run_dir / "densities.png"))
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ts = [o["t"] for o in outputs]
+    ax.plot(ts, [o["w2_particles_epsilon"] for o in outputs], "o-", label="W2(particles, eps-PDE)")
+    ax.plot(ts, [o["w2_monte_carlo_floor"] for o in outputs], "k--", label="Monte Carlo floor")
+    ax.plot(ts, [o["w2_epsilon_homogenised"] for o in outputs], "s-", label="W2(eps-PDE, homogenised)")
+    ax.set_xlabel("t")
+    ax.set_ylabel("W2")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    written.append(save(fig, run_dir / "w2.png"))
+
+    study = summary.get("epsilon_study")
+    if study:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        eps = np.array(study["epsilon_values"])
+        w = np.array(study["w2_epsilon_homogenised"])
+        ax.loglog(eps, w, "o", label="W2(eps-PDE, homogenised)")
+        rate = study["fitted_rate"]
+        ax.loglog(eps, w[-1] * (eps / eps[-1]) ** rate, "--", label=f"fit: eps^{rate:.2f}")
+        ax.set_xlabel("eps")
+        ax.set_ylabel(f"W2 at t = {study['time']:g}")
+        ax.legend(fontsize=8)
+        written.append(save(fig, run_dir / "w2_vs_eps.png"))
+    return written
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        for path in plot(argv[1]):
+            print(f"wrote {path}")
+    except RunFolderError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
