@@ -84,7 +84,7 @@ def plot(run_dir):
     written.append(save(fig, run_dir / "w2.png"))
 
     study = summary.get("epsilon_study")
-    if study:
+    if study and study.get("fitted_rate") is not None:
         fig, ax = plt.subplots(figsize=(5, 4))
         eps = np.array(study["epsilon_values"])
         w = np.array(study["w2_epsilon_homogenised"])

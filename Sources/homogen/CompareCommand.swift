@@ -105,7 +105,10 @@ struct CompareOptionGroup: ParsableArguments {
         if let study = result.epsilonStudy {
             print("eps -> 0 at t = \(study.time):")
             for (e, v) in zip(study.epsilons, study.w2EpsilonHomogenised) { print("  eps = \(e): W2(eps, hom) = \(String(format: "%.4e", v))") }
-            print(String(format: "  fitted rate: W2 ~ eps^%.3f (standard error %.3f)", study.fittedRate, study.rateStandardError))
+            if let rate = study.fittedRate {
+                print(String(format: "  fitted rate: W2 ~ eps^%.3f", rate)
+                      + (study.rateStandardError.map { String(format: " (standard error %.3f)", $0) } ?? ""))
+            }
         }
         print(String(format: "%.1f s; run folder: ", result.seconds) + folder)
         if plot {

@@ -60,7 +60,7 @@ public enum CompareRunFolder {
                 particles: s.particles.count, seed: s.particles.seed, bootstrapRepetitions: r.bootstrapRepetitions,
                 distanceMethod: s.dimension == 1
                     ? "exact W2 on the circle against the solvers' fine-grid densities"
-                    : "Sinkhorn divergence (regularisation 1e-3) on a coarse grid of cells",
+                    : "exact discrete W2 on the torus between measures binned on a coarse grid of \(Comparison.coarseCells(outputCells: s.cells)) x \(Comparison.coarseCells(outputCells: s.cells)) cells",
                 bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,

@@ -33,12 +33,12 @@ public enum ParametricBootstrap {
     }
 
     /// 2D: particles binned on a g × g grid against cell masses on the same grid, distances by
-    /// the Sinkhorn divergence (`cost` for W2 or W̄).
+    /// exact discrete transport between the two grid measures (`cost` for W2 or W̄).
     public static func torus(particleCounts counts: [Double], cellMasses masses: [Double], cells g: Int,
                              particles n: Int, cost: TorusCost = TorusCost(), repetitions r: Int = 49, seed: UInt64,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
         let density = TorusMeasure(cellMasses: masses, cells: g)
-        let observed = try SinkhornDivergence.estimate(TorusMeasure(cellMasses: counts, cells: g), density, cost: cost).distance
+        let observed = try ExactTransport.distance(TorusMeasure(cellMasses: counts, cells: g), density, cost: cost)
         let table = DiscreteDistribution(weights: masses)
         var failure: Error?
         let lock = NSLock()
@@ -47,7 +47,7 @@ public enum ParametricBootstrap {
             var c = [Double](repeating: 0, count: g * g)
             for _ in 0..<n { c[table.draw(rng)] += 1 }
             do {
-                return try SinkhornDivergence.estimate(TorusMeasure(cellMasses: c, cells: g), density, cost: cost).distance
+                return try ExactTransport.distance(TorusMeasure(cellMasses: c, cells: g), density, cost: cost)
             } catch {
                 lock.withLock { failure = error }
                 return .nan

@@ -59,7 +59,4 @@ public struct CircleMeasure: Sendable {
     }
 
     var count: Int { cumulative.count }
-
-    /// True when every quantile piece has positive length in x (a density, no atoms).
-    var hasNoAtoms: Bool { zip(xStart, xEnd).allSatisfy { $0 < $1 } }
 }

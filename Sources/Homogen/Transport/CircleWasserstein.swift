@@ -8,9 +8,9 @@ import Foundation
 ///
 /// with the quantile functions extended by Q(q + 1) = Q(q) + 1. g is convex in θ; each
 /// evaluation is exact (the integrand is a squared difference of two piecewise-linear functions,
-/// integrated piece by piece after merging the breakpoints, O(n + m)), and the minimum is found
-/// by GSL's Brent minimiser on [−1, 1] to an interval of 1e-14. O((n + m) log(n + m)) with the
-/// sort, about 80 evaluations of g.
+/// integrated piece by piece after merging the breakpoints, O(n + m)), and the minimiser is the
+/// root of its right derivative, found by GSL's Brent root solver on [−1, 1] (`rootOfSlope`).
+/// O((n + m) log(n + m)) with the sort, about 30 evaluations.
 ///
 /// Two samples of the same size N with equal weights take an exact shortcut: every breakpoint
 /// of both quantile functions is a multiple of 1/N, so g is piecewise linear with kinks only at
@@ -30,46 +30,7 @@ public enum CircleWasserstein {
         if mu.isUniformEmpirical, nu.isUniformEmpirical, mu.count == nu.count {
             return cyclicPairing(mu.xStart, nu.xStart)
         }
-        // With a density on one side, put it second: g is then C¹ and its derivative is cheap.
-        if nu.hasNoAtoms { return rootOfSlope(mu, nu) }
-        if mu.hasNoAtoms { return rootOfSlope(nu, mu) }
-        GSLRuntime.ensureConfigured()
-        var evaluations = 0
-        func g(_ theta: Double) -> Double {
-            evaluations += 1
-            return cost(mu, nu, shift: theta)
-        }
-        // Coarse scan for a bracketing triple (g is convex, so the best grid point brackets the minimum).
-        let grid = (0...16).map { -1 + Double($0) / 8 }
-        let values = grid.map(g)
-        let k = values.indices.min { values[$0] < values[$1] }!
-        if k == 0 || k == grid.count - 1 {
-            return Result(distance: values[k].squareRoot(), shift: grid[k], evaluations: evaluations)
-        }
-        var best = (theta: grid[k], value: values[k])
-        var lower = grid[k - 1], upper = grid[k + 1]
-        // Brent's method (gsl_min_fminimizer_brent) on [lower, upper].
-        withoutActuallyEscaping(g) { g in
-            var box = g
-            withUnsafeMutablePointer(to: &box) { context in
-                var function = gsl_function(
-                    function: { x, params in params!.assumingMemoryBound(to: ((Double) -> Double).self).pointee(x) },
-                    params: UnsafeMutableRawPointer(context))
-                guard let minimizer = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent) else { return }
-                defer { gsl_min_fminimizer_free(minimizer) }
-                guard gsl_min_fminimizer_set_with_values(minimizer, &function, best.theta, best.value,
-                                                         lower, values[k - 1], upper, values[k + 1]) == GSL_SUCCESS else { return }
-                for _ in 0..<200 {
-                    if gsl_min_fminimizer_iterate(minimizer) != GSL_SUCCESS { break }
-                    lower = gsl_min_fminimizer_x_lower(minimizer)
-                    upper = gsl_min_fminimizer_x_upper(minimizer)
-                    let f = gsl_min_fminimizer_f_minimum(minimizer)
-                    if f < best.value { best = (gsl_min_fminimizer_x_minimum(minimizer), f) }
-                    if gsl_min_test_interval(lower, upper, 1e-14, 0) == GSL_SUCCESS { break }
-                }
-            }
-        }
-        return Result(distance: max(best.value, 0).squareRoot(), shift: best.theta, evaluations: evaluations)
+        return rootOfSlope(mu, nu)
     }
 
     static func cyclicPairing(_ u: [Double], _ v: [Double]) -> Result {
@@ -91,8 +52,8 @@ public enum CircleWasserstein {
             }
             return s / Double(n)
         }
-        // Smallest k in [−n, n − 1] with h(k + 1) − h(k) ≥ 0 (differences increase: h is convex).
-        var lo = -n, hi = n - 1
+        // Smallest k in [−n, n] with h(k + 1) − h(k) ≥ 0 (differences increase: h is convex).
+        var lo = -n, hi = n
         while lo < hi {
             let mid = lo + (hi - lo) / 2
             if h(mid + 1) - h(mid) >= 0 { hi = mid } else { lo = mid + 1 }
@@ -100,10 +61,14 @@ public enum CircleWasserstein {
         return Result(distance: h(lo).squareRoot(), shift: Double(lo) / Double(n), evaluations: evaluations)
     }
 
-    /// When ν has a density (every quantile piece of positive length), g is C¹ with
-    /// g'(θ) = −2 ∫ (Q_μ(q) − Q_ν(q + θ)) Q_ν'(q + θ) dq, computed in the same pass as g; g' is
-    /// non-decreasing, and its root is found by GSL's Brent root solver (`gsl_root_fsolver_brent`)
-    /// in about ten evaluations.
+    /// The right derivative of g is, with a = Q_μ(q_j⁻) at each jump q_j of ν's quantile function
+    /// (between atoms, across gaps in the support, and where the lift wraps),
+    ///
+    ///     g'(θ⁺) = −2 ∫ (Q_μ(q) − Q_ν(q + θ)) Q_ν'(q + θ) dq + Σ_j [(a − b_j⁺)² − (a − b_j⁻)²],
+    ///
+    /// computed in the same pass as g. It is non-decreasing (g is convex), and its sign change —
+    /// the minimiser, a kink of g where ν is empirical — is found by GSL's Brent root solver
+    /// (`gsl_root_fsolver_brent`) to 1e-15 in θ.
     static func rootOfSlope(_ mu: CircleMeasure, _ nu: CircleMeasure) -> Result {
         GSLRuntime.ensureConfigured()
         var evaluations = 0
@@ -147,7 +112,7 @@ public enum CircleWasserstein {
         costAndSlope(mu, nu, shift: theta).cost
     }
 
-    /// g(θ) and, when ν has no atoms, g'(θ) (otherwise the slope term misses ν's jumps).
+    /// g(θ) and its right derivative g'(θ⁺).
     static func costAndSlope(_ mu: CircleMeasure, _ nu: CircleMeasure, shift theta: Double) -> (cost: Double, slope: Double) {
         // Walk q from 0 to 1. On μ's side piece i covers (c_{i−1}, c_i]; on ν's side, q + θ runs
         // from θ to 1 + θ: start in the lift copy j = ⌊θ⌋ at the piece containing θ − j.
@@ -160,6 +125,7 @@ public enum CircleWasserstein {
         var i = 0
         var q = 0.0
         var total = 0.0, slope = 0.0
+        var lastA = 0.0   // Q_μ(q⁻) at the current q
         // Quantile-level start of ν's current piece, in μ's q coordinates.
         func nuStart(_ k: Int, _ wrap: Double) -> Double { (k == 0 ? 0 : nc[k - 1]) + wrap - theta }
         while q < 1 {
@@ -181,12 +147,20 @@ public enum CircleWasserstein {
                 total += (end - q) * (d0 * d0 + d0 * d1 + d1 * d1) / 3
                 if nlen > 0 { slope -= (ne[k] - ns[k]) / nlen * (end - q) * (d0 + d1) }
                 q = end
+                lastA = a1
             }
-            if muEnd <= q { i += 1; if i == mu.count { break } }
+            if muEnd <= q { i += 1 }
             if nuEnd <= q {
+                // A jump of ν at q (including q = 1, which moves into [0, 1) as θ grows; not q = 0).
+                let before = wrap + ne[k]
                 k += 1
                 if k == nu.count { k = 0; wrap += 1 }
+                let after = wrap + ns[k]
+                if after != before {
+                    slope += (lastA - after) * (lastA - after) - (lastA - before) * (lastA - before)
+                }
             }
+            if i == mu.count { break }
         }
         return (total, slope)
     }
