@@ -37,10 +37,7 @@ public struct EulerMaruyamaSampler {
     public let scenario: Scenario
     public let options: Options
     let coefficients: SDECoefficients
-    let initialTape: Tape
-    let initialIsUniform: Bool
-    /// Upper bound for rejection sampling of ρ0: 1.25 × its maximum on the check grid.
-    let initialBound: Double
+    let initial: InitialDensitySampler
     let schedule: TimeSchedule
 
     /// The time-step rule: dt ≤ ε² λ_min(B) / 10, so that one step moves a particle by a
@@ -60,9 +57,7 @@ public struct EulerMaruyamaSampler {
                 dt: scenario.time.dt, limit: limit, epsilon: scenario.epsilonText,
                 smallestEigenvalue: scenario.facts.mediumSmallestEigenvalue)
         }
-        initialTape = Tape(graph: fields.graph, outputs: [fields.rho0], inputs: Array(0..<(2 * scenario.dimension)))
-        initialIsUniform = fields.graph.constantValue(fields.rho0) != nil
-        initialBound = 1.25 * scenario.facts.initialMaximum
+        initial = InitialDensitySampler(scenario: scenario, fields: fields)
         schedule = TimeSchedule(dt: scenario.time.dt, outputs: scenario.time.outputs)
         let n = scenario.particles.count, d = scenario.dimension, outs = scenario.time.outputs.count
         if options.keepPositions, Double(n * d * outs) * 8 > 8 * 1_073_741_824 {
@@ -128,7 +123,7 @@ public struct EulerMaruyamaSampler {
             let pos = positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) }
             snapshots.append(SampleResult.Snapshot(time: scenario.time.outputs[k], counts: counts, positions: pos))
         }
-        let proposals = workers.reduce(0) { $0 + $1.proposals }
+        let proposals = workers.reduce(0) { $0 + $1.initial.proposals }
         return SampleResult(
             scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blocks,
             steps: stepCount, seconds: seconds,
@@ -144,20 +139,17 @@ public struct EulerMaruyamaSampler {
 private final class Worker {
     let sampler: EulerMaruyamaSampler
     let ws: TapeWorkspace
-    let initial: TapeWorkspace
+    let initial: InitialDensitySampler.Workspace
     let normals: UnsafeMutablePointer<Double>
-    let accept: UnsafeMutablePointer<Double>
     var histograms1D: [Histogram1D] = []
     var histograms2D: [Histogram2D] = []
-    var proposals = 0
 
     init(sampler: EulerMaruyamaSampler) {
         self.sampler = sampler
         let bs = EulerMaruyamaSampler.blockSize
         ws = TapeWorkspace(tape: sampler.coefficients.tape, capacity: bs)
-        initial = TapeWorkspace(tape: sampler.initialTape, capacity: bs)
+        initial = sampler.initial.makeWorkspace()
         normals = .allocate(capacity: 2 * bs)
-        accept = .allocate(capacity: bs)
         let s = sampler.scenario
         if s.dimension == 1 {
             histograms1D = s.time.outputs.map { _ in Histogram1D(cells: s.cells) }
@@ -166,10 +158,7 @@ private final class Worker {
         }
     }
 
-    deinit {
-        normals.deallocate()
-        accept.deallocate()
-    }
+    deinit { normals.deallocate() }
 
     func run(block: Int, positions: UnsafeMutablePointer<Double>?, progress: SamplerProgress?) throws {
         let s = sampler.scenario
@@ -181,7 +170,7 @@ private final class Worker {
         let scale = Double(s.inverseEpsilon)
         let x = (0..<d).map { ws.input($0) }
         let y = (0..<d).map { ws.input(d + $0) }
-        try drawInitial(into: x, count: m, rng: rng)
+        try sampler.initial.draw(into: x, count: m, rng: rng, workspace: initial)
 
         let chunk = EulerMaruyamaSampler.chunkSize
         let cholesky = sampler.coefficients.noise == .cholesky
@@ -237,40 +226,6 @@ private final class Worker {
         if let positions {
             let base = positions + k * s.particles.count * d + first * d
             for i in 0..<m { for c in 0..<d { base[i * d + c] = x[c][i] } }
-        }
-    }
-
-    /// Rejection sampling from ρ0 with the uniform proposal on Ω and the bound M: a proposal
-    /// X is kept when U·M < ρ0(X). Exact whenever ρ0 ≤ M everywhere; a value above M is
-    /// detected and reported rather than silently biasing the sample.
-    private func drawInitial(into x: [UnsafeMutablePointer<Double>], count m: Int, rng: RandomStream) throws {
-        let s = sampler.scenario
-        let d = s.dimension
-        if sampler.initialIsUniform {
-            for i in 0..<m { for k in 0..<d { x[k][i] = rng.uniform() } }
-            proposals += m
-            return
-        }
-        let bs = EulerMaruyamaSampler.blockSize
-        let bound = sampler.initialBound
-        let scale = Double(s.inverseEpsilon)
-        var filled = 0
-        while filled < m {
-            for i in 0..<bs {
-                for k in 0..<d { initial.input(k)[i] = rng.uniform() }
-                accept[i] = rng.uniform()
-            }
-            for k in 0..<d { hk_scale(initial.input(k), scale, initial.input(d + k), Int64(bs)) }
-            initial.run(count: bs)
-            let rho = initial.output(0)
-            for i in 0..<bs {
-                if rho[i] > bound { throw SamplerError.initialDensityAboveBound(bound: bound, value: rho[i]) }
-                if filled < m, accept[i] * bound < rho[i] {
-                    for k in 0..<d { x[k][filled] = initial.input(k)[i] }
-                    filled += 1
-                }
-            }
-            proposals += bs
         }
     }
 }

@@ -9,7 +9,8 @@
 ///
 /// Tape inputs: all variables (1D: x, y; 2D: x1, x2, y1, y2). Outputs: the drift
 /// components, then the noise: 1D [σ]; 2D scalar or diagonal medium [σ1, σ2] (σ diagonal);
-/// 2D full medium [L11, L21, L22], the Cholesky factor of 2B⁻¹ (lower triangular).
+/// 2D full medium [L11, L21, L22], the Cholesky factor of 2B⁻¹ (lower triangular); with
+/// `logDensity`, log π last (for the Metropolis–Hastings ratio of MALA).
 public struct SDECoefficients {
     public enum Noise: String, Sendable { case diagonal, cholesky }
 
@@ -19,7 +20,7 @@ public struct SDECoefficients {
 
     /// Builds the tape; throws `SamplerError` when a needed derivative does not exist or the
     /// convention is not defined for the medium.
-    public init(fields f: LoweredFields, convention: Convention) throws {
+    public init(fields f: LoweredFields, convention: Convention, logDensity: Bool = false) throws {
         let g = f.graph
         let n = Double(f.inverseEpsilon)
         dimension = f.dimension
@@ -76,6 +77,7 @@ public struct SDECoefficients {
             outputs += (0..<dimension).map { g.unary(.sqrt, g.mul(two, b[$0][$0])) }
             noise = .diagonal
         }
+        if logDensity { outputs.append(f.logPi) }
         tape = Tape(graph: g, outputs: outputs, inputs: Array(0..<(2 * dimension)))
     }
 }

@@ -1,0 +1,220 @@
+import CGSL
+import Foundation
+
+/// The estimates of a stationary run, with their error bars and the comparison against the
+/// exact π_ε (fine grid) and π̄ (one cell per ε-period).
+public struct StationaryResult: Sendable {
+    public struct Grid: Sendable, Codable {
+        public let cells: Int
+        /// Estimated cell probabilities (batch-means average) and their standard errors.
+        public let estimate: [Double]
+        public let standardError: [Double]
+        /// Exact cell probabilities of the reference density.
+        public let exact: [Double]
+        /// The test of "the estimate is π" on batch means: Hotelling's T² = B δᵀS⁻¹δ of the B
+        /// independent batch histograms (δ the mean deviation from the exact probabilities on
+        /// k − 1 cells, S their sample covariance; GSL Cholesky), referred to
+        /// (B − k + 1)/((k − 1)(B − 1)) T² ~ F(k − 1, B − k + 1) (`gsl_cdf_fdist_Q`). Time-averaged
+        /// histograms are strongly correlated between neighbouring cells, which a cell-by-cell
+        /// chi-square would ignore. Cells are merged (neighbours, per axis) until k − 1 ≤ B/2.
+        public let chi2: Double
+        public let chi2PValue: Double
+        /// Cells per axis used by the test after merging.
+        public let testCells: Int
+        /// Total variation ½ Σ |p̂ − p|.
+        public let totalVariation: Double
+        /// The cells with the largest |z| = |p̂ − p|/SE: index, estimate, exact, standard error, z.
+        public let worstCells: [[Double]]
+        /// 95% confidence intervals p̂ ± t_{B−1, 0.975} SE that cover the exact value.
+        public let coverage: Double
+    }
+
+    public let scheme: StationaryEstimator.Scheme
+    public let scenario: Scenario
+    public let dt: Double
+    public let steps: Int
+    public let burnInSteps: Int
+    public let recordEvery: Int
+    public let batches: Int
+    public let acceptanceRate: Double?
+    /// Against π_ε on the output grid.
+    public let fine: Grid
+    /// Against π̄ on one cell per ε-period (in 2D, per period in each direction).
+    public let coarse: Grid
+    /// Integrated autocorrelation times (in time units) and effective sample sizes of the
+    /// observables cos 2πx₁ and cos 2πx₁/ε (Sokal's automatic window).
+    public let observables: [String]
+    public let observableMeans: [Double]
+    public let observableExact: [Double]
+    public let tauInt: [Double]
+    public let ess: [Double]
+    /// 1D: W2 between the fine-grid estimate and π_ε (exact, on the circle).
+    public let w2PiEps: Double?
+    public let seconds: Double
+
+    init(estimator e: StationaryEstimator, fineCounts: [[Double]], coarseCounts: [[Double]],
+         observableSeries: [[Double]], acceptanceRate: Double?, seconds: Double) {
+        let s = e.scenario
+        scheme = e.options.scheme
+        scenario = s
+        dt = e.dt
+        steps = e.steps
+        burnInSteps = e.burnInSteps
+        recordEvery = e.options.recordEvery
+        batches = e.options.batches
+        self.acceptanceRate = acceptanceRate
+        self.seconds = seconds
+        // Particle-visits per batch: its particles × recordings.
+        let perBatch = (0..<e.options.batches).map { b in
+            Double((s.particles.count - b + e.options.batches - 1) / e.options.batches) * Double(e.recordings)
+        }
+        let f = s.lowered()
+        let exactFine = s.equilibriumCellMasses(cells: s.cells)
+        let piBarCoarse = Self.fastAverageCellMasses(f, cells: s.inverseEpsilon)
+        fine = Self.grid(fineCounts, perBatch: perBatch, exact: exactFine, cells: s.cells, dimension: s.dimension)
+        coarse = Self.grid(coarseCounts, perBatch: perBatch, exact: piBarCoarse, cells: s.inverseEpsilon, dimension: s.dimension)
+        // Observables: their exact means under π_ε, and τ_int from the particle-averaged series
+        // (independent particles share the single-particle autocorrelation).
+        observables = ["cos(2 pi x1)", "cos(2 pi x1 / eps)"]
+        observableExact = Self.exactMeans(f, mass: s.facts.equilibriumMass)
+        observableMeans = observableSeries.map { $0.reduce(0, +) / Double($0.count) }
+        let unit = Double(e.options.recordEvery) * e.dt
+        let taus = observableSeries.map { Self.integratedAutocorrelation($0) }
+        tauInt = taus.map { $0 * unit }
+        // ESS = particles × recordings / τ_int (in recordings).
+        ess = taus.map { Double(s.particles.count) * Double(observableSeries[0].count) / max($0, 1) }
+        if s.dimension == 1 {
+            w2PiEps = CircleWasserstein.distance(CircleMeasure(cellMasses: fine.estimate.map { max($0, 0) }),
+                                                 CircleMeasure(cellMasses: exactFine)).distance
+        } else {
+            w2PiEps = nil
+        }
+    }
+
+    static func grid(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, dimension: Int) -> Grid {
+        let b = counts.count
+        let k = exact.count
+        var est = [Double](repeating: 0, count: k), se = est
+        var column = [Double](repeating: 0, count: b)
+        for c in 0..<k {
+            for j in 0..<b { column[j] = counts[j][c] / perBatch[j] }
+            est[c] = gsl_stats_mean(column, 1, b)
+            se[c] = (gsl_stats_variance(column, 1, b) / Double(b)).squareRoot()
+        }
+        var used = 0
+        var z: [(Int, Double)] = []
+        var covered = 0
+        let tq = gsl_cdf_tdist_Pinv(0.975, Double(b - 1))
+        for c in 0..<k where se[c] > 0 {
+            let zc = (est[c] - exact[c]) / se[c]
+            used += 1
+            z.append((c, zc))
+            if abs(zc) <= tq { covered += 1 }
+        }
+        let (t2, pValue, testCells) = hotelling(counts, perBatch: perBatch, exact: exact, cells: cells, dimension: dimension)
+        let worst = z.sorted { abs($0.1) > abs($1.1) }.prefix(5).map { [Double($0.0), est[$0.0], exact[$0.0], se[$0.0], $0.1] }
+        return Grid(
+            cells: cells, estimate: est, standardError: se, exact: exact, chi2: t2, chi2PValue: pValue, testCells: testCells,
+            totalVariation: 0.5 * zip(est, exact).reduce(0) { $0 + abs($1.0 - $1.1) },
+            worstCells: Array(worst), coverage: Double(covered) / Double(max(used, 1)))
+    }
+
+    static func hotelling(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int,
+                          dimension d: Int) -> (Double, Double, Int) {
+        let b = counts.count
+        // Merge by a factor r per axis (r dividing cells) until k − 1 ≤ B/2.
+        var r = 1
+        while pow(Double(cells / r), Double(d)) - 1 > Double(b / 2), let next = (r + 1...cells).first(where: { cells % $0 == 0 }) {
+            r = next
+        }
+        let m = cells / r
+        let k = Int(pow(Double(m), Double(d)))
+        guard k >= 2 else { return (0, 1, m) }
+        func merged(_ v: [Double]) -> [Double] {
+            if d == 1 { return (0..<m).map { c in (c * r..<(c + 1) * r).reduce(0) { $0 + v[$1] } } }
+            var out = [Double](repeating: 0, count: k)
+            for i in 0..<cells { for j in 0..<cells { out[(i / r) * m + j / r] += v[i * cells + j] } }
+            return out
+        }
+        let p = merged(exact)
+        let rows = (0..<b).map { j in merged(counts[j]).map { $0 / perBatch[j] } }
+        let q = k - 1   // the last cell is determined by the others
+        var mean = [Double](repeating: 0, count: q)
+        for row in rows { for c in 0..<q { mean[c] += row[c] / Double(b) } }
+        guard let cov = gsl_matrix_calloc(q, q), let delta = gsl_vector_alloc(q), let sol = gsl_vector_alloc(q) else { return (0, 1, m) }
+        defer { gsl_matrix_free(cov); gsl_vector_free(delta); gsl_vector_free(sol) }
+        for row in rows {
+            for i in 0..<q { for j in 0..<q {
+                gsl_matrix_set(cov, i, j, gsl_matrix_get(cov, i, j) + (row[i] - mean[i]) * (row[j] - mean[j]) / Double(b - 1))
+            } }
+        }
+        for i in 0..<q { gsl_vector_set(delta, i, mean[i] - p[i]) }
+        guard gsl_linalg_cholesky_decomp1(cov) == GSL_SUCCESS, gsl_linalg_cholesky_solve(cov, delta, sol) == GSL_SUCCESS else {
+            return (.nan, .nan, m)
+        }
+        var t2 = 0.0
+        for i in 0..<q { t2 += gsl_vector_get(delta, i) * gsl_vector_get(sol, i) }
+        t2 *= Double(b)
+        let f = Double(b - q) / (Double(q) * Double(b - 1)) * t2
+        return (t2, gsl_cdf_fdist_Q(f, Double(q), Double(b - q)), m)
+    }
+
+    /// Sokal's windowed estimate τ = 1 + 2 Σ_{k=1}^{M} ρ(k), M the first lag with M ≥ 5τ(M),
+    /// in units of the series' spacing.
+    static func integratedAutocorrelation(_ x: [Double]) -> Double {
+        let n = x.count
+        guard n > 4 else { return 1 }
+        let mean = gsl_stats_mean(x, 1, n)
+        let c0 = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+        guard c0 > 0 else { return 1 }
+        var tau = 1.0
+        for lag in 1..<(n / 2) {
+            var c = 0.0
+            for i in 0..<(n - lag) { c += (x[i] - mean) * (x[i + lag] - mean) }
+            tau += 2 * c / Double(n) / c0
+            if Double(lag) >= 5 * tau { break }
+        }
+        return max(tau, 1e-3)
+    }
+
+    /// Exact means of the observables under π_ε (Gauss–Legendre resolving ε).
+    static func exactMeans(_ f: LoweredFields, mass: Double) -> [Double] {
+        let g = f.graph
+        let x1 = g.variable(0)
+        let twoPi = g.constant(2 * .pi)
+        let slow = g.mul(g.unary(.cos, g.mul(twoPi, x1)), f.pi)
+        let fast = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.fastVariables[0]))), f.pi)
+        return [slow, fast].map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
+    }
+
+    /// ∫_cell π̄ dx / ∫ π̄ with π̄(x) = ∫π(x, y) dy: Gauss–Legendre in x, composite
+    /// Gauss–Legendre (8 × 8 points) in each y.
+    static func fastAverageCellMasses(_ f: LoweredFields, cells m: Int) -> [Double] {
+        let gl = GaussLegendre(points: 8)
+        var ys: [Double] = [], wy: [Double] = []
+        for s in 0..<8 { for (t, w) in zip(gl.nodes, gl.weights) { ys.append((Double(s) + t) / 8); wy.append(w / 8) } }
+        var xs: [Double] = [], wx: [Double] = []
+        for c in 0..<m { for (t, w) in zip(gl.nodes, gl.weights) { xs.append((Double(c) + t) / Double(m)); wx.append(w / Double(m)) } }
+        let evaluator = BatchEvaluator(graph: f.graph, outputs: [f.pi], inputs: Array(0..<(2 * f.dimension)))
+        var out: [Double]
+        if f.dimension == 1 {
+            out = [Double](repeating: 0, count: m)
+            for (i, x) in xs.enumerated() {
+                let v = evaluator.evaluate([[Double](repeating: x, count: ys.count), ys])[0]
+                out[i / 8] += wx[i] * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+        } else {
+            out = [Double](repeating: 0, count: m * m)
+            var y1: [Double] = [], y2: [Double] = [], w2: [Double] = []
+            for a in ys.indices { for b in ys.indices { y1.append(ys[a]); y2.append(ys[b]); w2.append(wy[a] * wy[b]) } }
+            for (i, xa) in xs.enumerated() {
+                for (j, xb) in xs.enumerated() {
+                    let v = evaluator.evaluate([[Double](repeating: xa, count: y1.count), [Double](repeating: xb, count: y1.count), y1, y2])[0]
+                    out[(i / 8) * m + j / 8] += wx[i] * wx[j] * zip(v, w2).reduce(0) { $0 + $1.0 * $1.1 }
+                }
+            }
+        }
+        let total = out.reduce(0, +)
+        return out.map { $0 / total }
+    }
+}
