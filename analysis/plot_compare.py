@@ -14,15 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runfolder import RunFolderError, load_summary  # noqa: E402
-
-
-def save(fig, path):
-    tmp = path.with_name("." + path.name + ".tmp")
-    fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+from runfolder import RunFolderError, load_summary, main, save_png  # noqa: E402
 
 
 def load_densities(run_dir, name):
@@ -70,7 +62,7 @@ def plot(run_dir):
                 ax.set_title(f"{col}, t = {out['t']:g}", fontsize=8)
         fig.colorbar(im, ax=axes.ravel().tolist(), label="density")
     fig.suptitle(title, fontsize=9)
-    written.append(save(fig, run_dir / "densities.png"))
+    written.append(save_png(fig, run_dir / "densities.png"))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ts = [o["t"] for o in outputs]
@@ -81,7 +73,7 @@ def plot(run_dir):
     ax.set_ylabel("W2")
     ax.set_yscale("log")
     ax.legend(fontsize=8)
-    written.append(save(fig, run_dir / "w2.png"))
+    written.append(save_png(fig, run_dir / "w2.png"))
 
     study = summary.get("epsilon_study")
     if study and study.get("fitted_rate") is not None:
@@ -94,22 +86,9 @@ def plot(run_dir):
         ax.set_xlabel("eps")
         ax.set_ylabel(f"W2 at t = {study['time']:g}")
         ax.legend(fontsize=8)
-        written.append(save(fig, run_dir / "w2_vs_eps.png"))
+        written.append(save_png(fig, run_dir / "w2_vs_eps.png"))
     return written
 
 
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    try:
-        for path in plot(argv[1]):
-            print(f"wrote {path}")
-    except RunFolderError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, __doc__, plot))

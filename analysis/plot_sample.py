@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runfolder import RunFolderError, load_histogram, load_summary  # noqa: E402
+from runfolder import load_histogram, load_summary, main, save_png  # noqa: E402
 
 
 def plot(run_dir):
@@ -44,25 +44,8 @@ def plot(run_dir):
             ax.set_aspect("equal")
         fig.colorbar(im, ax=axes[0].tolist(), label="particle density")
     fig.suptitle(title, fontsize=9)
-    target = run_dir / "histograms.png"
-    tmp = run_dir / ".histograms.png.tmp"
-    fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    tmp.replace(target)
-    return target
-
-
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    try:
-        print(f"wrote {plot(argv[1])}")
-    except RunFolderError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return [save_png(fig, run_dir / "histograms.png")]
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, __doc__, plot))

@@ -3,6 +3,7 @@
 Every reader fails loudly, naming the file, on a folder that is not a complete run folder.
 """
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +46,29 @@ def load_histogram(run_dir, output):
         e2 = np.append(table["x2_lo"][:m], 1.0)
         return e1, e2, table["density"].reshape(m, m)
     raise RunFolderError(f"{path}: unexpected columns {names}")
+
+
+def save_png(fig, path):
+    """Writes a matplotlib figure to PATH atomically (temporary file, then rename) and closes it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    tmp = path.with_name("." + path.name + ".tmp")
+    fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def main(argv, doc, plot):
+    """Command-line wrapper of a plotting script: plot(RUN_DIR) returns the written paths."""
+    if len(argv) != 2:
+        print(doc, file=sys.stderr)
+        return 2
+    try:
+        for path in plot(argv[1]):
+            print(f"wrote {path}")
+    except RunFolderError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
