@@ -23,7 +23,7 @@ def load_densities(run_dir, name):
         table = np.genfromtxt(path, delimiter=",", names=True)
     except (OSError, ValueError) as e:
         raise RunFolderError(f"{path}: cannot read ({e})") from None
-    for col in ("particles", "epsilon", "homogenised"):
+    for col in ("particles", "epsilon", "homogenised", "pi_eps", "pi_bar"):
         if col not in (table.dtype.names or ()):
             raise RunFolderError(f"{path}: no '{col}' column")
     return table
@@ -31,7 +31,7 @@ def load_densities(run_dir, name):
 
 def plot(run_dir):
     run_dir = Path(run_dir)
-    summary = load_summary(run_dir)
+    summary = load_summary(run_dir, ("scenario", "outputs"))
     for key in ("densities",):
         if key not in summary:
             raise RunFolderError(f"{run_dir / 'summary.json'}: no '{key}' key (not a compare run folder?)")
@@ -42,22 +42,32 @@ def plot(run_dir):
     title = f"{sc['name']}: eps = {sc['epsilon']}, {summary['particles']} particles"
     if sc["dimension"] == 1:
         fig, axes = plt.subplots(len(tables), 1, figsize=(7, 2.2 * len(tables)), sharex=True, squeeze=False)
+        n = summary["particles"]
         for ax, out, t in zip(axes[:, 0], outputs, tables):
             edges = np.append(t["x_lo"], t["x_hi"][-1])
-            ax.stairs(t["particles"], edges, label="particles", color="0.5")
+            width = edges[1] - edges[0]
+            # Sampling band: ±2 binomial standard deviations of the particle histogram around the eps-PDE.
+            p = t["epsilon"] * width
+            band = 2 * np.sqrt(np.maximum(p * (1 - p), 0) / n) / width
+            ax.stairs(t["epsilon"] + band, edges, baseline=t["epsilon"] - band, fill=True, color="C0", alpha=0.2,
+                      label="eps-PDE ± 2 sd of N particles")
+            ax.stairs(t["particles"], edges, label="particles", color="0.3")
             ax.stairs(t["epsilon"], edges, label="eps-PDE", color="C0")
             ax.stairs(t["homogenised"], edges, label="homogenised", color="C3")
+            ax.stairs(t["pi_eps"], edges, label="pi_eps", color="C2", linestyle=":")
+            ax.stairs(t["pi_bar"], edges, label="pi_bar", color="C1", linestyle="--")
             ax.set_title(f"t = {out['t']:g}: W2(particles, eps) = {out['w2_particles_epsilon']:.2e}, "
                          f"p = {out['p_value_particles_epsilon']:.2f}", fontsize=8)
             ax.set_ylabel("density")
         axes[0, 0].legend(fontsize=7)
         axes[-1, 0].set_xlabel("x")
     else:
-        fig, axes = plt.subplots(len(tables), 3, figsize=(9, 3 * len(tables)), squeeze=False)
-        vmax = max(max(t["particles"].max(), t["epsilon"].max()) for t in tables)
+        columns = ("particles", "epsilon", "homogenised", "pi_eps", "pi_bar")
+        fig, axes = plt.subplots(len(tables), len(columns), figsize=(3 * len(columns), 3 * len(tables)), squeeze=False)
+        vmax = max(max(t[c].max() for c in columns) for t in tables)
         for row, out, t in zip(axes, outputs, tables):
             m = int(round(np.sqrt(len(t))))
-            for ax, col in zip(row, ("particles", "epsilon", "homogenised")):
+            for ax, col in zip(row, columns):
                 im = ax.imshow(t[col].reshape(m, m).T, origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=vmax)
                 ax.set_title(f"{col}, t = {out['t']:g}", fontsize=8)
         fig.colorbar(im, ax=axes.ravel().tolist(), label="density")
@@ -66,9 +76,15 @@ def plot(run_dir):
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ts = [o["t"] for o in outputs]
+    ax.fill_between(ts, 0, [o["w2_monte_carlo_quantile95"] for o in outputs], color="0.85",
+                    label="bootstrap null, 95% quantile")
+    ax.plot(ts, [o["w2_monte_carlo_floor"] for o in outputs], "k--", label="Monte Carlo floor (null mean)")
     ax.plot(ts, [o["w2_particles_epsilon"] for o in outputs], "o-", label="W2(particles, eps-PDE)")
-    ax.plot(ts, [o["w2_monte_carlo_floor"] for o in outputs], "k--", label="Monte Carlo floor")
     ax.plot(ts, [o["w2_epsilon_homogenised"] for o in outputs], "s-", label="W2(eps-PDE, homogenised)")
+    if all(o.get("w2_bar_epsilon_homogenised") is not None for o in outputs):
+        ax.plot(ts, [o["w2_bar_epsilon_homogenised"] for o in outputs], "^-", label="W_bar(eps-PDE, homogenised)")
+    if all(o.get("w_gh_epsilon_homogenised") is not None for o in outputs):
+        ax.plot(ts, [o["w_gh_epsilon_homogenised"] for o in outputs], "v-", label="W_GH(eps-PDE, homogenised)")
     ax.set_xlabel("t")
     ax.set_ylabel("W2")
     ax.set_yscale("log")
@@ -83,6 +99,8 @@ def plot(run_dir):
         ax.loglog(eps, w, "o", label="W2(eps-PDE, homogenised)")
         rate = study["fitted_rate"]
         ax.loglog(eps, w[-1] * (eps / eps[-1]) ** rate, "--", label=f"fit: eps^{rate:.2f}")
+        floor = outputs[-1]["w2_monte_carlo_floor"]
+        ax.axhline(floor, color="k", linestyle=":", label=f"Monte Carlo floor at N = {summary['particles']}")
         ax.set_xlabel("eps")
         ax.set_ylabel(f"W2 at t = {study['time']:g}")
         ax.legend(fontsize=8)

@@ -19,7 +19,7 @@ from runfolder import load_histogram, load_summary, main, save_png  # noqa: E402
 
 def plot(run_dir):
     run_dir = Path(run_dir)
-    summary = load_summary(run_dir)
+    summary = load_summary(run_dir, ("scenario", "outputs"))
     sc = summary["scenario"]
     outputs = summary["outputs"]
     title = f"{sc['name']}: eps = {sc['epsilon']}, {sc['particles']} particles, {sc['convention']}"

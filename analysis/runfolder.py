@@ -13,7 +13,8 @@ class RunFolderError(Exception):
     """A run folder that is missing a file or holds malformed data."""
 
 
-def load_summary(run_dir):
+def load_summary(run_dir, required=("scenario",)):
+    """summary.json of a run folder, with the given keys checked."""
     path = Path(run_dir) / "summary.json"
     try:
         summary = json.loads(path.read_text())
@@ -21,7 +22,7 @@ def load_summary(run_dir):
         raise RunFolderError(f"{path}: missing (is {run_dir} a homogen run folder?)") from None
     except json.JSONDecodeError as e:
         raise RunFolderError(f"{path}: not valid JSON ({e})") from None
-    for key in ("scenario", "outputs"):
+    for key in required:
         if key not in summary:
             raise RunFolderError(f"{path}: no '{key}' key")
     return summary

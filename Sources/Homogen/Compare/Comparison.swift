@@ -34,6 +34,8 @@ public struct Comparison {
         public let chi2PValueParticlesEpsilon: Double
         /// Mean W2 of exact samples of the ε-density: the Monte Carlo floor at this N.
         public let w2MonteCarloFloor: Double
+        /// 95% quantile of that bootstrap distribution (the null band).
+        public let w2MonteCarloQuantile95: Double
         public let w2ParticlesHomogenised: Double
         public let pValueParticlesHomogenised: Double
         public let w2EpsilonHomogenised: Double
@@ -180,7 +182,7 @@ public struct Comparison {
             : String(format: "particles DIFFER from the eps-PDE (p = %.3f)", pe.pValue)
         return Row(
             t: t, w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
-            w2MonteCarloFloor: pe.nullMean, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
+            w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
             verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
     }

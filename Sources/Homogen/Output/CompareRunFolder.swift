@@ -24,8 +24,9 @@ public struct CompareSummary: Codable, Sendable {
     public let epsilonStudy: Comparison.EpsilonStudy?
 }
 
-/// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges and
-/// the particle histogram, ε-PDE and homogenised densities on the output grid).
+/// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
+/// particle histogram, ε-PDE and homogenised densities; and the equilibria π_ε and π̄, all as
+/// cell averages on the output grid).
 public enum CompareRunFolder {
     @discardableResult
     public static func write(_ r: Comparison.Result, to path: String) throws -> CompareSummary {
@@ -33,6 +34,9 @@ public enum CompareRunFolder {
         var summary: CompareSummary?
         try AtomicFile.writeFolder(at: path) { dir in
             var names: [String] = []
+            let cellVolume = pow(1 / Double(s.cells), Double(s.dimension))
+            let piEps = s.equilibriumCellMasses().map { $0 / cellVolume }
+            let piBar = s.lowered().fastAverageCellMasses(cells: s.cells).map { $0 / cellVolume }
             for k in s.time.outputs.indices {
                 let name = String(format: "densities_%03d.csv", k)
                 let particles = r.sample.density(r.sample.snapshots[k])
@@ -41,13 +45,15 @@ public enum CompareRunFolder {
                 func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
                 var lines: [String] = []
                 if s.dimension == 1 {
-                    lines.append("x_lo,x_hi,particles,epsilon,homogenised")
-                    for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(particles[i]),\(eps[i]),\(hom[i])") }
+                    lines.append("x_lo,x_hi,particles,epsilon,homogenised,pi_eps,pi_bar")
+                    for i in 0..<m {
+                        lines.append("\(edge(i)),\(edge(i + 1)),\(particles[i]),\(eps[i]),\(hom[i]),\(piEps[i]),\(piBar[i])")
+                    }
                 } else {
-                    lines.append("x1_lo,x1_hi,x2_lo,x2_hi,particles,epsilon,homogenised")
+                    lines.append("x1_lo,x1_hi,x2_lo,x2_hi,particles,epsilon,homogenised,pi_eps,pi_bar")
                     for i in 0..<m { for j in 0..<m {
                         let c = i * m + j
-                        lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(particles[c]),\(eps[c]),\(hom[c])")
+                        lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(particles[c]),\(eps[c]),\(hom[c]),\(piEps[c]),\(piBar[c])")
                     } }
                 }
                 try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)

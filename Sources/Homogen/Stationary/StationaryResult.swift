@@ -70,7 +70,7 @@ public struct StationaryResult: Sendable {
         }
         let f = s.lowered()
         let exactFine = s.equilibriumCellMasses(cells: s.cells)
-        let piBarCoarse = Self.fastAverageCellMasses(f, cells: s.inverseEpsilon)
+        let piBarCoarse = f.fastAverageCellMasses(cells: s.inverseEpsilon)
         fine = Self.grid(fineCounts, perBatch: perBatch, exact: exactFine, cells: s.cells, dimension: s.dimension)
         coarse = Self.grid(coarseCounts, perBatch: perBatch, exact: piBarCoarse, cells: s.inverseEpsilon, dimension: s.dimension)
         // Observables: their exact means under π_ε, and τ_int from the particle-averaged series
@@ -185,36 +185,5 @@ public struct StationaryResult: Sendable {
         let slow = g.mul(g.unary(.cos, g.mul(twoPi, x1)), f.pi)
         let fast = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.fastVariables[0]))), f.pi)
         return [slow, fast].map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
-    }
-
-    /// ∫_cell π̄ dx / ∫ π̄ with π̄(x) = ∫π(x, y) dy: Gauss–Legendre in x, composite
-    /// Gauss–Legendre (8 × 8 points) in each y.
-    static func fastAverageCellMasses(_ f: LoweredFields, cells m: Int) -> [Double] {
-        let gl = GaussLegendre(points: 8)
-        var ys: [Double] = [], wy: [Double] = []
-        for s in 0..<8 { for (t, w) in zip(gl.nodes, gl.weights) { ys.append((Double(s) + t) / 8); wy.append(w / 8) } }
-        var xs: [Double] = [], wx: [Double] = []
-        for c in 0..<m { for (t, w) in zip(gl.nodes, gl.weights) { xs.append((Double(c) + t) / Double(m)); wx.append(w / Double(m)) } }
-        let evaluator = BatchEvaluator(graph: f.graph, outputs: [f.pi], inputs: Array(0..<(2 * f.dimension)))
-        var out: [Double]
-        if f.dimension == 1 {
-            out = [Double](repeating: 0, count: m)
-            for (i, x) in xs.enumerated() {
-                let v = evaluator.evaluate([[Double](repeating: x, count: ys.count), ys])[0]
-                out[i / 8] += wx[i] * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
-            }
-        } else {
-            out = [Double](repeating: 0, count: m * m)
-            var y1: [Double] = [], y2: [Double] = [], w2: [Double] = []
-            for a in ys.indices { for b in ys.indices { y1.append(ys[a]); y2.append(ys[b]); w2.append(wy[a] * wy[b]) } }
-            for (i, xa) in xs.enumerated() {
-                for (j, xb) in xs.enumerated() {
-                    let v = evaluator.evaluate([[Double](repeating: xa, count: y1.count), [Double](repeating: xb, count: y1.count), y1, y2])[0]
-                    out[(i / 8) * m + j / 8] += wx[i] * wx[j] * zip(v, w2).reduce(0) { $0 + $1.0 * $1.1 }
-                }
-            }
-        }
-        let total = out.reduce(0, +)
-        return out.map { $0 / total }
     }
 }

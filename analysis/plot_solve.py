@@ -1,0 +1,47 @@
+"""Plot a `homogen solve` run folder: free energy, dissipation and the energy–dissipation balance.
+
+Usage: python3 analysis/plot_solve.py RUN_DIR  ->  RUN_DIR/energy.png
+Top: E(rho_t) (1.12) and psi* (2.22) against t, with psi (2.23) at the output times.
+Bottom: |E(rho_t) + int (psi + psi*) - E(rho_0)|, the residual of (2.21).
+"""
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runfolder import RunFolderError, load_summary, main, save_png  # noqa: E402
+
+
+def plot(run_dir):
+    run_dir = Path(run_dir)
+    summary = load_summary(run_dir, ("scenario", "outputs"))
+    path = run_dir / summary.get("energy_history", "energy.csv")
+    try:
+        table = np.genfromtxt(path, delimiter=",", names=True)
+    except (OSError, ValueError) as e:
+        raise RunFolderError(f"{path}: cannot read ({e})") from None
+    if table.dtype.names != ("t", "energy", "psi_star", "balance_residual"):
+        raise RunFolderError(f"{path}: unexpected columns {table.dtype.names}")
+    sc = summary["scenario"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    top.plot(table["t"], table["energy"], label="free energy E")
+    top.plot(table["t"], table["psi_star"], label="dissipation psi*")
+    outs = summary["outputs"]
+    top.plot([o["t"] for o in outs], [o["psi"] for o in outs], "o", label="psi (elliptic solve) at outputs")
+    top.set_yscale("log")
+    top.legend(fontsize=8)
+    top.set_title(f"{sc['name']}: {summary['equation']} equation, eps = {sc['epsilon']}, dt = {summary['dt']:g}", fontsize=9)
+    bottom.plot(table["t"][1:], np.abs(table["balance_residual"][1:]), color="C3")
+    bottom.set_yscale("log")
+    bottom.set_xlabel("t")
+    bottom.set_ylabel("|balance residual (2.21)|")
+    return [save_png(fig, run_dir / "energy.png")]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv, __doc__, plot))
