@@ -1,8 +1,9 @@
 """Plot a `homogen solve` run folder: free energy, dissipation and the energy–dissipation balance.
 
-Usage: python3 analysis/plot_solve.py RUN_DIR  ->  RUN_DIR/energy.png
-Top: E(rho_t) (1.12) and psi* (2.22) against t, with psi (2.23) at the output times.
-Bottom: |E(rho_t) + int (psi + psi*) - E(rho_0)|, the residual of (2.21).
+Usage: python3 analysis/plot_solve.py RUN_DIR  ->  RUN_DIR/energy.png, RUN_DIR/density.png
+energy.png: top, E(rho_t) (1.12) and psi* (2.22) against t, with psi (2.23) at the output times;
+bottom, |E(rho_t) + int (psi + psi*) - E(rho_0)|, the residual of (2.21).
+density.png: the density at each output time (1D: lines; 2D: image panels on a shared colour scale).
 """
 import sys
 from pathlib import Path
@@ -40,7 +41,35 @@ def plot(run_dir):
     bottom.set_yscale("log")
     bottom.set_xlabel("t")
     bottom.set_ylabel("|balance residual (2.21)|")
-    return [save_png(fig, run_dir / "energy.png")]
+    written = [save_png(fig, run_dir / "energy.png")]
+    tables = []
+    for out in outs:
+        p = run_dir / out["density"]
+        try:
+            t = np.genfromtxt(p, delimiter=",", names=True)
+        except (OSError, ValueError) as e:
+            raise RunFolderError(f"{p}: cannot read ({e})") from None
+        if "density" not in (t.dtype.names or ()):
+            raise RunFolderError(f"{p}: no 'density' column")
+        tables.append(t)
+    if sc["dimension"] == 1:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for out, t in zip(outs, tables):
+            ax.stairs(t["density"], np.append(t["x_lo"], t["x_hi"][-1]), label=f"t = {out['t']:g}")
+        ax.set_xlabel("x")
+        ax.set_ylabel("density")
+        ax.legend(fontsize=8)
+    else:
+        fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables) + 1, 3.4), squeeze=False)
+        vmax = max(t["density"].max() for t in tables)
+        for ax, out, t in zip(axes[0], outs, tables):
+            m = int(round(np.sqrt(len(t))))
+            im = ax.imshow(t["density"].reshape(m, m).T, origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=vmax)
+            ax.set_title(f"t = {out['t']:g}", fontsize=8)
+        fig.colorbar(im, ax=axes[0].tolist(), label="density")
+    fig.suptitle(f"{sc['name']}: {summary['equation']} equation", fontsize=9)
+    written.append(save_png(fig, run_dir / "density.png"))
+    return written
 
 
 if __name__ == "__main__":

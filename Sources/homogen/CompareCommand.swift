@@ -37,6 +37,12 @@ struct CompareOptionGroup: ParsableArguments {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Fokker–Planck solver cells per eps-period (default 32 in 1D, 16 in 2D).")
+    var resolution: Int?
+
+    @Option(help: "Fokker–Planck time step (default: the scenario's [time] dt).")
+    var solverDt: Double?
+
     @Flag(help: "Run the sampler even when dt > eps^2 * lambda_min(B) / 10.")
     var allowCoarseDt = false
 
@@ -72,6 +78,8 @@ struct CompareOptionGroup: ParsableArguments {
         o.seed = seed
         if let threads { o.threads = max(1, threads) }
         o.bootstrap = bootstrap
+        o.solverResolution = resolution
+        o.solverDt = solverDt
         o.epsilonStudy = try parsedEpsilons()
         o.allowCoarseTimeStep = allowCoarseDt
         let comparison = try Comparison(scenario: s, options: o)

@@ -17,7 +17,7 @@ CASES = [
     ("sample-1d", "plot_run.py", ["histograms.png"], "histogram_001.csv"),
     ("compare-1d", "plot_run.py", ["densities.png", "w2.png", "w2_vs_eps.png"], "densities_002.csv"),
     ("compare-2d", "plot_run.py", ["densities.png", "w2.png"], "densities_000.csv"),
-    ("solve-1d", "plot_run.py", ["energy.png"], "energy.csv"),
+    ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),
     ("stationary-1d", "plot_run.py", ["stationary.png", "bias.png"], "pi_bar.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),
 ]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerates the figures of docs/gallery.md from the scenarios in scenarios/ (about 10 minutes on
+# 2 cores): runs the main job or the relevant command on each, plots the run folder, and copies
+# the figures to docs/figures/ as SCENARIO-FIGURE.png. Run folders go to runs/gallery/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+h=.build/release/homogen
+out=runs/gallery
+rm -rf "$out" && mkdir -p "$out" docs/figures
+copy() { cp "$out/$1/$2" "docs/figures/$1-$2"; }
+for s in oscillatory-1d uniform-1d gh-equality-1d bench-1d; do
+  $h compare "scenarios/$s.toml" --epsilons 1/4,1/8,1/16,1/32 --out "$out/$s" -q > "$out/$s.txt"
+  python3 analysis/plot_run.py "$out/$s" >/dev/null
+  copy "$s" densities.png; copy "$s" w2.png; copy "$s" w2_vs_eps.png
+done
+for s in oscillatory-2d uniform-2d bench-2d edge-cheap-2d potential-2d; do
+  $h compare "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
+  python3 analysis/plot_run.py "$out/$s" >/dev/null
+  copy "$s" densities.png; copy "$s" w2.png
+done
+for s in laminate-2d checkerboard-2d; do
+  $h effective "scenarios/$s.toml" > "$out/$s-effective.txt"
+  $h solve "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
+  python3 analysis/plot_run.py "$out/$s" >/dev/null
+  copy "$s" energy.png; copy "$s" density.png
+done
+$h sample scenarios/full-medium-2d.toml --out "$out/full-medium-2d" -q > "$out/full-medium-2d.txt"
+python3 analysis/plot_run.py "$out/full-medium-2d" >/dev/null
+copy full-medium-2d histograms.png
+$h stationary scenarios/stationary-1d.toml --dt-sweep --out "$out/stationary-1d" > "$out/stationary-1d.txt"
+python3 analysis/plot_run.py "$out/stationary-1d" >/dev/null
+copy stationary-1d stationary.png; copy stationary-1d bias.png
+python3 analysis/effective_family.py "$h" "$out/family" >/dev/null
+cp "$out/family/metrics.png" docs/figures/family-metrics.png
+echo "figures in docs/figures, run folders and printed output in $out"
