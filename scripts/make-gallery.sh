@@ -7,24 +7,26 @@ cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
 h=.build/release/homogen
 out=runs/gallery
-rm -rf "$out" && mkdir -p "$out" docs/figures
+rm -rf "$out" docs/figures && mkdir -p "$out" docs/figures
 copy() { cp "$out/$1/$2" "docs/figures/$1-$2"; }
 for s in oscillatory-1d uniform-1d gh-equality-1d bench-1d; do
   $h compare "scenarios/$s.toml" --epsilons 1/4,1/8,1/16,1/32 --out "$out/$s" -q > "$out/$s.txt"
   python3 analysis/plot_run.py "$out/$s" >/dev/null
-  copy "$s" densities.png; copy "$s" w2.png; copy "$s" w2_vs_eps.png
 done
+copy oscillatory-1d densities.png; copy oscillatory-1d w2.png; copy oscillatory-1d w2_vs_eps.png
+copy uniform-1d densities.png; copy uniform-1d w2_vs_eps.png
+copy gh-equality-1d densities.png; copy bench-1d w2.png
 for s in oscillatory-2d uniform-2d bench-2d edge-cheap-2d potential-2d; do
   $h compare "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
   python3 analysis/plot_run.py "$out/$s" >/dev/null
-  copy "$s" densities.png; copy "$s" w2.png
+  copy "$s" densities.png
 done
 for s in laminate-2d checkerboard-2d; do
   $h effective "scenarios/$s.toml" > "$out/$s-effective.txt"
   $h solve "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
   python3 analysis/plot_run.py "$out/$s" >/dev/null
-  copy "$s" energy.png; copy "$s" density.png
 done
+copy laminate-2d density.png; copy checkerboard-2d energy.png
 $h sample scenarios/full-medium-2d.toml --out "$out/full-medium-2d" -q > "$out/full-medium-2d.txt"
 python3 analysis/plot_run.py "$out/full-medium-2d" >/dev/null
 copy full-medium-2d histograms.png
