@@ -21,20 +21,40 @@ struct SampleCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "No progress bar.")
     var quiet = false
 
+    @Option(help: "Run only shard K of N (K from 0): a deterministic range of particle blocks, written as a partial run folder for `homogen merge`.")
+    var shard: String?
+
+    func validate() throws { _ = try parsedShard() }
+
+    func parsedShard() throws -> (index: Int, count: Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, k >= 0, k < n else {
+            throw ValidationError("--shard must be K/N with 0 <= K < N, not '\(shard)'")
+        }
+        return (k, n)
+    }
+
     func run() throws {
         let s = try sampling.apply(to: try Scenario.load(path: scenario))
-        try SampleCommand.sampleAndReport(s, out: out, positions: positions, quiet: quiet, sampling: sampling)
+        try SampleCommand.sampleAndReport(s, out: out, positions: positions, quiet: quiet, sampling: sampling,
+                                          shard: try parsedShard())
     }
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
-                                sampling: SamplerOptionGroup) throws {
+                                sampling: SamplerOptionGroup, shard: (index: Int, count: Int)? = nil) throws {
         let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
         if FileManager.default.fileExists(atPath: folder) {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
-        let result = try runSampler(sampler, quiet: quiet)
-        let summary = try SampleRunFolder.write(result, to: folder)
+        if let shard, shard.count > sampler.blockCount {
+            throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
+        }
+        let result = try runSampler(sampler, quiet: quiet,
+                                    blocks: shard.map { sampler.blocks(ofShard: $0.index, of: $0.count) })
+        let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
+        if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
               + "\(result.steps) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
         print("     t   particles  histogram")

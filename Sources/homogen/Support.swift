@@ -61,9 +61,11 @@ func defaultRunFolder(_ s: Scenario, _ command: String) -> String {
 }
 
 /// Runs the sampler with a progress bar on standard error.
-func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool) throws -> SampleResult {
-    let progress = SamplerProgress(total: sampler.scenario.particles.count * max(sampler.stepCount, 1))
+func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool, blocks: Range<Int>? = nil) throws -> SampleResult {
+    let particles = blocks.map { min(sampler.scenario.particles.count, $0.upperBound * EulerMaruyamaSampler.blockSize)
+        - $0.lowerBound * EulerMaruyamaSampler.blockSize } ?? sampler.scenario.particles.count
+    let progress = SamplerProgress(total: particles * max(sampler.stepCount, 1))
     let bar = quiet ? nil : ProgressBar(label: "sampling", progress: { progress.fraction })
     defer { bar?.finish() }
-    return try sampler.run(progress: progress)
+    return try sampler.run(blocks: blocks, progress: progress)
 }

@@ -27,6 +27,12 @@ public enum AtomicFile {
     /// the folder then appears at `path` in one rename. Refuses an existing `path`, and
     /// removes the temporary folder if `fill` throws.
     public static func writeFolder(at path: String, _ fill: (String) throws -> Void) throws {
+        try writeFolder(at: path, finish: { _ in }, fill)
+    }
+
+    /// As `writeFolder(at:_:)`, with `finish` run on the temporary folder after `fill` and before
+    /// the rename (for files that need what `fill` found out).
+    public static func writeFolder(at path: String, finish: (String) throws -> Void, _ fill: (String) throws -> Void) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
             throw WriteError(path: path, reason: "it already exists; choose another --out or remove it")
@@ -43,6 +49,7 @@ public enum AtomicFile {
         }
         do {
             try fill(temporary)
+            try finish(temporary)
         } catch {
             try? fm.removeItem(atPath: temporary)
             throw error

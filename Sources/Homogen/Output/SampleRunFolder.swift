@@ -12,10 +12,27 @@ public struct SampleSummary: Codable, Sendable {
         public let particles: Int
     }
 
+    /// Which blocks a partial run folder (a shard) holds.
+    public struct Shard: Codable, Sendable, Equatable {
+        public let index: Int
+        public let count: Int
+        /// Blocks [first, end).
+        public let firstBlock: Int
+        public let endBlock: Int
+        public let particles: Int
+    }
+
     public let software: String
     public let version: String
     public let command: String
     public let scenario: ScenarioRecord
+    /// FNV-1a (64-bit) of the resolved scenario, seed, software version and block size: shards
+    /// merge only with shards of the same fingerprint.
+    public let fingerprint: String
+    /// Set in a shard's partial run folder.
+    public let shard: Shard?
+    /// Set in a merged run folder: the shard folders it came from, in shard order.
+    public let mergedFrom: [String]?
     public let seed: UInt64
     public let threads: Int
     public let generator: String
@@ -33,18 +50,30 @@ public struct SampleSummary: Codable, Sendable {
 /// Writes a `SampleResult` as a run folder: `summary.json`, `histogram_NNN.csv` per output
 /// time and, when positions were kept, `positions_NNN.npy`. The folder appears whole.
 public enum SampleRunFolder {
-    public static func write(_ r: SampleResult, to path: String, command: String = "sample") throws -> SampleSummary {
+    /// The fingerprint of a run: FNV-1a 64 over the canonical JSON of the resolved scenario, the
+    /// seed, the software version and the block size (the inputs that determine every block's output).
+    public static func fingerprint(_ s: Scenario) throws -> String {
+        var bytes = try JSON.encode(ScenarioRecord(s))
+        bytes.append(contentsOf: Array("|\(s.particles.seed)|\(HomogenVersion.current)|\(EulerMaruyamaSampler.blockSize)".utf8))
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+
+    public static func write(_ r: SampleResult, to path: String, command: String = "sample",
+                             shard: (index: Int, count: Int)? = nil) throws -> SampleSummary {
         let s = r.scenario
         var outputs: [SampleSummary.Output] = []
         let summaryHolder = SummaryHolder()
         try AtomicFile.writeFolder(at: path) { dir in
             for (k, snap) in r.snapshots.enumerated() {
                 let csvName = String(format: "histogram_%03d.csv", k)
-                try write(Data(histogramCSV(r, snap).utf8), dir, csvName)
+                try write(Data(histogramCSV(counts: snap.counts, particles: r.particlesInRange, cells: s.cells,
+                                            dimension: s.dimension).utf8), dir, csvName)
                 var npyName: String?
                 if let p = snap.positions {
                     npyName = String(format: "positions_%03d.npy", k)
-                    let shape = s.dimension == 1 ? [s.particles.count] : [s.particles.count, 2]
+                    let shape = s.dimension == 1 ? [r.particlesInRange] : [r.particlesInRange, 2]
                     try write(NPY.encode(p, shape: shape), dir, npyName!)
                 }
                 outputs.append(.init(
@@ -53,7 +82,10 @@ public enum SampleRunFolder {
             }
             let summary = SampleSummary(
                 software: "homogen", version: HomogenVersion.current, command: command,
-                scenario: ScenarioRecord(s), seed: s.particles.seed, threads: r.threads,
+                scenario: ScenarioRecord(s), fingerprint: try fingerprint(s),
+                shard: shard.map { .init(index: $0.index, count: $0.count, firstBlock: r.blockRange.lowerBound,
+                                         endBlock: r.blockRange.upperBound, particles: r.particlesInRange) },
+                mergedFrom: nil, seed: s.particles.seed, threads: r.threads,
                 generator: RandomStream.generatorName, blockSize: r.blockSize, blocks: r.blocks,
                 blockSeedRule: "seed(s, b) = 1 + (splitmix64(s) mod (2^32-1) + b * 0x9E3779B1) mod (2^32-1)",
                 vectorKernels: r.vectorKernels, steps: r.steps, seconds: r.seconds,
@@ -72,20 +104,19 @@ public enum SampleRunFolder {
     }
 
     /// 1D: `x_lo,x_hi,count,density`; 2D: `x1_lo,x1_hi,x2_lo,x2_hi,count,density`, row-major.
-    static func histogramCSV(_ r: SampleResult, _ snap: SampleResult.Snapshot) -> String {
-        let m = r.scenario.cells
-        let density = r.density(snap)
+    static func histogramCSV(counts: [Double], particles: Int, cells m: Int, dimension: Int) -> String {
+        let density = SampleResult.density(counts: counts, particles: particles, cells: m, dimension: dimension)
         func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
         var lines: [String] = []
-        if r.scenario.dimension == 1 {
+        if dimension == 1 {
             lines.append("x_lo,x_hi,count,density")
-            for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(Int(snap.counts[i])),\(density[i])") }
+            for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(Int(counts[i])),\(density[i])") }
         } else {
             lines.append("x1_lo,x1_hi,x2_lo,x2_hi,count,density")
             for i in 0..<m {
                 for j in 0..<m {
                     let k = i * m + j
-                    lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(Int(snap.counts[k])),\(density[k])")
+                    lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(Int(counts[k])),\(density[k])")
                 }
             }
         }

@@ -77,12 +77,24 @@ public struct EulerMaruyamaSampler {
 
     public var blockCount: Int { (scenario.particles.count + Self.blockSize - 1) / Self.blockSize }
 
-    /// Runs the sampler. `progress`, if given, counts particle-steps as they are done.
-    public func run(progress: SamplerProgress? = nil) throws -> SampleResult {
-        let n = scenario.particles.count, d = scenario.dimension
+    /// The blocks of shard `index` of `count`: contiguous, deterministic ranges that together
+    /// cover every block once.
+    public func blocks(ofShard index: Int, of count: Int) -> Range<Int> {
+        precondition(count >= 1 && index >= 0 && index < count)
+        return (index * blockCount / count)..<((index + 1) * blockCount / count)
+    }
+
+    /// Runs the sampler over all blocks, or over `blocks` only (a shard: its particles are those of
+    /// these blocks, and its histograms count only them). `progress`, if given, counts particle-steps.
+    public func run(blocks range: Range<Int>? = nil, progress: SamplerProgress? = nil) throws -> SampleResult {
+        let range = range ?? 0..<blockCount
+        precondition(range.lowerBound >= 0 && range.upperBound <= blockCount)
+        let d = scenario.dimension
         let outs = scenario.time.outputs.count
-        let blocks = blockCount
-        let threads = min(options.threads, blocks)
+        let firstParticle = range.lowerBound * Self.blockSize
+        let n = min(scenario.particles.count, range.upperBound * Self.blockSize) - firstParticle
+        let blocks = range.count
+        let threads = max(1, min(options.threads, blocks))
         let nextBlock = Atomic<Int>(0)
         let failure = Mutex<SamplerError?>(nil)
         let positions: UnsafeMutablePointer<Double>? =
@@ -97,7 +109,8 @@ public struct EulerMaruyamaSampler {
                 let b = nextBlock.add(1, ordering: .relaxed).oldValue
                 if b >= blocks { break }
                 do {
-                    try worker.run(block: b, positions: positions, progress: progress)
+                    try worker.run(block: range.lowerBound + b, firstParticle: firstParticle, particles: n,
+                                   positions: positions, progress: progress)
                 } catch let e as SamplerError {
                     failure.withLock { if $0 == nil { $0 = e } }
                 } catch {
@@ -125,8 +138,8 @@ public struct EulerMaruyamaSampler {
         }
         let proposals = workers.reduce(0) { $0 + $1.initial.proposals }
         return SampleResult(
-            scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blocks,
-            steps: stepCount, seconds: seconds,
+            scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blockCount, blockRange: range,
+            particlesInRange: n, steps: stepCount, seconds: seconds,
             initialAcceptanceRate: proposals == 0 ? 1 : Double(n) / Double(proposals),
             vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline",
             snapshots: snapshots)
@@ -160,7 +173,8 @@ private final class Worker {
 
     deinit { normals.deallocate() }
 
-    func run(block: Int, positions: UnsafeMutablePointer<Double>?, progress: SamplerProgress?) throws {
+    func run(block: Int, firstParticle: Int, particles: Int, positions: UnsafeMutablePointer<Double>?,
+             progress: SamplerProgress?) throws {
         let s = sampler.scenario
         let d = s.dimension
         let bs = EulerMaruyamaSampler.blockSize
@@ -209,12 +223,15 @@ private final class Worker {
                     pendingProgress = 0
                 }
             }
-            if let k = step.output { record(output: k, x: x, count: m, first: first, positions: positions) }
+            if let k = step.output {
+                record(output: k, x: x, count: m, first: first - firstParticle, particles: particles, positions: positions)
+            }
         }
         progress?.add(pendingProgress)
     }
 
-    private func record(output k: Int, x: [UnsafeMutablePointer<Double>], count m: Int, first: Int,
+    /// `first` is the block's first particle relative to the run's (or shard's) first particle.
+    private func record(output k: Int, x: [UnsafeMutablePointer<Double>], count m: Int, first: Int, particles: Int,
                         positions: UnsafeMutablePointer<Double>?) {
         let s = sampler.scenario
         let d = s.dimension
@@ -224,7 +241,7 @@ private final class Worker {
             histograms2D[k].add(x1: x[0], x2: x[1], count: m)
         }
         if let positions {
-            let base = positions + k * s.particles.count * d + first * d
+            let base = positions + k * particles * d + first * d
             for i in 0..<m { for c in 0..<d { base[i * d + c] = x[c][i] } }
         }
     }

@@ -14,7 +14,12 @@ public struct SampleResult: Sendable {
     public let scenario: Scenario
     public let threads: Int
     public let blockSize: Int
+    /// Blocks of the whole run.
     public let blocks: Int
+    /// The blocks this result covers (all of them unless it is a shard).
+    public let blockRange: Range<Int>
+    /// Particles in `blockRange`: the histograms count these.
+    public let particlesInRange: Int
     /// Time steps of positive length.
     public let steps: Int
     /// Wall time of the sampling (initial draws, steps, histograms), all threads.
@@ -25,15 +30,21 @@ public struct SampleResult: Sendable {
     public let vectorKernels: String
     public let snapshots: [Snapshot]
 
+    public var isShard: Bool { blockRange != 0..<blocks }
+
     /// Wall nanoseconds per particle-step, all threads together.
     public var nsPerParticleStep: Double {
-        seconds * 1e9 / (Double(scenario.particles.count) * Double(max(steps, 1)))
+        seconds * 1e9 / (Double(particlesInRange) * Double(max(steps, 1)))
     }
 
-    /// Density of each cell: count / (N · cell volume).
+    /// Density of each cell: count / (N · cell volume), N the particles counted.
     public func density(_ snapshot: Snapshot) -> [Double] {
-        let volume = 1 / pow(Double(scenario.cells), Double(scenario.dimension))
-        let n = Double(scenario.particles.count)
-        return snapshot.counts.map { $0 / (n * volume) }
+        SampleResult.density(counts: snapshot.counts, particles: particlesInRange, cells: scenario.cells,
+                             dimension: scenario.dimension)
+    }
+
+    public static func density(counts: [Double], particles: Int, cells: Int, dimension: Int) -> [Double] {
+        let volume = 1 / pow(Double(cells), Double(dimension))
+        return counts.map { $0 / (Double(particles) * volume) }
     }
 }

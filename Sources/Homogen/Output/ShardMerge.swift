@@ -1,0 +1,137 @@
+import Foundation
+
+/// Combines the partial run folders of a sharded `homogen sample` (`--shard K/N`) into the run
+/// folder a single process would have written: histogram counts add (integers, so the sum does
+/// not depend on the order), positions concatenate in block order, and the data files are
+/// byte-identical to the single-process run's. Shards that disagree (fingerprint, shard count),
+/// overlap or leave a gap are refused with an error naming the folders; nothing is combined
+/// silently.
+public enum ShardMerge {
+    public struct MergeError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    @discardableResult
+    public static func merge(_ folders: [String], to path: String) throws -> SampleSummary {
+        guard !folders.isEmpty else { throw MergeError(message: "give at least one shard folder") }
+        let shards = try folders.map { folder -> (String, SampleSummary) in
+            let file = (folder as NSString).appendingPathComponent("summary.json")
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw MergeError(message: "\(file): missing (is \(folder) a shard's run folder?)")
+            }
+            do {
+                return (folder, try JSON.decode(SampleSummary.self, from: data))
+            } catch {
+                throw MergeError(message: "\(file): not a sample summary (\(error))")
+            }
+        }
+        let first = shards[0]
+        for (folder, s) in shards {
+            guard let shard = s.shard else { throw MergeError(message: "\(folder) is not a shard (no 'shard' in its summary.json)") }
+            guard s.fingerprint == first.1.fingerprint else {
+                throw MergeError(message: "\(folder) and \(first.0) come from different runs (fingerprints \(s.fingerprint) and \(first.1.fingerprint): scenario, seed, version or block size differ)")
+            }
+            guard shard.count == first.1.shard!.count else {
+                throw MergeError(message: "\(folder) is shard \(shard.index)/\(shard.count) but \(first.0) is one of \(first.1.shard!.count)")
+            }
+        }
+        let count = first.1.shard!.count
+        var byIndex: [Int: (String, SampleSummary)] = [:]
+        for (folder, s) in shards {
+            if let other = byIndex[s.shard!.index] {
+                throw MergeError(message: "\(folder) and \(other.0) are both shard \(s.shard!.index)/\(count) (overlap)")
+            }
+            byIndex[s.shard!.index] = (folder, s)
+        }
+        let missing = (0..<count).filter { byIndex[$0] == nil }
+        guard missing.isEmpty else {
+            throw MergeError(message: "shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing (gap)")
+        }
+        let ordered = (0..<count).map { byIndex[$0]! }
+        let sc = first.1.scenario
+        let totalBlocks = (sc.particles + first.1.blockSize - 1) / first.1.blockSize
+        var expected = 0
+        for (folder, s) in ordered {
+            guard s.shard!.firstBlock == expected else {
+                throw MergeError(message: "\(folder) starts at block \(s.shard!.firstBlock), expected \(expected) (overlap or gap)")
+            }
+            expected = s.shard!.endBlock
+        }
+        guard expected == totalBlocks else {
+            throw MergeError(message: "the shards end at block \(expected) of \(totalBlocks) (gap)")
+        }
+
+        var outputs: [SampleSummary.Output] = []
+        var merged: SampleSummary?
+        try AtomicFile.writeFolder(at: path, finish: { dir in
+            let seconds = ordered.reduce(0) { $0 + $1.1.seconds }
+            let m = SampleSummary(
+                software: "homogen", version: HomogenVersion.current, command: "sample", scenario: sc,
+                fingerprint: first.1.fingerprint, shard: nil, mergedFrom: ordered.map(\.0), seed: first.1.seed,
+                threads: ordered.map(\.1.threads).max()!, generator: first.1.generator, blockSize: first.1.blockSize,
+                blocks: totalBlocks, blockSeedRule: first.1.blockSeedRule, vectorKernels: first.1.vectorKernels,
+                steps: first.1.steps, seconds: seconds,
+                nsPerParticleStep: seconds * 1e9 / (Double(sc.particles) * Double(max(first.1.steps, 1))),
+                initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
+                    / Double(sc.particles),
+                outputs: outputs)
+            try AtomicFile.write(try JSON.encode(m), to: (dir as NSString).appendingPathComponent("summary.json"))
+            merged = m
+        }) { dir in
+            for (k, o) in first.1.outputs.enumerated() {
+                var counts: [Double]?
+                for (folder, s) in ordered {
+                    let c = try readCounts((folder as NSString).appendingPathComponent(s.outputs[k].histogram), dimension: sc.dimension)
+                    if counts == nil { counts = c } else if counts!.count == c.count {
+                        for i in c.indices { counts![i] += c[i] }
+                    } else {
+                        throw MergeError(message: "\(folder): histogram \(s.outputs[k].histogram) has \(c.count) cells, expected \(counts!.count)")
+                    }
+                }
+                try AtomicFile.write(Data(SampleRunFolder.histogramCSV(counts: counts!, particles: sc.particles, cells: sc.cells,
+                                                                        dimension: sc.dimension).utf8),
+                                     to: (dir as NSString).appendingPathComponent(o.histogram))
+                var npy: String?
+                if ordered.allSatisfy({ $0.1.outputs[k].positions != nil }) {
+                    var values: [Double] = []
+                    for (folder, s) in ordered {
+                        values += try readNPY((folder as NSString).appendingPathComponent(s.outputs[k].positions!))
+                    }
+                    let shape = sc.dimension == 1 ? [sc.particles] : [sc.particles, 2]
+                    guard values.count == sc.particles * sc.dimension else {
+                        throw MergeError(message: "the shards' positions hold \(values.count / sc.dimension) particles, expected \(sc.particles)")
+                    }
+                    npy = o.positions
+                    try AtomicFile.write(NPY.encode(values, shape: shape), to: (dir as NSString).appendingPathComponent(o.positions!))
+                }
+                outputs.append(.init(index: k, t: o.t, histogram: o.histogram, positions: npy,
+                                     particles: Int(counts!.reduce(0, +))))
+            }
+        }
+        return merged!
+    }
+
+    static func readCounts(_ file: String, dimension: Int) throws -> [Double] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw MergeError(message: "\(file): cannot read") }
+        let column = dimension == 1 ? 2 : 4
+        return try text.split(separator: "\n").dropFirst().enumerated().map { n, line in
+            let fields = line.split(separator: ",")
+            guard fields.count > column, let v = Double(fields[column]) else {
+                throw MergeError(message: "\(file), line \(n + 2): malformed")
+            }
+            return v
+        }
+    }
+
+    static func readNPY(_ file: String) throws -> [Double] {
+        guard let data = FileManager.default.contents(atPath: file), data.count >= 10,
+              Array(data.prefix(6)) == [0x93] + Array("NUMPY".utf8) else { throw MergeError(message: "\(file): not a .npy file") }
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        let payload = data.dropFirst(10 + headerLength)
+        guard payload.count % 8 == 0 else { throw MergeError(message: "\(file): truncated") }
+        return payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// Sharded sampling: merged shards equal one process byte for byte; bad combinations are refused.
+final class ShardTests: XCTestCase {
+    private func sample(_ out: String, _ extra: [String]) throws {
+        let r = try runHomogen(["sample", "scenarios/bench-2d.toml", "--particles", "4500", "--positions", "--quiet",
+                                "--out", out] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func testMergedShardsEqualOneProcess() throws {
+        let base = temporaryPath("shards")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try sample(base + "/full", ["--threads", "2"])
+        let files = ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"]
+        for count in [1, 2, 4] {
+            for threads in [1, 2] {
+                let folders = (0..<count).map { "\(base)/s\(count)-\(threads)-\($0)" }
+                for (k, folder) in folders.enumerated() {
+                    try sample(folder, ["--shard", "\(k)/\(count)", "--threads", "\(threads)"])
+                }
+                let merged = "\(base)/merged-\(count)-\(threads)"
+                let r = try runHomogen(["merge"] + folders.reversed() + ["--out", merged])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                for f in files {
+                    XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
+                                   FileManager.default.contents(atPath: "\(merged)/\(f)"), "\(count) shards, \(threads) threads: \(f)")
+                }
+                let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: merged + "/summary.json"))) as! [String: Any]
+                XCTAssertEqual((summary["merged_from"] as! [String]).count, count)
+            }
+        }
+    }
+
+    func testMergeRefusesMismatchedOverlappingAndMissingShards() throws {
+        let base = temporaryPath("badshards")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try sample(base + "/a0", ["--shard", "0/2"])
+        try sample(base + "/a1", ["--shard", "1/2"])
+        try sample(base + "/b1", ["--shard", "1/2", "--seed", "99"])
+        try sample(base + "/c1", ["--shard", "1/3"])
+        let cases: [([String], String)] = [
+            (["a0", "b1"], "come from different runs"),
+            (["a0", "c1"], "is one of 2"),
+            (["a0", "a0"], "overlap"),
+            (["a0"], "missing (gap)"),
+            (["a0", "nowhere"], "nowhere/summary.json: missing"),
+        ]
+        for (folders, message) in cases {
+            let r = try runHomogen(["merge"] + folders.map { "\(base)/\($0)" } + ["--out", "\(base)/never"])
+            XCTAssertEqual(r.status, 1, "\(folders)")
+            XCTAssertTrue(r.stderr.contains(message), "\(folders): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(base)/never"))
+        }
+        let bad = try runHomogen(["sample", "scenarios/bench-2d.toml", "--shard", "2/2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--shard"), bad.stderr)
+    }
+}
