@@ -24,7 +24,16 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Run only shard K of N (K from 0): a deterministic range of particle blocks, written as a partial run folder for `homogen merge`.")
     var shard: String?
 
-    func validate() throws { _ = try parsedShard() }
+    @Option(help: "Write a checkpoint (OUT.checkpoint) every this many seconds; SIGINT/SIGTERM write one and stop.")
+    var checkpointEvery: Double?
+
+    @Option(help: "Resume from a checkpoint folder (OUT.checkpoint); the run folder defaults to OUT.")
+    var resume: String?
+
+    func validate() throws {
+        _ = try parsedShard()
+        if let checkpointEvery, !(checkpointEvery > 0) { throw ValidationError("--checkpoint-every must be positive") }
+    }
 
     func parsedShard() throws -> (index: Int, count: Int)? {
         guard let shard else { return nil }
@@ -37,12 +46,23 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let s = try sampling.apply(to: try Scenario.load(path: scenario))
-        try SampleCommand.sampleAndReport(s, out: out, positions: positions, quiet: quiet, sampling: sampling,
-                                          shard: try parsedShard())
+        var folder = out
+        if folder == nil, let resume, resume.hasSuffix(".checkpoint") { folder = String(resume.dropLast(".checkpoint".count)) }
+        let target = folder ?? defaultRunFolder(s, "sample")
+        var policy: EulerMaruyamaSampler.CheckpointPolicy?
+        if checkpointEvery != nil || resume != nil {
+            policy = .init(directory: resume ?? target + ".checkpoint", interval: checkpointEvery ?? 60, resume: resume != nil)
+        }
+        signal(SIGINT) { _ in EulerMaruyamaSampler.requestStop() }
+        signal(SIGTERM) { _ in EulerMaruyamaSampler.requestStop() }
+        try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling,
+                                          shard: try parsedShard(), checkpoint: policy)
+        if let policy { try? FileManager.default.removeItem(atPath: policy.directory) }
     }
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
-                                sampling: SamplerOptionGroup, shard: (index: Int, count: Int)? = nil) throws {
+                                sampling: SamplerOptionGroup, shard: (index: Int, count: Int)? = nil,
+                                checkpoint: EulerMaruyamaSampler.CheckpointPolicy? = nil) throws {
         let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
         if FileManager.default.fileExists(atPath: folder) {
@@ -52,7 +72,7 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
         }
         let result = try runSampler(sampler, quiet: quiet,
-                                    blocks: shard.map { sampler.blocks(ofShard: $0.index, of: $0.count) })
+                                    blocks: shard.map { sampler.blocks(ofShard: $0.index, of: $0.count) }, checkpoint: checkpoint)
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "

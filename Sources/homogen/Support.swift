@@ -61,11 +61,12 @@ func defaultRunFolder(_ s: Scenario, _ command: String) -> String {
 }
 
 /// Runs the sampler with a progress bar on standard error.
-func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool, blocks: Range<Int>? = nil) throws -> SampleResult {
+func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool, blocks: Range<Int>? = nil,
+                checkpoint: EulerMaruyamaSampler.CheckpointPolicy? = nil) throws -> SampleResult {
     let particles = blocks.map { min(sampler.scenario.particles.count, $0.upperBound * EulerMaruyamaSampler.blockSize)
         - $0.lowerBound * EulerMaruyamaSampler.blockSize } ?? sampler.scenario.particles.count
     let progress = SamplerProgress(total: particles * max(sampler.stepCount, 1))
     let bar = quiet ? nil : ProgressBar(label: "sampling", progress: { progress.fraction })
     defer { bar?.finish() }
-    return try sampler.run(blocks: blocks, progress: progress)
+    return try sampler.run(blocks: blocks, progress: progress, checkpoint: checkpoint)
 }

@@ -24,6 +24,13 @@ public final class Histogram1D {
     /// Adds another histogram's counts (`gsl_histogram_add`).
     public func add(_ other: Histogram1D) { _ = gsl_histogram_add(h, other.h) }
 
+    /// Adds counts given as an array (`gsl_histogram_accumulate` per cell).
+    public func add(counts: [Double]) {
+        for (i, c) in counts.enumerated() where c != 0 { _ = gsl_histogram_accumulate(h, (Double(i) + 0.5) / Double(cells), c) }
+    }
+
+    public func reset() { gsl_histogram_reset(h) }
+
     public var counts: [Double] { (0..<cells).map { gsl_histogram_get(h, $0) } }
     public var total: Double { gsl_histogram_sum(h) }
 }
@@ -49,6 +56,15 @@ public final class Histogram2D {
     }
 
     public func add(_ other: Histogram2D) { _ = gsl_histogram2d_add(h, other.h) }
+
+    /// Adds counts given row-major (i1 * cells + i2).
+    public func add(counts: [Double]) {
+        for (k, c) in counts.enumerated() where c != 0 {
+            _ = gsl_histogram2d_accumulate(h, (Double(k / cells) + 0.5) / Double(cells), (Double(k % cells) + 0.5) / Double(cells), c)
+        }
+    }
+
+    public func reset() { gsl_histogram2d_reset(h) }
 
     /// Counts in row-major order: index i1 * cells + i2 (i1 along x1).
     public var counts: [Double] {

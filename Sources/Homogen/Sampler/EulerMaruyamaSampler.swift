@@ -84,33 +84,123 @@ public struct EulerMaruyamaSampler {
         return (index * blockCount / count)..<((index + 1) * blockCount / count)
     }
 
+    /// Where and how often a run writes checkpoints, and whether it resumes from one.
+    public struct CheckpointPolicy: Sendable {
+        public var directory: String
+        /// Seconds between checkpoints.
+        public var interval: Double
+        public var resume: Bool
+        public init(directory: String, interval: Double, resume: Bool = false) {
+            self.directory = directory; self.interval = interval; self.resume = resume
+        }
+    }
+
+    private static let stop = Atomic<Bool>(false)
+
+    /// Asks a running sampler to stop after writing a checkpoint (async-signal-safe: the CLI
+    /// calls it from its SIGINT/SIGTERM handler).
+    public static func requestStop() { stop.store(true, ordering: .relaxed) }
+    static var stopRequested: Bool { stop.load(ordering: .relaxed) }
+
     /// Runs the sampler over all blocks, or over `blocks` only (a shard: its particles are those of
     /// these blocks, and its histograms count only them). `progress`, if given, counts particle-steps.
-    public func run(blocks range: Range<Int>? = nil, progress: SamplerProgress? = nil) throws -> SampleResult {
+    /// With `checkpoint`, writes checkpoints (`Checkpoint`) every `interval` seconds and when
+    /// stopped by `requestStop()` (then it throws `SamplerError.interrupted`), and with `resume`
+    /// continues from the one in its directory.
+    public func run(blocks range: Range<Int>? = nil, progress: SamplerProgress? = nil,
+                    checkpoint: CheckpointPolicy? = nil) throws -> SampleResult {
         let range = range ?? 0..<blockCount
         precondition(range.lowerBound >= 0 && range.upperBound <= blockCount)
         let d = scenario.dimension
         let outs = scenario.time.outputs.count
         let firstParticle = range.lowerBound * Self.blockSize
         let n = min(scenario.particles.count, range.upperBound * Self.blockSize) - firstParticle
-        let blocks = range.count
-        let threads = max(1, min(options.threads, blocks))
+        let positionCount = n * d * outs
+        let positions: UnsafeMutablePointer<Double>? =
+            options.keepPositions ? .allocate(capacity: positionCount) : nil
+        defer { positions?.deallocate() }
+        positions?.initialize(repeating: 0, count: positionCount)
+        let fingerprint = try SampleRunFolder.fingerprint(scenario)
+        let cells = Int(pow(Double(scenario.cells), Double(d)))
+        var previous: Checkpoint?
+        if let checkpoint, checkpoint.resume {
+            let (c, data) = try Checkpoint.load(from: checkpoint.directory, fingerprint: fingerprint, blocks: range,
+                                                outputs: outs, cells: cells,
+                                                positionsBytes: options.keepPositions ? positionCount * 8 : nil)
+            previous = c
+            if let data, let positions {
+                data.withUnsafeBytes { raw in
+                    for i in 0..<positionCount {
+                        positions[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                    }
+                }
+            }
+        }
+        let done = Set(previous?.completed ?? [])
+        let todo = range.filter { !done.contains($0) }
+        let blocks = todo.count
+        let threads = max(1, min(options.threads, max(blocks, 1)))
         let nextBlock = Atomic<Int>(0)
         let failure = Mutex<SamplerError?>(nil)
-        let positions: UnsafeMutablePointer<Double>? =
-            options.keepPositions ? .allocate(capacity: n * d * outs) : nil
-        defer { positions?.deallocate() }
+        let completed = Mutex<[Int]>(previous?.completed ?? [])
         let workers = (0..<threads).map { _ in Worker(sampler: self) }
+
+        // A consistent snapshot: every worker's lock held while the completed list and the
+        // committed counts are read.
+        func snapshot() throws {
+            guard let checkpoint else { return }
+            for w in workers { w.lock.lock() }
+            let list = completed.withLock { $0 }
+            var counts = previous?.counts ?? [[Double]](repeating: [Double](repeating: 0, count: cells), count: outs)
+            for w in workers {
+                for k in 0..<outs {
+                    let c = d == 1 ? w.histograms1D[k].counts : w.histograms2D[k].counts
+                    for i in 0..<cells { counts[k][i] += c[i] }
+                }
+            }
+            let data = positions.map { p in
+                var bytes = Data(count: positionCount * 8)
+                bytes.withUnsafeMutableBytes { raw in
+                    for i in 0..<positionCount { raw.storeBytes(of: p[i].bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+                }
+                return bytes
+            }
+            for w in workers { w.lock.unlock() }
+            let c = Checkpoint(fingerprint: fingerprint, blockSize: Self.blockSize, firstBlock: range.lowerBound,
+                               endBlock: range.upperBound, completed: list.sorted(), counts: counts,
+                               positionsHash: data.map { Checkpoint.hash($0) })
+            try c.write(to: checkpoint.directory, positions: data)
+        }
+        let finished = Atomic<Bool>(false)
+        let timerFailure = Mutex<Error?>(nil)
+        let timer: Thread? = checkpoint.map { policy in
+            let t = Thread {
+                var last = DispatchTime.now().uptimeNanoseconds
+                while !finished.load(ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: min(0.05, policy.interval))
+                    if Double(DispatchTime.now().uptimeNanoseconds - last) / 1e9 >= policy.interval {
+                        do { try snapshot() } catch { timerFailure.withLock { $0 = error } }
+                        last = DispatchTime.now().uptimeNanoseconds
+                    }
+                }
+            }
+            t.start()
+            return t
+        }
+        _ = timer
 
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { w in
             let worker = workers[w]
-            while failure.withLock({ $0 == nil }) {
+            while failure.withLock({ $0 == nil }) && !Self.stopRequested {
                 let b = nextBlock.add(1, ordering: .relaxed).oldValue
                 if b >= blocks { break }
                 do {
-                    try worker.run(block: range.lowerBound + b, firstParticle: firstParticle, particles: n,
+                    try worker.run(block: todo[b], firstParticle: firstParticle, particles: n,
                                    positions: positions, progress: progress)
+                    worker.commit { completed.withLock { $0.append(todo[b]) } }
+                } catch is Interrupted {
+                    break
                 } catch let e as SamplerError {
                     failure.withLock { if $0 == nil { $0 = e } }
                 } catch {
@@ -119,7 +209,13 @@ public struct EulerMaruyamaSampler {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        finished.store(true, ordering: .relaxed)
         if let e = failure.withLock({ $0 }) { throw e }
+        if let e = timerFailure.withLock({ $0 }) { throw e }
+        if Self.stopRequested {
+            try snapshot()
+            throw SamplerError.interrupted(checkpoint?.directory)
+        }
 
         var snapshots: [SampleResult.Snapshot] = []
         for k in 0..<outs {
@@ -127,10 +223,12 @@ public struct EulerMaruyamaSampler {
             if d == 1 {
                 let total = Histogram1D(cells: scenario.cells)
                 for w in workers { total.add(w.histograms1D[k]) }
+                if let previous { total.add(counts: previous.counts[k]) }
                 counts = total.counts
             } else {
                 let total = Histogram2D(cells: scenario.cells)
                 for w in workers { total.add(w.histograms2D[k]) }
+                if let previous { total.add(counts: previous.counts[k]) }
                 counts = total.counts
             }
             let pos = positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) }
@@ -140,11 +238,15 @@ public struct EulerMaruyamaSampler {
         return SampleResult(
             scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blockCount, blockRange: range,
             particlesInRange: n, steps: stepCount, seconds: seconds,
-            initialAcceptanceRate: proposals == 0 ? 1 : Double(n) / Double(proposals),
+            initialAcceptanceRate: proposals == 0 ? 1
+                : Double(todo.reduce(0) { $0 + min(Self.blockSize, scenario.particles.count - $1 * Self.blockSize) }) / Double(proposals),
             vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline",
             snapshots: snapshots)
     }
 }
+
+/// A block abandoned because a stop was requested.
+private struct Interrupted: Error {}
 
 /// One thread's buffers: the coefficient tape's registers (whose input registers hold the
 /// block's positions x and y = x/ε), the normals, the ρ0 tape for initial sampling, and the
@@ -154,8 +256,13 @@ private final class Worker {
     let ws: TapeWorkspace
     let initial: InitialDensitySampler.Workspace
     let normals: UnsafeMutablePointer<Double>
+    /// Committed counts: the sum over this worker's completed blocks.
     var histograms1D: [Histogram1D] = []
     var histograms2D: [Histogram2D] = []
+    /// The current block's counts, added to the committed ones when the block completes.
+    var block1D: [Histogram1D] = []
+    var block2D: [Histogram2D] = []
+    let lock = NSLock()
 
     init(sampler: EulerMaruyamaSampler) {
         self.sampler = sampler
@@ -166,12 +273,24 @@ private final class Worker {
         let s = sampler.scenario
         if s.dimension == 1 {
             histograms1D = s.time.outputs.map { _ in Histogram1D(cells: s.cells) }
+            block1D = s.time.outputs.map { _ in Histogram1D(cells: s.cells) }
         } else {
             histograms2D = s.time.outputs.map { _ in Histogram2D(cells: s.cells) }
+            block2D = s.time.outputs.map { _ in Histogram2D(cells: s.cells) }
         }
     }
 
     deinit { normals.deallocate() }
+
+    /// Adds the finished block's counts to the committed ones and runs `mark` (which records the
+    /// block as completed), both under this worker's lock, so a checkpoint sees both or neither.
+    func commit(_ mark: () -> Void) {
+        lock.withLock {
+            for k in histograms1D.indices { histograms1D[k].add(block1D[k]) }
+            for k in histograms2D.indices { histograms2D[k].add(block2D[k]) }
+            mark()
+        }
+    }
 
     func run(block: Int, firstParticle: Int, particles: Int, positions: UnsafeMutablePointer<Double>?,
              progress: SamplerProgress?) throws {
@@ -185,6 +304,8 @@ private final class Worker {
         let x = (0..<d).map { ws.input($0) }
         let y = (0..<d).map { ws.input(d + $0) }
         try sampler.initial.draw(into: x, count: m, rng: rng, workspace: initial)
+        for h in block1D { h.reset() }
+        for h in block2D { h.reset() }
 
         let chunk = EulerMaruyamaSampler.chunkSize
         let cholesky = sampler.coefficients.noise == .cholesky
@@ -195,6 +316,7 @@ private final class Worker {
         var pendingProgress = 0
         for step in sampler.schedule {
             if step.h > 0 {
+                if EulerMaruyamaSampler.stopRequested { throw Interrupted() }
                 stepIndex += 1
                 rng.fillGaussian(normals, count: m)
                 if d == 2 { rng.fillGaussian(normals + bs, count: m) }
@@ -236,9 +358,9 @@ private final class Worker {
         let s = sampler.scenario
         let d = s.dimension
         if d == 1 {
-            histograms1D[k].add(x[0], count: m)
+            block1D[k].add(x[0], count: m)
         } else {
-            histograms2D[k].add(x1: x[0], x2: x[1], count: m)
+            block2D[k].add(x1: x[0], x2: x[1], count: m)
         }
         if let positions {
             let base = positions + k * particles * d + first * d

@@ -90,6 +90,8 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
     case notFinite(step: Int, time: Double, block: Int)
     case initialDensityAboveBound(bound: Double, value: Double)
     case tooMuchMemory(String)
+    /// Stopped by a signal after writing a checkpoint to the folder (if any).
+    case interrupted(String?)
 
     public var description: String {
         switch self {
@@ -110,6 +112,8 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
                 + "(1.25 times its maximum on the check grid): it varies on a scale finer than that grid"
         case .tooMuchMemory(let what):
             return what
+        case .interrupted(let folder):
+            return "interrupted" + (folder.map { "; checkpoint written to \($0): continue with --resume \($0)" } ?? "")
         }
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The state of an interrupted sampling run, at block granularity: which blocks are complete,
+/// the sum of their histogram counts per output time and, with positions kept, their particles'
+/// positions. Blocks are independent and deterministic (their own random streams), so resuming
+/// runs the remaining blocks and adds them: the result is bit-identical to an uninterrupted run.
+/// Blocks in progress at the interruption are simply run again.
+///
+/// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions.bin` (raw
+/// little-endian float64); both are replaced atomically (temporary file, then rename), and the
+/// JSON records the run's fingerprint and an FNV-1a hash of the positions, so that a corrupt or
+/// mismatched checkpoint is refused, never half-used.
+public struct Checkpoint: Codable, Sendable {
+    public let fingerprint: String
+    public let blockSize: Int
+    public let firstBlock: Int
+    public let endBlock: Int
+    public let completed: [Int]
+    /// Per output time, the summed counts of the completed blocks.
+    public let counts: [[Double]]
+    public let positionsHash: String?
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    static func hash(_ data: Data) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+
+    /// Writes the checkpoint into `directory` (created if needed), atomically per file.
+    func write(to directory: String, positions: Data?) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let positions { try AtomicFile.write(positions, to: directory + "/positions.bin") }
+        try AtomicFile.write(try JSON.encode(self), to: directory + "/checkpoint.json")
+    }
+
+    /// Loads and checks a checkpoint against the run about to resume.
+    public static func load(from directory: String, fingerprint: String, blocks range: Range<Int>, outputs: Int,
+                            cells: Int, positionsBytes: Int?) throws -> (Checkpoint, Data?) {
+        let file = directory + "/checkpoint.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Invalid(message: "\(file): missing (is \(directory) a checkpoint folder?)")
+        }
+        let c: Checkpoint
+        do { c = try JSON.decode(Checkpoint.self, from: data) } catch {
+            throw Invalid(message: "\(file): corrupt (\(error))")
+        }
+        guard c.fingerprint == fingerprint else {
+            throw Invalid(message: "\(file) belongs to another run (fingerprint \(c.fingerprint), this run \(fingerprint): scenario, seed, version or block size differ)")
+        }
+        guard c.blockSize == EulerMaruyamaSampler.blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
+            throw Invalid(message: "\(file) covers blocks \(c.firstBlock)..<\(c.endBlock), this run \(range)")
+        }
+        guard c.counts.count == outputs, c.counts.allSatisfy({ $0.count == cells }),
+              c.completed.allSatisfy({ range.contains($0) }), Set(c.completed).count == c.completed.count else {
+            throw Invalid(message: "\(file): corrupt (counts or completed blocks do not fit this run)")
+        }
+        var positions: Data?
+        if let bytes = positionsBytes {
+            guard let p = FileManager.default.contents(atPath: directory + "/positions.bin"), p.count == bytes,
+                  hash(p) == c.positionsHash else {
+                throw Invalid(message: "\(directory)/positions.bin: missing, truncated or not the one checkpoint.json was written with")
+            }
+            positions = p
+        } else if c.positionsHash != nil {
+            throw Invalid(message: "\(file) was written with --positions; resume with --positions")
+        }
+        return (c, positions)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// Checkpoint and resume: a run stopped by SIGTERM writes a checkpoint; resuming gives files
+/// byte-identical to an uninterrupted run; corrupt or mismatched checkpoints are refused.
+final class CheckpointTests: XCTestCase {
+    private let args = ["sample", "scenarios/bench-1d.toml", "--particles", "400000", "--positions", "--quiet", "--threads", "2"]
+
+    private func start(_ extra: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = homogenExecutable
+        p.arguments = args + extra
+        p.currentDirectoryURL = repositoryRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func testResumeAfterSIGTERMEqualsTheUninterruptedRun() throws {
+        let base = temporaryPath("checkpoint")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let full = try runHomogen(args + ["--out", base + "/full"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let p = try start(["--out", base + "/run", "--checkpoint-every", "0.2"])
+        Thread.sleep(forTimeInterval: 1.0)
+        p.terminate()   // SIGTERM
+        p.waitUntilExit()
+        if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
+        XCTAssertEqual(p.terminationStatus, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run"), "no half-written run folder")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/run.checkpoint/checkpoint.json"))
+        let resumed = try runHomogen(args + ["--resume", base + "/run.checkpoint"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        for f in ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
+                           FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run.checkpoint"), "the checkpoint is removed after success")
+    }
+
+    func testCorruptOrMismatchedCheckpointIsRefused() throws {
+        let base = temporaryPath("badcheckpoint")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let p = try start(["--out", base + "/run", "--checkpoint-every", "0.1"])
+        Thread.sleep(forTimeInterval: 0.6)
+        p.terminate()
+        p.waitUntilExit()
+        if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
+        let dir = base + "/run.checkpoint"
+        let other = try runHomogen(args + ["--seed", "77", "--resume", dir, "--out", base + "/x"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("belongs to another run"), other.stderr)
+        let noPositions = try runHomogen(args.filter { $0 != "--positions" } + ["--resume", dir, "--out", base + "/y"])
+        XCTAssertEqual(noPositions.status, 1)
+        XCTAssertTrue(noPositions.stderr.contains("resume with --positions"), noPositions.stderr)
+        let positions = dir + "/positions.bin"
+        let data = FileManager.default.contents(atPath: positions)!
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: positions))
+        let truncated = try runHomogen(args + ["--resume", dir, "--out", base + "/z"])
+        XCTAssertEqual(truncated.status, 1)
+        XCTAssertTrue(truncated.stderr.contains("positions.bin: missing, truncated"), truncated.stderr)
+        try "{not json".write(toFile: dir + "/checkpoint.json", atomically: true, encoding: .utf8)
+        let corrupt = try runHomogen(args + ["--resume", dir, "--out", base + "/w"])
+        XCTAssertEqual(corrupt.status, 1)
+        XCTAssertTrue(corrupt.stderr.contains("checkpoint.json: corrupt"), corrupt.stderr)
+        for f in ["x", "y", "z", "w"] { XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/" + f)) }
+    }
+}
