@@ -9,7 +9,7 @@ struct HomogenCommand: ParsableCommand {
         abstract: "Sample, solve and compare diffusions in fast-oscillating media (Gao & Yip).",
         discussion: "With no subcommand, runs the demo on the embedded default scenario.",
         version: HomogenVersion.current,
-        subcommands: [DemoCommand.self, CompareCommand.self, CheckCommand.self, SampleCommand.self, MergeCommand.self, StationaryCommand.self, BenchCommand.self, EffectiveCommand.self, W2Command.self,
+        subcommands: [DemoCommand.self, CompareCommand.self, CheckCommand.self, SampleCommand.self, MergeCommand.self, SlurmCommand.self, StationaryCommand.self, BenchCommand.self, EffectiveCommand.self, W2Command.self,
                       SolveCommand.self, BenchSolveCommand.self],
         defaultSubcommand: DemoCommand.self
     )

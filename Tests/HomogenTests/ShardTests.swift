@@ -59,3 +59,24 @@ final class ShardTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--shard"), bad.stderr)
     }
 }
+
+/// `homogen slurm` writes a job array over the shards and a dependent merge job.
+final class SlurmScriptTests: XCTestCase {
+    func testSlurmWritesArrayAndMergeScripts() throws {
+        let out = temporaryPath("slurm")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "4", "--out", out, "--", "--partition=short"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let array = try String(contentsOfFile: out + "/array.sh", encoding: .utf8)
+        XCTAssertTrue(array.contains("#SBATCH --array=0-3"), array)
+        XCTAssertTrue(array.contains("#SBATCH --partition=short"), array)
+        XCTAssertTrue(array.contains("--shard \"$SLURM_ARRAY_TASK_ID/4\""), array)
+        XCTAssertTrue(array.contains("--resume"), array)
+        let merge = try String(contentsOfFile: out + "/merge.sh", encoding: .utf8)
+        XCTAssertTrue(merge.contains(" merge "), merge)
+        XCTAssertEqual(merge.components(separatedBy: "/shard-").count - 1, 4, merge)
+        let tooMany = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "1000", "--out", out + "-2"])
+        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertTrue(tooMany.stderr.contains("exceeds the run's 98 blocks"), tooMany.stderr)
+    }
+}

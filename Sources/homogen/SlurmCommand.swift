@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+/// Writes (and optionally submits) a Slurm job array that runs the shards of a sampling run and
+/// a dependent job that merges them.
+struct SlurmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Write a Slurm job array for a sharded `homogen sample` run and a dependent merge job; --submit submits them.",
+        discussion: """
+            DIR/array.sh runs `homogen sample SCENARIO --shard $SLURM_ARRAY_TASK_ID/N --out DIR/shard-$SLURM_ARRAY_TASK_ID`
+            (with a checkpoint every --checkpoint-every seconds, resumed automatically when a task is requeued);
+            DIR/merge.sh runs `homogen merge DIR/shard-* --out DIR/result`. With --submit: sbatch array.sh, then
+            sbatch --dependency=afterok:<array job> merge.sh. Extra sbatch options go after --.
+            """)
+
+    @Argument(help: "Scenario file (TOML).")
+    var scenario: String
+
+    @Option(help: "Number of array tasks (shards).")
+    var tasks: Int
+
+    @Option(help: "Folder for the scripts, logs, shard folders and the merged result (default: runs/NAME-slurm-TIMESTAMP).")
+    var out: String?
+
+    @Option(help: "Worker threads per task (--cpus-per-task).")
+    var threads = 1
+
+    @Option(help: "Seconds between checkpoints of each task.")
+    var checkpointEvery: Double = 600
+
+    @Flag(help: "Also write positions (.npy).")
+    var positions = false
+
+    @Flag(help: "Submit with sbatch (array, then the merge job with --dependency=afterok).")
+    var submit = false
+
+    @Argument(parsing: .postTerminator, help: "Extra sbatch options (after --), e.g. -- --partition=short --time=1:00:00")
+    var sbatchOptions: [String] = []
+
+    func validate() throws {
+        guard tasks >= 1 else { throw ValidationError("--tasks must be positive") }
+        guard threads >= 1 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+        let s = try Scenario.load(path: scenario)
+        let sampler = try EulerMaruyamaSampler(scenario: s)
+        guard tasks <= sampler.blockCount else {
+            throw ValidationError("--tasks \(tasks) exceeds the run's \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
+        }
+        let fm = FileManager.default
+        let dir = absolute(out ?? defaultRunFolder(s, "slurm"))
+        if fm.fileExists(atPath: dir) {
+            throw AtomicFile.WriteError(path: dir, reason: "it already exists; choose another --out or remove it")
+        }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let homogen = absolute(CommandLine.arguments[0])
+        let scenarioPath = absolute(scenario)
+        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let extra = sbatchOptions.map { "#SBATCH \($0)" }.joined(separator: "\n")
+        let array = """
+            #!/bin/bash
+            #SBATCH --job-name=\(s.name)-shards
+            #SBATCH --array=0-\(tasks - 1)
+            #SBATCH --cpus-per-task=\(threads)
+            #SBATCH --output=\(dir)/logs/shard-%a.out
+            #SBATCH --requeue
+            \(extra)
+            # Shard $SLURM_ARRAY_TASK_ID of \(tasks) of \(s.name) (written by homogen slurm).
+            set -euo pipefail
+            out=\(q(dir))/shard-$SLURM_ARRAY_TASK_ID
+            resume=()
+            [ -d "$out.checkpoint" ] && resume=(--resume "$out.checkpoint")
+            exec \(q(homogen)) sample \(q(scenarioPath)) --shard "$SLURM_ARRAY_TASK_ID/\(tasks)" --out "$out" \\
+                --threads \(threads) --checkpoint-every \(checkpointEvery) --quiet \(positions ? "--positions" : "") "${resume[@]}"
+
+            """
+        let merge = """
+            #!/bin/bash
+            #SBATCH --job-name=\(s.name)-merge
+            #SBATCH --output=\(dir)/logs/merge.out
+            \(extra)
+            # Merges the \(tasks) shards of \(s.name) (written by homogen slurm).
+            set -euo pipefail
+            exec \(q(homogen)) merge \((0..<tasks).map { q("\(dir)/shard-\($0)") }.joined(separator: " ")) --out \(q(dir + "/result"))
+
+            """
+        try fm.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        try AtomicFile.write(Data(array.utf8), to: dir + "/array.sh")
+        try AtomicFile.write(Data(merge.utf8), to: dir + "/merge.sh")
+        print("wrote \(dir)/array.sh (\(tasks) tasks) and \(dir)/merge.sh")
+        guard submit else {
+            print("submit with: jid=$(sbatch --parsable \(dir)/array.sh) && sbatch --dependency=afterok:$jid \(dir)/merge.sh")
+            return
+        }
+        let arrayJob = try sbatch(["--parsable", dir + "/array.sh"])
+        let mergeJob = try sbatch(["--parsable", "--dependency=afterok:\(arrayJob)", dir + "/merge.sh"])
+        print("submitted array job \(arrayJob) and merge job \(mergeJob); result in \(dir)/result")
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
+    private func sbatch(_ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sbatch"] + arguments
+        let pipe = Pipe(), err = Pipe()
+        p.standardOutput = pipe
+        p.standardError = err
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw ValidationError("sbatch failed (status \(p.terminationStatus)): \(message)")
+        }
+        return out.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    }
+}
