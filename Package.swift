@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // homogen: sampling, solving and comparing diffusions in fast-oscillating media
 // (Gao & Yip, "Homogenisation of Wasserstein gradient flows").
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -50,3 +51,19 @@ let package = Package(
         ),
     ]
 )
+
+// The MPI mode is a separate product, built only with HOMOGEN_MPI=1 (it needs Open MPI,
+// `apt-get install libopenmpi-dev`), so that the default build does not:
+//   HOMOGEN_MPI=1 swift build -c release --product homogen-mpi --scratch-path .build-mpi
+if ProcessInfo.processInfo.environment["HOMOGEN_MPI"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .executableTarget(
+            name: "homogen-mpi",
+            dependencies: ["Homogen", "CMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/homogen-mpi",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+    package.products.append(.executable(name: "homogen-mpi", targets: ["homogen-mpi"]))
+}

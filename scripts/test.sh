@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite: Swift tests (release build), the analysis/ tests and the
-# Slurm integration test (as root).
+# Set up, then run the whole test suite: Swift tests (release build), the analysis/ tests and,
+# as root, the MPI and Slurm integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --build-tests
 swift test -c release --skip-build --disable-swift-testing
 python3 -m pytest -q analysis/tests
-# The Slurm integration test needs root (it installs and starts munge and Slurm daemons).
+# The Slurm and MPI integration tests need root (they install Slurm, munge and Open MPI, and
+# start the Slurm daemons).
 if [ "$(id -u)" = 0 ]; then
+  bash scripts/mpi-integration.sh
   bash scripts/slurm-integration.sh
 else
-  echo "test.sh: skipping scripts/slurm-integration.sh (needs root to start munged, slurmctld and slurmd)"
+  echo "test.sh: skipping scripts/mpi-integration.sh and scripts/slurm-integration.sh (need root)"
 fi

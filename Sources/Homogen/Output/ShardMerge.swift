@@ -112,16 +112,33 @@ public enum ShardMerge {
         return merged!
     }
 
+    /// The integer `count` column of a histogram CSV, parsed byte by byte (64 shards of a
+    /// 256 × 256 grid are millions of lines; splitting strings would dominate the merge).
     static func readCounts(_ file: String, dimension: Int) throws -> [Double] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw MergeError(message: "\(file): cannot read") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw MergeError(message: "\(file): cannot read") }
         let column = dimension == 1 ? 2 : 4
-        return try text.split(separator: "\n").dropFirst().enumerated().map { n, line in
-            let fields = line.split(separator: ",")
-            guard fields.count > column, let v = Double(fields[column]) else {
-                throw MergeError(message: "\(file), line \(n + 2): malformed")
+        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+        var counts: [Double] = []
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let b = raw.bindMemory(to: UInt8.self)
+            var i = 0, line = 1
+            while i < b.count, b[i] != newline { i += 1 }   // header
+            i += 1
+            while i < b.count {
+                line += 1
+                var field = 0
+                while i < b.count, field < column, b[i] != newline { if b[i] == comma { field += 1 }; i += 1 }
+                var value = 0, digits = 0
+                while i < b.count, b[i] >= zero, b[i] <= nine { value = value * 10 + Int(b[i] - zero); digits += 1; i += 1 }
+                guard field == column, digits > 0, i < b.count, b[i] == comma else {
+                    throw MergeError(message: "\(file), line \(line): malformed")
+                }
+                counts.append(Double(value))
+                while i < b.count, b[i] != newline { i += 1 }
+                i += 1
             }
-            return v
         }
+        return counts
     }
 
     static func readNPY(_ file: String) throws -> [Double] {

@@ -9,6 +9,20 @@ public struct SampleResult: Sendable {
         public let counts: [Double]
         /// Positions, interleaved by particle (x1, x2, x1, x2, ... in 2D), when kept.
         public let positions: [Double]?
+
+        public init(time: Double, counts: [Double], positions: [Double]?) {
+            self.time = time; self.counts = counts; self.positions = positions
+        }
+    }
+
+    /// A result assembled from parts (the MPI mode reduces the ranks' shards into one).
+    public init(scenario: Scenario, threads: Int, blockSize: Int, blocks: Int, blockRange: Range<Int>,
+                particlesInRange: Int, steps: Int, seconds: Double, initialAcceptanceRate: Double,
+                vectorKernels: String, snapshots: [Snapshot]) {
+        self.scenario = scenario; self.threads = threads; self.blockSize = blockSize; self.blocks = blocks
+        self.blockRange = blockRange; self.particlesInRange = particlesInRange; self.steps = steps
+        self.seconds = seconds; self.initialAcceptanceRate = initialAcceptanceRate
+        self.vectorKernels = vectorKernels; self.snapshots = snapshots
     }
 
     public let scenario: Scenario

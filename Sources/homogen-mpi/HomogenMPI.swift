@@ -1,0 +1,92 @@
+import ArgumentParser
+import CMPI
+import Foundation
+import Homogen
+
+/// `mpirun -n P homogen-mpi sample SCENARIO …`: the sampler split over MPI ranks. Rank r runs the
+/// blocks of shard r of P (`EulerMaruyamaSampler.blocks(ofShard:of:)`); the histogram counts are
+/// summed on rank 0 with MPI_Reduce (integers in doubles: exact), the positions gathered in rank
+/// (= block) order with MPI_Gatherv, and rank 0 writes the run folder — byte-identical, in its
+/// histograms and positions, to a single-process run with the same seed.
+@main
+struct HomogenMPI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "homogen-mpi",
+        abstract: "The particle sampler over MPI ranks (run with mpirun).",
+        subcommands: [Sample.self])
+
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "As `homogen sample`, split over the MPI ranks.")
+
+        @Argument(help: "Scenario file (TOML).") var scenario: String
+        @Option(help: "Number of particles (overrides [particles] count).") var particles: Int?
+        @Option(help: "Random seed (overrides [particles] seed).") var seed: UInt64?
+        @Option(help: "Worker threads per rank (default: 1).") var threads = 1
+        @Option(help: "Run folder to create (written by rank 0).") var out: String
+        @Flag(help: "Also write the particle positions (.npy).") var positions = false
+        @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10.") var allowCoarseDt = false
+
+        func run() throws {
+            _ = hmpi_init()
+            let rank = Int(hmpi_rank()), size = Int(hmpi_size())
+            do {
+                try sample(rank: rank, size: size)
+            } catch {
+                FileHandle.standardError.write(Data("homogen-mpi (rank \(rank)): \(error)\n".utf8))
+                _ = hmpi_abort(1)
+            }
+            _ = hmpi_finalize()
+        }
+
+        private func sample(rank: Int, size: Int) throws {
+            var s = try Scenario.load(path: scenario)
+            s = try s.replacing(particles: ParticleSettings(count: particles ?? s.particles.count,
+                                                           seed: seed ?? s.particles.seed, convention: s.particles.convention))
+            let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
+                threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt, keepPositions: positions))
+            guard size <= sampler.blockCount else {
+                throw ValidationError("\(size) ranks exceed the run's \(sampler.blockCount) blocks")
+            }
+            if rank == 0, FileManager.default.fileExists(atPath: out) {
+                throw AtomicFile.WriteError(path: out, reason: "it already exists; choose another --out or remove it")
+            }
+            let part = try sampler.run(blocks: sampler.blocks(ofShard: rank, of: size))
+            let d = s.dimension
+            var snapshots: [SampleResult.Snapshot] = []
+            for snap in part.snapshots {
+                var total = [Double](repeating: 0, count: snap.counts.count)
+                _ = hmpi_reduce_sum(snap.counts, &total, Int64(snap.counts.count))
+                var gathered: [Double]?
+                if let p = snap.positions {
+                    // Every rank's count, then the positions in rank order.
+                    var counts = [Int32](repeating: 0, count: size)
+                    for r in 0..<size {
+                        let range = sampler.blocks(ofShard: r, of: size)
+                        let n = min(s.particles.count, range.upperBound * EulerMaruyamaSampler.blockSize)
+                            - range.lowerBound * EulerMaruyamaSampler.blockSize
+                        counts[r] = Int32(n * d)
+                    }
+                    var displs = [Int32](repeating: 0, count: size)
+                    for r in 1..<max(size, 1) where r < size { displs[r] = displs[r - 1] + counts[r - 1] }
+                    var all = [Double](repeating: 0, count: rank == 0 ? s.particles.count * d : 1)
+                    _ = hmpi_gatherv(p, Int32(p.count), &all, counts, displs)
+                    gathered = all
+                }
+                snapshots.append(.init(time: snap.time, counts: total, positions: rank == 0 ? gathered : nil))
+            }
+            var seconds = 0.0
+            _ = hmpi_reduce_max(part.seconds, &seconds)
+            var accepted = 0.0
+            let weighted = [part.initialAcceptanceRate * Double(part.particlesInRange)]
+            _ = hmpi_reduce_sum(weighted, &accepted, 1)
+            guard rank == 0 else { return }
+            let merged = SampleResult(
+                scenario: s, threads: part.threads * size, blockSize: part.blockSize, blocks: part.blocks,
+                blockRange: 0..<part.blocks, particlesInRange: s.particles.count, steps: part.steps, seconds: seconds,
+                initialAcceptanceRate: accepted / Double(s.particles.count), vectorKernels: part.vectorKernels,
+                snapshots: snapshots)
+            try SampleRunFolder.write(merged, to: out, command: "sample")
+            print("homogen-mpi: \(size) ranks, \(s.particles.count) particles, \(String(format: "%.2f", seconds)) s; run folder: \(out)")
+        }
+    }
+}
