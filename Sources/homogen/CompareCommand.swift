@@ -46,6 +46,9 @@ struct CompareOptionGroup: ParsableArguments {
     @Flag(help: "Run the sampler even when dt > eps^2 * lambda_min(B) / 10.")
     var allowCoarseDt = false
 
+    @Option(help: "Use the particles of this sample run folder (e.g. merged from shards) instead of sampling.")
+    var sample: String?
+
     @Flag(help: "Also draw the figures (python3 analysis/plot_compare.py).")
     var plot = false
 
@@ -82,6 +85,7 @@ struct CompareOptionGroup: ParsableArguments {
         o.solverDt = solverDt
         o.epsilonStudy = try parsedEpsilons()
         o.allowCoarseTimeStep = allowCoarseDt
+        o.sampleFolder = sample
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
         let folder = out ?? defaultRunFolder(sc, "compare")

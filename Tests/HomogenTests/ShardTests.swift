@@ -80,3 +80,37 @@ final class SlurmScriptTests: XCTestCase {
         XCTAssertTrue(tooMany.stderr.contains("exceeds the run's 98 blocks"), tooMany.stderr)
     }
 }
+
+/// `compare --sample DIR` uses a (merged) sample run folder: the same numbers as sampling in-process.
+final class CompareFromSampleTests: XCTestCase {
+    func testCompareOnMergedShardsEqualsCompareWithSampling() throws {
+        let base = temporaryPath("compare-sample")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let common = ["--particles", "6000", "--quiet"]
+        for k in 0..<2 {
+            let r = try runHomogen(["sample", "scenarios/bench-1d.toml", "--positions", "--shard", "\(k)/2", "--out", "\(base)/s\(k)"] + common)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertEqual(try runHomogen(["merge", "\(base)/s0", "\(base)/s1", "--out", "\(base)/merged"]).status, 0)
+        let a = try runHomogen(["compare", "scenarios/bench-1d.toml", "--bootstrap", "19", "--out", "\(base)/a"] + common)
+        let b = try runHomogen(["compare", "scenarios/bench-1d.toml", "--bootstrap", "19", "--sample", "\(base)/merged",
+                                "--out", "\(base)/b"] + common)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        func rows(_ dir: String) throws -> [[String: Any]] {
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any])["outputs"] as! [[String: Any]]
+        }
+        let ra = try rows("\(base)/a"), rb = try rows("\(base)/b")
+        for (x, y) in zip(ra, rb) {
+            XCTAssertEqual(x["w2_particles_epsilon"] as? Double, y["w2_particles_epsilon"] as? Double)
+            XCTAssertEqual(x["p_value_particles_epsilon"] as? Double, y["p_value_particles_epsilon"] as? Double)
+        }
+        let wrong = try runHomogen(["compare", "scenarios/bench-1d.toml", "--particles", "7000", "--sample", "\(base)/merged",
+                                    "--out", "\(base)/c", "--quiet"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("sampled from another scenario"), wrong.stderr)
+        let shard = try runHomogen(["compare", "scenarios/bench-1d.toml", "--sample", "\(base)/s0", "--out", "\(base)/d"] + common)
+        XCTAssertEqual(shard.status, 1)
+        XCTAssertTrue(shard.stderr.contains("is a shard; merge the shards first"), shard.stderr)
+    }
+}

@@ -22,6 +22,9 @@ public struct Comparison {
         public var solverDt: Double?
         /// 1/ε values for the ε → 0 study.
         public var epsilonStudy: [Int] = []
+        /// Use the particles of this `homogen sample` run folder (for instance merged from shards)
+        /// instead of running the sampler; its fingerprint must match the scenario.
+        public var sampleFolder: String?
         public var allowCoarseTimeStep = false
         public init() {}
     }
@@ -90,10 +93,19 @@ public struct Comparison {
     public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil) throws -> Result {
         let start = Date()
         let s = scenario
-        stage?("sampling \(s.particles.count) particles")
-        let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
-            threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep, keepPositions: s.dimension == 1))
-        let sample = try sampler.run(progress: samplerProgress)
+        let sample: SampleResult
+        if let folder = options.sampleFolder {
+            stage?("reading the particles of \(folder)")
+            sample = try SampleRunFolder.read(folder, scenario: s)
+            if s.dimension == 1, sample.snapshots.contains(where: { $0.positions == nil }) {
+                throw SolverError.badOption("\(folder): a 1D comparison needs the positions (sample with --positions)")
+            }
+        } else {
+            stage?("sampling \(s.particles.count) particles")
+            let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
+                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep, keepPositions: s.dimension == 1))
+            sample = try sampler.run(progress: samplerProgress)
+        }
         stage?("effective coefficients")
         let effective = try EffectiveCoefficients.compute(s)
         stage?("solving the epsilon equation")

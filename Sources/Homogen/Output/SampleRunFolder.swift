@@ -99,6 +99,36 @@ public enum SampleRunFolder {
 
     private final class SummaryHolder { var value: SampleSummary? }
 
+    /// Reads a complete (not partial) sample run folder of `scenario` back into a `SampleResult`;
+    /// refuses a folder of another run (fingerprint) or a shard.
+    public static func read(_ folder: String, scenario s: Scenario) throws -> SampleResult {
+        let file = (folder as NSString).appendingPathComponent("summary.json")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a sample run folder?)")
+        }
+        let summary: SampleSummary
+        do { summary = try JSON.decode(SampleSummary.self, from: data) } catch {
+            throw ShardMerge.MergeError(message: "\(file): not a sample summary (\(error))")
+        }
+        guard summary.fingerprint == (try fingerprint(s)) else {
+            throw ShardMerge.MergeError(message: "\(folder) was sampled from another scenario, seed, particle count or version (fingerprint \(summary.fingerprint))")
+        }
+        guard summary.shard == nil else {
+            throw ShardMerge.MergeError(message: "\(folder) is a shard; merge the shards first (homogen merge)")
+        }
+        let snapshots = try summary.outputs.map { o in
+            SampleResult.Snapshot(
+                time: o.t,
+                counts: try ShardMerge.readCounts((folder as NSString).appendingPathComponent(o.histogram), dimension: s.dimension),
+                positions: try o.positions.map { try ShardMerge.readNPY((folder as NSString).appendingPathComponent($0)) })
+        }
+        return SampleResult(
+            scenario: s, threads: summary.threads, blockSize: summary.blockSize, blocks: summary.blocks,
+            blockRange: 0..<summary.blocks, particlesInRange: s.particles.count, steps: summary.steps,
+            seconds: summary.seconds, initialAcceptanceRate: summary.initialAcceptanceRate,
+            vectorKernels: summary.vectorKernels, snapshots: snapshots)
+    }
+
     private static func write(_ data: Data, _ dir: String, _ name: String) throws {
         try AtomicFile.write(data, to: (dir as NSString).appendingPathComponent(name))
     }
