@@ -38,6 +38,12 @@ struct StationaryCommand: ParsableCommand {
     @Option(help: "Run folder to create (default: runs/NAME-stationary-TIMESTAMP).")
     var out: String?
 
+    @Option(help: "Run only shard K of N of the particle blocks and write its partial result (DIR/partial.json) for --merge.")
+    var shard: String?
+
+    @Option(parsing: .upToNextOption, help: "Combine the partial results of these shard folders (same scenario and options) instead of running.")
+    var merge: [String] = []
+
     func run() throws {
         let s = try sampling.apply(to: try Scenario.load(path: scenario))
         var o = StationaryEstimator.Options()
@@ -51,7 +57,35 @@ struct StationaryCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: folder) {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
-        let r = try StationaryEstimator(scenario: s, options: o).run()
+        let estimator = try StationaryEstimator(scenario: s, options: o)
+        if let shard {
+            let parts = shard.split(separator: "/").map { Int($0) }
+            guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, k >= 0, k < n, n <= estimator.blockCount else {
+                throw ValidationError("--shard must be K/N with 0 <= K < N <= \(estimator.blockCount) blocks, not '\(shard)'")
+            }
+            let range = (k * estimator.blockCount / n)..<((k + 1) * estimator.blockCount / n)
+            let partial = try estimator.runPartial(blocks: range, shard: (k, n))
+            try AtomicFile.writeFolder(at: folder) { dir in
+                try AtomicFile.write(try JSON.encode(partial), to: dir + "/partial.json")
+            }
+            print("shard \(k)/\(n): blocks \(range); partial result in \(folder)/partial.json")
+            return
+        }
+        let r: StationaryResult
+        if !merge.isEmpty {
+            let partials = try merge.map { dir -> StationaryPartial in
+                let file = dir + "/partial.json"
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("\(file): missing (is \(dir) a stationary shard folder?)")
+                }
+                do { return try JSON.decode(StationaryPartial.self, from: data) } catch {
+                    throw ValidationError("\(file): not a stationary partial result (\(error))")
+                }
+            }
+            r = try estimator.finish(partials)
+        } else {
+            r = try estimator.run()
+        }
         var sweep: DtSweep?
         if dtSweep {
             sweep = try DtSweep.run(s, options: o, base: dt ?? s.time.dt)

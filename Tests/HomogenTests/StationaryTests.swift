@@ -96,3 +96,32 @@ final class StationaryTests: XCTestCase {
         XCTAssertEqual(csv.first, "cell,estimate,standard_error,exact")
     }
 }
+
+/// `homogen stationary --shard K/N` and `--merge`: the merged estimate equals the single run's.
+final class StationaryShardTests: XCTestCase {
+    func testMergedShardsEqualTheSingleRun() throws {
+        let base = temporaryPath("stationary-shards")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let common = ["stationary", "scenarios/stationary-1d.toml", "--particles", "4000"]
+        XCTAssertEqual(try runHomogen(common + ["--out", base + "/single"]).status, 0)
+        for k in 0..<3 { XCTAssertEqual(try runHomogen(common + ["--shard", "\(k)/3", "--out", "\(base)/s\(k)"]).status, 0) }
+        let merged = try runHomogen(common + ["--merge", "\(base)/s2", "\(base)/s0", "\(base)/s1", "--out", base + "/merged"])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        for f in ["pi_eps.csv", "pi_bar.csv"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/single/\(f)"), FileManager.default.contents(atPath: "\(base)/merged/\(f)"), f)
+        }
+        func summary(_ dir: String) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        }
+        let a = try summary(base + "/single"), b = try summary(base + "/merged")
+        let ma = a["observable_means"] as! [String: Double], mb = b["observable_means"] as! [String: Double]
+        for (k, v) in ma { XCTAssertEqual(v, mb[k]!, accuracy: 1e-12, k) }
+        XCTAssertEqual(a["acceptance_rate"] as? Double, b["acceptance_rate"] as? Double)
+        let gap = try runHomogen(common + ["--merge", "\(base)/s0", "\(base)/s2", "--out", base + "/gap"])
+        XCTAssertNotEqual(gap.status, 0)
+        XCTAssertTrue(gap.stderr.contains("leave a gap"), gap.stderr)
+        let other = try runHomogen(common + ["--seed", "5", "--merge", "\(base)/s0", "\(base)/s1", "\(base)/s2", "--out", base + "/other"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("another run"), other.stderr)
+    }
+}

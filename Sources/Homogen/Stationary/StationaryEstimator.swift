@@ -83,12 +83,25 @@ public struct StationaryEstimator {
     var recordings: Int { (steps - burnInSteps) / options.recordEvery }
 
     public func run() throws -> StationaryResult {
+        try finish([try runPartial(blocks: 0..<blockCount)])
+    }
+
+    public var blockCount: Int { (scenario.particles.count + EulerMaruyamaSampler.blockSize - 1) / EulerMaruyamaSampler.blockSize }
+
+    /// Identifies the run a partial result belongs to: the sampler's fingerprint (scenario, seed,
+    /// version, block size) and the estimator's options.
+    public func fingerprint() throws -> String {
+        try SampleRunFolder.fingerprint(scenario) + "-\(options.scheme.rawValue)-\(dt)-\(options.batches)-\(options.recordEvery)"
+    }
+
+    /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators.
+    public func runPartial(blocks range: Range<Int>, shard: (index: Int, count: Int)? = nil) throws -> StationaryPartial {
         let s = scenario
         let d = s.dimension
         let fine = s.cells
         let coarse = s.inverseEpsilon
-        let blocks = (s.particles.count + EulerMaruyamaSampler.blockSize - 1) / EulerMaruyamaSampler.blockSize
-        let threads = max(1, min(options.threads, blocks))
+        let blocks = range.count
+        let threads = max(1, min(options.threads, max(blocks, 1)))
         let nextBlock = Atomic<Int>(0)
         let failure = Mutex<Error?>(nil)
         let workers = (0..<threads).map { _ in Worker(estimator: self, fine: fine, coarse: coarse) }
@@ -97,12 +110,11 @@ public struct StationaryEstimator {
             while failure.withLock({ $0 == nil }) {
                 let b = nextBlock.add(1, ordering: .relaxed).oldValue
                 if b >= blocks { break }
-                do { try workers[w].run(block: b) } catch { failure.withLock { if $0 == nil { $0 = error } } }
+                do { try workers[w].run(block: range.lowerBound + b) } catch { failure.withLock { if $0 == nil { $0 = error } } }
             }
         }
         if let e = failure.withLock({ $0 }) { throw e }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        // Merge (sums of integer counts and of per-time observable sums: order-independent).
         let cellsFine = Int(pow(Double(fine), Double(d))), cellsCoarse = Int(pow(Double(coarse), Double(d)))
         var fineCounts = [[Double]](repeating: [Double](repeating: 0, count: cellsFine), count: options.batches)
         var coarseCounts = [[Double]](repeating: [Double](repeating: 0, count: cellsCoarse), count: options.batches)
@@ -117,12 +129,60 @@ public struct StationaryEstimator {
             accepted += w.accepted
             proposed += w.proposed
         }
-        let n = Double(s.particles.count)
-        series = series.map { $0.map { $0 / n } }
+        return StationaryPartial(
+            fingerprint: try fingerprint(), shardIndex: shard?.index ?? 0, shardCount: shard?.count ?? 1,
+            firstBlock: range.lowerBound, endBlock: range.upperBound, fineCounts: fineCounts, coarseCounts: coarseCounts,
+            observableSums: series, accepted: accepted, proposed: proposed, seconds: seconds)
+    }
+
+    /// Combines partial results covering every block exactly once (any order) into the result:
+    /// counts add exactly (integers); the per-time observable sums add in shard order.
+    public func finish(_ partials: [StationaryPartial]) throws -> StationaryResult {
+        let fp = try fingerprint()
+        let ordered = partials.sorted { $0.firstBlock < $1.firstBlock }
+        var expected = 0
+        for p in ordered {
+            guard p.fingerprint == fp else {
+                throw ShardMerge.MergeError(message: "a partial result of another run (fingerprint \(p.fingerprint), expected \(fp))")
+            }
+            guard p.firstBlock == expected else {
+                throw ShardMerge.MergeError(message: "the partial results \(p.firstBlock > expected ? "leave a gap" : "overlap") at block \(min(expected, p.firstBlock))")
+            }
+            expected = p.endBlock
+        }
+        guard expected == blockCount else {
+            throw ShardMerge.MergeError(message: "the partial results end at block \(expected) of \(blockCount) (gap)")
+        }
+        var fine = ordered[0].fineCounts, coarse = ordered[0].coarseCounts, series = ordered[0].observableSums
+        var accepted = ordered[0].accepted, proposed = ordered[0].proposed, seconds = ordered[0].seconds
+        for p in ordered.dropFirst() {
+            for b in fine.indices { for c in fine[b].indices { fine[b][c] += p.fineCounts[b][c] } }
+            for b in coarse.indices { for c in coarse[b].indices { coarse[b][c] += p.coarseCounts[b][c] } }
+            for o in series.indices { for t in series[o].indices { series[o][t] += p.observableSums[o][t] } }
+            accepted += p.accepted; proposed += p.proposed; seconds += p.seconds
+        }
+        let n = Double(scenario.particles.count)
         return StationaryResult(
-            estimator: self, fineCounts: fineCounts, coarseCounts: coarseCounts, observableSeries: series,
+            estimator: self, fineCounts: fine, coarseCounts: coarse, observableSeries: series.map { $0.map { $0 / n } },
             acceptanceRate: options.scheme == .mala ? Double(accepted) / Double(max(proposed, 1)) : nil, seconds: seconds)
     }
+}
+
+/// The raw accumulators of a stationary run over some blocks (a shard), which `finish` combines.
+public struct StationaryPartial: Codable, Sendable {
+    public let fingerprint: String
+    public let shardIndex: Int
+    public let shardCount: Int
+    public let firstBlock: Int
+    public let endBlock: Int
+    /// Per batch, per cell: visits (integer-valued).
+    public let fineCounts: [[Double]]
+    public let coarseCounts: [[Double]]
+    /// Per observable, per recording: the sum over the particles.
+    public let observableSums: [[Double]]
+    public let accepted: Int
+    public let proposed: Int
+    public let seconds: Double
 }
 
 /// One thread's state: tape workspaces for the current points and the proposals, and its
