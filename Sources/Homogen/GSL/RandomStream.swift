@@ -33,11 +33,18 @@ public final class RandomStream {
         for i in 0..<count { buffer[i] = gsl_ran_gaussian_ziggurat(rng, 1.0) }
     }
 
-    /// The generator's raw state bytes (for tests of stream distinctness and, later, checkpoints).
+    /// The generator's raw state bytes (`gsl_rng_state`), for checkpoints.
     public var stateBytes: [UInt8] {
         let size = gsl_rng_size(rng)
         guard let p = gsl_rng_state(rng) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: size))
+    }
+
+    /// Restores a state saved by `stateBytes` (same generator type); false if the size differs.
+    public func restore(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == gsl_rng_size(rng), let p = gsl_rng_state(rng) else { return false }
+        bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return true
     }
 }
 

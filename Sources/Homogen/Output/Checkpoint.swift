@@ -1,10 +1,12 @@
 import Foundation
 
-/// The state of an interrupted sampling run, at block granularity: which blocks are complete,
-/// the sum of their histogram counts per output time and, with positions kept, their particles'
-/// positions. Blocks are independent and deterministic (their own random streams), so resuming
-/// runs the remaining blocks and adds them: the result is bit-identical to an uninterrupted run.
-/// Blocks in progress at the interruption are simply run again.
+/// The state of an interrupted sampling run: which blocks are complete and the sum of their
+/// histogram counts per output time; for every block in progress, its particles' positions,
+/// the number of time steps it has taken, its GSL generator state and its counts so far; and,
+/// with positions kept, the positions recorded at the output times. Blocks are independent and
+/// deterministic, so resuming continues the blocks in progress from their saved state, runs the
+/// remaining ones and adds everything: the result is bit-identical to an uninterrupted run, and
+/// no completed time step is lost.
 ///
 /// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions.bin` (raw
 /// little-endian float64); both are replaced atomically (temporary file, then rename), and the
@@ -19,6 +21,23 @@ public struct Checkpoint: Codable, Sendable {
     /// Per output time, the summed counts of the completed blocks.
     public let counts: [[Double]]
     public let positionsHash: String?
+    /// Blocks in progress at the checkpoint.
+    public let inProgress: [BlockState]
+
+    /// A block stopped at a step boundary.
+    public struct BlockState: Codable, Sendable {
+        public let block: Int
+        /// Iterations of the time schedule already taken (steps and output records).
+        public let iterations: Int
+        /// Positions, one array per coordinate.
+        public let x: [[Double]]
+        /// `gsl_rng_state` bytes of the block's generator.
+        public let generator: [UInt8]
+        /// The block's counts so far, per output time.
+        public let counts: [[Double]]
+        /// Its initial-draw proposals (for the acceptance rate).
+        public let proposals: Int
+    }
 
     public struct Invalid: Error, CustomStringConvertible {
         public let message: String
@@ -56,7 +75,9 @@ public struct Checkpoint: Codable, Sendable {
             throw Invalid(message: "\(file) covers blocks \(c.firstBlock)..<\(c.endBlock), this run \(range)")
         }
         guard c.counts.count == outputs, c.counts.allSatisfy({ $0.count == cells }),
-              c.completed.allSatisfy({ range.contains($0) }), Set(c.completed).count == c.completed.count else {
+              c.completed.allSatisfy({ range.contains($0) }), Set(c.completed).count == c.completed.count,
+              c.inProgress.allSatisfy({ range.contains($0.block) && !c.completed.contains($0.block)
+                  && $0.counts.count == outputs && $0.counts.allSatisfy { $0.count == cells } }) else {
             throw Invalid(message: "\(file): corrupt (counts or completed blocks do not fit this run)")
         }
         var positions: Data?

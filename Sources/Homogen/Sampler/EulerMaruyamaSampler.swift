@@ -138,17 +138,23 @@ public struct EulerMaruyamaSampler {
         }
         let done = Set(previous?.completed ?? [])
         let todo = range.filter { !done.contains($0) }
+        var resumeStates: [Int: Checkpoint.BlockState] = [:]
+        for state in previous?.inProgress ?? [] { resumeStates[state.block] = state }
         let blocks = todo.count
         let threads = max(1, min(options.threads, max(blocks, 1)))
         let nextBlock = Atomic<Int>(0)
         let failure = Mutex<SamplerError?>(nil)
         let completed = Mutex<[Int]>(previous?.completed ?? [])
         let workers = (0..<threads).map { _ in Worker(sampler: self) }
+        let barrier = checkpoint.map { _ in CheckpointBarrier(workers: threads) }
+        for w in workers { w.barrier = barrier }
 
-        // A consistent snapshot: every worker's lock held while the completed list and the
-        // committed counts are read.
+        // A consistent snapshot: every worker paused at a step boundary (or retired) while the
+        // completed list, the committed counts and the blocks in progress are read.
         func snapshot() throws {
-            guard let checkpoint else { return }
+            guard let checkpoint, let barrier else { return }
+            let inProgress = barrier.pause()
+            defer { barrier.resume() }
             for w in workers { w.lock.lock() }
             let list = completed.withLock { $0 }
             var counts = previous?.counts ?? [[Double]](repeating: [Double](repeating: 0, count: cells), count: outs)
@@ -168,36 +174,41 @@ public struct EulerMaruyamaSampler {
             for w in workers { w.lock.unlock() }
             let c = Checkpoint(fingerprint: fingerprint, blockSize: Self.blockSize, firstBlock: range.lowerBound,
                                endBlock: range.upperBound, completed: list.sorted(), counts: counts,
-                               positionsHash: data.map { Checkpoint.hash($0) })
+                               positionsHash: data.map { Checkpoint.hash($0) },
+                               inProgress: inProgress.sorted { $0.block < $1.block })
             try c.write(to: checkpoint.directory, positions: data)
         }
         let finished = Atomic<Bool>(false)
         let timerFailure = Mutex<Error?>(nil)
-        let timer: Thread? = checkpoint.map { policy in
-            let t = Thread {
+        let timerDone = DispatchSemaphore(value: 0)
+        if let policy = checkpoint {
+            // Checkpoints every `interval`, and a final one when a stop is requested.
+            Thread.detachNewThread {
                 var last = DispatchTime.now().uptimeNanoseconds
                 while !finished.load(ordering: .relaxed) {
                     Thread.sleep(forTimeInterval: min(0.05, policy.interval))
-                    if Double(DispatchTime.now().uptimeNanoseconds - last) / 1e9 >= policy.interval {
+                    let stopping = Self.stopRequested
+                    if stopping || Double(DispatchTime.now().uptimeNanoseconds - last) / 1e9 >= policy.interval {
                         do { try snapshot() } catch { timerFailure.withLock { $0 = error } }
                         last = DispatchTime.now().uptimeNanoseconds
+                        if stopping { break }
                     }
                 }
+                timerDone.signal()
             }
-            t.start()
-            return t
         }
-        _ = timer
 
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { w in
             let worker = workers[w]
-            while failure.withLock({ $0 == nil }) && !Self.stopRequested {
+            defer { barrier?.retire() }
+            while failure.withLock({ $0 == nil }) {
+                if worker.atSafePoint(nil) { break }
                 let b = nextBlock.add(1, ordering: .relaxed).oldValue
                 if b >= blocks { break }
                 do {
                     try worker.run(block: todo[b], firstParticle: firstParticle, particles: n,
-                                   positions: positions, progress: progress)
+                                   positions: positions, progress: progress, resume: resumeStates[todo[b]])
                     worker.commit { completed.withLock { $0.append(todo[b]) } }
                 } catch is Interrupted {
                     break
@@ -209,13 +220,12 @@ public struct EulerMaruyamaSampler {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let stopped = Self.stopRequested
         finished.store(true, ordering: .relaxed)
+        if checkpoint != nil { timerDone.wait() }
         if let e = failure.withLock({ $0 }) { throw e }
         if let e = timerFailure.withLock({ $0 }) { throw e }
-        if Self.stopRequested {
-            try snapshot()
-            throw SamplerError.interrupted(checkpoint?.directory)
-        }
+        if stopped { throw SamplerError.interrupted(checkpoint?.directory) }
 
         var snapshots: [SampleResult.Snapshot] = []
         for k in 0..<outs {
@@ -234,7 +244,7 @@ public struct EulerMaruyamaSampler {
             let pos = positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) }
             snapshots.append(SampleResult.Snapshot(time: scenario.time.outputs[k], counts: counts, positions: pos))
         }
-        let proposals = workers.reduce(0) { $0 + $1.initial.proposals }
+        let proposals = workers.reduce(0) { $0 + $1.initial.proposals + $1.resumedProposals }
         return SampleResult(
             scenario: scenario, threads: threads, blockSize: Self.blockSize, blocks: blockCount, blockRange: range,
             particlesInRange: n, steps: stepCount, seconds: seconds,
@@ -247,6 +257,57 @@ public struct EulerMaruyamaSampler {
 
 /// A block abandoned because a stop was requested.
 private struct Interrupted: Error {}
+
+/// Brings every worker to a step boundary, so that a checkpoint sees a consistent state: the
+/// writer raises `requested`, each busy worker checks in at its next safe point (depositing its
+/// block's state) and waits; workers that have run out of blocks retire. When all have checked in
+/// or retired, the writer reads everything, writes the checkpoint and releases them.
+private final class CheckpointBarrier: @unchecked Sendable {
+    private let cond = NSCondition()
+    private let workers: Int
+    private var generation = 0, released = 0, arrived = 0, retired = 0
+    private var states: [Checkpoint.BlockState] = []
+    let requested = Atomic<Int>(0)
+
+    init(workers: Int) { self.workers = workers }
+
+    /// At a safe point: if a checkpoint is pending that this worker has not seen, deposit the
+    /// block state (if any) and wait for the release.
+    func checkIn(seen: inout Int, _ state: () -> Checkpoint.BlockState?) {
+        let g = requested.load(ordering: .acquiring)
+        guard g > seen else { return }
+        let deposited = state()
+        cond.lock()
+        if let deposited { states.append(deposited) }
+        arrived += 1
+        cond.broadcast()
+        while released < g { cond.wait() }
+        cond.unlock()
+        seen = g
+    }
+
+    /// A worker that takes no more blocks.
+    func retire() {
+        cond.lock(); retired += 1; cond.broadcast(); cond.unlock()
+    }
+
+    /// Stops every worker at a safe point; returns the blocks in progress.
+    func pause() -> [Checkpoint.BlockState] {
+        cond.lock()
+        generation += 1
+        arrived = 0
+        states = []
+        requested.store(generation, ordering: .releasing)
+        while arrived + retired < workers { cond.wait() }
+        let result = states
+        cond.unlock()
+        return result
+    }
+
+    func resume() {
+        cond.lock(); released = generation; cond.broadcast(); cond.unlock()
+    }
+}
 
 /// One thread's buffers: the coefficient tape's registers (whose input registers hold the
 /// block's positions x and y = x/ε), the normals, the ρ0 tape for initial sampling, and the
@@ -263,6 +324,26 @@ private final class Worker {
     var block1D: [Histogram1D] = []
     var block2D: [Histogram2D] = []
     let lock = NSLock()
+    var barrier: CheckpointBarrier?
+    /// The checkpoint generation this worker has already checked in for.
+    var seen = 0
+    /// Initial-draw proposals of blocks resumed from a checkpoint.
+    var resumedProposals = 0
+
+    /// A safe point: checks in for a pending checkpoint with `state` (the block in progress, if
+    /// any). Returns true when the worker must stop (a stop was requested): with checkpoints, only
+    /// after its state has been deposited in the final one.
+    func atSafePoint(_ state: (() -> Checkpoint.BlockState)?) -> Bool {
+        guard let barrier else { return EulerMaruyamaSampler.stopRequested }
+        if EulerMaruyamaSampler.stopRequested {
+            // Wait for the final checkpoint's request, deposit, then stop.
+            while barrier.requested.load(ordering: .acquiring) <= seen { Thread.sleep(forTimeInterval: 0.002) }
+            barrier.checkIn(seen: &seen) { state?() }
+            return true
+        }
+        barrier.checkIn(seen: &seen) { state?() }
+        return false
+    }
 
     init(sampler: EulerMaruyamaSampler) {
         self.sampler = sampler
@@ -293,7 +374,7 @@ private final class Worker {
     }
 
     func run(block: Int, firstParticle: Int, particles: Int, positions: UnsafeMutablePointer<Double>?,
-             progress: SamplerProgress?) throws {
+             progress: SamplerProgress?, resume: Checkpoint.BlockState? = nil) throws {
         let s = sampler.scenario
         let d = s.dimension
         let bs = EulerMaruyamaSampler.blockSize
@@ -303,9 +384,23 @@ private final class Worker {
         let scale = Double(s.inverseEpsilon)
         let x = (0..<d).map { ws.input($0) }
         let y = (0..<d).map { ws.input(d + $0) }
-        try sampler.initial.draw(into: x, count: m, rng: rng, workspace: initial)
+        let proposalsBefore = initial.proposals
         for h in block1D { h.reset() }
         for h in block2D { h.reset() }
+        if let resume {
+            for k in 0..<d { for i in 0..<m { x[k][i] = resume.x[k][i] } }
+            guard rng.restore(resume.generator) else {
+                throw SamplerError.tooMuchMemory("the checkpoint's generator state does not fit this generator")
+            }
+            for (k, c) in resume.counts.enumerated() {
+                if d == 1 { block1D[k].add(counts: c) } else { block2D[k].add(counts: c) }
+            }
+            resumedProposals += resume.proposals
+        } else {
+            try sampler.initial.draw(into: x, count: m, rng: rng, workspace: initial)
+        }
+        let blockProposals = (resume?.proposals ?? 0) + initial.proposals - proposalsBefore
+        var iterations = 0
 
         let chunk = EulerMaruyamaSampler.chunkSize
         let cholesky = sampler.coefficients.noise == .cholesky
@@ -315,8 +410,22 @@ private final class Worker {
         var stepIndex = 0
         var pendingProgress = 0
         for step in sampler.schedule {
+            if let resume, iterations < resume.iterations {
+                iterations += 1
+                if step.h > 0 { stepIndex += 1 }
+                continue
+            }
+            let done = iterations
+            let stop = atSafePoint {
+                Checkpoint.BlockState(
+                    block: block, iterations: done, x: x.map { Array(UnsafeBufferPointer(start: $0, count: m)) },
+                    generator: rng.stateBytes,
+                    counts: d == 1 ? self.block1D.map(\.counts) : self.block2D.map(\.counts),
+                    proposals: blockProposals)
+            }
+            if stop { throw Interrupted() }
+            iterations += 1
             if step.h > 0 {
-                if EulerMaruyamaSampler.stopRequested { throw Interrupted() }
                 stepIndex += 1
                 rng.fillGaussian(normals, count: m)
                 if d == 2 { rng.fillGaussian(normals + bs, count: m) }
