@@ -148,8 +148,7 @@ public struct Comparison {
 
     private func coarse(_ outputDensity: [Double]) -> [Double] {
         let m = scenario.cells
-        let grid = PeriodicGrid(dimension: 2, n: max(m, 3))
-        return m == coarseCells ? outputDensity : grid.aggregate(outputDensity, to: coarseCells)
+        return m == coarseCells ? outputDensity : PeriodicGrid(dimension: 2, n: m).aggregate(outputDensity, to: coarseCells)
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,

@@ -143,7 +143,7 @@ public struct EulerMaruyamaSampler {
         let blocks = todo.count
         let threads = max(1, min(options.threads, max(blocks, 1)))
         let nextBlock = Atomic<Int>(0)
-        let failure = Mutex<SamplerError?>(nil)
+        let failure = Mutex<Error?>(nil)
         let completed = Mutex<[Int]>(previous?.completed ?? [])
         let workers = (0..<threads).map { _ in Worker(sampler: self) }
         let barrier = checkpoint.map { _ in CheckpointBarrier(workers: threads) }
@@ -212,10 +212,8 @@ public struct EulerMaruyamaSampler {
                     worker.commit { completed.withLock { $0.append(todo[b]) } }
                 } catch is Interrupted {
                     break
-                } catch let e as SamplerError {
-                    failure.withLock { if $0 == nil { $0 = e } }
                 } catch {
-                    preconditionFailure("unexpected error \(error)")
+                    failure.withLock { if $0 == nil { $0 = error } }
                 }
             }
         }
@@ -390,7 +388,7 @@ private final class Worker {
         if let resume {
             for k in 0..<d { for i in 0..<m { x[k][i] = resume.x[k][i] } }
             guard rng.restore(resume.generator) else {
-                throw SamplerError.tooMuchMemory("the checkpoint's generator state does not fit this generator")
+                throw Checkpoint.Invalid(message: "block \(block): the checkpoint's generator state does not fit a \(RandomStream.generatorName) generator")
             }
             for (k, c) in resume.counts.enumerated() {
                 if d == 1 { block1D[k].add(counts: c) } else { block2D[k].add(counts: c) }
