@@ -174,9 +174,8 @@ static const kernel_set *hk_select(void) {
 
 int hk_uses_avx2(void) { return hk_select() == &set_avx2; }
 
-void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
-                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b) {
-    const kernel_set *k = hk_select();
+static void run_tape(const kernel_set *k, double *base, int64_t stride, int64_t n, int64_t count,
+                     const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b) {
     for (int64_t i = 0; i < count; i++) {
         double *r = base + (int64_t)dst[i] * stride;
         const double *x = base + (int64_t)a[i] * stride;
@@ -189,14 +188,43 @@ void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
     }
 }
 
-int64_t hk_em_update(double *x, const double *drift, const double *noise, const double *xi,
-                     double dt, double sqdt, int64_t n) {
-    return hk_select()->em(x, drift, noise, xi, dt, sqdt, n);
+void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
+                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b) {
+    run_tape(hk_select(), base, stride, n, count, op, dst, a, b);
 }
 
-int64_t hk_em_update_cholesky(double *x, const double *drift, const double *l21, const double *xi1,
-                              const double *l22, const double *xi2, double dt, double sqdt, int64_t n) {
-    return hk_select()->emc(x, drift, l21, xi1, l22, xi2, dt, sqdt, n);
+void hk_load_inputs(const hk_program *p, double *const *x, int64_t offset, int64_t n) {
+    const kernel_set *k = hk_select();
+    for (int32_t j = 0; j < p->dimension; j++) {
+        double *xr = p->regs + (int64_t)j * p->stride, *yr = p->regs + (int64_t)(p->dimension + j) * p->stride;
+        for (int64_t i = 0; i < n; i++) xr[i] = x[j][offset + i];
+        k->scale(xr, p->scale, yr, n);
+    }
+}
+
+void hk_run_program(const hk_program *p, int64_t n) {
+    run_tape(hk_select(), p->regs, p->stride, n, p->count, p->op, p->dst, p->a, p->b);
+}
+
+int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
+                   double h, double sqh, int64_t n) {
+    const kernel_set *k = hk_select();
+    const int32_t d = p->dimension;
+    int64_t bad = 0;
+    for (int64_t o = 0; o < n; o += p->chunk) {
+        int64_t c = n - o < p->chunk ? n - o : p->chunk;
+        hk_load_inputs(p, x, o, c);
+        run_tape(k, p->regs, p->stride, c, p->count, p->op, p->dst, p->a, p->b);
+        const double *out[5];
+        for (int32_t j = 0; j < d + (p->cholesky ? 3 : d); j++) out[j] = p->regs + (int64_t)p->outputs[j] * p->stride;
+        if (p->cholesky) {
+            bad += k->em(x[0] + o, out[0], out[2], xi + o, h, sqh, c);
+            bad += k->emc(x[1] + o, out[1], out[3], xi + o, out[4], xi + xi_stride + o, h, sqh, c);
+        } else {
+            for (int32_t j = 0; j < d; j++) bad += k->em(x[j] + o, out[j], out[d + j], xi + j * xi_stride + o, h, sqh, c);
+        }
+    }
+    return bad;
 }
 
 void hk_scale(const double *x, double scale, double *out, int64_t n) {

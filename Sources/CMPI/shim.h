@@ -14,11 +14,6 @@ static inline int hmpi_reduce_sum(const double *in, double *out, int64_t n) {
     return MPI_Reduce(in, out, (int)n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
 }
 
-/// Sums n 64-bit integers over all ranks into `out` on rank 0.
-static inline int hmpi_reduce_sum_i64(const int64_t *in, int64_t *out, int64_t n) {
-    return MPI_Reduce(in, out, (int)n, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-}
-
 /// The maximum of one double over all ranks, on rank 0.
 static inline int hmpi_reduce_max(double in, double *out) {
     return MPI_Reduce(&in, out, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);

@@ -4,7 +4,7 @@ import Foundation
 import Homogen
 
 /// `mpirun -n P homogen-mpi sample SCENARIO …`: the sampler split over MPI ranks. Rank r runs the
-/// blocks of shard r of P (`EulerMaruyamaSampler.blocks(ofShard:of:)`); the histogram counts are
+/// blocks of shard r of P (`BlockPlan.blocks(ofShard:of:)`); the histogram counts are
 /// summed on rank 0 with MPI_Reduce (integers in doubles: exact), the positions gathered in rank
 /// (= block) order with MPI_Gatherv, and rank 0 writes the run folder — byte-identical, in its
 /// histograms and positions, to a single-process run with the same seed.
@@ -42,15 +42,15 @@ struct HomogenMPI: ParsableCommand {
             var s = try Scenario.load(path: scenario)
             s = try s.replacing(particles: ParticleSettings(count: particles ?? s.particles.count,
                                                            seed: seed ?? s.particles.seed, convention: s.particles.convention))
-            let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
+            let sampler = try ParticleSampler(scenario: s, options: .init(
                 threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt, keepPositions: positions))
-            guard size <= sampler.blockCount else {
-                throw ValidationError("\(size) ranks exceed the run's \(sampler.blockCount) blocks")
+            guard let mine = sampler.plan.blocks(ofShard: rank, of: size) else {
+                throw ValidationError("\(size) ranks exceed the run's \(sampler.plan.blockCount) blocks")
             }
             if rank == 0, FileManager.default.fileExists(atPath: out) {
                 throw AtomicFile.WriteError(path: out, reason: "it already exists; choose another --out or remove it")
             }
-            let part = try sampler.run(blocks: sampler.blocks(ofShard: rank, of: size))
+            let part = try sampler.run(blocks: mine)
             let d = s.dimension
             var snapshots: [SampleResult.Snapshot] = []
             for snap in part.snapshots {
@@ -61,9 +61,7 @@ struct HomogenMPI: ParsableCommand {
                     // Every rank's count, then the positions in rank order.
                     var counts = [Int32](repeating: 0, count: size)
                     for r in 0..<size {
-                        let range = sampler.blocks(ofShard: r, of: size)
-                        let n = min(s.particles.count, range.upperBound * EulerMaruyamaSampler.blockSize)
-                            - range.lowerBound * EulerMaruyamaSampler.blockSize
+                        let n = sampler.plan.particles(in: sampler.plan.blocks(ofShard: r, of: size)!)
                         counts[r] = Int32(n * d)
                     }
                     var displs = [Int32](repeating: 0, count: size)

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
         var s = try sampling.apply(to: try Scenario.load(path: scenario))
         let horizon = Double(steps) * s.time.dt
         s = try s.replacing(time: TimeSettings(final: horizon, outputs: [horizon], dt: s.time.dt))
-        let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions())
+        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions())
         let r = try sampler.run()
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
               + "threads=\(r.threads) kernels=\(r.vectorKernels) seconds=\(String(format: "%.3f", r.seconds))")

@@ -17,8 +17,8 @@ struct CheckCommand: ParsableCommand {
         let s = try Scenario.load(path: scenario)
         let readiness: String
         do {
-            let sampler = try EulerMaruyamaSampler(scenario: s)
-            readiness = "ready: \(sampler.stepCount) steps x \(s.particles.count) particles in \(sampler.blockCount) blocks"
+            let sampler = try ParticleSampler(scenario: s)
+            readiness = "ready: \(sampler.stepCount) steps x \(s.particles.count) particles in \(sampler.plan.blockCount) blocks"
         } catch let e as SamplerError {
             readiness = "not ready: \(e)"
         }
@@ -34,7 +34,7 @@ struct CheckCommand: ParsableCommand {
             #   eigenvalues of B in [\(f.mediumSmallestEigenvalue), \(f.mediumLargestEigenvalue)]
             #   pi in [\(f.equilibriumMinimum), \(f.equilibriumMaximum)], integral of pi_eps = \(f.equilibriumMass)
             #   rho0 <= \(f.initialMaximum), integral of rho0 = \(f.initialMass)
-            #   time-step rule dt <= eps^2 * lambda_min(B) / 10 = \(EulerMaruyamaSampler.timeStepLimit(s)) (dt = \(s.time.dt))
+            #   time-step rule dt <= eps^2 * lambda_min(B) / 10 = \(ParticleSampler.timeStepLimit(s)) (dt = \(s.time.dt))
             # Sampler: \(readiness)
             """)
     }

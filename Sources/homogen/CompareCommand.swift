@@ -92,7 +92,7 @@ struct CompareOptionGroup: ParsableArguments {
         if FileManager.default.fileExists(atPath: folder) {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
-        let progress = SamplerProgress(total: sc.particles.count * max(try EulerMaruyamaSampler(scenario: sc, options: .init(allowCoarseTimeStep: allowCoarseDt)).stepCount, 1))
+        let progress = SamplerProgress(total: sc.particles.count * max(try ParticleSampler(scenario: sc, options: .init(allowCoarseTimeStep: allowCoarseDt)).stepCount, 1))
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in
             bar?.finish()

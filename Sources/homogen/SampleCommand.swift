@@ -49,12 +49,12 @@ struct SampleCommand: ParsableCommand {
         var folder = out
         if folder == nil, let resume, resume.hasSuffix(".checkpoint") { folder = String(resume.dropLast(".checkpoint".count)) }
         let target = folder ?? defaultRunFolder(s, "sample")
-        var policy: EulerMaruyamaSampler.CheckpointPolicy?
+        var policy: ParticleSampler.CheckpointPolicy?
         if checkpointEvery != nil || resume != nil {
             policy = .init(directory: resume ?? target + ".checkpoint", interval: checkpointEvery ?? 60, resume: resume != nil)
         }
-        signal(SIGINT) { _ in EulerMaruyamaSampler.requestStop() }
-        signal(SIGTERM) { _ in EulerMaruyamaSampler.requestStop() }
+        signal(SIGINT) { _ in ParticleSampler.requestStop() }
+        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
         try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling,
                                           shard: try parsedShard(), checkpoint: policy)
         if let policy { try? FileManager.default.removeItem(atPath: policy.directory) }
@@ -62,17 +62,20 @@ struct SampleCommand: ParsableCommand {
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
                                 sampling: SamplerOptionGroup, shard: (index: Int, count: Int)? = nil,
-                                checkpoint: EulerMaruyamaSampler.CheckpointPolicy? = nil) throws {
-        let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
+                                checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
+        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
         if FileManager.default.fileExists(atPath: folder) {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
-        if let shard, shard.count > sampler.blockCount {
-            throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
+        var blocks: Range<Int>?
+        if let shard {
+            guard let range = sampler.plan.blocks(ofShard: shard.index, of: shard.count) else {
+                throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.plan.blockCount) blocks of \(sampler.plan.blockSize) particles")
+            }
+            blocks = range
         }
-        let result = try runSampler(sampler, quiet: quiet,
-                                    blocks: shard.map { sampler.blocks(ofShard: $0.index, of: $0.count) }, checkpoint: checkpoint)
+        let result = try runSampler(sampler, quiet: quiet, blocks: blocks, checkpoint: checkpoint)
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "

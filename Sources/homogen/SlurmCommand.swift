@@ -46,9 +46,9 @@ struct SlurmCommand: ParsableCommand {
 
     func run() throws {
         let s = try Scenario.load(path: scenario)
-        let sampler = try EulerMaruyamaSampler(scenario: s)
-        guard tasks <= sampler.blockCount else {
-            throw ValidationError("--tasks \(tasks) exceeds the run's \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
+        let sampler = try ParticleSampler(scenario: s)
+        guard tasks <= sampler.plan.blockCount else {
+            throw ValidationError("--tasks \(tasks) exceeds the run's \(sampler.plan.blockCount) blocks of \(sampler.plan.blockSize) particles")
         }
         let fm = FileManager.default
         let dir = absolute(out ?? defaultRunFolder(s, "slurm"))

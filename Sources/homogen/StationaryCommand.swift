@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Homogen
 
-extension StationaryEstimator.Scheme: ExpressibleByArgument {}
+extension SchemeKind: ExpressibleByArgument {}
 
 struct StationaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +19,7 @@ struct StationaryCommand: ParsableCommand {
     var scenario: String
 
     @Option(help: "em (Euler–Maruyama, biased by O(dt)) or mala (exactly invariant).")
-    var scheme: StationaryEstimator.Scheme = .mala
+    var scheme: SchemeKind = .mala
 
     @Option(help: "Time step (default: the scenario's [time] dt).")
     var dt: Double?
@@ -60,32 +60,15 @@ struct StationaryCommand: ParsableCommand {
         let estimator = try StationaryEstimator(scenario: s, options: o)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
-            guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, k >= 0, k < n, n <= estimator.blockCount else {
-                throw ValidationError("--shard must be K/N with 0 <= K < N <= \(estimator.blockCount) blocks, not '\(shard)'")
+            guard parts.count == 2, let k = parts[0], let n = parts[1],
+                  let range = estimator.plan.blocks(ofShard: k, of: n) else {
+                throw ValidationError("--shard must be K/N with 0 <= K < N <= \(estimator.plan.blockCount) blocks, not '\(shard)'")
             }
-            let range = (k * estimator.blockCount / n)..<((k + 1) * estimator.blockCount / n)
-            let partial = try estimator.runPartial(blocks: range, shard: (k, n))
-            try AtomicFile.writeFolder(at: folder) { dir in
-                try AtomicFile.write(try JSON.encode(partial), to: dir + "/partial.json")
-            }
-            print("shard \(k)/\(n): blocks \(range); partial result in \(folder)/partial.json")
+            try StationaryPartialFolder.write(try estimator.runPartial(blocks: range, shard: (k, n)), to: folder)
+            print("shard \(k)/\(n): blocks \(range); partial result in \(folder)/\(StationaryPartialFolder.fileName)")
             return
         }
-        let r: StationaryResult
-        if !merge.isEmpty {
-            let partials = try merge.map { dir -> StationaryPartial in
-                let file = dir + "/partial.json"
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw ValidationError("\(file): missing (is \(dir) a stationary shard folder?)")
-                }
-                do { return try JSON.decode(StationaryPartial.self, from: data) } catch {
-                    throw ValidationError("\(file): not a stationary partial result (\(error))")
-                }
-            }
-            r = try estimator.finish(partials)
-        } else {
-            r = try estimator.run()
-        }
+        let r = merge.isEmpty ? try estimator.run() : try estimator.finish(try merge.map(StationaryPartialFolder.read))
         var sweep: DtSweep?
         if dtSweep {
             sweep = try DtSweep.run(s, options: o, base: dt ?? s.time.dt)

@@ -2,12 +2,6 @@ import ArgumentParser
 import Foundation
 import Homogen
 
-/// Loads a scenario file, or the embedded default scenario for nil.
-func loadScenario(_ path: String?) throws -> Scenario {
-    guard let path else { return try Scenario.defaultScenario() }
-    return try Scenario.load(path: path)
-}
-
 /// Options shared by the commands that run the sampler.
 struct SamplerOptionGroup: ParsableArguments {
     @Option(help: "Number of particles (overrides [particles] count).")
@@ -38,8 +32,8 @@ struct SamplerOptionGroup: ParsableArguments {
         return try s.replacing(particles: p)
     }
 
-    func samplerOptions(keepPositions: Bool = false) -> EulerMaruyamaSampler.Options {
-        var o = EulerMaruyamaSampler.Options()
+    func samplerOptions(keepPositions: Bool = false) -> ParticleSampler.Options {
+        var o = ParticleSampler.Options()
         if let threads { o.threads = threads }
         o.allowCoarseTimeStep = allowCoarseDt
         o.keepPositions = keepPositions
@@ -61,10 +55,9 @@ func defaultRunFolder(_ s: Scenario, _ command: String) -> String {
 }
 
 /// Runs the sampler with a progress bar on standard error.
-func runSampler(_ sampler: EulerMaruyamaSampler, quiet: Bool, blocks: Range<Int>? = nil,
-                checkpoint: EulerMaruyamaSampler.CheckpointPolicy? = nil) throws -> SampleResult {
-    let particles = blocks.map { min(sampler.scenario.particles.count, $0.upperBound * EulerMaruyamaSampler.blockSize)
-        - $0.lowerBound * EulerMaruyamaSampler.blockSize } ?? sampler.scenario.particles.count
+func runSampler(_ sampler: ParticleSampler, quiet: Bool, blocks: Range<Int>? = nil,
+                checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws -> SampleResult {
+    let particles = blocks.map { sampler.plan.particles(in: $0) } ?? sampler.scenario.particles.count
     let progress = SamplerProgress(total: particles * max(sampler.stepCount, 1))
     let bar = quiet ? nil : ProgressBar(label: "sampling", progress: { progress.fraction })
     defer { bar?.finish() }

@@ -13,7 +13,7 @@ final class SamplerBehaviourTests: XCTestCase {
                 particles: ParticleSettings(count: 3500, seed: 9),
                 time: TimeSettings(final: 0.002, outputs: [0.0, 0.001, 0.002], dt: 1e-5))
             let runs = try [1, 2, 3].map {
-                try EulerMaruyamaSampler(scenario: s, options: .init(threads: $0, keepPositions: true)).run()
+                try ParticleSampler(scenario: s, options: .init(threads: $0, keepPositions: true)).run()
             }
             for r in runs.dropFirst() {
                 for (a, b) in zip(runs[0].snapshots, r.snapshots) {
@@ -44,8 +44,8 @@ final class SamplerBehaviourTests: XCTestCase {
     func testOutputTimesOffTheGridShortenOneStep() throws {
         let s = try Scenario(toml: scenario1D(["outputs": "outputs = [0.0, 0.000015, 0.00003]", "final": "final = 0.00003"]))
         // 0 → 1e-5 → 1.5e-5 (output) → 2e-5 → 3e-5 (output): four steps.
-        XCTAssertEqual(try EulerMaruyamaSampler(scenario: s).stepCount, 4)
-        let r = try EulerMaruyamaSampler(scenario: s).run()
+        XCTAssertEqual(try ParticleSampler(scenario: s).stepCount, 4)
+        let r = try ParticleSampler(scenario: s).run()
         XCTAssertEqual(r.steps, 4)
         XCTAssertEqual(r.snapshots.map(\.time), [0.0, 0.000015, 0.00003])
     }
@@ -53,28 +53,36 @@ final class SamplerBehaviourTests: XCTestCase {
     func testTimeStepMustResolveTheCell() throws {
         // eps = 1/4, lambda_min(B) = 1: the limit is 1/16 / 10 = 0.00625.
         let s = try Scenario(toml: scenario1D(["dt": "dt = 0.01", "final": "final = 0.02", "outputs": "outputs = [0.02]"]))
-        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+        XCTAssertThrowsError(try ParticleSampler(scenario: s)) { error in
             guard case SamplerError.timeStepTooCoarse(_, let limit, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(limit, 0.00625, accuracy: 1e-9)
-            XCTAssertTrue("\(error)".contains("--allow-coarse-dt"))
+            // The library speaks its own terms; the command line names the flag.
+            XCTAssertFalse("\(error)".contains("--"), "\(error)")
         }
-        XCTAssertNoThrow(try EulerMaruyamaSampler(scenario: s, options: .init(allowCoarseTimeStep: true)))
+        XCTAssertNoThrow(try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true)))
+        let file = temporaryPath("coarse.toml")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["dt": "dt = 0.01", "final": "final = 0.02", "outputs": "outputs = [0.02]"])
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try runHomogen(["sample", file, "--particles", "100", "--out", temporaryPath("coarse-run"), "--quiet"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("dt <= epsilon^2") && r.stderr.contains("--allow-coarse-dt"), r.stderr)
     }
 
     func testNonDifferentiableMediumIsRefusedBySamplerOnly() throws {
         let s = try Scenario(toml: scenario1D(["B": "B = \"2 + abs(sin(2*pi*y))\""]))
-        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+        XCTAssertThrowsError(try ParticleSampler(scenario: s)) { error in
             XCTAssertTrue("\(error)".contains("'abs' in [medium] B at column 5 is not differentiable"), "\(error)")
         }
         // Non-differentiable functions are fine in the initial density.
-        XCTAssertNoThrow(try EulerMaruyamaSampler(scenario: try Scenario(toml: scenario1D(["f": "f = \"1 + floor(2*mod(x, 1))\""]))))
+        XCTAssertNoThrow(try ParticleSampler(scenario: try Scenario(toml: scenario1D(["f": "f = \"1 + floor(2*mod(x, 1))\""]))))
     }
 
     func testStratonovichNeedsADiagonalMedium() throws {
         let s = try Scenario(toml: scenario1D([
             "dimension": "dimension = 2", "B": "B = [[\"2\", \"0.5\"], [\"0.5\", \"2\"]]",
             "pi": "pi = \"1\"", "f": "rho = \"1\"", "convention": "convention = \"stratonovich\""]))
-        XCTAssertThrowsError(try EulerMaruyamaSampler(scenario: s)) { error in
+        XCTAssertThrowsError(try ParticleSampler(scenario: s)) { error in
             XCTAssertEqual(error as? SamplerError, .stratonovichNeedsDiagonalMedium)
         }
     }
@@ -83,7 +91,7 @@ final class SamplerBehaviourTests: XCTestCase {
     /// becomes infinite at the first step, which stops the run with the step named.
     func testNonFiniteStateStopsTheRun() throws {
         let s = try Scenario(toml: scenario1D(["B": "B = \"1e-320\"", "f": "rho = \"1\""]))
-        let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(allowCoarseTimeStep: true))
+        let sampler = try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true))
         XCTAssertThrowsError(try sampler.run()) { error in
             guard case SamplerError.notFinite(let step, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(step, 1)

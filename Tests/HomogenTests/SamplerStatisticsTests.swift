@@ -11,7 +11,7 @@ import XCTest
 final class SamplerStatisticsTests: XCTestCase {
     private func run(_ text: String, threads: Int = 2) throws -> SampleResult {
         let s = try Scenario(toml: text)
-        return try EulerMaruyamaSampler(scenario: s, options: .init(threads: threads)).run()
+        return try ParticleSampler(scenario: s, options: .init(threads: threads)).run()
     }
 
     private func pValue(_ r: SampleResult, output: Int, against masses: [Double]) -> Double {
@@ -124,7 +124,7 @@ final class SamplerStatisticsTests: XCTestCase {
             [grid]
             cells = 4
             """)
-        let r = try EulerMaruyamaSampler(scenario: s, options: .init(threads: 2, keepPositions: true)).run()
+        let r = try ParticleSampler(scenario: s, options: .init(threads: 2, keepPositions: true)).run()
         let p0 = r.snapshots[0].positions!, p1 = r.snapshots[1].positions!
         let n = s.particles.count
         func wrap(_ d: Double) -> Double { d - (d + 0.5).rounded(.down) }

@@ -10,7 +10,7 @@ final class StationaryTests: XCTestCase {
             "dt": "dt = \(dt)", "seed": "seed = \(seed)", "cells": "cells = 32"]))
     }
 
-    private func run(_ s: Scenario, _ scheme: StationaryEstimator.Scheme, dt: Double? = nil) throws -> StationaryResult {
+    private func run(_ s: Scenario, _ scheme: SchemeKind, dt: Double? = nil) throws -> StationaryResult {
         var o = StationaryEstimator.Options()
         o.scheme = scheme
         o.dt = dt

@@ -1,5 +1,6 @@
-// Array kernels behind the expression tapes (Sources/Homogen/Expressions/Tape.swift)
-// and the Euler–Maruyama update (Sources/Homogen/Sampler/EulerMaruyama.swift).
+// Array kernels behind the expression tapes (Sources/Homogen/Expressions/Tape.swift), the
+// Euler–Maruyama step (Sources/Homogen/Particles/Schemes/EulerMaruyamaScheme.swift) and the
+// cyclic tridiagonal solves of the Fokker–Planck solver (Sources/Homogen/GSL/CyclicTridiagonal.swift).
 //
 // Every kernel works element-wise on arrays of length n. Each exists twice: an AVX2+FMA
 // build and a baseline x86-64 (SSE2) build; `hk_select` picks one once, from the CPU, so
@@ -23,24 +24,41 @@ typedef enum {
 void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
                  const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b);
 
-/// One Euler–Maruyama step for one coordinate on the unit torus:
-/// x <- wrap(x + drift*dt + noise*sqdt*xi), wrap(v) = v - floor(v) in [0, 1).
-/// Returns the number of entries that are not finite after the step.
-int64_t hk_em_update(double *x, const double *drift, const double *noise, const double *xi,
-                     double dt, double sqdt, int64_t n);
+/// A compiled coefficient tape (Sources/Homogen/Expressions/Tape.swift) with its registers, as
+/// the particle schemes run it on chunks of a block: inputs x_1..x_d in registers 0..d-1 and
+/// y_j = scale * x_j in registers d..2d-1; `outputs` lists the registers of the drift (d), then of
+/// the noise (d diagonal entries, or L11, L21, L22 of a 2x2 Cholesky factor when `cholesky`).
+typedef struct {
+    double *regs;          /* register r at regs + r * stride, for up to `chunk` points */
+    int64_t stride;
+    int64_t chunk;
+    int64_t count;         /* instructions */
+    const int32_t *op, *dst, *a, *b;
+    const int32_t *outputs;
+    int32_t dimension;
+    int32_t cholesky;
+    double scale;          /* 1/epsilon */
+} hk_program;
 
-/// The same for the second coordinate of a full (Cholesky) 2x2 noise:
-/// x <- wrap(x + drift*dt + (l21*xi1 + l22*xi2)*sqdt).
-int64_t hk_em_update_cholesky(double *x, const double *drift, const double *l21, const double *xi1,
-                              const double *l22, const double *xi2, double dt, double sqdt, int64_t n);
+/// Copies x_j[offset ..< offset+n] into the input registers and sets y_j = scale * x_j.
+void hk_load_inputs(const hk_program *p, double *const *x, int64_t offset, int64_t n);
+
+/// Runs the program's instructions on the first n points of its registers.
+void hk_run_program(const hk_program *p, int64_t n);
+
+/// One Euler–Maruyama step of n particles (positions x[j][i], j < dimension), chunk by chunk:
+/// load the inputs, run the tape, then x <- wrap(x + drift*h + noise*sqh*xi) per coordinate
+/// (diagonal noise, normals of coordinate j at xi + j*xi_stride), or, for a Cholesky factor,
+/// x1 <- wrap(x1 + b1 h + L11 sqh xi1), x2 <- wrap(x2 + b2 h + (L21 xi1 + L22 xi2) sqh);
+/// wrap(v) = v - floor(v) in [0, 1). Returns the number of non-finite positions produced.
+int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
+                   double h, double sqh, int64_t n);
 
 /// out[i] = scale * x[i] (used for y = x / epsilon).
 void hk_scale(const double *x, double scale, double *out, int64_t n);
 
 /// 1 when this CPU runs the AVX2+FMA kernels, 0 for the baseline ones.
 int hk_uses_avx2(void);
-
-
 
 /// out[i] = log(x[i]) (libmvec where available).
 void hk_log(const double *x, double *out, int64_t n);

@@ -102,7 +102,7 @@ public struct Comparison {
             }
         } else {
             stage?("sampling \(s.particles.count) particles")
-            let sampler = try EulerMaruyamaSampler(scenario: s, options: .init(
+            let sampler = try ParticleSampler(scenario: s, options: .init(
                 threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep, keepPositions: s.dimension == 1))
             sample = try sampler.run(progress: samplerProgress)
         }

@@ -73,12 +73,18 @@ public struct Tape: Sendable {
     }
 }
 
-/// Register storage for one `Tape`, for batches of up to `capacity` points. Not shared
-/// between threads: each worker owns one.
+/// Register storage for one `Tape`, for batches of up to `capacity` points, and the tape in the
+/// form the C kernels run (`hk_program`, with its instruction arrays at stable addresses). Not
+/// shared between threads: each worker owns one.
 public final class TapeWorkspace {
     public let tape: Tape
     public let capacity: Int
     private let storage: UnsafeMutablePointer<Double>
+    /// op, dst, a, b and the output registers, one after another.
+    private let code: UnsafeMutablePointer<Int32>
+    /// The tape and its registers for the kernels; the particle schemes set its dimension,
+    /// noise layout and scale (`hk_program`).
+    var program: hk_program
 
     public init(tape: Tape, capacity: Int) {
         self.tape = tape
@@ -89,9 +95,19 @@ public final class TapeWorkspace {
         for (r, value) in tape.constants {
             (storage + Int(r) * capacity).update(repeating: value, count: capacity)
         }
+        let n = tape.ops.count
+        let all = tape.ops + tape.dst + tape.lhs + tape.rhs + tape.outputRegisters
+        code = .allocate(capacity: max(all.count, 1))
+        code.initialize(from: all, count: all.count)
+        program = hk_program(regs: storage, stride: Int64(capacity), chunk: Int64(capacity), count: Int64(n),
+                             op: code, dst: code + n, a: code + 2 * n, b: code + 3 * n, outputs: code + 4 * n,
+                             dimension: 0, cholesky: 0, scale: 1)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        code.deallocate()
+    }
 
     /// Where the caller writes input variable number `slot` (the order of `tape.inputs`).
     public func input(_ slot: Int) -> UnsafeMutablePointer<Double> { storage + slot * capacity }
@@ -107,15 +123,7 @@ public final class TapeWorkspace {
     /// Evaluates the tape on points offset..<offset+count (a cache-sized chunk of a batch).
     public func run(offset: Int, count: Int) {
         precondition(offset >= 0 && offset + count <= capacity)
-        tape.ops.withUnsafeBufferPointer { op in
-            tape.dst.withUnsafeBufferPointer { d in
-                tape.lhs.withUnsafeBufferPointer { a in
-                    tape.rhs.withUnsafeBufferPointer { b in
-                        hk_run_tape(storage + offset, Int64(capacity), Int64(count), Int64(op.count),
-                                    op.baseAddress, d.baseAddress, a.baseAddress, b.baseAddress)
-                    }
-                }
-            }
-        }
+        hk_run_tape(storage + offset, Int64(capacity), Int64(count), program.count,
+                    program.op, program.dst, program.a, program.b)
     }
 }

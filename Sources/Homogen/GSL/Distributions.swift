@@ -7,12 +7,6 @@ public enum Distributions {
         GSLRuntime.ensureConfigured()
         return gsl_cdf_chisq_Q(x, k)
     }
-
-    /// Quantile of the standard normal distribution.
-    public static func normalQuantile(_ p: Double) -> Double {
-        GSLRuntime.ensureConfigured()
-        return gsl_cdf_ugaussian_Pinv(p)
-    }
 }
 
 /// Gauss–Legendre nodes and weights on [0, 1] from GSL's fixed-order tables

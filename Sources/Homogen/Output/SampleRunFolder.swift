@@ -50,16 +50,6 @@ public struct SampleSummary: Codable, Sendable {
 /// Writes a `SampleResult` as a run folder: `summary.json`, `histogram_NNN.csv` per output
 /// time and, when positions were kept, `positions_NNN.npy`. The folder appears whole.
 public enum SampleRunFolder {
-    /// The fingerprint of a run: FNV-1a 64 over the canonical JSON of the resolved scenario, the
-    /// seed, the software version and the block size (the inputs that determine every block's output).
-    public static func fingerprint(_ s: Scenario) throws -> String {
-        var bytes = try JSON.encode(ScenarioRecord(s))
-        bytes.append(contentsOf: Array("|\(s.particles.seed)|\(HomogenVersion.current)|\(EulerMaruyamaSampler.blockSize)".utf8))
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
-    }
-
     public static func write(_ r: SampleResult, to path: String, command: String = "sample",
                              shard: (index: Int, count: Int)? = nil) throws -> SampleSummary {
         let s = r.scenario
@@ -82,7 +72,7 @@ public enum SampleRunFolder {
             }
             let summary = SampleSummary(
                 software: "homogen", version: HomogenVersion.current, command: command,
-                scenario: ScenarioRecord(s), fingerprint: try fingerprint(s),
+                scenario: ScenarioRecord(s), fingerprint: try s.runFingerprint(),
                 shard: shard.map { .init(index: $0.index, count: $0.count, firstBlock: r.blockRange.lowerBound,
                                          endBlock: r.blockRange.upperBound, particles: r.particlesInRange) },
                 mergedFrom: nil, seed: s.particles.seed, threads: r.threads,
@@ -110,7 +100,7 @@ public enum SampleRunFolder {
         do { summary = try JSON.decode(SampleSummary.self, from: data) } catch {
             throw ShardMerge.MergeError(message: "\(file): not a sample summary (\(error))")
         }
-        guard summary.fingerprint == (try fingerprint(s)) else {
+        guard summary.fingerprint == (try s.runFingerprint()) else {
             throw ShardMerge.MergeError(message: "\(folder) was sampled from another scenario, seed, particle count or version (fingerprint \(summary.fingerprint))")
         }
         guard summary.shard == nil else {

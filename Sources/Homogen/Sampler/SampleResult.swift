@@ -44,8 +44,6 @@ public struct SampleResult: Sendable {
     public let vectorKernels: String
     public let snapshots: [Snapshot]
 
-    public var isShard: Bool { blockRange != 0..<blocks }
-
     /// Wall nanoseconds per particle-step, all threads together.
     public var nsPerParticleStep: Double {
         seconds * 1e9 / (Double(particlesInRange) * Double(max(steps, 1)))

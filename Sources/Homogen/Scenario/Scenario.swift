@@ -1,6 +1,6 @@
 /// The problem: everything that defines one experiment on the torus Ω = [0, 1)^n, validated
 /// once and then fed unchanged to the sampler, the Fokker–Planck solver and the cell-problem
-/// solver (DESIGN §4). Build one from a scenario file (`Scenario.load(path:)`,
+/// solver. Build one from a scenario file (`Scenario.load(path:)`,
 /// `Scenario(toml:source:)`) or in Swift with `Coefficient` closures; either way `init`
 /// validates every field and throws `ScenarioError` naming the key.
 public struct Scenario: Sendable {
@@ -125,13 +125,18 @@ public enum Medium: Sendable {
     case diagonal(Coefficient, Coefficient)
     case full(b11: Coefficient, b12: Coefficient, b22: Coefficient)
 
-    public var kind: String {
+    public var kind: MediumKind {
         switch self {
-        case .scalar: return "scalar"
-        case .diagonal: return "diagonal"
-        case .full: return "full"
+        case .scalar: return .scalar
+        case .diagonal: return .diagonal
+        case .full: return .full
         }
     }
+}
+
+/// The shape of a medium: B = b I, B = diag(b1, b2), or a full symmetric B.
+public enum MediumKind: String, Sendable, Codable {
+    case scalar, diagonal, full
 }
 
 public enum Equilibrium: Sendable {

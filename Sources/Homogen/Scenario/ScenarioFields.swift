@@ -10,7 +10,7 @@ public struct LoweredFields {
     public let inverseEpsilon: Int
     /// Entries of B: [B] for a scalar medium, [B11, B22] diagonal, [B11, B12, B22] full.
     public let medium: [NodeID]
-    public let mediumKind: String
+    public let mediumKind: MediumKind
     /// log π (or -U).
     public let logPi: NodeID
     /// π (or e^{-U}), unnormalised.

@@ -87,7 +87,7 @@ extension FokkerPlanckSolver {
         var done = 0
         for step in schedule {
             if step.h > 0 {
-                previousRho = step.output != nil ? zip(f, pi).map { $0 * $1 } : nil
+                previousRho = step.record != nil ? zip(f, pi).map { $0 * $1 } : nil
                 try stepper.advance(&f, by: step.h)
                 if track {
                     let (e, ps) = energies()
@@ -99,7 +99,7 @@ extension FokkerPlanckSolver {
                 done += 1
                 if done % 16 == 0 { progress?(Double(done) / Double(totalSteps)) }
             }
-            if step.output != nil {
+            if step.record != nil {
                 let (mass, lo) = massAndMinimum()
                 guard mass.isFinite else {
                     throw SolverError.notConverged("the solution became NaN or infinite before t = \(step.time)")

@@ -29,7 +29,7 @@ public struct StationaryResult: Sendable {
         public let coverage: Double
     }
 
-    public let scheme: StationaryEstimator.Scheme
+    public let scheme: SchemeKind
     public let scenario: Scenario
     public let dt: Double
     public let steps: Int

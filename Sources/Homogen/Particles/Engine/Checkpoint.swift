@@ -41,6 +41,8 @@ public struct Checkpoint: Codable, Sendable {
 
     public struct Invalid: Error, CustomStringConvertible {
         public let message: String
+        /// The checkpoint was written by a run that kept the positions, and this run does not.
+        public var needsPositions = false
         public var description: String { message }
     }
 
@@ -58,7 +60,7 @@ public struct Checkpoint: Codable, Sendable {
     }
 
     /// Loads and checks a checkpoint against the run about to resume.
-    public static func load(from directory: String, fingerprint: String, blocks range: Range<Int>, outputs: Int,
+    public static func load(from directory: String, fingerprint: String, blockSize: Int, blocks range: Range<Int>, outputs: Int,
                             cells: Int, positionsBytes: Int?) throws -> (Checkpoint, Data?) {
         let file = directory + "/checkpoint.json"
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -71,7 +73,7 @@ public struct Checkpoint: Codable, Sendable {
         guard c.fingerprint == fingerprint else {
             throw Invalid(message: "\(file) belongs to another run (fingerprint \(c.fingerprint), this run \(fingerprint): scenario, seed, version or block size differ)")
         }
-        guard c.blockSize == EulerMaruyamaSampler.blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
+        guard c.blockSize == blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
             throw Invalid(message: "\(file) covers blocks \(c.firstBlock)..<\(c.endBlock), this run \(range)")
         }
         guard c.counts.count == outputs, c.counts.allSatisfy({ $0.count == cells }),
@@ -88,7 +90,8 @@ public struct Checkpoint: Codable, Sendable {
             }
             positions = p
         } else if c.positionsHash != nil {
-            throw Invalid(message: "\(file) was written with --positions; resume with --positions")
+            throw Invalid(message: "\(file) was written by a run that keeps the particle positions; resume it keeping them too",
+                          needsPositions: true)
         }
         return (c, positions)
     }

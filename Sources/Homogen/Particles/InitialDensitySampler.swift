@@ -23,16 +23,17 @@ struct InitialDensitySampler {
     final class Workspace {
         let tape: TapeWorkspace
         let accept: UnsafeMutablePointer<Double>
-        init(_ tape: Tape) {
-            self.tape = TapeWorkspace(tape: tape, capacity: EulerMaruyamaSampler.blockSize)
-            accept = .allocate(capacity: EulerMaruyamaSampler.blockSize)
+        init(_ tape: Tape, capacity: Int) {
+            self.tape = TapeWorkspace(tape: tape, capacity: capacity)
+            accept = .allocate(capacity: capacity)
         }
         deinit { accept.deallocate() }
         /// Proposals made so far (for the acceptance rate).
         var proposals = 0
     }
 
-    func makeWorkspace() -> Workspace { Workspace(tape) }
+    /// Scratch for proposals in batches of `capacity` (the block size).
+    func makeWorkspace(capacity: Int) -> Workspace { Workspace(tape, capacity: capacity) }
 
     /// Draws `m` positions into `x` (one array per coordinate) from `rng`.
     func draw(into x: [UnsafeMutablePointer<Double>], count m: Int, rng: RandomStream, workspace w: Workspace) throws {
@@ -42,7 +43,7 @@ struct InitialDensitySampler {
             w.proposals += m
             return
         }
-        let bs = EulerMaruyamaSampler.blockSize
+        let bs = w.tape.capacity
         let scale = Double(inverseEpsilon)
         let t = w.tape
         var filled = 0

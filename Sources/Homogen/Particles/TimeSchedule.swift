@@ -1,18 +1,9 @@
-/// The time steps of a run: the uniform grid t_k = k·dt, with each output time inserted where
+/// The time steps of a sampling run: the uniform grid t_k = k·dt, with each output time inserted where
 /// it falls between two grid points (the step before it is shortened, the grid continues
 /// unchanged after it). Runs end at the last output time.
-struct TimeSchedule: Sequence {
+struct TimeSchedule: StepSchedule {
     let dt: Double
     let outputs: [Double]
-
-    struct Step {
-        /// The step length (0 for an output at t = 0, which only records).
-        let h: Double
-        /// Time after the step.
-        let time: Double
-        /// Index of the output recorded after this step, if any.
-        let output: Int?
-    }
 
     /// Grid points or output times closer than this are the same time.
     var tolerance: Double { 1e-9 * dt }
@@ -37,13 +28,13 @@ struct TimeSchedule: Sequence {
 
         init(schedule: TimeSchedule) { self.schedule = schedule }
 
-        mutating func next() -> Step? {
+        mutating func next() -> ScheduledStep? {
             guard nextOutput < schedule.outputs.count else { return nil }
             let target = schedule.outputs[nextOutput]
             let tol = schedule.tolerance
             if abs(target - t) <= tol {
                 nextOutput += 1
-                return Step(h: 0, time: t, output: nextOutput - 1)
+                return ScheduledStep(h: 0, time: t, record: nextOutput - 1)
             }
             let gridNext = Double(k + 1) * schedule.dt
             let h: Double
@@ -57,9 +48,9 @@ struct TimeSchedule: Sequence {
             }
             if abs(target - t) <= tol {
                 nextOutput += 1
-                return Step(h: h, time: t, output: nextOutput - 1)
+                return ScheduledStep(h: h, time: t, record: nextOutput - 1)
             }
-            return Step(h: h, time: t, output: nil)
+            return ScheduledStep(h: h, time: t, record: nil)
         }
     }
 }

@@ -2,7 +2,7 @@
 ///
 ///     dX = [ B_ε⁻¹ ∇log π_ε + c ∇·B_ε⁻¹ ] dt + σ dW,   σσᵀ = 2 B_ε⁻¹,
 ///
-/// with c = 1 for the paper's backward-Itô reading (DESIGN §1), 1/2 for Stratonovich and 0
+/// with c = 1 for the paper's backward-Itô reading, 1/2 for Stratonovich and 0
 /// for Itô, (∇·A)_i = Σ_j ∂_j A_ij, and the chain rule ∇_x[g(x, x/ε)] = ∇_x g + ε⁻¹ ∇_y g.
 /// Every derivative is exact (symbolic differentiation in the expression graph, shared
 /// subexpressions computed once), never a finite difference.
@@ -17,6 +17,8 @@ public struct SDECoefficients {
     public let tape: Tape
     public let dimension: Int
     public let noise: Noise
+    /// Whether log π is the tape's last output.
+    public let hasLogDensity: Bool
 
     /// Builds the tape; throws `SamplerError` when a needed derivative does not exist or the
     /// convention is not defined for the medium.
@@ -41,12 +43,12 @@ public struct SDECoefficients {
         let one = g.constant(1)
         var b: [[NodeID]]
         switch f.mediumKind {
-        case "scalar":
+        case .scalar:
             let inv = g.div(one, f.medium[0])
             b = dimension == 1 ? [[inv]] : [[inv, g.constant(0)], [g.constant(0), inv]]
-        case "diagonal":
+        case .diagonal:
             b = [[g.div(one, f.medium[0]), g.constant(0)], [g.constant(0), g.div(one, f.medium[1])]]
-        default:
+        case .full:
             guard convention != .stratonovich else { throw SamplerError.stratonovichNeedsDiagonalMedium }
             let (m11, m12, m22) = (f.medium[0], f.medium[1], f.medium[2])
             let det = g.sub(g.mul(m11, m22), g.mul(m12, m12))
@@ -67,7 +69,7 @@ public struct SDECoefficients {
             outputs.append(drift)
         }
         let two = g.constant(2)
-        if f.mediumKind == "full" {
+        if f.mediumKind == .full {
             let l11 = g.unary(.sqrt, g.mul(two, b[0][0]))
             let l21 = g.div(g.mul(two, b[1][0]), l11)
             let l22 = g.unary(.sqrt, g.sub(g.mul(two, b[1][1]), g.mul(l21, l21)))
@@ -78,42 +80,7 @@ public struct SDECoefficients {
             noise = .diagonal
         }
         if logDensity { outputs.append(f.logPi) }
+        hasLogDensity = logDensity
         tape = Tape(graph: g, outputs: outputs, inputs: Array(0..<(2 * dimension)))
-    }
-}
-
-/// Why the sampler cannot run a scenario.
-public enum SamplerError: Error, CustomStringConvertible, Equatable {
-    case notDifferentiable(String)
-    case stratonovichNeedsDiagonalMedium
-    case timeStepTooCoarse(dt: Double, limit: Double, epsilon: String, smallestEigenvalue: Double)
-    case notFinite(step: Int, time: Double, block: Int)
-    case initialDensityAboveBound(bound: Double, value: Double)
-    case tooMuchMemory(String)
-    /// Stopped by a signal after writing a checkpoint to the folder (if any).
-    case interrupted(String?)
-
-    public var description: String {
-        switch self {
-        case .notDifferentiable(let what):
-            return "\(what) is not differentiable, but the sampler's drift needs the derivatives of B and π "
-                + "(use a smooth expression for the sampler; abs, floor, mod, min and max are fine in [initial])"
-        case .stratonovichNeedsDiagonalMedium:
-            return "[particles] convention: 'stratonovich' is defined from B alone only for scalar and diagonal media; "
-                + "use 'backward-ito' or 'ito' with a full medium"
-        case .timeStepTooCoarse(let dt, let limit, let eps, let lam):
-            return "[time] dt = \(dt) does not resolve the cell: the rule is dt <= epsilon^2 * lambda_min(B) / 10 = "
-                + "(\(eps))^2 * \(lam) / 10 = \(limit); lower dt, or pass --allow-coarse-dt to run anyway"
-        case .notFinite(let step, let time, let block):
-            return "the particle state became NaN or infinite at time step \(step) (t = \(time)) in block \(block); "
-                + "nothing was written (a smaller dt usually cures this)"
-        case .initialDensityAboveBound(let bound, let value):
-            return "[initial] the density reached \(value), above the rejection-sampling bound \(bound) "
-                + "(1.25 times its maximum on the check grid): it varies on a scale finer than that grid"
-        case .tooMuchMemory(let what):
-            return what
-        case .interrupted(let folder):
-            return "interrupted" + (folder.map { "; checkpoint written to \($0): continue with --resume \($0)" } ?? "")
-        }
     }
 }

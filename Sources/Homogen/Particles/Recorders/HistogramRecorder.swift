@@ -1,0 +1,54 @@
+/// Particle counts per cell of the output grid at each record (output time), in one flat layout
+/// for any dimension: `counts[k * cellCount + cell]`, cell row-major (`UniformCells.flatIndex`).
+/// Counts are integers held in doubles, so sums over workers and shards are exact in any order.
+final class HistogramRecorder: ParticleRecorder {
+    let cells: Int
+    let dimension: Int
+    let records: Int
+    /// cells^dimension.
+    let cellCount: Int
+    /// Counts of the committed (finished) blocks.
+    private(set) var committed: [Double]
+    /// Counts of the block in progress.
+    private(set) var pending: [Double]
+
+    init(cells: Int, dimension: Int, records: Int) {
+        self.cells = cells
+        self.dimension = dimension
+        self.records = records
+        var c = 1
+        for _ in 0..<dimension { c *= cells }
+        cellCount = c
+        committed = [Double](repeating: 0, count: records * c)
+        pending = committed
+    }
+
+    func beginBlock(_ block: ParticleBlock) {
+        for i in pending.indices { pending[i] = 0 }
+    }
+
+    func record(_ block: ParticleBlock, at k: Int) {
+        let base = k * cellCount
+        pending.withUnsafeMutableBufferPointer { p in
+            for i in 0..<block.count { p[base + UniformCells.flatIndex(block.x, i, cells: cells)] += 1 }
+        }
+    }
+
+    func commitBlock() {
+        for i in committed.indices { committed[i] += pending[i] }
+    }
+
+    /// Counts of record k, from a flat array of this layout.
+    func slice(_ flat: [Double], record k: Int) -> [Double] { Array(flat[k * cellCount..<(k + 1) * cellCount]) }
+
+    /// The pending counts per record (a checkpoint's block state).
+    var pendingByRecord: [[Double]] { (0..<records).map { slice(pending, record: $0) } }
+
+    /// The committed counts per record.
+    var committedByRecord: [[Double]] { (0..<records).map { slice(committed, record: $0) } }
+
+    /// Restores the pending counts of a block resumed from a checkpoint.
+    func restorePending(_ byRecord: [[Double]]) {
+        for (k, c) in byRecord.enumerated() { for (i, v) in c.enumerated() { pending[k * cellCount + i] = v } }
+    }
+}

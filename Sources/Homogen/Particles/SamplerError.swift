@@ -1,0 +1,40 @@
+/// Why the sampler cannot run a scenario.
+public enum SamplerError: Error, CustomStringConvertible, Equatable {
+    case notDifferentiable(String)
+    case stratonovichNeedsDiagonalMedium
+    case timeStepTooCoarse(dt: Double, limit: Double, epsilon: String, smallestEigenvalue: Double)
+    case notFinite(step: Int, time: Double, block: Int)
+    case initialDensityAboveBound(bound: Double, value: Double)
+    case tooMuchMemory(String)
+    /// A Metropolis scheme was asked for with another convention than backward Itô.
+    case metropolisNeedsBackwardIto
+    /// Stopped by a signal after writing a checkpoint to the folder (if any).
+    case interrupted(String?)
+
+    public var description: String {
+        switch self {
+        case .notDifferentiable(let what):
+            return "\(what) is not differentiable, but the sampler's drift needs the derivatives of B and π "
+                + "(use a smooth expression for the sampler; abs, floor, mod, min and max are fine in [initial])"
+        case .stratonovichNeedsDiagonalMedium:
+            return "[particles] convention: 'stratonovich' is defined from B alone only for scalar and diagonal media; "
+                + "use 'backward-ito' or 'ito' with a full medium"
+        case .timeStepTooCoarse(let dt, let limit, let eps, let lam):
+            return "[time] dt = \(dt) does not resolve the cell: the rule is dt <= epsilon^2 * lambda_min(B) / 10 = "
+                + "(\(eps))^2 * \(lam) / 10 = \(limit); lower dt, or allow a coarse step explicitly to run anyway"
+        case .notFinite(let step, let time, let block):
+            return "the particle state became NaN or infinite at time step \(step) (t = \(time)) in block \(block); "
+                + "nothing was written (a smaller dt usually cures this)"
+        case .initialDensityAboveBound(let bound, let value):
+            return "[initial] the density reached \(value), above the rejection-sampling bound \(bound) "
+                + "(1.25 times its maximum on the check grid): it varies on a scale finer than that grid"
+        case .tooMuchMemory(let what):
+            return what
+        case .metropolisNeedsBackwardIto:
+            return "[particles] convention: a Metropolis scheme samples pi_eps, the invariant measure of the backward-Ito "
+                + "dynamics only; use convention = 'backward-ito' or the Euler-Maruyama scheme"
+        case .interrupted(let folder):
+            return "interrupted" + (folder.map { "; checkpoint written to \($0)" } ?? "")
+        }
+    }
+}

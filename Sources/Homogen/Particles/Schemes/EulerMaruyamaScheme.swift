@@ -1,0 +1,34 @@
+import CKernels
+
+/// Euler–Maruyama for the ε-SDE (2.5)–(2.6) in forward-Itô form:
+///
+///     X ← wrap(X + b(X) h + σ(X) √h ξ),   ξ ~ N(0, I),
+///
+/// b and σ (σσᵀ = 2B_ε⁻¹) from the coefficient tape (`SDECoefficients`), wrap(v) = v − ⌊v⌋ per
+/// coordinate. The step runs in one C call (`hk_em_step`): chunk by chunk of the block, load the
+/// positions, evaluate the tape, update — so the registers stay in the L1/L2 cache.
+final class EulerMaruyamaScheme: ParticleScheme {
+    /// Particles per tape evaluation: keeps the registers in cache; does not change results.
+    static let chunkSize = 256
+
+    private let workspace: TapeWorkspace
+
+    init(coefficients: SDECoefficients, inverseEpsilon: Int) {
+        workspace = TapeWorkspace(tape: coefficients.tape, capacity: Self.chunkSize)
+        workspace.program.dimension = Int32(coefficients.dimension)
+        workspace.program.cholesky = coefficients.noise == .cholesky ? 1 : 0
+        workspace.program.scale = Double(inverseEpsilon)
+    }
+
+    func begin(_ block: ParticleBlock) {}
+
+    func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
+        block.drawNormals()
+        let bad = withUnsafePointer(to: workspace.program) { p in
+            hk_em_step(p, block.positionTable, block.normals, Int64(block.capacity), h, h.squareRoot(), Int64(block.count))
+        }
+        if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
+    }
+
+    var acceptance: (accepted: Int, proposed: Int)? { nil }
+}

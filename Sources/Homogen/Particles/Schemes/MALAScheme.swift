@@ -1,0 +1,113 @@
+import CKernels
+import Foundation
+
+/// The Metropolis-adjusted Langevin step with the position-dependent preconditioner B_ε⁻¹
+/// (Xifara et al. 2014; Bou-Rabee, Donev & Vanden-Eijnden 2014): the Euler–Maruyama step is a
+/// proposal Y = X + b(X) h + σ(X) √h ξ, accepted with probability
+///
+///     min(1, π(Y) q(Y→X) / (π(X) q(X→Y))),   q(x→·) = N(x + b(x) h, σσᵀ(x) h),
+///
+/// which keeps π_ε invariant exactly for any h (the tape's drift is the backward-Itô one, whose
+/// continuous dynamics are π_ε-reversible (2.9)).
+///
+/// The torus: the chain runs on the lift Rⁿ, where π and the coefficients are periodic; the ratio
+/// uses the lifted displacement Δ = Y − X (and −Δ for the reverse move), so the kernel is
+/// reversible for the periodic π on Rⁿ and its image on the torus keeps π_ε invariant. Positions
+/// are wrapped after each accepted move (a lattice shift changes nothing).
+///
+/// Random numbers per step: the block's normals (as Euler–Maruyama), then one uniform per
+/// particle, in particle order.
+final class MALAScheme: ParticleScheme {
+    private let current: TapeWorkspace
+    private let proposal: TapeWorkspace
+    private let dimension: Int
+    private let cholesky: Bool
+    /// Tape outputs: drift (d), noise (d or 3), log π.
+    private let logPiOutput: Int
+    /// The current points' outputs, kept per particle: cache[o][i].
+    private var cache: [[Double]]
+    private(set) var accepted = 0, proposed = 0
+
+    init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
+        precondition(coefficients.hasLogDensity)
+        dimension = coefficients.dimension
+        cholesky = coefficients.noise == .cholesky
+        logPiOutput = dimension + (cholesky ? 3 : dimension)
+        current = TapeWorkspace(tape: coefficients.tape, capacity: capacity)
+        proposal = TapeWorkspace(tape: coefficients.tape, capacity: capacity)
+        for w in [current, proposal] {
+            w.program.dimension = Int32(dimension)
+            w.program.scale = Double(inverseEpsilon)
+        }
+        cache = [[Double]](repeating: [Double](repeating: 0, count: capacity), count: logPiOutput + 1)
+    }
+
+    var acceptance: (accepted: Int, proposed: Int)? { (accepted, proposed) }
+
+    /// Evaluates the tape at the block's positions and caches the outputs.
+    func begin(_ block: ParticleBlock) {
+        evaluate(current, at: block.positionTable, count: block.count)
+        for o in 0...logPiOutput { for i in 0..<block.count { cache[o][i] = current.output(o)[i] } }
+    }
+
+    private func evaluate(_ ws: TapeWorkspace, at x: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, count m: Int) {
+        withUnsafePointer(to: ws.program) { p in
+            hk_load_inputs(p, x, 0, Int64(m))
+            hk_run_program(p, Int64(m))
+        }
+    }
+
+    func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
+        let d = dimension, m = block.count, sq = h.squareRoot()
+        let x = block.x
+        let y = (0..<d).map { proposal.input($0) }
+        block.drawNormals()
+        let xi1 = block.normals(0), xi2 = d == 2 ? block.normals(1) : block.normals(0)
+        // The proposals (Euler–Maruyama steps, not wrapped), straight into the proposal tape's inputs.
+        for i in 0..<m {
+            if cholesky {
+                y[0][i] = x[0][i] + cache[0][i] * h + cache[2][i] * sq * xi1[i]
+                y[1][i] = x[1][i] + cache[1][i] * h + (cache[3][i] * xi1[i] + cache[4][i] * xi2[i]) * sq
+            } else {
+                for k in 0..<d { y[k][i] = x[k][i] + cache[k][i] * h + cache[d + k][i] * sq * block.normals(k)[i] }
+            }
+        }
+        for k in 0..<d { hk_scale(proposal.input(k), proposal.program.scale, proposal.input(d + k), Int64(m)) }
+        withUnsafePointer(to: proposal.program) { hk_run_program($0, Int64(m)) }
+        let out = (0...logPiOutput).map { proposal.output($0) }
+        for i in 0..<m {
+            // log α = log π(y) − log π(x) + log q(y→x) − log q(x→y), lifted displacement Δ = y − x.
+            var logAlpha = out[logPiOutput][i] - cache[logPiOutput][i]
+            if cholesky {
+                let d0 = y[0][i] - x[0][i], d1 = y[1][i] - x[1][i]
+                logAlpha += Self.logQ(-d0 - out[0][i] * h, -d1 - out[1][i] * h, out[2][i], out[3][i], out[4][i], sq)
+                logAlpha -= Self.logQ(d0 - cache[0][i] * h, d1 - cache[1][i] * h, cache[2][i], cache[3][i], cache[4][i], sq)
+            } else {
+                for k in 0..<d {
+                    let delta = y[k][i] - x[k][i]
+                    let sy = out[d + k][i], sx = cache[d + k][i]
+                    let ry = -delta - out[k][i] * h, rx = delta - cache[k][i] * h
+                    logAlpha += -ry * ry / (2 * sy * sy * h) - Foundation.log(sy)
+                    logAlpha -= -rx * rx / (2 * sx * sx * h) - Foundation.log(sx)
+                }
+            }
+            proposed += 1
+            guard logAlpha.isFinite || logAlpha == -.infinity else {
+                throw SamplerError.notFinite(step: step, time: time, block: block.index)
+            }
+            if Foundation.log(block.rng.uniformPositive()) < logAlpha {
+                accepted += 1
+                for k in 0..<d { x[k][i] = Torus.wrap(y[k][i]) }
+                for o in 0...logPiOutput { cache[o][i] = out[o][i] }
+            }
+        }
+    }
+
+    /// log of the Gaussian density, up to a constant, of the residual r = (r1, r2) under the
+    /// covariance L Lᵀ h with L = [[l11, 0], [l21, l22]].
+    private static func logQ(_ r1: Double, _ r2: Double, _ l11: Double, _ l21: Double, _ l22: Double,
+                             _ sq: Double) -> Double {
+        let z1 = r1 / (l11 * sq), z2 = (r2 / sq - l21 * z1) / l22
+        return -0.5 * (z1 * z1 + z2 * z2) - Foundation.log(l11 * l22)
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Homogen
+
+/// The library's errors speak the library's terms; on the command line, the ones a flag can act
+/// on also name that flag.
+struct CommandLineFailure: Error, CustomStringConvertible {
+    let description: String
+
+    /// The error as the command line reports it: a library error that a flag can act on gains the
+    /// flag; every other error passes through unchanged.
+    static func translate(_ error: Error) -> Error {
+        switch error {
+        case SamplerError.timeStepTooCoarse:
+            return CommandLineFailure(description: "\(error) (--allow-coarse-dt)")
+        case SamplerError.interrupted(let folder?):
+            return CommandLineFailure(description: "\(error): continue with --resume \(folder)")
+        case SamplerError.interrupted(nil):
+            return CommandLineFailure(description: "\(error) (with --checkpoint-every SECONDS a stopped run can be resumed)")
+        case let e as Checkpoint.Invalid where e.needsPositions:
+            return CommandLineFailure(description: "\(e.message): resume with --positions")
+        default:
+            return error
+        }
+    }
+}
+
+extension HomogenCommand {
+    /// Parses and runs the command, reporting errors through `CommandLineFailure.translate`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: CommandLineFailure.translate(error))
+        }
+    }
+}
