@@ -28,6 +28,7 @@ struct BenchCommand: ParsableCommand {
         let r = try sampler.run()
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
               + "threads=\(r.threads) kernels=\(r.vectorKernels) seconds=\(String(format: "%.3f", r.seconds))")
+        print("tape: \(sampler.coefficientTape.operationSummary)")
         print(String(format: "ns_per_particle_step=%.2f", r.nsPerParticleStep))
     }
 }

@@ -105,6 +105,11 @@ public final class ExpressionGraph {
     func unary(_ op: GraphOp, _ a: NodeID) -> NodeID {
         if let va = constantValue(a) { return constant(op.apply(va, 0)) }
         if op == .neg, case .op(.neg, let inner, _) = nodes[a] { return inner }
+        // −(c·x) = (−c)·x: exact, and one instruction fewer.
+        if op == .neg, case .op(.mul, let x, let y) = nodes[a] {
+            if let c = constantValue(x) { return binary(.mul, constant(-c), y) }
+            if let c = constantValue(y) { return binary(.mul, x, constant(-c)) }
+        }
         return intern(.op(op, a, a), dependsOn: dependencies[a])
     }
 
@@ -113,12 +118,20 @@ public final class ExpressionGraph {
         if op.isCommutative, b < a { swap(&a, &b) }
         let ca = constantValue(a), cb = constantValue(b)
         if let ca, let cb { return constant(op.apply(ca, cb)) }
+        // Negations folded into the operation (exact: negation only flips the sign bit).
+        func negated(_ n: NodeID) -> NodeID? {
+            if case .op(.neg, let inner, _) = nodes[n] { return inner }
+            return nil
+        }
         switch op {
         case .add:
             if ca == 0 { return b }
             if cb == 0 { return a }
+            if let nb = negated(b) { return binary(.sub, a, nb) }
+            if let na = negated(a) { return binary(.sub, b, na) }
         case .sub:
             if cb == 0 { return a }
+            if let nb = negated(b) { return binary(.add, a, nb) }
             if ca == 0 { return unary(.neg, b) }
             if a == b { return constant(0) }
         case .mul:
@@ -127,6 +140,8 @@ public final class ExpressionGraph {
             if cb == 1 { return a }
             if ca == -1 { return unary(.neg, b) }
             if cb == -1 { return unary(.neg, a) }
+            if let ca, let nb = negated(b) { return binary(.mul, constant(-ca), nb) }
+            if let cb, let na = negated(a) { return binary(.mul, na, constant(-cb)) }
         case .div:
             if ca == 0 { return constant(0) }
             if cb == 1 { return a }
@@ -149,6 +164,11 @@ public final class ExpressionGraph {
 
     // MARK: - Differentiation
 
+    /// 1/a, one node however often it is asked for: derivatives multiply by it rather than divide,
+    /// so that every derivative of log a, √a or c/a shares a single division (a division costs
+    /// several multiplications in the tapes).
+    func reciprocal(_ a: NodeID) -> NodeID { div(constant(1), a) }
+
     /// A node that some derivative needs but that has no derivative (abs, floor, mod, min, max).
     public struct NotDifferentiable: Error {
         public let description: String
@@ -170,15 +190,15 @@ public final class ExpressionGraph {
             case .cos: d = unary(.neg, mul(unary(.sin, a), da))
             case .tan: d = mul(add(constant(1), mul(id, id)), da)
             case .exp: d = mul(id, da)
-            case .log: d = div(da, a)
-            case .sqrt: d = div(da, scale(2, id))
+            case .log: d = mul(da, reciprocal(a))
+            case .sqrt: d = mul(scale(0.5, da), reciprocal(id))
             case .tanh: d = mul(sub(constant(1), mul(id, id)), da)
             case .add: d = add(da, try derivative(of: b, withRespectTo: v))
             case .sub: d = sub(da, try derivative(of: b, withRespectTo: v))
             case .mul: d = add(mul(da, b), mul(a, try derivative(of: b, withRespectTo: v)))
             case .div:
-                // (a/b)' = (a' - (a/b) b') / b
-                d = div(sub(da, mul(id, try derivative(of: b, withRespectTo: v))), b)
+                // (a/b)' = (a' - (a/b) b') · (1/b)
+                d = mul(sub(da, mul(id, try derivative(of: b, withRespectTo: v))), reciprocal(b))
             case .pow:
                 if let c = constantValue(b) {
                     d = mul(scale(c, binary(.pow, a, constant(c - 1))), da)

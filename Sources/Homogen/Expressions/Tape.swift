@@ -16,6 +16,14 @@ public struct Tape: Sendable {
     public let registerCount: Int
     public var instructionCount: Int { ops.count }
 
+    /// Instructions per operation, most frequent first ("12 mul, 4 cos, …"): what one evaluation costs.
+    public var operationSummary: String {
+        var counts: [Int32: Int] = [:]
+        for o in ops { counts[o, default: 0] += 1 }
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            .map { "\($0.value) \(GraphOp(rawValue: $0.key).map { "\($0)" } ?? "?")" }.joined(separator: ", ")
+    }
+
     /// Compiles `outputs` for evaluation with the given input variables (every variable the
     /// outputs depend on must be among `inputs`).
     public init(graph: ExpressionGraph, outputs: [NodeID], inputs: [Int]) {

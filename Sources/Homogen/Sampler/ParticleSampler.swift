@@ -79,6 +79,9 @@ public struct ParticleSampler {
         }
     }
 
+    /// The compiled drift and noise (what one step evaluates per particle).
+    public var coefficientTape: Tape { particleRun.coefficients.tape }
+
     /// Number of steps (of positive length) to the last output time.
     public var stepCount: Int { schedule.stepCount }
 
