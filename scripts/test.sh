@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release --build-tests
+swift build -c release --build-tests -Xswiftc -enable-testing
 swift test -c release --skip-build --disable-swift-testing
 python3 -m pytest -q analysis/tests
 # The Slurm and MPI integration tests need root (they install Slurm, munge and Open MPI, and

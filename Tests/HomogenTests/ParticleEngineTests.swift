@@ -1,0 +1,256 @@
+import Foundation
+@testable import Homogen
+import XCTest
+
+/// The pieces of the particle engine on tiny blocks: the block plan, each scheme's step against a
+/// hand calculation, each recorder, the schedules. (Built with -enable-testing: scripts/test.sh.)
+final class ParticleEngineTests: XCTestCase {
+    // MARK: Block plan
+
+    func testBlockPlanCoversEveryParticleOnceForAnyShardCount() {
+        let plan = BlockPlan(particles: 2500, blockSize: 1024)
+        XCTAssertEqual(plan.blockCount, 3)
+        XCTAssertEqual((0..<3).map { plan.particles(in: $0) }, [1024, 1024, 452])
+        XCTAssertEqual(plan.firstParticle(of: 2), 2048)
+        XCTAssertEqual(plan.particles(in: 1..<3), 1476)
+        XCTAssertEqual(plan.particles(in: 0..<0), 0)
+        for count in 1...3 {
+            let shards = (0..<count).map { plan.blocks(ofShard: $0, of: count)! }
+            XCTAssertEqual(shards.first?.lowerBound, 0)
+            XCTAssertEqual(shards.last?.upperBound, 3)
+            for (a, b) in zip(shards, shards.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+            XCTAssertTrue(shards.allSatisfy { !$0.isEmpty })
+            XCTAssertEqual(shards.reduce(0) { $0 + plan.particles(in: $1) }, 2500)
+        }
+        XCTAssertNil(plan.blocks(ofShard: 0, of: 4), "more shards than blocks")
+        XCTAssertNil(plan.blocks(ofShard: 3, of: 3))
+        XCTAssertNil(plan.blocks(ofShard: -1, of: 2))
+        XCTAssertNil(plan.blocks(ofShard: 0, of: 0))
+        XCTAssertEqual(plan.seed(run: 7, block: 2), BlockSeeds.seed(run: 7, block: 2))
+    }
+
+    // MARK: Schemes
+
+    private func block(_ run: ParticleRun, capacity: Int, count: Int, positions: [[Double]], seed: UInt64 = 11) -> ParticleBlock {
+        let b = ParticleBlock(dimension: run.dimension, capacity: capacity)
+        b.start(0, of: BlockPlan(particles: count, blockSize: capacity), seed: seed)
+        for k in 0..<run.dimension { for i in 0..<count { b.x[k][i] = positions[k][i] } }
+        return b
+    }
+
+    /// bench-1d's coefficients by hand: B(y) = 2 + sin 2πy, π = (1 + ½cos 2πx)(1 + ½cos 2πy), y = x/ε,
+    /// drift = B⁻¹ d/dx log π_ε + d/dx B⁻¹ (backward Itô), noise √(2/B).
+    private func handCoefficients1D(_ x: Double, n: Double) -> (drift: Double, noise: Double) {
+        let y = x * n, tp = 2 * Double.pi
+        let dlogpi = -0.5 * tp * sin(tp * x) / (1 + 0.5 * cos(tp * x)) - n * 0.5 * tp * sin(tp * y) / (1 + 0.5 * cos(tp * y))
+        let b = 2 + sin(tp * y)
+        let dInvB = -n * tp * cos(tp * y) / (b * b)
+        return (dlogpi / b + dInvB, (2 / b).squareRoot())
+    }
+
+    func testEulerMaruyamaStepMatchesTheHandCalculation() throws {
+        let s = try Scenario(toml: scenario1D())
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let start: [Double] = [0, 0.1, 0.37, 0.5, 0.999999, 0.73]
+        let b = block(run, capacity: 8, count: start.count, positions: [start])
+        let scheme = EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: 4)
+        let h = 1e-4
+        try scheme.advance(b, h: h, step: 1, time: h)
+        for i in start.indices {
+            let c = handCoefficients1D(start[i], n: 4)
+            let v = start[i] + c.drift * h + c.noise * h.squareRoot() * b.normals(0)[i]
+            XCTAssertEqual(b.x[0][i], v - v.rounded(.down), accuracy: 1e-12, "particle \(i)")
+            XCTAssertTrue(b.x[0][i] >= 0 && b.x[0][i] < 1)
+        }
+    }
+
+    func testEulerMaruyamaCholeskyStepOnAConstantFullMedium() throws {
+        // B = [[2, 0.5], [0.5, 1]], π uniform: no drift, σσᵀ = 2B⁻¹ = [[8/7, -4/7], [-4/7, 16/7]].
+        let text = scenario2DConstantFull()
+        let s = try Scenario(toml: text)
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        XCTAssertEqual(run.coefficients.noise, .cholesky)
+        let p: [[Double]] = [[0.2, 0.9, 0.01], [0.3, 0.05, 0.99]]
+        let b = block(run, capacity: 4, count: 3, positions: p)
+        let h = 1e-3, sq = h.squareRoot()
+        try EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: s.inverseEpsilon).advance(b, h: h, step: 1, time: h)
+        let l11 = (8.0 / 7).squareRoot(), l21 = (-4.0 / 7) / l11, l22 = (16.0 / 7 - l21 * l21).squareRoot()
+        for i in 0..<3 {
+            let xi1 = b.normals(0)[i], xi2 = b.normals(1)[i]
+            let v1 = p[0][i] + l11 * sq * xi1, v2 = p[1][i] + (l21 * xi1 + l22 * xi2) * sq
+            XCTAssertEqual(b.x[0][i], v1 - v1.rounded(.down), accuracy: 1e-13)
+            XCTAssertEqual(b.x[1][i], v2 - v2.rounded(.down), accuracy: 1e-13)
+        }
+    }
+
+    func testEulerMaruyamaReportsNonFinitePositions() throws {
+        let s = try Scenario(toml: scenario1D())
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let b = block(run, capacity: 4, count: 2, positions: [[0.1, .nan]])
+        XCTAssertThrowsError(try EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: 4)
+            .advance(b, h: 1e-5, step: 3, time: 3e-5)) { error in
+            XCTAssertEqual(error as? SamplerError, .notFinite(step: 3, time: 3e-5, block: 0))
+        }
+    }
+
+    func testMALAStepAcceptsExactlyWhenTheHandRatioSaysSo() throws {
+        let s = try Scenario(toml: scenario1D())
+        let run = try ParticleRun(scenario: s, scheme: .mala, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let start = (0..<64).map { (Double($0) + 0.3) / 64 }
+        let b = block(run, capacity: 64, count: 64, positions: [start], seed: 5)
+        let scheme = MALAScheme(coefficients: run.coefficients, capacity: 64, inverseEpsilon: 4)
+        scheme.begin(b)
+        let h = 2e-3   // large enough that some proposals are rejected
+        // The same stream, replayed: the normals, then one uniform per particle.
+        let replay = RandomStream(seed: BlockPlan(particles: 64, blockSize: 64).seed(run: 5, block: 0))
+        var xi = [Double](repeating: 0, count: 64)
+        xi.withUnsafeMutableBufferPointer { replay.fillGaussian($0.baseAddress!, count: 64) }
+        try scheme.advance(b, h: h, step: 1, time: h)
+        let n = 4.0, tp = 2 * Double.pi
+        func logPi(_ x: Double) -> Double { log((1 + 0.5 * cos(tp * x)) * (1 + 0.5 * cos(tp * x * n))) }
+        func logQ(from x: Double, to y: Double) -> Double {
+            let c = handCoefficients1D(x, n: n)
+            let r = y - x - c.drift * h
+            return -r * r / (2 * c.noise * c.noise * h) - log(c.noise)
+        }
+        var rejected = 0
+        for i in 0..<64 {
+            let c = handCoefficients1D(start[i], n: n)
+            let y = start[i] + c.drift * h + c.noise * h.squareRoot() * xi[i]
+            let logAlpha = logPi(y) - logPi(start[i]) + logQ(from: y, to: start[i]) - logQ(from: start[i], to: y)
+            let u = replay.uniformPositive()
+            if abs(log(u) - logAlpha) < 1e-9 { continue }   // too close to call at round-off
+            if log(u) < logAlpha {
+                XCTAssertEqual(b.x[0][i], y - y.rounded(.down), accuracy: 1e-12, "particle \(i) should move")
+            } else {
+                rejected += 1
+                XCTAssertEqual(b.x[0][i], start[i], "particle \(i) should stay")
+            }
+        }
+        XCTAssertGreaterThan(rejected, 0, "the test step should reject some proposals")
+        let a = try XCTUnwrap(scheme.acceptance)
+        XCTAssertEqual(a.proposed, 64)
+        XCTAssertEqual(a.accepted, 64 - rejected)
+    }
+
+    // MARK: Recorders
+
+    func testUniformCellsAreTheCellsOfAGSLHistogram() {
+        // Cell i is [fl(i/n), fl((i+1)/n)): edges belong to the cell on their right.
+        for n in [3, 10, 16, 48] {
+            for i in 0..<n {
+                let edge = Double(i) / Double(n)
+                XCTAssertEqual(UniformCells.index(edge, cells: n), i)
+                if i > 0 { XCTAssertEqual(UniformCells.index(edge.nextDown, cells: n), i - 1) }
+            }
+            XCTAssertEqual(UniformCells.index(1.0.nextDown, cells: n), n - 1)
+            XCTAssertEqual(UniformCells.index(0, cells: n), 0)
+        }
+    }
+
+    func testHistogramRecorderCountsInOneFlatRowMajorLayout() throws {
+        let s = try Scenario(toml: scenario2DConstantFull())
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let r = HistogramRecorder(cells: 4, dimension: 2, records: 2)
+        let b = block(run, capacity: 4, count: 3, positions: [[0.1, 0.6, 0.99], [0.3, 0.3, 0.75]])
+        r.beginBlock(b)
+        r.record(b, at: 1)
+        XCTAssertEqual(r.committed.reduce(0, +), 0, "nothing committed before the block ends")
+        r.commitBlock()
+        var expected = [Double](repeating: 0, count: 32)
+        for cell in [0 * 4 + 1, 2 * 4 + 1, 3 * 4 + 3] { expected[16 + cell] += 1 }
+        XCTAssertEqual(r.committed, expected)
+        XCTAssertEqual(r.committedByRecord[1].reduce(0, +), 3)
+        r.beginBlock(b)
+        XCTAssertEqual(r.pending.reduce(0, +), 0, "a new block starts from zero")
+        r.restorePending(r.committedByRecord)
+        XCTAssertEqual(r.pending, expected)
+    }
+
+    func testPositionRecorderInterleavesByParticleAtTheBlockOffset() throws {
+        let s = try Scenario(toml: scenario2DConstantFull())
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * 6 * 2)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: -1, count: 24)
+        // Six particles from particle 0; this block is the run's block 1 of size 2 (particles 2 and 3).
+        let r = PositionRecorder(buffer: buffer, particles: 6, firstParticle: 0, dimension: 2)
+        let b = ParticleBlock(dimension: 2, capacity: 2)
+        b.start(1, of: BlockPlan(particles: 8, blockSize: 2), seed: 1)
+        b.x[0][0] = 0.1; b.x[1][0] = 0.2; b.x[0][1] = 0.3; b.x[1][1] = 0.4
+        r.record(b, at: 1)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: buffer + 12, count: 12)), [-1, -1, -1, -1, 0.1, 0.2, 0.3, 0.4, -1, -1, -1, -1])
+        XCTAssertTrue(UnsafeBufferPointer(start: buffer, count: 12).allSatisfy { $0 == -1 })
+    }
+
+    func testBatchMeansRecorderPutsParticlePInBatchPModB() throws {
+        let s = try Scenario(toml: scenario1D())
+        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let r = BatchMeansRecorder(dimension: 1, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4)
+        let x: [Double] = [0.05, 0.3, 0.55, 0.8, 0.95]
+        let b = ParticleBlock(dimension: 1, capacity: 5)
+        b.start(1, of: BlockPlan(particles: 10, blockSize: 5), seed: 1)   // particles 5…9
+        for i in 0..<5 { b.x[0][i] = x[i] }
+        _ = run
+        r.record(b, at: 1)
+        // Particle 5 + i in batch (5 + i) mod 3: batches 2, 0, 1, 2, 0.
+        XCTAssertEqual(r.fineCounts[2][0], 1); XCTAssertEqual(r.fineCounts[2][6], 1)
+        XCTAssertEqual(r.fineCounts[0][2], 1); XCTAssertEqual(r.fineCounts[0][7], 1)
+        XCTAssertEqual(r.fineCounts[1][4], 1)
+        XCTAssertEqual(r.coarseCounts.map { $0.reduce(0, +) }, [2, 1, 2])
+        XCTAssertEqual(r.series[0][1], x.reduce(0) { $0 + cos(2 * .pi * $1) }, accuracy: 1e-14)
+        XCTAssertEqual(r.series[1][1], x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
+        XCTAssertEqual(r.series[0][0], 0)
+    }
+
+    // MARK: Schedules
+
+    func testRecordingScheduleRecordsAfterTheBurnInEveryKSteps() {
+        let s = RecordingSchedule(dt: 0.5, steps: 10, burnIn: 3, every: 2)
+        XCTAssertEqual(s.recordings, 3)
+        let steps = Array(s)
+        XCTAssertEqual(steps.count, 10)
+        XCTAssertTrue(steps.allSatisfy { $0.h == 0.5 })
+        XCTAssertEqual(steps.map(\.record), [nil, nil, nil, nil, 0, nil, 1, nil, 2, nil])
+        XCTAssertEqual(steps.last?.time, 5)
+    }
+
+    // MARK: The engine
+
+    func testEngineRethrowsAWorkerFailureAndStopsTheOthers() throws {
+        // B = 1e-320 passes the scenario checks but 1/B overflows: every block fails at its first
+        // step; the run reports a failure, whichever thread met it first.
+        let s = try Scenario(toml: scenario1D(["B": "B = \"1e-320\"", "f": "rho = \"1\""]))
+        let sampler = try ParticleSampler(scenario: s.replacing(particles: ParticleSettings(count: 5000, seed: 1)),
+                                          options: .init(threads: 2, allowCoarseTimeStep: true))
+        XCTAssertThrowsError(try sampler.run()) { error in
+            guard case SamplerError.notFinite = error else { return XCTFail("\(error)") }
+        }
+    }
+}
+
+/// A 2D scenario with a constant full medium B = [[2, 0.5], [0.5, 1]] and uniform π.
+func scenario2DConstantFull() -> String {
+    """
+    name = "full-constant"
+    description = "test"
+    dimension = 2
+    epsilon = "1/2"
+    [medium]
+    B = [["2", "0.5"], ["0.5", "1"]]
+    [equilibrium]
+    pi = "1"
+    [initial]
+    f = "1"
+    [time]
+    final = 0.001
+    outputs = [0.001]
+    dt = 1e-5
+    [particles]
+    count = 100
+    seed = 1
+    convention = "backward-ito"
+    [grid]
+    cells = 4
+    """
+}
