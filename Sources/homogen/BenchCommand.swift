@@ -20,6 +20,9 @@ struct BenchCommand: ParsableCommand {
         if steps < 1 { throw ValidationError("--steps must be positive, not \(steps)") }
     }
 
+    @Flag(help: "Skip the measurement of the GSL normal floor.")
+    var noFloor = false
+
     func run() throws {
         var s = try sampling.apply(to: try Scenario.load(path: scenario))
         let horizon = Double(steps) * s.time.dt
@@ -29,6 +32,12 @@ struct BenchCommand: ParsableCommand {
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
               + "threads=\(r.threads) kernels=\(r.vectorKernels) seconds=\(String(format: "%.3f", r.seconds))")
         print("tape: \(sampler.coefficientTape.operationSummary)")
+        if !noFloor {
+            // The floor on the same threads, right after the run: d normals per particle-step.
+            let floor = NormalFloor.measure(threads: r.threads)
+            print(String(format: "floor_ns_per_normal=%.2f ratio_to_floor=%.2f", floor,
+                         r.nsPerParticleStep / (floor * Double(s.dimension))))
+        }
         print(String(format: "ns_per_particle_step=%.2f", r.nsPerParticleStep))
     }
 }
