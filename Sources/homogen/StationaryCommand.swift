@@ -94,7 +94,12 @@ struct StationaryCommand: ParsableCommand {
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e)", h, b, se))
             }
-            print(String(format: "  fitted order %.3f", sweep.order))
+            print(String(format: "  fitted order %.3f", sweep.order)
+                  + (sweep.orderStandardError.map { String(format: " ± %.3f (standard error)", $0) } ?? ""))
+            if !sweep.biasesSignificant {
+                print("  warning: some biases are below twice their standard error: the fitted order is not a measurement "
+                      + "(use more particles or a longer run)")
+            }
         }
         print(String(format: "%.1f s; run folder: ", r.seconds) + folder)
     }

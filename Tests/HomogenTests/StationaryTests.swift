@@ -39,6 +39,22 @@ final class StationaryTests: XCTestCase {
         let sweep = try DtSweep.run(s, options: o, base: 1.6e-3)
         XCTAssertEqual(sweep.order, 1, accuracy: 0.2)
         XCTAssertGreaterThan(abs(sweep.bias.last!), 5 * sweep.standardError.last!)
+        XCTAssertTrue(sweep.biasesSignificant)
+        // Four points: the order's standard error comes from the scatter about the line.
+        let se = try XCTUnwrap(sweep.orderStandardError)
+        XCTAssertTrue(se > 0 && se < 0.2, "\(se)")
+    }
+
+    /// At tiny steps the biases sink into the Monte Carlo noise: the sweep says so rather than
+    /// reporting a fitted order as if it were a measurement.
+    func testDtSweepFlagsBiasesBelowTheNoise() throws {
+        let s = try scenario(count: 1000, final: 0.05)
+        var o = StationaryEstimator.Options()
+        o.scheme = .em
+        // bias ~ 4.4 dt (from the test above: ~7e-3 at 1.6e-3) is ~1e-5 at dt = 2.5e-6, while the
+        // standard errors with 1000 particles over t = 0.05 are ~1e-2.
+        let sweep = try DtSweep.run(s, options: o, base: 2.5e-6 * 8)
+        XCTAssertFalse(sweep.biasesSignificant, "\(sweep.bias) \(sweep.standardError)")
     }
 
     /// Error bars are honest: over 20 seeds, the 95% intervals of the 32 cells cover the exact

@@ -7,6 +7,24 @@ public enum Distributions {
         GSLRuntime.ensureConfigured()
         return gsl_cdf_chisq_Q(x, k)
     }
+
+    /// Upper tail P(F > x) of the F distribution with (d1, d2) degrees of freedom.
+    public static func fUpperTail(_ x: Double, _ d1: Double, _ d2: Double) -> Double {
+        GSLRuntime.ensureConfigured()
+        return gsl_cdf_fdist_Q(x, d1, d2)
+    }
+
+    /// The p-quantile of Student's t distribution with ν degrees of freedom.
+    public static func tQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
+        GSLRuntime.ensureConfigured()
+        return gsl_cdf_tdist_Pinv(p, nu)
+    }
+
+    /// Two-sided p-value of a standard normal statistic z: P(|Z| > |z|).
+    public static func normalTwoSided(_ z: Double) -> Double {
+        GSLRuntime.ensureConfigured()
+        return 2 * gsl_cdf_ugaussian_Q(abs(z))
+    }
 }
 
 /// Gauss–Legendre nodes and weights on [0, 1] from GSL's fixed-order tables

@@ -1,14 +1,19 @@
-import CGSL
 import Foundation
 
 /// The O(dt) bias of Euler–Maruyama's invariant measure made visible: the stationary mean of
 /// the fast observable cos 2πx₁/ε at dt, dt/2, dt/4, dt/8, its bias against the exact value
-/// under π_ε, and the order p of bias ~ C dtᵖ by least squares in log–log (GSL gsl_fit_linear).
+/// under π_ε, and the order p of bias ~ C dtᵖ by least squares in log–log (`LinearFit`), with
+/// the standard error of p from the scatter about the line. The order means something only where
+/// the biases stand out of the Monte Carlo noise: `biasesSignificant` says whether every bias is
+/// at least twice its standard error.
 public struct DtSweep: Sendable, Codable {
     public let dts: [Double]
     public let bias: [Double]
     public let standardError: [Double]
     public let order: Double
+    public let orderStandardError: Double?
+    /// Every |bias| ≥ 2 standard errors; when false the fitted order is not a measurement.
+    public let biasesSignificant: Bool
 
     public static func run(_ s: Scenario, options: StationaryEstimator.Options, base: Double) throws -> DtSweep {
         var o = options
@@ -24,8 +29,8 @@ public struct DtSweep: Sendable, Codable {
             se.append((0.5 / r.ess[1]).squareRoot())
         }
         let xs = dts.map { Foundation.log($0) }, ys = bias.map { Foundation.log(max(abs($0), 1e-300)) }
-        var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, sumsq = 0.0
-        _ = gsl_fit_linear(xs, 1, ys, 1, xs.count, &c0, &c1, &cov00, &cov01, &cov11, &sumsq)
-        return DtSweep(dts: dts, bias: bias, standardError: se, order: c1)
+        let fit = try LinearFit(x: xs, y: ys)
+        return DtSweep(dts: dts, bias: bias, standardError: se, order: fit.slope, orderStandardError: fit.slopeStandardError,
+                       biasesSignificant: zip(bias, se).allSatisfy { abs($0) >= 2 * $1 })
     }
 }

@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 
 /// The estimates of a stationary run, with their error bars and the comparison against the
@@ -98,13 +97,13 @@ public struct StationaryResult: Sendable {
         var column = [Double](repeating: 0, count: b)
         for c in 0..<k {
             for j in 0..<b { column[j] = counts[j][c] / perBatch[j] }
-            est[c] = gsl_stats_mean(column, 1, b)
-            se[c] = (gsl_stats_variance(column, 1, b) / Double(b)).squareRoot()
+            est[c] = SampleStatistics.mean(column)
+            se[c] = (SampleStatistics.variance(column) / Double(b)).squareRoot()
         }
         var used = 0
         var z: [(Int, Double)] = []
         var covered = 0
-        let tq = gsl_cdf_tdist_Pinv(0.975, Double(b - 1))
+        let tq = Distributions.tQuantile(0.975, degreesOfFreedom: Double(b - 1))
         for c in 0..<k where se[c] > 0 {
             let zc = (est[c] - exact[c]) / se[c]
             used += 1
@@ -141,22 +140,17 @@ public struct StationaryResult: Sendable {
         let q = k - 1   // the last cell is determined by the others
         var mean = [Double](repeating: 0, count: q)
         for row in rows { for c in 0..<q { mean[c] += row[c] / Double(b) } }
-        guard let cov = gsl_matrix_calloc(q, q), let delta = gsl_vector_alloc(q), let sol = gsl_vector_alloc(q) else { return (0, 1, m) }
-        defer { gsl_matrix_free(cov); gsl_vector_free(delta); gsl_vector_free(sol) }
+        var cov = [Double](repeating: 0, count: q * q)
         for row in rows {
-            for i in 0..<q { for j in 0..<q {
-                gsl_matrix_set(cov, i, j, gsl_matrix_get(cov, i, j) + (row[i] - mean[i]) * (row[j] - mean[j]) / Double(b - 1))
-            } }
+            for i in 0..<q { for j in 0..<q { cov[i * q + j] += (row[i] - mean[i]) * (row[j] - mean[j]) / Double(b - 1) } }
         }
-        for i in 0..<q { gsl_vector_set(delta, i, mean[i] - p[i]) }
-        guard gsl_linalg_cholesky_decomp1(cov) == GSL_SUCCESS, gsl_linalg_cholesky_solve(cov, delta, sol) == GSL_SUCCESS else {
-            return (.nan, .nan, m)
-        }
+        let delta = (0..<q).map { mean[$0] - p[$0] }
+        guard let sol = CholeskySolve.solve(cov, delta) else { return (.nan, .nan, m) }
         var t2 = 0.0
-        for i in 0..<q { t2 += gsl_vector_get(delta, i) * gsl_vector_get(sol, i) }
+        for i in 0..<q { t2 += delta[i] * sol[i] }
         t2 *= Double(b)
         let f = Double(b - q) / (Double(q) * Double(b - 1)) * t2
-        return (t2, gsl_cdf_fdist_Q(f, Double(q), Double(b - q)), m)
+        return (t2, Distributions.fUpperTail(f, Double(q), Double(b - q)), m)
     }
 
     /// Sokal's windowed estimate τ = 1 + 2 Σ_{k=1}^{M} ρ(k), M the first lag with M ≥ 5τ(M),
@@ -164,7 +158,7 @@ public struct StationaryResult: Sendable {
     static func integratedAutocorrelation(_ x: [Double]) -> Double {
         let n = x.count
         guard n > 4 else { return 1 }
-        let mean = gsl_stats_mean(x, 1, n)
+        let mean = SampleStatistics.mean(x)
         let c0 = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
         guard c0 > 0 else { return 1 }
         var tau = 1.0
