@@ -21,6 +21,20 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // LEMON (liblemon-dev), found through pkg-config: carries -llemon to the C++ shim below.
+        .systemLibrary(
+            name: "CLemonSystem",
+            path: "Sources/CLemonSystem",
+            pkgConfig: "lemon",
+            providers: [.apt(["liblemon-dev"])]
+        ),
+        // C API over LEMON's NetworkSimplex for the dense transportation problem (C++).
+        .target(
+            name: "CLemon",
+            dependencies: ["CLemonSystem"],
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("stdc++")]
+        ),
         // Array kernels for the expression tapes: each a plain loop that clang vectorises,
         // with transcendental functions mapped onto glibc's libmvec (see kernels.c).
         .target(
@@ -31,7 +45,7 @@ let package = Package(
         .target(
             name: "Homogen",
             dependencies: [
-                "CGSL", "CKernels",
+                "CGSL", "CKernels", "CLemon",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
