@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // FFTW 3 (libfftw3-dev), found through pkg-config; only Sources/Homogen/FFT/ imports it.
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         // LEMON (liblemon-dev), found through pkg-config: carries -llemon to the C++ shim below.
         .systemLibrary(
             name: "CLemonSystem",
@@ -45,7 +47,7 @@ let package = Package(
         .target(
             name: "Homogen",
             dependencies: [
-                "CGSL", "CKernels", "CLemon",
+                "CGSL", "CKernels", "CLemon", "CFFTW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
