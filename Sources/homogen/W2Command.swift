@@ -101,7 +101,8 @@ struct W2Command: ParsableCommand {
                 .replacingOccurrences(of: "second density", with: second))
         }
         print(String(format: "%.12f", r.distance))
-        printError(String(format: "back-and-forth: %d iterations, marginal error %.2e (%@)", r.iterations, r.marginalError,
+        printError(String(format: "back-and-forth: %d iterations, marginal error %.2e of W2 in H^-1 (%.2e in total variation), %@",
+                          r.iterations, r.marginalError, r.marginalErrorTV,
                           r.converged ? "converged" : "stopped when the dual value stalled"))
         reportTime(start)
     }
