@@ -79,6 +79,16 @@ public enum GridWasserstein {
         return masses.map { $0 / total }
     }
 
+    /// Cell masses on the grid refined `factor` times in each direction, each cell split into
+    /// factor² equal parts (the same piecewise-constant density).
+    public static func refined(_ masses: [Double], n1: Int, n2: Int, factor r: Int) -> [Double] {
+        guard r > 1 else { return masses }
+        var out = [Double](repeating: 0, count: n1 * n2 * r * r)
+        let m2 = n2 * r, share = 1 / Double(r * r)
+        for i in 0..<(n1 * r) { for j in 0..<m2 { out[i * m2 + j] = masses[(i / r) * n2 + j / r] * share } }
+        return out
+    }
+
     public static func distance(_ a: [Double], _ b: [Double], n1: Int, n2: Int, options: Options = Options()) throws -> Result {
         guard n1 >= 2, n2 >= 2 else { throw InputError.shape("a grid needs at least 2 × 2 cells (got \(n1) × \(n2))") }
         guard a.count == n1 * n2, b.count == n1 * n2 else {
