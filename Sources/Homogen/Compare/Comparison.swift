@@ -50,6 +50,10 @@ public struct Comparison {
         /// 2D: the back-and-forth method's marginal error for W2(ε-PDE, homogenised) (Ḣ⁻¹, relative
         /// to W2; see `GridWasserstein.Result`).
         public let marginalErrorEpsilonHomogenised: Double?
+        /// The particles needed for the Monte Carlo floor to fall to W2(ε-PDE, homogenised):
+        /// N (floor / signal)², from the floor's N^{-1/2} law (measured on the output grid in 2D:
+        /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
+        public let particlesForSignal: Double
         public let verdict: String
     }
 
@@ -228,6 +232,7 @@ public struct Comparison {
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
             marginalErrorEpsilonHomogenised: marginal,
+            particlesForSignal: Double(s.particles.count) * pow(pe.nullMean / max(w2eh, .leastNormalMagnitude), 2),
             verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
     }
 
