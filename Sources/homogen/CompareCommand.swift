@@ -112,7 +112,7 @@ struct CompareOptionGroup: ParsableArguments {
             print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
                          r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
                   + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
-                  + String(format: "  %20.2g", r.particlesForSignal))
+                  + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
         }
         if let e = result.rows.first?.marginalErrorEpsilonHomogenised {
             print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the first time", e))

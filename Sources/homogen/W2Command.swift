@@ -101,9 +101,14 @@ struct W2Command: ParsableCommand {
                 .replacingOccurrences(of: "second density", with: second))
         }
         print(String(format: "%.12f", r.distance))
-        printError(String(format: "back-and-forth: %d iterations, marginal error %.2e of W2 in H^-1 (%.2e in total variation), %@",
-                          r.iterations, r.marginalError, r.marginalErrorTV,
-                          r.converged ? "converged" : "stopped when the dual value stalled"))
+        printError(String(format: "back-and-forth: %d iterations, W2 changed by %.1e (relative) over the last 20; "
+                          + "marginal error %.2e of W2 in H^-1 (%.2e in total variation)%@",
+                          r.iterations, r.recentChange, r.marginalError, r.marginalErrorTV,
+                          r.converged ? "; converged" : ""))
+        if r.marginalError > 0.5 {
+            printError("warning: the marginals do not match at the scale of the distance; the densities are probably not "
+                       + "resolved by this grid (give them on a finer one) and the value may be off by tens of percent")
+        }
         reportTime(start)
     }
 

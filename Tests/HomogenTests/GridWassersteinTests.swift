@@ -95,6 +95,14 @@ final class GridWassersteinTests: XCTestCase {
         XCTAssertEqual(try GridWasserstein.distance(b, a, n1: n, n2: n).distance, base, accuracy: 0.02 * base)
     }
 
+    /// Equal densities (up to normalisation) are at distance zero, reported as converged.
+    func testEqualDensitiesAreAtZero() throws {
+        let a = Self.density(["floor": 0.2, "bumps": [[0.3, 0.4, 0.08, 1.0]]], 16)
+        let r = try GridWasserstein.distance(a, a.map { 3 * $0 }, n1: 16, n2: 16)
+        XCTAssertEqual(r.distance, 0)
+        XCTAssertTrue(r.converged)
+    }
+
     func testBadInputsAreClearErrors() {
         func message(_ body: () throws -> Any) -> String {
             do { _ = try body(); return "" } catch { return "\(error)" }

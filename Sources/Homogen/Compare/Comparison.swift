@@ -53,7 +53,8 @@ public struct Comparison {
         /// The particles needed for the Monte Carlo floor to fall to W2(ε-PDE, homogenised):
         /// N (floor / signal)², from the floor's N^{-1/2} law (measured on the output grid in 2D:
         /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
-        public let particlesForSignal: Double
+        /// Nil when the signal is zero.
+        public let particlesForSignal: Double?
         public let verdict: String
     }
 
@@ -232,7 +233,7 @@ public struct Comparison {
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
             marginalErrorEpsilonHomogenised: marginal,
-            particlesForSignal: Double(s.particles.count) * pow(pe.nullMean / max(w2eh, .leastNormalMagnitude), 2),
+            particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
             verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
     }
 
@@ -284,4 +285,9 @@ public struct Comparison {
         }
         return worst
     }
+}
+
+private extension Double {
+    /// Self when finite, else nil.
+    var finite: Double? { isFinite ? self : nil }
 }

@@ -45,6 +45,8 @@ public enum GridWasserstein {
         /// The same mismatch in total variation (mass units, 0 to 2); bilinear splatting keeps it
         /// above the Ḣ⁻¹ figure on sharp densities.
         public let marginalErrorTV: Double
+        /// Relative growth of the distance over the last 20 iterations (what the stall test stops on).
+        public let recentChange: Double
         public let iterations: Int
         /// True when the marginal error went below the tolerance (else the increase of J stalled or
         /// the iteration limit was reached).
@@ -98,6 +100,9 @@ public enum GridWasserstein {
             throw InputError.badMetric
         }
         let mu = try normalised(a, which: 0), nu = try normalised(b, which: 1)
+        if mu == nu {
+            return Result(distance: 0, marginalError: 0, marginalErrorTV: 0, recentChange: 0, iterations: 0, converged: true)
+        }
         return BackAndForth(mu: mu, nu: nu, n1: n1, n2: n2, options: options).run()
     }
 }
@@ -138,6 +143,7 @@ final class BackAndForth {
         var value = dual()
         var best = value
         var history: [Double] = []
+        var change = Double.infinity
         var error = Double.infinity, errorTV = Double.infinity
         var iterations = 0
         var converged = false
@@ -162,16 +168,19 @@ final class BackAndForth {
             cTransform.transform(phi, into: &psi)
             adapt(dual(), e2.gradSq)
             errorTV = max(e1.error, e2.error)
-            error = max(e1.gradSq, e2.gradSq).squareRoot() / max((2 * max(best, 0)).squareRoot(), .leastNormalMagnitude)
+            // Relative to W2, with a floor far below any resolvable distance.
+            error = max(e1.gradSq, e2.gradSq).squareRoot() / max((2 * max(best, 0)).squareRoot(), 1e-12)
             if error < options.tolerance { converged = true; break }
             history.append(best)
             if history.count > 20 {
                 let old = history[history.count - 21]
+                change = (best - old) / max(abs(best), .leastNormalMagnitude)
                 if best - old <= options.stallTolerance * abs(best) { break }
             }
         }
         return GridWasserstein.Result(distance: (2 * max(best, 0)).squareRoot(), marginalError: error,
-                                      marginalErrorTV: errorTV, iterations: iterations, converged: converged)
+                                      marginalErrorTV: errorTV, recentChange: 0.5 * change, iterations: iterations,
+                                      converged: converged)
     }
 
     /// J = Σ φ ν + Σ ψ μ.
