@@ -40,6 +40,10 @@ final class CompareTests: XCTestCase {
                         "w2_epsilon_homogenised", "w2_bar_epsilon_homogenised", "verdict"] {
                 XCTAssertNotNil(outputs[0][key], "\(file): \(key)")
             }
+            if file.contains("2d") {
+                XCTAssertNotNil(outputs[0]["marginal_error_epsilon_homogenised"])
+                XCTAssertTrue((summary["distance_method"] as! String).contains("back-and-forth"))
+            }
             if !extra.isEmpty {
                 let study = summary["epsilon_study"] as! [String: Any]
                 XCTAssertEqual((study["w2_epsilon_homogenised"] as! [Double]).count, 2)
