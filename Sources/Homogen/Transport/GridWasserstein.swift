@@ -13,16 +13,20 @@ import Foundation
 /// φ ← φ + σ (−Δ)⁻¹(ν − T_ψ#μ), then φ ← (φ^c)^c, and the same with the roles swapped, where
 /// T_ψ(x) = x − M⁻¹∇ψ(x) is the transport map of ψ, pushed forward by splatting sub-cell samples
 /// bilinearly (as in the authors' reference code), (−Δ)⁻¹ the periodic FFT Poisson solve
-/// (`PeriodicPoisson`, FFTW) and the c-transforms exact on the grid (`PeriodicCTransform`). The
-/// step σ adapts to the observed increase of J against σ‖∇J‖²_{Ḣ⁻¹} (the authors' rule).
+/// (`PeriodicPoisson`, FFTW) and the c-transforms by separable lower envelopes on the grid, refined
+/// between grid points (`PeriodicCTransform`). The step σ adapts to the observed increase of J
+/// against σ‖∇J‖²_{Ḣ⁻¹} (the authors' rule). The iteration stops when J has stalled (or the
+/// marginal error is below the tolerance), and the best J seen gives W = √(2J).
 ///
-/// Every iterate pair (φ, φ^c) is feasible for the discrete problem between the cell-centre
-/// measures, so the reported value √(2J) is a lower bound of the exact discrete W2 (what POT's
-/// `emd2` computes on the cell centres) as long as the transport moves mass by more than a cell;
-/// for nearby densities the c-transform is refined between grid points (see `PeriodicCTransform`)
-/// and the value approaches W2 between the piecewise-constant densities, the quantity the 1D
-/// solver computes exactly. The marginal error ‖ν − T#μ‖ (in Ḣ⁻¹, relative to W2) measures how
-/// far the iterate is from optimality and is reported with it.
+/// What it approximates: W2 between the piecewise-constant densities (the quantity the 1D solver
+/// computes exactly). Where mass moves by many cells this is also POT's `emd2` between the
+/// cell-centre measures, to O(h); for nearby densities the cell-centre value is much larger (it
+/// moves mass in whole cells) and the refined c-transform is what keeps the grid value right.
+/// Measured accuracy (tests): within 1% of `emd2` on 64 × 64 bumps, within 1% of the exact circle
+/// value for densities of x1 alone, 1.3% (0.3%) on a density oscillating with 16 (32) cells per
+/// period; densities not resolved by the grid (a few cells per oscillation, sparse histograms) can
+/// be off by tens of percent, which the marginal error ‖ν − T#μ‖ (in Ḣ⁻¹, relative to W2) then
+/// shows by exceeding 1/2.
 public enum GridWasserstein {
     public struct Options: Sendable {
         /// Stop when the marginal error in the Ḣ⁻¹ norm, relative to the distance, falls below this.
