@@ -21,6 +21,22 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // FFTW 3 (libfftw3-dev), found through pkg-config; only Sources/Homogen/FFT/ imports it.
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        // LEMON (liblemon-dev), found through pkg-config: carries -llemon to the C++ shim below.
+        .systemLibrary(
+            name: "CLemonSystem",
+            path: "Sources/CLemonSystem",
+            pkgConfig: "lemon",
+            providers: [.apt(["liblemon-dev"])]
+        ),
+        // C API over LEMON's NetworkSimplex for the dense transportation problem (C++).
+        .target(
+            name: "CLemon",
+            dependencies: ["CLemonSystem"],
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("stdc++")]
+        ),
         // Array kernels for the expression tapes: each a plain loop that clang vectorises,
         // with transcendental functions mapped onto glibc's libmvec (see kernels.c).
         .target(
@@ -31,7 +47,7 @@ let package = Package(
         .target(
             name: "Homogen",
             dependencies: [
-                "CGSL", "CKernels",
+                "CGSL", "CKernels", "CLemon", "CFFTW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what homogen needs and is missing on a fresh Debian machine: GSL (libgsl-dev,
-# through pkg-config) and the Python packages of analysis/. Safe to run again.
+# Installs what homogen needs and is missing on a fresh Debian machine: GSL (libgsl-dev), FFTW
+# (libfftw3-dev) and LEMON (liblemon-dev), all through pkg-config, and the Python packages of
+# analysis/. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 pkg-config --exists gsl 2>/dev/null || need_apt+=(libgsl-dev)
+pkg-config --exists fftw3 2>/dev/null || need_apt+=(libfftw3-dev)
+pkg-config --exists lemon 2>/dev/null || need_apt+=(liblemon-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get" >&2

@@ -106,13 +106,19 @@ struct CompareOptionGroup: ParsableArguments {
         let summary = try CompareRunFolder.write(result, to: folder)
         print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
               + "B_bar \(result.effective.isConstant ? "constant" : "depends on x"); distances: \(summary.distanceMethod)")
-        print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)")
+        print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
         func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
         for r in result.rows {
             print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
                          r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
-                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised))
+                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
+                  + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
         }
+        if let e = result.rows.first?.marginalErrorEpsilonHomogenised {
+            print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the first time", e))
+        }
+        print("MC floor: mean W2 of exact samples of the eps-PDE at this N; it falls like N^-1/2, so a signal s needs about "
+              + "N (floor/s)^2 particles (last column) to rise above it")
         for r in result.rows { print(String(format: "t = %g: ", r.t) + r.verdict) }
         if let study = result.epsilonStudy {
             print("eps -> 0 at t = \(study.time):")

@@ -6,54 +6,125 @@ import Homogen
 struct W2Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "w2",
-        abstract: "Wasserstein-2 distance between two samples in text files (one point per line; 2D: two columns).",
+        abstract: "Wasserstein-2 distance between two samples or two grid densities (circle or flat torus).",
         discussion: """
+            Samples: .npy positions of shape (N,) or (N, 2) (as `homogen sample --positions` writes), or plain
+            text with one point per line (one or two numbers).
             --circle (default for one column): exact W2 on the circle R/Z.
-            --torus (default for two columns): exact W2 on the flat torus with the minimum-image cost
-            (moderate sizes), or with --entropic the debiased Sinkhorn estimate.
+            --torus (default for two columns): exact W2 on the flat torus with the minimum-image cost (LEMON's
+            network simplex; n*m up to 36e6), or with --entropic the debiased Sinkhorn estimate.
+            --grid: A and B are cell masses (or densities) on the same uniform periodic grid: .npy arrays of shape
+            (n,) (circle, exact) or (n1, n2) (row index = x1 cell; back-and-forth method, with its convergence
+            diagnostic on stderr), or density/histogram CSVs written by `homogen solve` / `homogen sample`.
             --metric M scales the cost to <M d, d>: a number (1D, e.g. B_bar or C_gh) or 'a,b,c' for the
-            symmetric 2x2 matrix [[a, b], [b, c]].
+            symmetric 2x2 matrix [[a, b], [b, c]] (diagonal only with --grid).
             """)
 
-    @Argument(help: "First sample file.") var first: String
-    @Argument(help: "Second sample file.") var second: String
+    @Argument(help: "First sample (.npy or text) or grid (.npy or CSV with --grid).") var first: String
+    @Argument(help: "Second sample or grid.") var second: String
     @Flag(help: "Samples on the circle R/Z (one column).") var circle = false
     @Flag(help: "Samples on the flat torus (two columns).") var torus = false
+    @Flag(help: "A and B are cell masses on the same periodic grid (.npy or homogen's density/histogram CSV).") var grid = false
     @Option(help: "Constant metric for the cost <M d, d> (1D: a number; 2D: a,b,c).") var metric: String?
-    @Flag(help: "2D: entropic (Sinkhorn divergence) estimate instead of the exact transport.") var entropic = false
-    @Flag(help: "Print the seconds of the distance computation (sorting included, reading excluded) to stderr.") var time = false
+    @Flag(help: "2D points: entropic (Sinkhorn divergence) estimate instead of the exact transport.") var entropic = false
+    @Flag(help: "Print the seconds of the distance computation (reading excluded) to stderr.") var time = false
+    @Flag(name: [.short, .long], help: "No progress messages.") var quiet = false
+
+    func validate() throws {
+        if [circle, torus, grid].filter({ $0 }).count > 1 { throw ValidationError("choose one of --circle, --torus, --grid") }
+        if entropic && (grid || circle) { throw ValidationError("--entropic applies to 2D points only") }
+    }
 
     func run() throws {
-        let a = try readPoints(first), b = try readPoints(second)
+        if grid { return try runGrid() }
+        let a = try TransportFiles.readPoints(first), b = try TransportFiles.readPoints(second)
         guard a.columns == b.columns else {
             throw ValidationError("\(first) has \(a.columns) column(s) but \(second) has \(b.columns)")
         }
         let twoD = torus || (!circle && a.columns == 2)
+        let start = DispatchTime.now().uptimeNanoseconds
         if twoD {
-            guard a.columns == 2 else { throw ValidationError("--torus needs two columns per line") }
-            let m = try parseMetric2D()
+            guard a.columns == 2 else { throw ValidationError("--torus needs two columns per point") }
             let pa = TorusMeasure(points: a.values, weights: nil), pb = TorusMeasure(points: b.values, weights: nil)
-            let cost = TorusCost(metric: m)
+            let cost = TorusCost(metric: try parseMetric2D())
             if entropic {
+                stage("entropic estimate between \(pa.count) and \(pb.count) points", big: pa.count * pb.count > 1_000_000)
                 let r = try SinkhornDivergence.estimate(pa, pb, cost: cost)
                 print(String(format: "%.12f", r.distance))
-                FileHandle.standardError.write(Data("entropic estimate: regularisation \(r.regularisation), \(r.iterations) iterations\n".utf8))
+                printError("entropic estimate: regularisation \(r.regularisation), \(r.iterations) iterations")
             } else {
+                guard pa.count * pb.count <= ExactTransport.limit else {
+                    throw ValidationError("""
+                        \(pa.count) x \(pb.count) points are too many for the exact solver (n*m above \(ExactTransport.limit)); \
+                        use --entropic for an estimate, or bin both samples on a grid and compare the grids with --grid
+                        """)
+                }
+                stage("exact transport between \(pa.count) and \(pb.count) points", big: pa.count * pb.count > 4_000_000)
                 print(String(format: "%.12f", try ExactTransport.distance(pa, pb, cost: cost)))
             }
         } else {
-            guard a.columns == 1 else { throw ValidationError("--circle needs one column per line") }
-            var scale = 1.0
-            if let metric {
-                guard let v = Double(metric), v > 0 else { throw ValidationError("--metric must be a positive number in 1D") }
-                scale = v.squareRoot()
-            }
-            let start = DispatchTime.now().uptimeNanoseconds
+            guard a.columns == 1 else { throw ValidationError("--circle needs one column per point") }
+            let scale = try metric1D()
             let w = CircleWasserstein.distance(CircleMeasure(samples: a.values), CircleMeasure(samples: b.values))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             print(String(format: "%.12f", scale * w.distance))
-            if time { FileHandle.standardError.write(Data(String(format: "seconds=%.4f\n", seconds).utf8)) }
         }
+        reportTime(start)
+    }
+
+    private func runGrid() throws {
+        let a = try TransportFiles.readGrid(first), b = try TransportFiles.readGrid(second)
+        guard a.shape == b.shape else {
+            throw ValidationError("\(first) has shape \(a.shape) but \(second) has shape \(b.shape); the grids must match")
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        if a.shape.count == 1 {
+            let scale = try metric1D()
+            let ma = try GridWasserstein.normalised(a.masses, which: 0), mb = try GridWasserstein.normalised(b.masses, which: 1)
+            let w = CircleWasserstein.distance(CircleMeasure(cellMasses: ma), CircleMeasure(cellMasses: mb))
+            print(String(format: "%.12f", scale * w.distance))
+            reportTime(start)
+            return
+        }
+        let m = try parseMetric2D()
+        guard m[1] == 0 else {
+            throw ValidationError("--grid supports a diagonal --metric only ('a,0,c'); for a general one use the exact solver on points (--torus)")
+        }
+        var options = GridWasserstein.Options()
+        options.metric = (m[0], m[2])
+        let (n1, n2) = (a.shape[0], a.shape[1])
+        stage("back-and-forth method on a \(n1) x \(n2) grid", big: n1 * n2 >= 128 * 128)
+        let r: GridWasserstein.Result
+        do {
+            r = try GridWasserstein.distance(a.masses, b.masses, n1: n1, n2: n2, options: options)
+        } catch let e as GridWasserstein.InputError {
+            throw ValidationError(e.description.replacingOccurrences(of: "first density", with: first)
+                .replacingOccurrences(of: "second density", with: second))
+        }
+        print(String(format: "%.12f", r.distance))
+        printError(String(format: "back-and-forth: %d iterations, W2 changed by %.1e (relative) over the last 20; "
+                          + "marginal error %.2e of W2 in H^-1 (%.2e in total variation)%@",
+                          r.iterations, r.recentChange, r.marginalError, r.marginalErrorTV,
+                          r.converged ? "; converged" : ""))
+        if r.marginalError > 0.5 {
+            printError("warning: the marginals do not match at the scale of the distance; the densities are probably not "
+                       + "resolved by this grid (give them on a finer one) and the value may be off by tens of percent")
+        }
+        reportTime(start)
+    }
+
+    private func stage(_ text: String, big: Bool) {
+        if big && !quiet { printError("w2: \(text)...") }
+    }
+
+    private func reportTime(_ start: UInt64) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if time { printError(String(format: "seconds=%.4f", seconds)) }
+    }
+
+    private func metric1D() throws -> Double {
+        guard let metric else { return 1 }
+        guard let v = Double(metric), v > 0, v.isFinite else { throw ValidationError("--metric must be a positive number in 1D") }
+        return v.squareRoot()
     }
 
     private func parseMetric2D() throws -> [Double] {
@@ -63,27 +134,5 @@ struct W2Command: ParsableCommand {
             throw ValidationError("--metric must be 'a,b,c' for a positive definite [[a, b], [b, c]]")
         }
         return parts
-    }
-
-    private func readPoints(_ path: String) throws -> (values: [Double], columns: Int) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("cannot read \(path)")
-        }
-        var values: [Double] = []
-        var columns = 0
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" })
-            if fields.isEmpty { continue }
-            if columns == 0 { columns = fields.count }
-            guard fields.count == columns, columns <= 2 else {
-                throw ValidationError("\(path), line \(n + 1): expected \(columns == 0 ? "1 or 2" : "\(columns)") number(s)")
-            }
-            for f in fields {
-                guard let v = Double(f), v.isFinite else { throw ValidationError("\(path), line \(n + 1): '\(f)' is not a number") }
-                values.append(v)
-            }
-        }
-        guard !values.isEmpty else { throw ValidationError("\(path) has no points") }
-        return (values, columns)
     }
 }

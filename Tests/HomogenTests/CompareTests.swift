@@ -40,12 +40,56 @@ final class CompareTests: XCTestCase {
                         "w2_epsilon_homogenised", "w2_bar_epsilon_homogenised", "verdict"] {
                 XCTAssertNotNil(outputs[0][key], "\(file): \(key)")
             }
+            if file.contains("2d") {
+                XCTAssertNotNil(outputs[0]["marginal_error_epsilon_homogenised"])
+                XCTAssertTrue((summary["distance_method"] as! String).contains("back-and-forth"))
+            }
             if !extra.isEmpty {
                 let study = summary["epsilon_study"] as! [String: Any]
                 XCTAssertEqual((study["w2_epsilon_homogenised"] as! [Double]).count, 2)
                 XCTAssertNotNil(study["fitted_rate"])
                 XCTAssertTrue(r.stdout.contains("fitted rate"), r.stdout)
             }
+        }
+    }
+
+    /// 2D, everything a function of x1 alone (B(y1), π(x1, y1), f(x1)): both PDE solutions depend
+    /// on x1 only, so W2 between them on the torus is the exact W2 on the circle between their x1
+    /// profiles, an independent value (`CircleWasserstein`). The back-and-forth value on the solver
+    /// grid agrees within 1% (the grid method's accuracy), and the particles pass their bootstrap.
+    func testTwoDimensionalDistanceAgainstTheExactCircleValue() throws {
+        let s = try Scenario(toml: """
+            name = "x1-only-2d"
+            description = "test"
+            dimension = 2
+            epsilon = "1/4"
+            [medium]
+            B = "2 + sin(2*pi*y1)"
+            [equilibrium]
+            pi = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*y1))"
+            [initial]
+            f = "1 + 0.5*sin(2*pi*x1)"
+            [time]
+            final = 0.004
+            outputs = [0.0, 0.004]
+            dt = 5e-5
+            [particles]
+            count = 4000
+            seed = 3
+            [grid]
+            cells = 16
+            """)
+        var o = Comparison.Options()
+        o.bootstrap = 19
+        let r = try Comparison(scenario: s, options: o).run()
+        for (k, row) in r.rows.enumerated() {
+            let n = r.epsilonSolution.solverCells
+            func profile(_ f: FokkerPlanckResult) -> [Double] { (0..<n).map { f.snapshots[k].solverDensity[$0 * n] } }
+            let exact = CircleWasserstein.distance(CircleMeasure(cellMasses: profile(r.epsilonSolution)),
+                                                   CircleMeasure(cellMasses: profile(r.homogenisedSolution))).distance
+            XCTAssertEqual(row.w2EpsilonHomogenised, exact, accuracy: 0.01 * exact, "t = \(row.t)")
+            XCTAssertNotNil(row.marginalErrorEpsilonHomogenised)
+            XCTAssertGreaterThan(row.pValueParticlesEpsilon, 0.01)
         }
     }
 }

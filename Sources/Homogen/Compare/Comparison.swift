@@ -7,10 +7,11 @@ import Foundation
 /// list of ε and fit the rate at which the ε-solution approaches the homogenised one.
 ///
 /// 1D: exact distances on the circle, particles against the solvers' fine-grid densities
-/// (`CircleWasserstein`), and a parametric-bootstrap p-value. 2D: particles and densities
-/// binned on a coarse grid (at most 8 × 8 cells: the coarse-grained, weak-convergence view of
-/// homogenisation) and compared by exact discrete transport (`ExactTransport`), with its
-/// bootstrap. In both, a chi-square test on the output-grid counts.
+/// (`CircleWasserstein`), and a parametric-bootstrap p-value. 2D: W2 between the two PDE solutions
+/// on the solver grid (which resolves the ε-cell; the ε → 0 study too), and the particles' counts
+/// on the output grid against each PDE's output-grid masses, with the bootstrap null computed by
+/// the same pipeline; all by the back-and-forth method (`GridWasserstein`), whose convergence
+/// diagnostic is kept with the value. In both, a chi-square test on the output-grid counts.
 public struct Comparison {
     public struct Options: Sendable {
         public var particles: Int?
@@ -46,6 +47,14 @@ public struct Comparison {
         public let w2BarEpsilonHomogenised: Double?
         /// 1D: W_GH with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B.
         public let wGhEpsilonHomogenised: Double?
+        /// 2D: the back-and-forth method's marginal error for W2(ε-PDE, homogenised) (Ḣ⁻¹, relative
+        /// to W2; see `GridWasserstein.Result`).
+        public let marginalErrorEpsilonHomogenised: Double?
+        /// The particles needed for the Monte Carlo floor to fall to W2(ε-PDE, homogenised):
+        /// N (floor / signal)², from the floor's N^{-1/2} law (measured on the output grid in 2D:
+        /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
+        /// Nil when the signal is zero.
+        public let particlesForSignal: Double?
         public let verdict: String
     }
 
@@ -142,13 +151,42 @@ public struct Comparison {
         return r.snapshots[k].solverDensity.map { $0 * v }
     }
 
-    /// Coarse grid for the 2D distances: the largest divisor of the output cells up to 8.
-    public static func coarseCells(outputCells m: Int) -> Int { (1...min(8, m)).last { m % $0 == 0 }! }
-    var coarseCells: Int { Self.coarseCells(outputCells: scenario.cells) }
+    /// How the distances are computed, for the run folder's summary.
+    public static func distanceMethod(dimension: Int) -> String {
+        dimension == 1
+            ? "exact W2 on the circle against the solvers' fine-grid densities"
+            : "W2 on the torus by the back-and-forth method: PDE against PDE on the solver grid, particles' counts "
+                + "against the PDE on the output grid (bootstrap null by the same pipeline)"
+    }
 
-    private func coarse(_ outputDensity: [Double]) -> [Double] {
-        let m = scenario.cells
-        return m == coarseCells ? outputDensity : PeriodicGrid(dimension: 2, n: m).aggregate(outputDensity, to: coarseCells)
+    /// 2D W2 (or W̄ with a constant metric) between two PDE solutions at output k. A diagonal metric
+    /// (and the identity): the back-and-forth method on the solver grid, refined to 32 cells per
+    /// ε-period by splitting cells as long as the grid stays within 256 × 256 (the method's error on
+    /// an ε-oscillating density is about 1.3% at 16 cells per period and 0.3% at 32, `CompareTests`). A non-diagonal metric:
+    /// the exact network simplex between the output-grid cell-centre measures (up to 64 × 64
+    /// cells; nil beyond).
+    private func gridDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int,
+                              metric: [[Double]]? = nil) throws -> (distance: Double, marginalError: Double?)? {
+        var o = GridWasserstein.Options()
+        if let m = metric {
+            if abs(m[0][1]) + abs(m[1][0]) > 1e-12 * (m[0][0] * m[1][1]).squareRoot() {
+                let g = scenario.cells
+                guard g <= 64 else { return nil }
+                let cost = TorusCost(metric: [m[0][0], 0.5 * (m[0][1] + m[1][0]), m[1][1]])
+                let d = try ExactTransport.distance(TorusMeasure(cellMasses: a.snapshots[k].density, cells: g),
+                                                    TorusMeasure(cellMasses: b.snapshots[k].density, cells: g), cost: cost)
+                return (d, nil)
+            }
+            o.metric = (m[0][0], m[1][1])
+        }
+        let n = a.solverCells
+        var refine = max(1, Int((32 * Double(scenario.inverseEpsilon) / Double(n)).rounded(.up)))
+        while refine > 1 && n * refine > 256 { refine -= 1 }
+        let r = try GridWasserstein.distance(
+            GridWasserstein.refined(a.snapshots[k].solverDensity, n1: n, n2: n, factor: refine),
+            GridWasserstein.refined(b.snapshots[k].solverDensity, n1: n, n2: n, factor: refine),
+            n1: n * refine, n2: n * refine, options: o)
+        return (r.distance, r.marginalError)
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
@@ -160,7 +198,7 @@ public struct Comparison {
         let chi2 = ChiSquareTest(counts: counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
         let pe: BootstrapResult, ph: BootstrapResult
         let w2eh: Double
-        var wBar: Double?, wGH: Double?
+        var wBar: Double?, wGH: Double?, marginal: Double?
         if s.dimension == 1 {
             let x = sample.snapshots[k].positions!
             pe = ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), repetitions: reps,
@@ -172,20 +210,19 @@ public struct Comparison {
             if e.isConstant { wBar = e.bBar[0][0].squareRoot() * w2eh }
             if let c = e.cGH, c.allSatisfy({ $0 == c[0] }) { wGH = c[0].squareRoot() * w2eh }
         } else {
-            let g = coarseCells
-            let particleCounts = coarse(counts)
-            let epsCoarse = coarse(eps.snapshots[k].density), homCoarse = coarse(hom.snapshots[k].density)
-            pe = try ParametricBootstrap.torus(particleCounts: particleCounts, cellMasses: epsCoarse, cells: g,
+            let g = s.cells
+            pe = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: eps.snapshots[k].density, cells: g,
                                                particles: s.particles.count, repetitions: reps, seed: seed(k, 1),
                                                threads: options.threads)
-            ph = try ParametricBootstrap.torus(particleCounts: particleCounts, cellMasses: homCoarse, cells: g,
+            ph = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: hom.snapshots[k].density, cells: g,
                                                particles: s.particles.count, repetitions: reps, seed: seed(k, 2),
                                                threads: options.threads)
-            let a = TorusMeasure(cellMasses: epsCoarse, cells: g), b = TorusMeasure(cellMasses: homCoarse, cells: g)
-            w2eh = try ExactTransport.distance(a, b)
+            let r = try gridDistance(eps, hom, k)!
+            w2eh = r.distance
+            marginal = r.marginalError
             if e.isConstant {
                 let m = e.bBar[0]
-                wBar = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
+                wBar = try gridDistance(eps, hom, k, metric: [[m[0], m[1]], [m[2], m[3]]])?.distance
             }
         }
         let verdict = pe.pValue >= 0.01
@@ -195,6 +232,8 @@ public struct Comparison {
             t: t, w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
+            marginalErrorEpsilonHomogenised: marginal,
+            particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
             verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
     }
 
@@ -218,10 +257,7 @@ public struct Comparison {
                     CircleMeasure(cellMasses: e.snapshots[k].solverDensity.map { $0 * ve }),
                     CircleMeasure(cellMasses: h.snapshots[k].solverDensity.map { $0 * vh })).distance)
             } else {
-                let g = coarseCells
-                values.append(try ExactTransport.distance(
-                    TorusMeasure(cellMasses: coarse(e.snapshots[k].density), cells: g),
-                    TorusMeasure(cellMasses: coarse(h.snapshots[k].density), cells: g)))
+                values.append(try gridDistance(e, h, k)!.distance)
             }
         }
         let xs = options.epsilonStudy.map { Foundation.log(1 / Double($0)) }
@@ -249,4 +285,9 @@ public struct Comparison {
         }
         return worst
     }
+}
+
+private extension Double {
+    /// Self when finite, else nil.
+    var finite: Double? { isFinite ? self : nil }
 }

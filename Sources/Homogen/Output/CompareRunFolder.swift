@@ -64,9 +64,7 @@ public enum CompareRunFolder {
             let sum = CompareSummary(
                 software: "homogen", version: HomogenVersion.current, command: "compare", scenario: ScenarioRecord(s),
                 particles: s.particles.count, seed: s.particles.seed, bootstrapRepetitions: r.bootstrapRepetitions,
-                distanceMethod: s.dimension == 1
-                    ? "exact W2 on the circle against the solvers' fine-grid densities"
-                    : "exact discrete W2 on the torus between measures binned on a coarse grid of \(Comparison.coarseCells(outputCells: s.cells)) x \(Comparison.coarseCells(outputCells: s.cells)) cells",
+                distanceMethod: Comparison.distanceMethod(dimension: s.dimension),
                 bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,

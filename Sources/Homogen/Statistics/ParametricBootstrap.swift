@@ -32,13 +32,15 @@ public enum ParametricBootstrap {
         return summarise(observed, null)
     }
 
-    /// 2D: particles binned on a g × g grid against cell masses on the same grid, distances by
-    /// exact discrete transport between the two grid measures (`cost` for W2 or W̄).
+    /// 2D: particle counts on a g × g grid against cell masses on the same grid; the observed
+    /// distance and each null repetition (N cells drawn from the masses) by the back-and-forth
+    /// grid W2 (`GridWasserstein`, `metric` its diagonal constant metric), the same pipeline.
     public static func torus(particleCounts counts: [Double], cellMasses masses: [Double], cells g: Int,
-                             particles n: Int, cost: TorusCost = TorusCost(), repetitions r: Int = 49, seed: UInt64,
+                             particles n: Int, metric: (Double, Double) = (1, 1), repetitions r: Int = 49, seed: UInt64,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
-        let density = TorusMeasure(cellMasses: masses, cells: g)
-        let observed = try ExactTransport.distance(TorusMeasure(cellMasses: counts, cells: g), density, cost: cost)
+        var options = GridWasserstein.Options()
+        options.metric = metric
+        let observed = try GridWasserstein.distance(counts, masses, n1: g, n2: g, options: options).distance
         let table = DiscreteDistribution(weights: masses)
         var failure: Error?
         let lock = NSLock()
@@ -47,7 +49,7 @@ public enum ParametricBootstrap {
             var c = [Double](repeating: 0, count: g * g)
             for _ in 0..<n { c[table.draw(rng)] += 1 }
             do {
-                return try ExactTransport.distance(TorusMeasure(cellMasses: c, cells: g), density, cost: cost)
+                return try GridWasserstein.distance(c, masses, n1: g, n2: g, options: options).distance
             } catch {
                 lock.withLock { failure = error }
                 return .nan
@@ -57,6 +59,8 @@ public enum ParametricBootstrap {
         return summarise(observed, null)
     }
 
+    /// The p-value (1 + #{W2_r ≥ W2_obs}) / (R + 1) and the null's summary: the one place where
+    /// the bootstrap's verdict statistics are computed.
     static func summarise(_ observed: Double, _ null: [Double]) -> BootstrapResult {
         let sorted = null.sorted()
         let exceed = null.filter { $0 >= observed }.count

@@ -1,0 +1,293 @@
+import Foundation
+
+/// W2 between two densities on the same uniform periodic n1 × n2 grid of the torus [0, 1)², given
+/// as cell masses (row-major, row index = x1 cell), by the back-and-forth method (Jacobs & Léger,
+/// Numer. Math. 2020) adapted to the torus.
+///
+/// With the cost c(x, y) = ½⟨M(x − y), x − y⟩ (minimum image; M = I for W2, a diagonal constant B̄
+/// for W̄), the Kantorovich dual
+///
+///     ½ W² = max_φ J(φ),   J(φ) = Σ φ ν + Σ φ^c μ,
+///
+/// is climbed by gradient steps in the Ḣ¹ metric, alternately on φ and on ψ = φ^c:
+/// φ ← φ + σ (−Δ)⁻¹(ν − T_ψ#μ), then φ ← (φ^c)^c, and the same with the roles swapped, where
+/// T_ψ(x) = x − M⁻¹∇ψ(x) is the transport map of ψ, pushed forward by splatting sub-cell samples
+/// bilinearly (as in the authors' reference code), (−Δ)⁻¹ the periodic FFT Poisson solve
+/// (`PeriodicPoisson`, FFTW) and the c-transforms by separable lower envelopes on the grid, refined
+/// between grid points (`PeriodicCTransform`). The step σ adapts to the observed increase of J
+/// against σ‖∇J‖²_{Ḣ⁻¹} (the authors' rule). The iteration stops when J has stalled (or the
+/// marginal error is below the tolerance), and the best J seen gives W = √(2J).
+///
+/// What it approximates: W2 between the piecewise-constant densities (the quantity the 1D solver
+/// computes exactly). Where mass moves by many cells this is also POT's `emd2` between the
+/// cell-centre measures, to O(h); for nearby densities the cell-centre value is much larger (it
+/// moves mass in whole cells) and the refined c-transform is what keeps the grid value right.
+/// Measured accuracy (tests): within 1% of `emd2` on 64 × 64 bumps, within 1% of the exact circle
+/// value for densities of x1 alone, 1.3% (0.3%) on a density oscillating with 16 (32) cells per
+/// period; densities not resolved by the grid (a few cells per oscillation, sparse histograms) can
+/// be off by tens of percent, which the marginal error ‖ν − T#μ‖ (in Ḣ⁻¹, relative to W2) then
+/// shows by exceeding 1/2.
+public enum GridWasserstein {
+    public struct Options: Sendable {
+        /// Stop when the marginal error in the Ḣ⁻¹ norm, relative to the distance, falls below this.
+        public var tolerance = 1e-3
+        /// Also stop when J has grown by less than this relative amount over 20 iterations.
+        public var stallTolerance = 1e-7
+        public var maxIterations = 1000
+        /// Diagonal of a constant metric M (the cost ½⟨M d, d⟩).
+        public var metric: (Double, Double) = (1, 1)
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        /// W2 (or W̄ for a metric) = √(2 J) at the best iterate.
+        public let distance: Double
+        /// max(‖ν − T_ψ#μ‖_{Ḣ⁻¹}, ‖μ − T_φ#ν‖_{Ḣ⁻¹}) / W at the last iterate: the convergence
+        /// diagnostic (the Ḣ⁻¹ norm is W2's linearisation, so this is the marginals' mismatch in units
+        /// of the distance).
+        public let marginalError: Double
+        /// The same mismatch in total variation (mass units, 0 to 2); bilinear splatting keeps it
+        /// above the Ḣ⁻¹ figure on sharp densities.
+        public let marginalErrorTV: Double
+        /// Relative growth of the distance over the last 20 iterations (what the stall test stops on).
+        public let recentChange: Double
+        public let iterations: Int
+        /// True when the marginal error went below the tolerance (else the increase of J stalled or
+        /// the iteration limit was reached).
+        public let converged: Bool
+    }
+
+    public enum InputError: Error, CustomStringConvertible {
+        case shape(String)
+        case badMass(which: Int, index: Int, value: Double)
+        case zeroMass(which: Int)
+        case badMetric
+
+        public var description: String {
+            switch self {
+            case .shape(let text): return text
+            case .badMass(let w, let i, let v):
+                return "\(w == 0 ? "first" : "second") density: cell \(i) has mass \(v) (masses must be finite and non-negative)"
+            case .zeroMass(let w): return "\(w == 0 ? "first" : "second") density has zero total mass"
+            case .badMetric: return "the metric must have two positive diagonal entries"
+            }
+        }
+    }
+
+    /// Validates and normalises cell masses (`which` 0 or 1 for messages).
+    public static func normalised(_ masses: [Double], which: Int) throws -> [Double] {
+        var total = 0.0
+        for (i, v) in masses.enumerated() {
+            guard v.isFinite, v >= 0 else { throw InputError.badMass(which: which, index: i, value: v) }
+            total += v
+        }
+        guard total > 0 else { throw InputError.zeroMass(which: which) }
+        return masses.map { $0 / total }
+    }
+
+    /// Cell masses on the grid refined `factor` times in each direction, each cell split into
+    /// factor² equal parts (the same piecewise-constant density).
+    public static func refined(_ masses: [Double], n1: Int, n2: Int, factor r: Int) -> [Double] {
+        guard r > 1 else { return masses }
+        var out = [Double](repeating: 0, count: n1 * n2 * r * r)
+        let m2 = n2 * r, share = 1 / Double(r * r)
+        for i in 0..<(n1 * r) { for j in 0..<m2 { out[i * m2 + j] = masses[(i / r) * n2 + j / r] * share } }
+        return out
+    }
+
+    public static func distance(_ a: [Double], _ b: [Double], n1: Int, n2: Int, options: Options = Options()) throws -> Result {
+        guard n1 >= 2, n2 >= 2 else { throw InputError.shape("a grid needs at least 2 × 2 cells (got \(n1) × \(n2))") }
+        guard a.count == n1 * n2, b.count == n1 * n2 else {
+            throw InputError.shape("cell masses of \(a.count) and \(b.count) values do not fit a \(n1) × \(n2) grid")
+        }
+        guard options.metric.0 > 0, options.metric.1 > 0, options.metric.0.isFinite, options.metric.1.isFinite else {
+            throw InputError.badMetric
+        }
+        let mu = try normalised(a, which: 0), nu = try normalised(b, which: 1)
+        if mu == nu {
+            return Result(distance: 0, marginalError: 0, marginalErrorTV: 0, recentChange: 0, iterations: 0, converged: true)
+        }
+        return BackAndForth(mu: mu, nu: nu, n1: n1, n2: n2, options: options).run()
+    }
+}
+
+/// The iteration of `GridWasserstein` (state and scratch arrays).
+final class BackAndForth {
+    let n1: Int, n2: Int, size: Int
+    let mu: [Double], nu: [Double]
+    let options: GridWasserstein.Options
+    let poisson: PeriodicPoisson
+    let cTransform: PeriodicCTransform
+    var phi: [Double], psi: [Double]
+    var pushed: [Double], gradient: [Double], step: [Double]
+    var u1: [Double], u2: [Double]
+
+    init(mu: [Double], nu: [Double], n1: Int, n2: Int, options: GridWasserstein.Options) {
+        self.n1 = n1
+        self.n2 = n2
+        size = n1 * n2
+        self.mu = mu
+        self.nu = nu
+        self.options = options
+        poisson = PeriodicPoisson(n1: n1, n2: n2)
+        cTransform = PeriodicCTransform(n1: n1, n2: n2, metric: options.metric)
+        phi = [Double](repeating: 0, count: size)
+        psi = phi
+        pushed = phi
+        gradient = phi
+        step = phi
+        u1 = phi
+        u2 = phi
+    }
+
+    func run() -> GridWasserstein.Result {
+        let cells = Double(size)
+        var sigma = 4 / (max(mu.max()!, nu.max()!) * cells)
+        cTransform.transform(phi, into: &psi)
+        var value = dual()
+        var best = value
+        var history: [Double] = []
+        var change = Double.infinity
+        var error = Double.infinity, errorTV = Double.infinity
+        var iterations = 0
+        var converged = false
+        func adapt(_ newValue: Double, _ gradSq: Double) {
+            // Jacobs & Léger's rule: grow σ when the increase beats ¾ of the linear prediction,
+            // shrink it when it falls below ¼ of it.
+            let increase = newValue - value
+            if increase > 0.75 * sigma * gradSq { sigma *= 1.25 } else if increase < 0.25 * sigma * gradSq { sigma *= 0.8 }
+            value = newValue
+            best = max(best, newValue)
+        }
+        while iterations < options.maxIterations {
+            iterations += 1
+            // φ-step: ∇J = ν − T_ψ#μ.
+            let e1 = ascend(&phi, potential: psi, source: mu, target: nu, sigma)
+            cTransform.transform(phi, into: &psi)
+            cTransform.transform(psi, into: &phi)
+            adapt(dual(), e1.gradSq)
+            // ψ-step: ∇J = μ − T_φ#ν.
+            let e2 = ascend(&psi, potential: phi, source: nu, target: mu, sigma)
+            cTransform.transform(psi, into: &phi)
+            cTransform.transform(phi, into: &psi)
+            adapt(dual(), e2.gradSq)
+            errorTV = max(e1.error, e2.error)
+            // Relative to W2, with a floor far below any resolvable distance.
+            error = max(e1.gradSq, e2.gradSq).squareRoot() / max((2 * max(best, 0)).squareRoot(), 1e-12)
+            if error < options.tolerance { converged = true; break }
+            history.append(best)
+            if history.count > 20 {
+                let old = history[history.count - 21]
+                change = (best - old) / max(abs(best), .leastNormalMagnitude)
+                if best - old <= options.stallTolerance * abs(best) { break }
+            }
+        }
+        return GridWasserstein.Result(distance: (2 * max(best, 0)).squareRoot(), marginalError: error,
+                                      marginalErrorTV: errorTV, recentChange: 0.5 * change, iterations: iterations,
+                                      converged: converged)
+    }
+
+    /// J = Σ φ ν + Σ ψ μ.
+    func dual() -> Double {
+        var s = 0.0
+        for k in 0..<size { s += phi[k] * nu[k] + psi[k] * mu[k] }
+        return s
+    }
+
+    /// One gradient step on `f`: pushes `source` forward by the map of `potential`, steps
+    /// f += σ (−Δ)⁻¹(target − pushed) (densities), returns ‖target − pushed‖₁ and ‖∇J‖²_{Ḣ⁻¹}.
+    private func ascend(_ f: inout [Double], potential: [Double], source: [Double], target: [Double],
+                        _ sigma: Double) -> (error: Double, gradSq: Double) {
+        pushForward(source, by: potential)
+        let cells = Double(size)
+        var error = 0.0
+        for k in 0..<size {
+            let d = target[k] - pushed[k]
+            error += abs(d)
+            gradient[k] = d * cells
+        }
+        poisson.solve(gradient, into: &step)
+        var gradSq = 0.0
+        for k in 0..<size {
+            gradSq += gradient[k] * step[k]
+            f[k] += sigma * step[k]
+        }
+        return (error, gradSq / cells)
+    }
+
+    /// pushed = T#source with T(x) = x − M⁻¹∇potential(x) (centred differences), each cell's mass
+    /// spread over s × s sub-cell samples (s from the local stretch of the map, at most 8; one
+    /// sample for cells below a thousandth of the mean cell mass, whose splatting error is
+    /// negligible), each deposited bilinearly on the periodic grid.
+    private func pushForward(_ source: [Double], by potential: [Double]) {
+        let (n1, n2) = (self.n1, self.n2)
+        let (m1, m2) = options.metric
+        let small = 1e-3 / Double(size)
+        // Displacements in grid units: U = −M⁻¹∇ψ · n.
+        let c1 = -0.5 * Double(n1) * Double(n1) / m1, c2 = -0.5 * Double(n2) * Double(n2) / m2
+        source.withUnsafeBufferPointer { source in
+        potential.withUnsafeBufferPointer { potential in
+        u1.withUnsafeMutableBufferPointer { u1 in
+        u2.withUnsafeMutableBufferPointer { u2 in
+        pushed.withUnsafeMutableBufferPointer { pushed in
+            for i in 0..<n1 {
+                let ip = (i + 1) % n1, im = (i + n1 - 1) % n1
+                for j in 0..<n2 {
+                    let jp = (j + 1) % n2, jm = (j + n2 - 1) % n2
+                    u1[i * n2 + j] = c1 * (potential[ip * n2 + j] - potential[im * n2 + j])
+                    u2[i * n2 + j] = c2 * (potential[i * n2 + jp] - potential[i * n2 + jm])
+                }
+            }
+            for k in 0..<(n1 * n2) { pushed[k] = 0 }
+            @inline(__always) func wrap(_ i: Int, _ n: Int) -> Int { let r = i % n; return r < 0 ? r + n : r }
+            // Adds mass w at grid coordinates (x, y) (cell centres at integers), bilinearly.
+            @inline(__always) func deposit(_ w: Double, _ x: Double, _ y: Double) {
+                let fx = x.rounded(.down), fy = y.rounded(.down)
+                let tx = x - fx, ty = y - fy
+                let i0 = wrap(Int(fx), n1), j0 = wrap(Int(fy), n2)
+                let i1 = i0 + 1 == n1 ? 0 : i0 + 1, j1 = j0 + 1 == n2 ? 0 : j0 + 1
+                pushed[i0 * n2 + j0] += w * (1 - tx) * (1 - ty)
+                pushed[i1 * n2 + j0] += w * tx * (1 - ty)
+                pushed[i0 * n2 + j1] += w * (1 - tx) * ty
+                pushed[i1 * n2 + j1] += w * tx * ty
+            }
+            for i in 0..<n1 {
+                let ip = (i + 1) % n1, im = (i + n1 - 1) % n1
+                for j in 0..<n2 {
+                    let k = i * n2 + j
+                    let w = source[k]
+                    if w == 0 { continue }
+                    let jp = (j + 1) % n2, jm = (j + n2 - 1) % n2
+                    // Local stretch: how far apart the images of neighbouring cells land, in cells.
+                    let stretch = w < small ? 1 : max(
+                        abs(1 + u1[ip * n2 + j] - u1[k]), abs(1 + u1[k] - u1[im * n2 + j]),
+                        abs(1 + u2[i * n2 + jp] - u2[k]), abs(1 + u2[k] - u2[i * n2 + jm]),
+                        abs(u2[ip * n2 + j] - u2[k]), abs(u1[i * n2 + jp] - u1[k]))
+                    let s = min(8, max(1, Int(stretch.rounded(.up))))
+                    if s == 1 {
+                        deposit(w, Double(i) + u1[k], Double(j) + u2[k])
+                        continue
+                    }
+                    let ws = w / Double(s * s)
+                    for a in 0..<s {
+                        let x = Double(i) + (Double(a) + 0.5) / Double(s) - 0.5
+                        let fx = x.rounded(.down), tx = x - fx
+                        let i0 = wrap(Int(fx), n1)
+                        let i1 = i0 + 1 == n1 ? 0 : i0 + 1
+                        for b in 0..<s {
+                            let y = Double(j) + (Double(b) + 0.5) / Double(s) - 0.5
+                            // The displacement interpolated bilinearly at (x, y).
+                            let fy = y.rounded(.down), ty = y - fy
+                            let j0 = wrap(Int(fy), n2)
+                            let j1 = j0 + 1 == n2 ? 0 : j0 + 1
+                            let w00 = (1 - tx) * (1 - ty), w10 = tx * (1 - ty), w01 = (1 - tx) * ty, w11 = tx * ty
+                            let v1 = w00 * u1[i0 * n2 + j0] + w10 * u1[i1 * n2 + j0] + w01 * u1[i0 * n2 + j1] + w11 * u1[i1 * n2 + j1]
+                            let v2 = w00 * u2[i0 * n2 + j0] + w10 * u2[i1 * n2 + j0] + w01 * u2[i0 * n2 + j1] + w11 * u2[i1 * n2 + j1]
+                            deposit(ws, x + v1, y + v2)
+                        }
+                    }
+                }
+            }
+        } } } } }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+
+/// Reading what `homogen w2` compares, in the formats the tool and NumPy write, chosen by
+/// content and extension:
+/// - `.npy` (NumPy format 1.0–3.0, little-endian float64/float32/int64/int32, C or Fortran order):
+///   positions of shape (N,) or (N, 2), or grid masses of shape (n,) or (n1, n2);
+/// - the tool's histogram and density CSVs (`x_lo,x_hi,[count,]density` or
+///   `x1_lo,x1_hi,x2_lo,x2_hi,[count,]density`, x1 slowest), as grid densities;
+/// - plain text: one point per line, one or two numbers separated by spaces, tabs or a comma;
+///   `#` starts a comment. Parsed byte by byte with `strtod` (about 10x faster than Swift's
+///   `split`/`Double(_:)`, and faster than NumPy's `loadtxt`).
+public enum TransportFiles {
+    public struct FileError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Point samples: values interleaved by point, `columns` 1 or 2.
+    public struct Points: Sendable {
+        public let values: [Double]
+        public let columns: Int
+    }
+
+    /// Masses (non-normalised, as stored) on a periodic grid; `shape` [n] (circle) or [n1, n2].
+    public struct Grid: Sendable {
+        public let masses: [Double]
+        public let shape: [Int]
+    }
+
+    public static func readPoints(_ path: String) throws -> Points {
+        let data = try contents(path)
+        if isNPY(data) {
+            let (values, shape) = try decodeNPY(data, path)
+            guard shape.count == 1 || (shape.count == 2 && (shape[1] == 1 || shape[1] == 2)) else {
+                throw FileError(path: path, reason: "a .npy array of shape \(shapeText(shape)) is not a set of points; expected (N,) or (N, 2)")
+            }
+            guard !values.isEmpty else { throw FileError(path: path, reason: "no points") }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw FileError(path: path, reason: "entry \(bad) is not a finite number")
+            }
+            return Points(values: values, columns: shape.count == 1 ? 1 : shape[1])
+        }
+        if let header = csvHeader(data), header.contains("density") {
+            throw FileError(path: path, reason: "this is a density/histogram CSV (header '\(header)'); compare it with --grid")
+        }
+        let (values, columns) = try parseText(data, path)
+        return Points(values: values, columns: columns)
+    }
+
+    public static func readGrid(_ path: String) throws -> Grid {
+        let data = try contents(path)
+        if isNPY(data) {
+            let (values, shape) = try decodeNPY(data, path)
+            guard shape.count == 1 || shape.count == 2 else {
+                throw FileError(path: path, reason: "a grid must be a .npy array of shape (n,) or (n1, n2), not \(shapeText(shape))")
+            }
+            guard !values.isEmpty else { throw FileError(path: path, reason: "empty array") }
+            return Grid(masses: values, shape: shape)
+        }
+        guard let header = csvHeader(data), header.contains("density") else {
+            throw FileError(path: path, reason: "not a grid: expected a .npy array or a density/histogram CSV written by homogen")
+        }
+        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let densityColumn = columns.firstIndex(of: "density") else {
+            throw FileError(path: path, reason: "no 'density' column in '\(header)'")
+        }
+        let twoD = columns.first == "x1_lo"
+        // Skip the header line, parse the rest as numbers.
+        let body = data[(data.firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? data.endIndex)...]
+        let (values, width) = try parseText(Data(body), path, maxColumns: columns.count, lineOffset: 1)
+        guard width == columns.count else {
+            throw FileError(path: path, reason: "rows have \(width) fields but the header names \(columns.count)")
+        }
+        let rows = values.count / width
+        let density = (0..<rows).map { values[$0 * width + densityColumn] }
+        if !twoD { return Grid(masses: density, shape: [rows]) }
+        let n = Int(Double(rows).squareRoot().rounded())
+        guard n * n == rows else { throw FileError(path: path, reason: "\(rows) rows do not form a square grid") }
+        // Check the x1-slowest ordering against the cell edges.
+        for k in [0, 1, rows - 1] where k < rows {
+            let x1 = values[k * width], x2 = values[k * width + 2]
+            if abs(x1 - Double(k / n) / Double(n)) > 1e-9 || abs(x2 - Double(k % n) / Double(n)) > 1e-9 {
+                throw FileError(path: path, reason: "line \(k + 2): cells are not in the order homogen writes (x1 slowest, uniform)")
+            }
+        }
+        return Grid(masses: density, shape: [n, n])
+    }
+
+    // MARK: - formats
+
+    private static func contents(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, reason: "cannot read the file") }
+        return data
+    }
+
+    static func isNPY(_ data: Data) -> Bool {
+        data.count >= 10 && data.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8))
+    }
+
+    /// The first line when it starts with a letter (a CSV header).
+    private static func csvHeader(_ data: Data) -> String? {
+        guard let first = data.first, (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return nil }
+        let end = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+        return String(decoding: data[data.startIndex..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func shapeText(_ shape: [Int]) -> String {
+        "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+    }
+
+    /// Values (C order) and shape of a .npy array.
+    static func decodeNPY(_ data: Data, _ path: String) throws -> ([Double], [Int]) {
+        let bytes = [UInt8](data)
+        let major = bytes[6]
+        let headerLength: Int, start: Int
+        if major == 1 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            start = 10
+        } else if major == 2 || major == 3, bytes.count >= 12 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            start = 12
+        } else {
+            throw FileError(path: path, reason: "unsupported .npy version \(major)")
+        }
+        guard bytes.count >= start + headerLength else { throw FileError(path: path, reason: "truncated .npy header") }
+        let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
+        func field(_ key: String) -> String? {
+            guard let r = header.range(of: "'\(key)':") else { return nil }
+            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+        }
+        guard let descrText = field("descr"), let q1 = descrText.firstIndex(of: "'"),
+              let q2 = descrText[descrText.index(after: q1)...].firstIndex(of: "'") else {
+            throw FileError(path: path, reason: "no dtype in the .npy header")
+        }
+        let descr = String(descrText[descrText.index(after: q1)..<q2])
+        let fortran = field("fortran_order")?.hasPrefix("True") ?? false
+        guard let shapeText = field("shape"), let open = shapeText.firstIndex(of: "("),
+              let close = shapeText.firstIndex(of: ")") else { throw FileError(path: path, reason: "no shape in the .npy header") }
+        let shape = shapeText[shapeText.index(after: open)..<close].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
+        let count = shape.reduce(1, *)
+        let width: Int
+        switch descr {
+        case "<f8", "<i8": width = 8
+        case "<f4", "<i4": width = 4
+        default: throw FileError(path: path, reason: "unsupported .npy dtype '\(descr)' (use float64, float32, int64 or int32, little-endian)")
+        }
+        let payload = start + headerLength
+        guard bytes.count - payload >= count * width else {
+            throw FileError(path: path, reason: "truncated: the header announces \(count) values, the file holds \((bytes.count - payload) / width)")
+        }
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for k in 0..<count {
+                let o = payload + k * width
+                switch descr {
+                case "<f8": values[k] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
+                case "<f4": values[k] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))))
+                case "<i8": values[k] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int64.self)))
+                default: values[k] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self)))
+                }
+            }
+        }
+        if fortran && shape.count == 2 {
+            let (r, c) = (shape[0], shape[1])
+            var t = values
+            for i in 0..<r { for j in 0..<c { t[i * c + j] = values[j * r + i] } }
+            values = t
+        }
+        return (values, shape)
+    }
+
+    /// Numbers of a text file, the same count on every non-empty, non-comment line (at most
+    /// `maxColumns`); errors name the line (plus `lineOffset`) and the field.
+    static func parseText(_ data: Data, _ path: String, maxColumns: Int = 2, lineOffset: Int = 0) throws -> ([Double], Int) {
+        var values: [Double] = []
+        values.reserveCapacity(data.count / 10)
+        var columns = 0
+        var buffer = [UInt8](data)
+        buffer.append(0)
+        try buffer.withUnsafeMutableBufferPointer { b in
+            let base = UnsafeMutableRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let n = b.count - 1
+            var i = 0, line = lineOffset
+            var end: UnsafeMutablePointer<CChar>? = nil
+            while i < n {
+                line += 1
+                var fields = 0
+                while true {
+                    while i < n, b[i] == 32 || b[i] == 9 || b[i] == 44 || b[i] == 13 { i += 1 }
+                    if i >= n || b[i] == 10 || b[i] == 35 { break }
+                    let c = b[i]
+                    let numeric = (c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46
+                    var v = 0.0
+                    if numeric {
+                        v = strtod(base + i, &end)
+                    }
+                    let consumed = numeric ? base.distance(to: end!) - i : 0
+                    let next = i + consumed
+                    let terminated = next >= n || b[next] == 32 || b[next] == 9 || b[next] == 44 || b[next] == 10
+                        || b[next] == 13 || b[next] == 35
+                    guard consumed > 0, terminated, v.isFinite else {
+                        var stop = i
+                        while stop < n, b[stop] != 10, b[stop] != 32, b[stop] != 44, b[stop] != 9 { stop += 1 }
+                        let word = String(decoding: UnsafeBufferPointer(rebasing: b[i..<stop]), as: UTF8.self)
+                        throw FileError(path: path, reason: "line \(line), field \(fields + 1): '\(word)' is not a finite number")
+                    }
+                    values.append(v)
+                    fields += 1
+                    i = next
+                }
+                while i < n, b[i] != 10 { i += 1 }  // comment tail
+                i += 1
+                if fields == 0 { continue }
+                if columns == 0 {
+                    guard fields <= maxColumns else {
+                        throw FileError(path: path, reason: "line \(line): \(fields) numbers; expected at most \(maxColumns)")
+                    }
+                    columns = fields
+                } else if fields != columns {
+                    throw FileError(path: path, reason: "line \(line): \(fields) number(s) where earlier lines have \(columns)")
+                }
+            }
+        }
+        guard !values.isEmpty else { throw FileError(path: path, reason: "no numbers in the file") }
+        return (values, columns)
+    }
+}

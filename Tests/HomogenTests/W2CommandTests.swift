@@ -1,0 +1,91 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// `homogen w2` reading what the tool and NumPy write, and its errors.
+final class W2CommandTests: XCTestCase {
+    private var files: [String] = []
+    override func tearDown() { for f in files { try? FileManager.default.removeItem(atPath: f) } }
+
+    private func file(_ name: String, _ data: Data) throws -> String {
+        let p = temporaryPath(name)
+        try data.write(to: URL(fileURLWithPath: p))
+        files.append(p)
+        return p
+    }
+
+    private func value(_ r: CLIResult) -> Double? { Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+    /// Positions as .npy (N, 2) and (N,), and as text with spaces, commas and comments: the same
+    /// distance from each, equal to the library's.
+    func testNPYAndTextPositionsRoundTrip() throws {
+        var g = SplitMix(seed: 8)
+        let a = (0..<600).map { _ in g.next(in: 0...1) }, b = (0..<400).map { _ in pow(g.next(in: 0...1), 2) }
+        let expected2D = try ExactTransport.distance(TorusMeasure(points: a, weights: nil), TorusMeasure(points: b, weights: nil))
+        let na = try file("a.npy", NPY.encode(a, shape: [300, 2])), nb = try file("b.npy", NPY.encode(b, shape: [200, 2]))
+        let text = { (v: [Double]) in
+            "# x1, x2\n" + stride(from: 0, to: v.count, by: 2).map { "\(v[$0]),\(v[$0 + 1])  # point" }.joined(separator: "\n") + "\n"
+        }
+        let ta = try file("a.txt", Data(text(a).utf8)), tb = try file("b.csv", Data(text(b).utf8))
+        for (x, y) in [(na, nb), (ta, tb), (na, tb)] {
+            let r = try runHomogen(["w2", x, y, "--time"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(value(r)!, expected2D, accuracy: 1e-12)
+            XCTAssertTrue(r.stderr.contains("seconds="), r.stderr)
+        }
+        let expected1D = CircleWasserstein.distance(CircleMeasure(samples: a), CircleMeasure(samples: b)).distance
+        let r = try runHomogen(["w2", try file("a1.npy", NPY.encode(a, shape: [600])), try file("b1.npy", NPY.encode(b, shape: [400]))])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(value(r)!, expected1D, accuracy: 1e-12)
+    }
+
+    /// Density CSVs as `homogen solve` writes them and the same masses as .npy give the same grid
+    /// distance (2D and 1D), and a histogram CSV given without --grid is pointed to --grid.
+    func testDensityCSVAndNPYGridsAgree() throws {
+        let n = 16
+        let fa = (0..<(n * n)).map { k in 1 + 0.5 * cos(2 * Double.pi * (Double(k / n) + 0.5) / Double(n)) }
+        let fb = (0..<(n * n)).map { k in 1 + 0.5 * sin(2 * Double.pi * (Double(k % n) + 0.5) / Double(n)) }
+        let ca = try file("a.csv", Data(SolveRunFolder.densityCSV(fa, cells: n, dimension: 2).utf8))
+        let cb = try file("b.csv", Data(SolveRunFolder.densityCSV(fb, cells: n, dimension: 2).utf8))
+        let na = try file("a.npy", NPY.encode(fa, shape: [n, n])), nb = try file("b.npy", NPY.encode(fb, shape: [n, n]))
+        let fromCSV = try runHomogen(["w2", "--grid", ca, cb]), fromNPY = try runHomogen(["w2", "--grid", na, nb])
+        XCTAssertEqual(fromCSV.status, 0, fromCSV.stderr)
+        XCTAssertEqual(value(fromCSV)!, value(fromNPY)!, accuracy: 1e-12)
+        XCTAssertEqual(value(fromCSV)!, try GridWasserstein.distance(fa, fb, n1: n, n2: n).distance, accuracy: 1e-12)
+        XCTAssertTrue(fromCSV.stderr.contains("marginal error"), fromCSV.stderr)
+        let wrong = try runHomogen(["w2", ca, cb])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("--grid"), wrong.stderr)
+        // 1D: exact on the circle.
+        let m1 = (0..<64).map { 1 + 0.9 * cos(2 * Double.pi * Double($0) / 64) }, m2 = [Double](repeating: 1, count: 64)
+        let r = try runHomogen(["w2", "--grid", try file("c.csv", Data(SolveRunFolder.densityCSV(m1, cells: 64, dimension: 1).utf8)),
+                                try file("d.npy", NPY.encode(m2, shape: [64]))])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(value(r)!, CircleWasserstein.distance(CircleMeasure(cellMasses: m1), CircleMeasure(cellMasses: m2)).distance,
+                       accuracy: 1e-12)
+    }
+
+    func testBadInputsGiveClearErrors() throws {
+        let grid = try file("g.npy", NPY.encode([Double](repeating: 1, count: 16), shape: [4, 4]))
+        var cases: [([String], String)] = [
+            (["--grid", grid, try file("h.npy", NPY.encode([Double](repeating: 1, count: 25), shape: [5, 5]))], "shape"),
+            (["--grid", grid, try file("neg.npy", NPY.encode([1, 1, -2, 1] + [Double](repeating: 1, count: 12), shape: [4, 4]))],
+             "cell 2"),
+            (["--grid", try file("nan.npy", NPY.encode([.nan] + [Double](repeating: 1, count: 15), shape: [4, 4])), grid], "cell 0"),
+            (["--grid", grid, try file("zero.npy", NPY.encode([Double](repeating: 0, count: 16), shape: [4, 4]))], "zero total mass"),
+            ([try file("ragged.txt", Data("0.1 0.2\n0.3 0.4\n0.5\n".utf8)), grid], "line 3"),
+            ([try file("word.txt", Data("0.1\n0.2\nabc\n".utf8)), grid], "'abc'"),
+            ([try file("p3.npy", NPY.encode([Double](repeating: 0.5, count: 9), shape: [3, 3])), grid], "(N, 2)"),
+            ([try file("trunc.npy", NPY.encode([1, 2, 3, 4], shape: [4]).dropLast(8)), grid], "truncated"),
+        ]
+        // Too large for the exact solver: the message names the flags to use instead.
+        let many = String(repeating: "0.25 0.5\n", count: 6001)
+        let big = try file("big.txt", Data(many.utf8))
+        cases.append(([big, big], "--entropic"))
+        for (args, expected) in cases {
+            let r = try runHomogen(["w2"] + args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
+        }
+    }
+}
