@@ -10,10 +10,10 @@ struct EffectiveCommand: ParsableCommand {
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
 
-    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D).")
+    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D, A_hom_bounds in 2D).")
     var json = false
 
-    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default 128).")
+    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 until the certified bracket on A_hom is 2% wide, at most 512).")
     var resolution: Int?
 
     @Option(help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).")
@@ -29,7 +29,17 @@ struct EffectiveCommand: ParsableCommand {
         print("# \(s.name): \(s.dimension)D, eps = \(s.epsilonText)")
         print("# method: \(e.method)")
         if let r = e.resolution, let d = e.resolutionDifference {
-            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d)")
+            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d) (largest change of either bound)")
+        }
+        if let l = e.aHomLower, let u = e.aHomUpper {
+            print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
+            if e.isConstant {
+                print("A_hom_bounds at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): lower = \(format(l[0])), upper = \(format(u[0]))")
+                print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")
+            } else {
+                let w = zip(l, u).map { max(($1[0] - $0[0]) / $0[0], ($1[3] - $0[3]) / $0[3]) }.max() ?? 0
+                print("# largest relative bracket width over the slow grid: \(String(format: "%.3g", w)) (bounds per point: --json)")
+            }
         }
         if e.isConstant {
             print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
@@ -72,6 +82,7 @@ struct EffectiveReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
         case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
+        case bounds = "A_hom_bounds", iterations = "cell_iterations"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -89,6 +100,10 @@ struct EffectiveReport: Encodable {
         try c.encode(e.isConstant, forKey: .constant)
         try c.encodeIfPresent(e.resolution, forKey: .resolution)
         try c.encodeIfPresent(e.resolutionDifference, forKey: .resolutionDifference)
+        if let l = e.aHomLower, let u = e.aHomUpper {
+            try c.encode(["lower": value(l), "upper": value(u)], forKey: .bounds)
+        }
+        try c.encodeIfPresent(e.cellIterations, forKey: .iterations)
         try c.encode(e.method, forKey: .method)
     }
 

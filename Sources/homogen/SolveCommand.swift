@@ -51,10 +51,12 @@ struct SolveCommand: ParsableCommand {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
         let fp = try FokkerPlanckSolver(scenario: s, options: solver.options())
+        for w in fp.warnings { printError("solve: warning: \(w)") }
         let fraction = ProgressFraction()
         let bar = quiet ? nil : ProgressBar(label: "solving", progress: { fraction.value })
         let result = try fp.run { fraction.value = $0 }
         bar?.finish()
+        for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(result.equation.rawValue) equation, "
               + "\(result.solverCells) solver cells per side (\(summary.cellsPerEpsilonPeriod) per eps-period), "
