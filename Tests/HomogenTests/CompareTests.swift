@@ -44,6 +44,41 @@ final class CompareTests: XCTestCase {
         }
     }
 
+    /// W̄ with an x-dependent B̄ in 1D (the oscillatory case): the change of variables
+    /// s = ∫√B̄ / ∫√B̄ makes it an exact circle W2. Checks: a constant metric gives √g · W2, a
+    /// varying one lies between its extremes times W2; and in `compare` W̄ lies between
+    /// min √B̄ · W2 and max √B̄ · W2 and is reported (no "-"), with W_GH below it (C̄ ≤ B̄(x)).
+    func testWBarWithXDependentMetricIn1D() throws {
+        let masses = (0..<64).map { 1 + 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / 64) }
+        let other = (0..<64).map { 1 + 0.5 * sin(2 * Double.pi * (Double($0) + 0.5) / 64) }
+        let flat = CircleMetricChange(cells: 64) { _ in 2.5 }
+        let w2 = CircleWasserstein.distance(CircleMeasure(cellMasses: masses), CircleMeasure(cellMasses: other)).distance
+        XCTAssertEqual(flat.distance(masses, other), 2.5.squareRoot() * w2, accuracy: 1e-12)
+        // g = (1 + 0.5 cos 2πx)²: S = ∫√g = 1, and min √g · W2 ≤ W_g ≤ max √g · W2.
+        let g = { (x: Double) in pow(1 + 0.5 * cos(2 * Double.pi * x), 2) }
+        let curved = CircleMetricChange(cells: 64, metric: g)
+        XCTAssertEqual(curved.length, 1, accuracy: 1e-12)   // ∫(1 + 0.5 cos) = 1
+        let d = curved.distance(masses, other)
+        XCTAssertGreaterThan(d, 0.5 * w2)
+        XCTAssertLessThan(d, 1.5 * w2)
+
+        let s = try Scenario(toml: scenario1D([
+            "pi": "pi = \"1 + 0.5*cos(2*pi*x) + 0.3*cos(2*pi*y)*(1 + 0.5*sin(2*pi*x))\"",
+            "f": "f = \"1 + 0.5*cos(2*pi*x)\"", "count": "count = 2000", "cells": "cells = 32",
+            "outputs": "outputs = [0.0, 0.01]"]))
+        var o = Comparison.Options()
+        o.bootstrap = 9
+        let r = try Comparison(scenario: s, options: o).run()
+        XCTAssertFalse(r.effective.isConstant)
+        let roots = r.effective.bBar.map { $0[0].squareRoot() }
+        for row in r.rows {
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised)
+            XCTAssertGreaterThanOrEqual(wBar, roots.min()! * row.w2EpsilonHomogenised * (1 - 1e-9))
+            XCTAssertLessThanOrEqual(wBar, roots.max()! * row.w2EpsilonHomogenised * (1 + 1e-9))
+            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), wBar)
+        }
+    }
+
     func testCompareCommandWritesTheSummaryKeys() throws {
         for (file, extra) in [("scenarios/bench-1d.toml", ["--epsilons", "1/8,1/16"]), ("scenarios/bench-2d.toml", [])] {
             let out = temporaryPath("compare")

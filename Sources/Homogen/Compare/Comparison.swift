@@ -169,8 +169,21 @@ public struct Comparison {
                                             seed: seed(k, 2), threads: options.threads)
             w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(eps, k)),
                                               CircleMeasure(cellMasses: masses(hom, k))).distance
-            if e.isConstant { wBar = e.bBar[0][0].squareRoot() * w2eh }
-            if let c = e.cGH, c.allSatisfy({ $0 == c[0] }) { wGH = c[0].squareRoot() * w2eh }
+            if e.isConstant {
+                wBar = e.bBar[0][0].squareRoot() * w2eh
+            } else {
+                // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
+                let change = CircleMetricChange(cells: eps.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
+                wBar = change.distance(masses(eps, k), masses(hom, k))
+            }
+            if let c = e.cGH {
+                if c.allSatisfy({ $0 == c[0] }) {
+                    wGH = c[0].squareRoot() * w2eh
+                } else {
+                    let change = CircleMetricChange(cells: eps.solverCells) { e.interpolateGH(at: $0) }
+                    wGH = change.distance(masses(eps, k), masses(hom, k))
+                }
+            }
         } else {
             let g = coarseCells
             let particleCounts = coarse(counts)

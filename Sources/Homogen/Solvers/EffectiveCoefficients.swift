@@ -46,6 +46,12 @@ public struct EffectiveCoefficients: Sendable, Codable {
         interpolate(x) { aHom[$0][entry] / piBar[$0] }
     }
 
+    /// 1D: C̄ at a point (periodic linear interpolation on the slow grid; exact where constant).
+    public func interpolateGH(at x: Double) -> Double {
+        guard let c = cGH else { return .nan }
+        return interpolate([x]) { c[$0] }
+    }
+
     private func interpolate(_ x: [Double], _ value: (Int) -> Double) -> Double {
         if isConstant { return value(0) }
         let g = slowPoints
