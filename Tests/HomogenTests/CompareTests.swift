@@ -79,6 +79,28 @@ final class CompareTests: XCTestCase {
         }
     }
 
+    /// W_GH in 2D with the Finsler cost φ(x − y) of (5.17): for a constant medium with π(x) only,
+    /// φ(v) = ⟨B v, v⟩ = ⟨B̄ v, v⟩ and W_GH = W̄ (to the 0.5 % accuracy of φ); for a laminate,
+    /// W_GH < W̄ at every output time.
+    func testWGHIn2D() throws {
+        func run(_ medium: String) throws -> Comparison.Result {
+            let s = try Scenario(toml: scenario1D([
+                "dimension": "dimension = 2", "epsilon": "epsilon = \"1/4\"", "B": "B = \(medium)",
+                "pi": "pi = \"1 + 0.5*cos(2*pi*x1)\"", "f": "f = \"1 + 0.5*cos(2*pi*x2)\"",
+                "count": "count = 2000", "cells": "cells = 8", "outputs": "outputs = [0.0, 0.01]"]))
+            var o = Comparison.Options()
+            o.bootstrap = 9
+            return try Comparison(scenario: s, options: o).run()
+        }
+        for row in try run("[[\"2\", \"0.5\"], [\"0.5\", \"1.5\"]]").rows {
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised), wGH = try XCTUnwrap(row.wGhEpsilonHomogenised)
+            XCTAssertEqual(wGH, wBar, accuracy: 0.005 * wBar)
+        }
+        for row in try run("\"2 + sin(2*pi*y1)\"").rows {
+            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), try XCTUnwrap(row.w2BarEpsilonHomogenised))
+        }
+    }
+
     func testCompareCommandWritesTheSummaryKeys() throws {
         for (file, extra) in [("scenarios/bench-1d.toml", ["--epsilons", "1/8,1/16"]), ("scenarios/bench-2d.toml", [])] {
             let out = temporaryPath("compare")

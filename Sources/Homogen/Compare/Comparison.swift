@@ -116,11 +116,18 @@ public struct Comparison {
         let eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
         stage?("solving the homogenised equation")
         let hom = try FokkerPlanckSolver(scenario: s, options: solverOptions(.homogenised)).run()
+        // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
+        var ghCost: FinslerTorusCost?
+        if s.dimension == 2, !StableNorm.mediumDependsOnX(s) {
+            stage?("Gromov-Hausdorff norm")
+            let norm = try StableNorm.compute(s)
+            ghCost = try? FinslerTorusCost(norm)   // nil ("-") when too anisotropic for the nine-image cost
+        }
         let reps = options.bootstrap ?? (s.dimension == 1 ? 99 : 49)
         stage?("distances and bootstrap (\(reps) repetitions per time)")
         var rows: [Row] = []
         for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, hom, effective, reps))
+            rows.append(try compareAt(k, sample, eps, hom, effective, reps, ghCost))
         }
         var study: EpsilonStudy?
         if !options.epsilonStudy.isEmpty {
@@ -152,7 +159,7 @@ public struct Comparison {
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
-                           _ e: EffectiveCoefficients, _ reps: Int) throws -> Row {
+                           _ e: EffectiveCoefficients, _ reps: Int, _ ghCost: FinslerTorusCost?) throws -> Row {
         let s = scenario
         let t = s.time.outputs[k]
         let counts = sample.snapshots[k].counts
@@ -200,6 +207,7 @@ public struct Comparison {
                 let m = e.bBar[0]
                 wBar = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
             }
+            if let ghCost { wGH = try ghCost.distance(a, b) }
         }
         let verdict = pe.pValue >= 0.01
             ? String(format: "particles consistent with the eps-PDE (p = %.2f)", pe.pValue)
