@@ -63,8 +63,8 @@ struct SolveCommand: ParsableCommand {
               + "\(result.steps) steps of dt = \(result.dt)")
         print("     t         energy            psi       psi_star  balance_resid    min_rho")
         for o in summary.outputs {
-            print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy, o.psi, o.psiStar,
-                         o.balanceResidual, o.minimumDensity))
+            print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy ?? .nan, o.psi ?? .nan,
+                         o.psiStar ?? .nan, o.balanceResidual ?? .nan, o.minimumDensity))
         }
         print(String(format: "mass drift %.2e, %.2f s", result.massDrift, result.seconds))
         print("run folder: \(folder)")

@@ -201,6 +201,22 @@ final class FokkerPlanckTests: XCTestCase {
         XCTAssertTrue(solver.warnings[0].contains("|k12|"), solver.warnings[0])
     }
 
+    /// Far from diagonal dominance (|k12| ≫ k11 at some faces) with a sharply peaked start, the
+    /// density goes negative: the run completes, keeps its mass, and reports the most negative value
+    /// (diagnostics that need positivity, ψ and E, become absent rather than failing the run).
+    func testNegativeDensityIsReported() throws {
+        let text = fullMedium(b12: "1.9*cos(2*pi*y2)", initial: "rho = \"exp(30*cos(2*pi*x1)*cos(2*pi*x2))\"")
+            .replacingOccurrences(of: "\"2 + sin(2*pi*y1)\"", with: "\"4\"")
+        let r = try solve(text, .init(resolution: 4, dt: 1e-4))
+        XCTAssertLessThan(r.minimumDensity, 0)
+        XCTAssertTrue(r.warnings.contains { $0.contains("the density became negative: most negative cell value") }, "\(r.warnings)")
+        XCTAssertLessThan(r.massDrift, 1e-11)
+        let out = temporaryPath("negative")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let summary = try SolveRunFolder.write(r, to: out)
+        XCTAssertEqual(summary.warnings.count, 2)
+    }
+
     /// The homogenised equation with a full, x-dependent A_hom (the example: a diagonal
     /// medium whose π couples y1 and y2): π̄ stays stationary to round-off, and mass is conserved.
     func testHomogenisedEquationWithFullXDependentAHom() throws {

@@ -45,6 +45,8 @@ public struct FokkerPlanckResult: Sendable {
     public let massDrift: Double
     /// Smallest cell density over the output times.
     public let minimumDensity: Double
+    /// The spatial scheme and time stepping used.
+    public let timeStepping: String
     /// The solver's warnings (a non-M-matrix operator) and, if the density became negative
     /// somewhere, the most negative value and when.
     public let warnings: [String]
@@ -61,6 +63,7 @@ extension FokkerPlanckSolver {
         var logF = [Double](repeating: 0, count: grid.count)
         var stepper = Stepper(solver: self, mass: massMatrix)
         let track = options.trackEnergy
+        let isMMatrix = warnings.isEmpty
 
         // E = Σ M_i f_i log f_i = Σ ρ_i log(ρ_i/π_i) h^d, and ψ* = ½ Σ_faces T Δf Δlog f: the
         // discrete (2.22), whose double is the exact dissipation rate −dE/dt of the semi-discrete scheme.
@@ -122,7 +125,13 @@ extension FokkerPlanckSolver {
                         operatorK.apply(f, &kf)
                         rate = kf.map { -$0 }
                     }
-                    psi = try dissipationFromRate(f, rate: rate)
+                    if operatorK.diagonalWeights != nil, !isMMatrix || f.contains(where: { $0 <= 0 }) {
+                        // Negative edge weights (or densities) can make the weighted operator of (2.23)
+                        // indefinite: ψ is then reported as NaN rather than failing the run.
+                        psi = (try? dissipationFromRate(f, rate: rate)) ?? .nan
+                    } else {
+                        psi = try dissipationFromRate(f, rate: rate)
+                    }
                 }
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
                 let outputVolume = pow(1 / Double(outputCells), Double(grid.dimension))
@@ -138,6 +147,10 @@ extension FokkerPlanckSolver {
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
             steps: done, seconds: seconds, snapshots: snapshots, history: history, effective: effective,
             massDrift: massDrift, minimumDensity: minimum,
+            timeStepping: grid.dimension == 1 ? "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
+                : operatorK.diagonalWeights != nil
+                ? "symmetric nine-point fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
+                : "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves",
             warnings: warnings + (minimum < 0 ? ["the density became negative: most negative cell value \(minimum) at t = \(minimumTime)"] : []))
     }
 
