@@ -38,9 +38,30 @@ final class CompareTests: XCTestCase {
         XCTAssertGreaterThan(r.effective.aHom.map { abs($0[1]) }.max()!, 1e-3)
         XCTAssertTrue(r.epsilonSolution.warnings.isEmpty, "\(r.epsilonSolution.warnings)")
         XCTAssertLessThan(r.epsilonSolution.massDrift, 1e-12)
+        // B̄ depends on x: W̄ with the geodesic cost of B̄(x), between √λ_min and √λ_max times W2.
+        let eigen = r.effective.bBar.map { Matrix2(rowMajor: $0).eigenvalues }
+        let lo = eigen.map { $0.0 }.min()!.squareRoot(), hi = eigen.map { $0.1 }.max()!.squareRoot()
         for row in r.rows {
             XCTAssertGreaterThan(row.pValueParticlesEpsilon, 0.01, "t = \(row.t)")
             XCTAssertGreaterThan(row.chi2PValueParticlesEpsilon, 0.01, "t = \(row.t)")
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised)
+            XCTAssertGreaterThanOrEqual(wBar, lo * row.w2EpsilonHomogenised * (1 - 1e-9))
+            XCTAssertLessThanOrEqual(wBar, hi * row.w2EpsilonHomogenised * (1 + 4e-3))
+        }
+    }
+
+    /// The geodesic ground cost of W̄ reduces to the quadratic torus cost for a constant metric
+    /// (centre-to-centre differences lie along stencil directions, so the graph geodesics are the
+    /// straight minimum-image segments): equal W̄ on random coarse measures.
+    func testGeodesicCostMatchesTheQuadraticCostForAConstantMetric() throws {
+        let m = Matrix2(a11: 2.2, a12: 0.4, a22: 1.3)
+        let geodesic = try GeodesicTorusCost(cells: 8) { _ in m.inverse }
+        var generator = SplitMix(seed: 99)
+        for _ in 0..<3 {
+            let a = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
+            let b = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
+            let quadratic = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m.a11, m.a12, m.a22]))
+            XCTAssertEqual(try geodesic.distance(a, b), quadratic, accuracy: 1e-9 * quadratic)
         }
     }
 

@@ -123,11 +123,20 @@ public struct Comparison {
             let norm = try StableNorm.compute(s)
             ghCost = try? FinslerTorusCost(norm)   // nil ("-") when too anisotropic for the nine-image cost
         }
+        // 2D with an x-dependent B̄: the geodesic ground cost of W̄ between the coarse cell centres.
+        var barCost: GeodesicTorusCost?
+        if s.dimension == 2, !effective.isConstant {
+            stage?("geodesic distances of B_bar(x) for W_bar")
+            barCost = try GeodesicTorusCost(cells: coarseCells) { x in
+                Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
+                        a22: effective.bBarInverse(at: x, entry: 3))
+            }
+        }
         let reps = options.bootstrap ?? (s.dimension == 1 ? 99 : 49)
         stage?("distances and bootstrap (\(reps) repetitions per time)")
         var rows: [Row] = []
         for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, hom, effective, reps, ghCost))
+            rows.append(try compareAt(k, sample, eps, hom, effective, reps, ghCost, barCost))
         }
         var study: EpsilonStudy?
         if !options.epsilonStudy.isEmpty {
@@ -159,7 +168,8 @@ public struct Comparison {
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
-                           _ e: EffectiveCoefficients, _ reps: Int, _ ghCost: FinslerTorusCost?) throws -> Row {
+                           _ e: EffectiveCoefficients, _ reps: Int, _ ghCost: FinslerTorusCost?,
+                           _ barCost: GeodesicTorusCost?) throws -> Row {
         let s = scenario
         let t = s.time.outputs[k]
         let counts = sample.snapshots[k].counts
@@ -207,6 +217,7 @@ public struct Comparison {
                 let m = e.bBar[0]
                 wBar = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
             }
+            if let barCost { wBar = try barCost.distance(a, b) }
             if let ghCost { wGH = try ghCost.distance(a, b) }
         }
         let verdict = pe.pValue >= 0.01

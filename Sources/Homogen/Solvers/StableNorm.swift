@@ -67,50 +67,8 @@ public struct StableNorm: Sendable {
         guard options.periods >= 2, options.periods <= 64 else { throw Failure.badOption("gh: periods must be from 2 to 64") }
         self.options = options
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
-        var offsets: [(Int, Int)] = []
-        for d1 in -reach...reach { for d2 in -reach...reach where gcd(d1, d2) == 1 { offsets.append((d1, d2)) } }
-        // Edge costs per torus node and offset: the segment is cut where it crosses the grid lines
-        // (so media piecewise constant on the grid cells are integrated exactly), 2 Gauss–Legendre
-        // points per piece. The pieces are the same for every node; one offset at a time.
-        let gl = GaussLegendre(points: 2)
-        let count = n * n, m = offsets.count
-        var cost = [Double](repeating: 0, count: count * m)
-        for (k, d) in offsets.enumerated() {
-            var cuts: Set<Double> = [0, 1]
-            for j in 1..<max(abs(d.0), 1) { cuts.insert(Double(j) / Double(abs(d.0))) }
-            for j in 1..<max(abs(d.1), 1) { cuts.insert(Double(j) / Double(abs(d.1))) }
-            let t = cuts.sorted()
-            var nodesT: [Double] = [], weights: [Double] = []
-            for (a, b) in zip(t.dropLast(), t.dropFirst()) {
-                for (x, w) in zip(gl.nodes, gl.weights) { nodesT.append(a + (b - a) * x); weights.append((b - a) * w) }
-            }
-            let q = nodesT.count
-            var y1 = [Double](repeating: 0, count: count * q), y2 = y1
-            for i in 0..<count {
-                let x1 = Double(i / n) / Double(n), x2 = Double(i % n) / Double(n)
-                for j in 0..<q {
-                    var a = x1 + nodesT[j] * Double(d.0) / Double(n), b = x2 + nodesT[j] * Double(d.1) / Double(n)
-                    a -= a.rounded(.down); b -= b.rounded(.down)
-                    y1[i * q + j] = a; y2[i * q + j] = b
-                }
-            }
-            let bValues = medium(y1, y2)
-            let u1 = Double(d.0) / Double(n), u2 = Double(d.1) / Double(n)
-            for i in 0..<count {
-                var sum = 0.0
-                for j in 0..<q {
-                    let b = bValues[i * q + j]
-                    let form = b.quadraticForm(u1, u2)
-                    guard b.isPositiveDefinite, form.isFinite, form > 0 else {
-                        throw Failure.degenerateMedium(
-                            "[medium] B is not positive definite at y = (\(y1[i * q + j]), \(y2[i * q + j])): B = \(b); "
-                            + "the Gromov-Hausdorff (eikonal) metric needs B symmetric positive definite everywhere")
-                    }
-                    sum += weights[j] * form.squareRoot()
-                }
-                cost[i * m + k] = sum
-            }
-        }
+        let graph = try PeriodicMetricGraph(nodes: n, reach: reach, metric: medium)
+        let offsets = graph.offsets, cost = graph.cost
         // Primitive covectors ξ in the half plane with |ξ|∞ ≤ `covectors`, by angle.
         var covectors: [(Int, Int)] = []
         let c = options.covectors
