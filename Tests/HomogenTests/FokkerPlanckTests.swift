@@ -217,6 +217,17 @@ final class FokkerPlanckTests: XCTestCase {
         XCTAssertEqual(summary.warnings.count, 2)
     }
 
+    /// A full medium positive definite on the scenario check grid but not between its points is
+    /// refused by the nine-point solver at its face and vertex points, naming the place.
+    func testFullMediumIndefiniteBetweenCheckPointsIsRefused() throws {
+        let text = fullMedium(b12: "0").replacingOccurrences(of: "\"2 + cos(2*pi*y2)\"", with: "\"0.001 - sin(4096*pi*y1)^2\"")
+        // 12 solver cells per period: face and vertex points at y = k/24, between the check grid's j/4096.
+        XCTAssertThrowsError(try FokkerPlanckSolver(scenario: try Scenario(toml: text), options: .init(resolution: 12))) { error in
+            guard case .badMedium(let message) = error as? SolverError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("not positive definite at x = ("), message)
+        }
+    }
+
     /// The homogenised equation with a full, x-dependent A_hom (the example: a diagonal
     /// medium whose π couples y1 and y2): π̄ stays stationary to round-off, and mass is conserved.
     func testHomogenisedEquationWithFullXDependentAHom() throws {

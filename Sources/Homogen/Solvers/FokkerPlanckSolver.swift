@@ -109,8 +109,15 @@ public struct FokkerPlanckSolver {
         var diagonalWeights: [[Double]]?
         var warnings: [String] = []
         // Full tensors (2D): the symmetric nine-point scheme, with the M-matrix check up front.
-        func ninePoint(pi: [Double], _ tensor: ([Double], [Double]) -> [Matrix2]) {
-            let w = NinePointWeights(grid: grid, pi: pi, tensor: tensor)
+        func ninePoint(pi: [Double], _ tensor: ([Double], [Double]) -> [Matrix2]) throws {
+            let w = try NinePointWeights(grid: grid, pi: pi) { x1, x2 in
+                let m = tensor(x1, x2)
+                if let bad = m.indices.first(where: { !m[$0].isPositiveDefinite || !m[$0].determinant.isFinite }) {
+                    throw SolverError.badMedium("[medium] B is not positive definite at x = (\(x1[bad]), \(x2[bad])) "
+                                                + "(a face or vertex of the solver grid): B^-1 = \(m[bad])")
+                }
+                return m
+            }
             weights = w.axis
             diagonalWeights = w.diagonal
             if let worst = w.worst {
@@ -126,7 +133,7 @@ public struct FokkerPlanckSolver {
             pi = masses.map { $0 / total / grid.volume }
             if f.medium.count == 3 {
                 // k = π B⁻¹(x/ε) with B full.
-                ninePoint(pi: pi) { x1, x2 in
+                try ninePoint(pi: pi) { x1, x2 in
                     let v = f.evaluate(f.medium, inputs: [0, 1, 2, 3], columns: [x1, x2, x1.map { $0 * n2 }, x2.map { $0 * n2 }])
                     return (0..<x1.count).map { Matrix2(a11: v[0][$0], a12: v[1][$0], a22: v[2][$0]).inverse }
                 }
@@ -148,7 +155,7 @@ public struct FokkerPlanckSolver {
             pi = piBar
             if d == 2, !eff.aHom.allSatisfy({ abs($0[1]) <= 1e-12 * max(abs($0[0]), abs($0[3])) }) {
                 // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
-                ninePoint(pi: piBar) { x1, x2 in
+                try ninePoint(pi: piBar) { x1, x2 in
                     (0..<x1.count).map { i in
                         let x = [x1[i], x2[i]]
                         return Matrix2(a11: eff.bBarInverse(at: x, entry: 0), a12: eff.bBarInverse(at: x, entry: 1),

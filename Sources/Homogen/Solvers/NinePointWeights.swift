@@ -23,7 +23,7 @@ struct NinePointWeights {
     let worst: (ratio: Double, description: String)?
 
     /// `pi`: cell values; `tensor(x1, x2)`: M at the given points of Ω.
-    init(grid: PeriodicGrid, pi: [Double], tensor: ([Double], [Double]) -> [Matrix2]) {
+    init(grid: PeriodicGrid, pi: [Double], tensor: ([Double], [Double]) throws -> [Matrix2]) rethrows {
         precondition(grid.dimension == 2)
         let n = grid.n, h = grid.h, count = grid.count
         // Points: faces in direction 0, faces in direction 1, vertices (upper-right corner of each cell).
@@ -36,7 +36,7 @@ struct NinePointWeights {
                 x1[2 * count + i] = Double(i1 + 1) * h; x2[2 * count + i] = Double(i2 + 1) * h
             }
         }
-        let m = tensor(x1, x2)
+        let m = try tensor(x1, x2)
         func harmonic(_ v: [Double]) -> Double { Double(v.count) / v.reduce(0) { $0 + 1 / $1 } }
         // k12 at the vertex of cell i (its upper-right corner).
         var cross = [Double](repeating: 0, count: count)
