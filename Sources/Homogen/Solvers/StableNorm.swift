@@ -16,7 +16,7 @@ import Foundation
 /// give exactly: for a primitive covector ξ, on the cylinder R²/Z(n w), w = (−ξ2, ξ1), cut into
 /// the sheets Γ_j = {ξ·x = j}, Dijkstra from the half-cylinder {ξ·x ≤ 0} gives
 /// D_j = dist(Γ_0, Γ_j), and 1/N*(ξ) = min_{ξ·v = 1} N(v) = lim (D_j − D_{j−1}), estimated by the
-/// mean increment over the second half of 2·periods·(|ξ1| + |ξ2|) sheets (exact for laminates along
+/// mean increment over the second half of periods·(|ξ1| + |ξ2|) sheets (exact for laminates along
 /// an axis and for constant media). The dual ball's radius ρ(θ) = |ξ|/N*(ξ) is known at the
 /// angles of the covectors with |ξ|∞ ≤ M, interpolated by a periodic cubic spline (GSL), and N(v)
 /// is the dual ball's support function, N(v) = max_θ ρ(θ)⟨(cos θ, sin θ), v⟩.
