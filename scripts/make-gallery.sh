@@ -35,4 +35,8 @@ python3 analysis/plot_run.py "$out/stationary-1d" >/dev/null
 copy stationary-1d stationary.png; copy stationary-1d bias.png
 python3 analysis/effective_family.py "$h" "$out/family" >/dev/null
 cp "$out/family/metrics.png" docs/figures/family-metrics.png
+mkdir -p "$out/unit-balls"
+for s in edge-cheap-2d laminate-2d; do $h effective "scenarios/$s.toml" --json > "$out/unit-balls/$s.json"; done
+python3 analysis/plot_unit_balls.py "$out/unit-balls" >/dev/null
+cp "$out/unit-balls/unit_balls.png" docs/figures/unit-balls.png
 echo "figures in docs/figures, run folders and printed output in $out"

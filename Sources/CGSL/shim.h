@@ -13,3 +13,4 @@
 #include <gsl/gsl_min.h>
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_roots.h>
+#include <gsl/gsl_spline.h>

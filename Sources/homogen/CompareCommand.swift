@@ -103,6 +103,8 @@ struct CompareOptionGroup: ParsableArguments {
             }
         }, samplerProgress: progress)
         bar?.finish()
+        for w in result.epsilonSolution.warnings { printError("compare: warning (epsilon equation): \(w)") }
+        for w in result.homogenisedSolution.warnings { printError("compare: warning (homogenised equation): \(w)") }
         let summary = try CompareRunFolder.write(result, to: folder)
         print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
               + "B_bar \(result.effective.isConstant ? "constant" : "depends on x"); distances: \(summary.distanceMethod)")

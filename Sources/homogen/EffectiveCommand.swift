@@ -10,26 +10,42 @@ struct EffectiveCommand: ParsableCommand {
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
 
-    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D).")
+    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D, A_hom_bounds in 2D).")
     var json = false
 
-    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default 128).")
+    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 until the certified bracket on A_hom is 2% wide, at most 512).")
     var resolution: Int?
 
     @Option(help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).")
     var slowPoints: Int?
 
+    @Flag(inversion: .prefixedNo, help: "2D: compute the Gromov-Hausdorff integrand phi(v) = N(v)^2 of (5.17) (about 1.5 s).")
+    var gh = true
+
     func run() throws {
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
+        let norm = s.dimension == 2 && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil
+        let xDependent = s.dimension == 2 && StableNorm.mediumDependsOnX(s)
         if json {
-            print(String(decoding: try JSON.encode(EffectiveReport(e), snakeCase: false), as: UTF8.self), terminator: "")
+            print(String(decoding: try JSON.encode(EffectiveReport(e, gh: norm, ghAtX: xDependent ? e.slowGrid[0] : nil), snakeCase: false),
+                         as: UTF8.self), terminator: "")
             return
         }
         print("# \(s.name): \(s.dimension)D, eps = \(s.epsilonText)")
         print("# method: \(e.method)")
         if let r = e.resolution, let d = e.resolutionDifference {
-            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d)")
+            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d) (largest change of either bound)")
+        }
+        if let l = e.aHomLower, let u = e.aHomUpper {
+            print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
+            if e.isConstant {
+                print("A_hom_bounds at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): lower = \(format(l[0])), upper = \(format(u[0]))")
+                print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")
+            } else {
+                let w = zip(l, u).map { max(($1[0] - $0[0]) / $0[0], ($1[3] - $0[3]) / $0[3]) }.max() ?? 0
+                print("# largest relative bracket width over the slow grid: \(String(format: "%.3g", w)) (bounds per point: --json)")
+            }
         }
         if e.isConstant {
             print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
@@ -49,6 +65,20 @@ struct EffectiveCommand: ParsableCommand {
                 print(line.joined(separator: "  "))
             }
         }
+        if let norm { printGromovHausdorff(norm, e, xDependent: xDependent) }
+    }
+
+    /// φ against ⟨B̄ v, v⟩ at every fourth angle (B̄ at the first slow point).
+    private func printGromovHausdorff(_ g: StableNorm, _ e: EffectiveCoefficients, xDependent: Bool) {
+        let b = Matrix2(rowMajor: e.bBar[0])
+        let at = e.isConstant ? "" : " at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))"
+        print("# Gromov-Hausdorff integrand phi(v) = N(v)^2 (5.17)\(xDependent ? " of the cell metric at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))" : ""), "
+              + "against <B_bar v, v>\(at), v = (cos a, sin a); \(g.angles.count) angles in --json (gh_norm), \(String(format: "%.2f", g.seconds)) s")
+        print("angle_deg  phi  B_bar_vv  phi/B_bar_vv")
+        for (k, (a, p)) in zip(g.angles, g.phi).enumerated() where k % 4 == 0 {
+            let q = b.quadraticForm(cos(a), sin(a))
+            print(String(format: "%6.1f  %.6f  %.6f  %.4f", a * 180 / .pi, p, q, p / q))
+        }
     }
 
     private func format(_ m: [Double]) -> String {
@@ -67,11 +97,22 @@ struct EffectiveCommand: ParsableCommand {
 /// (2D constant) or an object with the slow grid and the values.
 struct EffectiveReport: Encodable {
     let e: EffectiveCoefficients
-    init(_ e: EffectiveCoefficients) { self.e = e }
+    let gh: StableNorm?
+    let ghAtX: [Double]?
+    init(_ e: EffectiveCoefficients, gh: StableNorm? = nil, ghAtX: [Double]? = nil) { self.e = e; self.gh = gh; self.ghAtX = ghAtX }
+
+    struct GHNorm: Encodable {
+        let angles: [Double]
+        let phi: [Double]
+        let x: [Double]?
+        let method: String
+        let seconds: Double
+    }
 
     enum CodingKeys: String, CodingKey {
         case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
         case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
+        case bounds = "A_hom_bounds", iterations = "cell_iterations", gh = "gh_norm"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -89,6 +130,17 @@ struct EffectiveReport: Encodable {
         try c.encode(e.isConstant, forKey: .constant)
         try c.encodeIfPresent(e.resolution, forKey: .resolution)
         try c.encodeIfPresent(e.resolutionDifference, forKey: .resolutionDifference)
+        if let l = e.aHomLower, let u = e.aHomUpper {
+            try c.encode(["lower": value(l), "upper": value(u)], forKey: .bounds)
+        }
+        try c.encodeIfPresent(e.cellIterations, forKey: .iterations)
+        if let g = gh {
+            let o = g.options
+            try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,
+                                method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
+                                    + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function",
+                                seconds: g.seconds), forKey: .gh)
+        }
         try c.encode(e.method, forKey: .method)
     }
 

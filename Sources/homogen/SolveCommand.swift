@@ -51,18 +51,20 @@ struct SolveCommand: ParsableCommand {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
         let fp = try FokkerPlanckSolver(scenario: s, options: solver.options())
+        for w in fp.warnings { printError("solve: warning: \(w)") }
         let fraction = ProgressFraction()
         let bar = quiet ? nil : ProgressBar(label: "solving", progress: { fraction.value })
         let result = try fp.run { fraction.value = $0 }
         bar?.finish()
+        for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(result.equation.rawValue) equation, "
               + "\(result.solverCells) solver cells per side (\(summary.cellsPerEpsilonPeriod) per eps-period), "
               + "\(result.steps) steps of dt = \(result.dt)")
         print("     t         energy            psi       psi_star  balance_resid    min_rho")
         for o in summary.outputs {
-            print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy, o.psi, o.psiStar,
-                         o.balanceResidual, o.minimumDensity))
+            print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy ?? .nan, o.psi ?? .nan,
+                         o.psiStar ?? .nan, o.balanceResidual ?? .nan, o.minimumDensity))
         }
         print(String(format: "mass drift %.2e, %.2f s", result.massDrift, result.seconds))
         print("run folder: \(folder)")

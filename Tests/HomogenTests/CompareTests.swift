@@ -27,6 +27,101 @@ final class CompareTests: XCTestCase {
         XCTAssertNotNil(r.timeContinuityConstant)
     }
 
+    /// A full medium with an oscillatory π (scenarios/full-medium-oscillatory-2d.toml): the
+    /// particles (Cholesky noise) agree with the nine-point ε-PDE at every output time (bootstrap
+    /// and chi-square p > 0.01 at the scenario's fixed seed), no M-matrix warning is raised, and
+    /// the homogenised solution (full, x-dependent A_hom) stays within a few Monte Carlo floors.
+    func testFullMediumParticlesAgreeWithTheEpsilonPDE() throws {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/full-medium-oscillatory-2d.toml").path)
+        let r = try Comparison(scenario: s, options: .init()).run()
+        XCTAssertFalse(r.effective.isConstant)
+        XCTAssertGreaterThan(r.effective.aHom.map { abs($0[1]) }.max()!, 1e-3)
+        XCTAssertTrue(r.epsilonSolution.warnings.isEmpty, "\(r.epsilonSolution.warnings)")
+        XCTAssertLessThan(r.epsilonSolution.massDrift, 1e-12)
+        // B̄ depends on x: W̄ with the geodesic cost of B̄(x), between √λ_min and √λ_max times W2.
+        let eigen = r.effective.bBar.map { Matrix2(rowMajor: $0).eigenvalues }
+        let lo = eigen.map { $0.0 }.min()!.squareRoot(), hi = eigen.map { $0.1 }.max()!.squareRoot()
+        for row in r.rows {
+            XCTAssertGreaterThan(row.pValueParticlesEpsilon, 0.01, "t = \(row.t)")
+            XCTAssertGreaterThan(row.chi2PValueParticlesEpsilon, 0.01, "t = \(row.t)")
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised)
+            XCTAssertGreaterThanOrEqual(wBar, lo * row.w2EpsilonHomogenised * (1 - 1e-9))
+            XCTAssertLessThanOrEqual(wBar, hi * row.w2EpsilonHomogenised * (1 + 4e-3))
+        }
+    }
+
+    /// The geodesic ground cost of W̄ reduces to the quadratic torus cost for a constant metric
+    /// (centre-to-centre differences lie along stencil directions, so the graph geodesics are the
+    /// straight minimum-image segments): equal W̄ on random coarse measures.
+    func testGeodesicCostMatchesTheQuadraticCostForAConstantMetric() throws {
+        let m = Matrix2(a11: 2.2, a12: 0.4, a22: 1.3)
+        let geodesic = try GeodesicTorusCost(cells: 8) { _ in m.inverse }
+        var generator = SplitMix(seed: 99)
+        for _ in 0..<3 {
+            let a = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
+            let b = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
+            let quadratic = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m.a11, m.a12, m.a22]))
+            XCTAssertEqual(try geodesic.distance(a, b), quadratic, accuracy: 1e-9 * quadratic)
+        }
+    }
+
+    /// W̄ with an x-dependent B̄ in 1D (the oscillatory case): the change of variables
+    /// s = ∫√B̄ / ∫√B̄ makes it an exact circle W2. Checks: a constant metric gives √g · W2, a
+    /// varying one lies between its extremes times W2; and in `compare` W̄ lies between
+    /// min √B̄ · W2 and max √B̄ · W2 and is reported (no "-"), with W_GH below it (C̄ ≤ B̄(x)).
+    func testWBarWithXDependentMetricIn1D() throws {
+        let masses = (0..<64).map { 1 + 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / 64) }
+        let other = (0..<64).map { 1 + 0.5 * sin(2 * Double.pi * (Double($0) + 0.5) / 64) }
+        let flat = CircleMetricChange(cells: 64) { _ in 2.5 }
+        let w2 = CircleWasserstein.distance(CircleMeasure(cellMasses: masses), CircleMeasure(cellMasses: other)).distance
+        XCTAssertEqual(flat.distance(masses, other), 2.5.squareRoot() * w2, accuracy: 1e-12)
+        // g = (1 + 0.5 cos 2πx)²: S = ∫√g = 1, and min √g · W2 ≤ W_g ≤ max √g · W2.
+        let g = { (x: Double) in pow(1 + 0.5 * cos(2 * Double.pi * x), 2) }
+        let curved = CircleMetricChange(cells: 64, metric: g)
+        XCTAssertEqual(curved.length, 1, accuracy: 1e-12)   // ∫(1 + 0.5 cos) = 1
+        let d = curved.distance(masses, other)
+        XCTAssertGreaterThan(d, 0.5 * w2)
+        XCTAssertLessThan(d, 1.5 * w2)
+
+        let s = try Scenario(toml: scenario1D([
+            "pi": "pi = \"1 + 0.5*cos(2*pi*x) + 0.3*cos(2*pi*y)*(1 + 0.5*sin(2*pi*x))\"",
+            "f": "f = \"1 + 0.5*cos(2*pi*x)\"", "count": "count = 2000", "cells": "cells = 32",
+            "outputs": "outputs = [0.0, 0.01]"]))
+        var o = Comparison.Options()
+        o.bootstrap = 9
+        let r = try Comparison(scenario: s, options: o).run()
+        XCTAssertFalse(r.effective.isConstant)
+        let roots = r.effective.bBar.map { $0[0].squareRoot() }
+        for row in r.rows {
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised)
+            XCTAssertGreaterThanOrEqual(wBar, roots.min()! * row.w2EpsilonHomogenised * (1 - 1e-9))
+            XCTAssertLessThanOrEqual(wBar, roots.max()! * row.w2EpsilonHomogenised * (1 + 1e-9))
+            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), wBar)
+        }
+    }
+
+    /// W_GH in 2D with the Finsler cost φ(x − y) of (5.17): for a constant medium with π(x) only,
+    /// φ(v) = ⟨B v, v⟩ = ⟨B̄ v, v⟩ and W_GH = W̄ (to the 0.5 % accuracy of φ); for a laminate,
+    /// W_GH < W̄ at every output time.
+    func testWGHIn2D() throws {
+        func run(_ medium: String) throws -> Comparison.Result {
+            let s = try Scenario(toml: scenario1D([
+                "dimension": "dimension = 2", "epsilon": "epsilon = \"1/4\"", "B": "B = \(medium)",
+                "pi": "pi = \"1 + 0.5*cos(2*pi*x1)\"", "f": "f = \"1 + 0.5*cos(2*pi*x2)\"",
+                "count": "count = 2000", "cells": "cells = 8", "outputs": "outputs = [0.0, 0.01]"]))
+            var o = Comparison.Options()
+            o.bootstrap = 9
+            return try Comparison(scenario: s, options: o).run()
+        }
+        for row in try run("[[\"2\", \"0.5\"], [\"0.5\", \"1.5\"]]").rows {
+            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised), wGH = try XCTUnwrap(row.wGhEpsilonHomogenised)
+            XCTAssertEqual(wGH, wBar, accuracy: 0.005 * wBar)
+        }
+        for row in try run("\"2 + sin(2*pi*y1)\"").rows {
+            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), try XCTUnwrap(row.w2BarEpsilonHomogenised))
+        }
+    }
+
     func testCompareCommandWritesTheSummaryKeys() throws {
         for (file, extra) in [("scenarios/bench-1d.toml", ["--epsilons", "1/8,1/16"]), ("scenarios/bench-2d.toml", [])] {
             let out = temporaryPath("compare")

@@ -110,4 +110,145 @@ final class FokkerPlanckTests: XCTestCase {
         XCTAssertNotNil(r.effective)
         XCTAssertTrue(r.effective!.isConstant)
     }
+
+    // MARK: - Full media: the nine-point scheme
+
+    private func fullMedium(b12: String = "0.5*cos(2*pi*y2)", initial: String = "rho = \"exp(2*cos(2*pi*(x1 - 0.3)) + sin(2*pi*x2))\"",
+                            pi: String = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*x2)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2))") -> String {
+        twoDimensional
+            .replacingOccurrences(of: "B = [\"2 + sin(2*pi*y1)\", \"2 + cos(2*pi*y2)\"]",
+                                  with: "B = [[\"2 + sin(2*pi*y1)\", \"\(b12)\"], [\"\(b12)\", \"2 + cos(2*pi*y2)\"]]")
+            .replacingOccurrences(of: "rho = \"exp(3*cos(2*pi*(x1 - 0.3)) + 2*sin(2*pi*x2))\"", with: initial)
+            .replacingOccurrences(of: "pi = \"(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*x2)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2))\"",
+                                  with: "pi = \"\(pi)\"")
+    }
+
+    /// Full medium: π_ε is stationary to round-off (f = 1 is in the kernel of the nine-point
+    /// operator), and from a peaked start mass is conserved to round-off, ψ(0) = ψ*(0), the
+    /// energy decreases, and the density stays positive (this medium is diagonally dominant:
+    /// no M-matrix warning).
+    func testFullMediumStationaryAndMassConserved() throws {
+        let eq = try FokkerPlanckSolver(scenario: try Scenario(toml: fullMedium(initial: "f = \"1\"")))
+        XCTAssertNotNil(eq.operatorK.diagonalWeights)
+        XCTAssertTrue(eq.warnings.isEmpty, "\(eq.warnings)")
+        let r = try eq.run()
+        XCTAssertLessThan(zip(r.snapshots.last!.solverDensity, eq.pi).map { abs($0 - $1) / $1 }.max()!, 1e-13)
+        XCTAssertLessThan(r.massDrift, 1e-13)
+        let moving = try solve(fullMedium(), .init(dt: 1e-3))
+        XCTAssertLessThan(moving.massDrift, 1e-13)
+        for s in moving.snapshots { XCTAssertEqual(s.mass, 1, accuracy: 1e-13) }
+        XCTAssertGreaterThan(moving.minimumDensity, 0)
+        XCTAssertTrue(moving.warnings.isEmpty)
+        XCTAssertLessThan(moving.snapshots.last!.energy, moving.snapshots[0].energy)
+        XCTAssertEqual(moving.snapshots[0].psi, moving.snapshots[0].psiStar, accuracy: 1e-7 * moving.snapshots[0].psiStar)
+    }
+
+    /// The energy–dissipation balance (2.21) for a full medium closes at first order in dt
+    /// (backward Euler, no splitting): halving dt halves the residual; ψ = ψ* along the flow.
+    func testFullMediumEnergyDissipationBalanceConverges() throws {
+        let text = fullMedium(initial: "f = \"1 + 0.5*cos(2*pi*x1)*sin(2*pi*x2)\"")
+            .replacingOccurrences(of: "outputs = [0.0, 0.005, 0.01]", with: "outputs = [0.0, 0.004]")
+        let runs = try [4e-5, 2e-5, 1e-5].map { try solve(text, .init(dt: $0)) }
+        let residuals = runs.map { abs($0.snapshots.last!.balanceResidual) }
+        XCTAssertEqual(residuals[0] / residuals[1], 2, accuracy: 0.3, "\(residuals)")
+        XCTAssertEqual(residuals[1] / residuals[2], 2, accuracy: 0.3, "\(residuals)")
+        for run in runs {
+            let last = run.snapshots.last!
+            XCTAssertEqual(last.psi, last.psiStar, accuracy: 1e-3 * last.psiStar)
+        }
+    }
+
+    /// A constant full tensor, π = 1: ρ = 1 + a cos 2π(x1 + x2) decays like exp(−4π²⟨k m, m⟩ t),
+    /// m = (1, 1). The nine-point scheme converges to it at second order in space (errors at
+    /// 8, 16, 32 cells per period, dt small enough that time errors are below them).
+    func testNinePointSchemeIsSecondOrderForAConstantTensor() throws {
+        // B = [[2, 0.8], [0.8, 1.5]]: k = B⁻¹ has k12 < 0 (the anti-diagonal edges carry it).
+        let text = fullMedium(b12: "0.8", initial: "rho = \"1 + 0.5*cos(2*pi*(x1 + x2))\"", pi: "1")
+            .replacingOccurrences(of: "\"2 + sin(2*pi*y1)\"", with: "\"2\"")
+            .replacingOccurrences(of: "\"2 + cos(2*pi*y2)\"", with: "\"1.5\"")
+            .replacingOccurrences(of: "outputs = [0.0, 0.005, 0.01]", with: "outputs = [0.01]")
+            .replacingOccurrences(of: "epsilon = \"1/4\"", with: "epsilon = \"1\"")
+            .replacingOccurrences(of: "cells = 16", with: "cells = 8")
+        let k = Matrix2(a11: 2, a12: 0.8, a22: 1.5).inverse
+        let decay = exp(-4 * .pi * .pi * k.quadraticForm(1, 1) * 0.01)
+        var errors: [Double] = []
+        for r in [8, 16, 32] {
+            let run = try solve(text, .init(resolution: r, dt: 2e-6))
+            let n = run.solverCells, h = 1 / Double(n)
+            var e = 0.0
+            for i in 0..<n {
+                for j in 0..<n {
+                    // Exact cell average of cos 2π(x1 + x2) over a cell: cos at the centre times sinc².
+                    let sinc = sin(.pi * h) / (.pi * h)
+                    let exact = 1 + 0.5 * decay * sinc * sinc * cos(2 * .pi * (Double(i) + 0.5 + Double(j) + 0.5) * h)
+                    e = max(e, abs(run.snapshots[0].solverDensity[i * n + j] - exact))
+                }
+            }
+            errors.append(e)
+        }
+        XCTAssertEqual(log2(errors[0] / errors[1]), 2, accuracy: 0.3, "\(errors)")
+        XCTAssertEqual(log2(errors[1] / errors[2]), 2, accuracy: 0.4, "\(errors)")
+    }
+
+    /// A medium that is not diagonally dominant (|k12| > k11 somewhere) gets a warning naming the
+    /// worst face, before any step.
+    func testNonMMatrixIsWarnedAbout() throws {
+        // k = π B⁻¹ is diagonally dominant iff b22 ≥ |b12| and b11 ≥ |b12|: here b22 = 1 < 1.2 at y2 = 1/2.
+        let text = fullMedium(b12: "1.2*cos(2*pi*y2)").replacingOccurrences(of: "\"2 + sin(2*pi*y1)\"", with: "\"4\"")
+        let solver = try FokkerPlanckSolver(scenario: try Scenario(toml: text))
+        XCTAssertEqual(solver.warnings.count, 1)
+        XCTAssertTrue(solver.warnings[0].contains("not an M-matrix"), solver.warnings[0])
+        XCTAssertTrue(solver.warnings[0].contains("|k12|"), solver.warnings[0])
+    }
+
+    /// Far from diagonal dominance (|k12| ≫ k11 at some faces) with a sharply peaked start, the
+    /// density goes negative: the run completes, keeps its mass, and reports the most negative value
+    /// (diagnostics that need positivity, ψ and E, become absent rather than failing the run).
+    func testNegativeDensityIsReported() throws {
+        let text = fullMedium(b12: "1.9*cos(2*pi*y2)", initial: "rho = \"exp(30*cos(2*pi*x1)*cos(2*pi*x2))\"")
+            .replacingOccurrences(of: "\"2 + sin(2*pi*y1)\"", with: "\"4\"")
+        let r = try solve(text, .init(resolution: 4, dt: 1e-4))
+        XCTAssertLessThan(r.minimumDensity, 0)
+        XCTAssertTrue(r.warnings.contains { $0.contains("the density became negative: most negative cell value") }, "\(r.warnings)")
+        XCTAssertLessThan(r.massDrift, 1e-11)
+        let out = temporaryPath("negative")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let summary = try SolveRunFolder.write(r, to: out)
+        XCTAssertEqual(summary.warnings.count, 2)
+    }
+
+    /// A full medium positive definite on the scenario check grid but not between its points is
+    /// refused by the nine-point solver at its face and vertex points, naming the place.
+    func testFullMediumIndefiniteBetweenCheckPointsIsRefused() throws {
+        let text = fullMedium(b12: "0").replacingOccurrences(of: "\"2 + cos(2*pi*y2)\"", with: "\"0.001 - sin(4096*pi*y1)^2\"")
+        // 12 solver cells per period: face and vertex points at y = k/24, between the check grid's j/4096.
+        XCTAssertThrowsError(try FokkerPlanckSolver(scenario: try Scenario(toml: text), options: .init(resolution: 12))) { error in
+            guard case .badMedium(let message) = error as? SolverError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("not positive definite at x = ("), message)
+        }
+    }
+
+    /// The homogenised equation with a full, x-dependent A_hom (the example: a diagonal
+    /// medium whose π couples y1 and y2): π̄ stays stationary to round-off, and mass is conserved.
+    func testHomogenisedEquationWithFullXDependentAHom() throws {
+        let text = twoDimensional
+            .replacingOccurrences(of: "B = [\"2 + sin(2*pi*y1)\", \"2 + cos(2*pi*y2)\"]",
+                                  with: "B = [\"1.5 + 0.5*sin(2*pi*y1)\", \"1.5 + 0.5*cos(2*pi*y2)\"]")
+            .replacingOccurrences(of: "pi = \"(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*x2)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2))\"",
+                                  with: "pi = \"exp(0.5*cos(2*pi*x1) + 0.4*cos(2*pi*(y1 + y2))*(1 + 0.5*sin(2*pi*x2)))\"")
+        let s = try Scenario(toml: text)
+        let eff = try EffectiveCoefficients.compute(s, resolution: 32, slowPoints: 4)
+        XCTAssertFalse(eff.isConstant)
+        XCTAssertGreaterThan(eff.aHom.map { abs($0[1]) }.max()!, 0.01)
+        let moving = try FokkerPlanckSolver(scenario: s, options: .init(equation: .homogenised, effective: eff))
+        XCTAssertNotNil(moving.operatorK.diagonalWeights)
+        let r = try moving.run()
+        XCTAssertLessThan(r.massDrift, 1e-13)
+        XCTAssertLessThan(r.snapshots.last!.energy, r.snapshots[0].energy)
+        let still = try FokkerPlanckSolver(scenario: try Scenario(toml: text.replacingOccurrences(
+            of: "rho = \"exp(3*cos(2*pi*(x1 - 0.3)) + 2*sin(2*pi*x2))\"", with: "f = \"1\"")),
+            options: .init(equation: .homogenised, effective: eff))
+        let last = try still.run().snapshots.last!.solverDensity
+        XCTAssertLessThan(zip(last, still.pi).map { abs($0 - $1) / $1 }.max()!, 1e-13)
+    }
 }

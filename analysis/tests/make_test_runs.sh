@@ -33,5 +33,7 @@ $h compare data/small-2d.toml --bootstrap 9 --out data/compare-2d -q >/dev/null
 $h solve data/small-1d.toml --dt 1e-4 --out data/solve-1d -q >/dev/null
 $h stationary data/small-1d.toml --dt 1e-4 --dt-sweep --out data/stationary-1d >/dev/null
 python3 ../effective_family.py "$h" data/family >/dev/null
+mkdir -p data/gh
+for s in laminate-2d edge-cheap-2d; do $h effective "../../scenarios/$s.toml" --json > "data/gh/$s.json"; done
 rm -f data/*/*.png data/*/*.npy
 du -sh data

@@ -20,6 +20,7 @@ CASES = [
     ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),
     ("stationary-1d", "plot_run.py", ["stationary.png", "bias.png"], "pi_bar.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),
+    ("gh", "plot_unit_balls.py", ["unit_balls.png"], "laminate-2d.json"),
 ]
 
 

@@ -125,11 +125,27 @@ public struct Comparison {
         let eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
         stage?("solving the homogenised equation")
         let hom = try FokkerPlanckSolver(scenario: s, options: solverOptions(.homogenised)).run()
+        // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
+        var ghCost: FinslerTorusCost?
+        if s.dimension == 2, !StableNorm.mediumDependsOnX(s) {
+            stage?("Gromov-Hausdorff norm")
+            let norm = try StableNorm.compute(s)
+            ghCost = try? FinslerTorusCost(norm)   // nil ("-") when too anisotropic for the nine-image cost
+        }
+        // 2D with an x-dependent B̄: the geodesic ground cost of W̄ between the coarse cell centres.
+        var barCost: GeodesicTorusCost?
+        if s.dimension == 2, !effective.isConstant {
+            stage?("geodesic distances of B_bar(x) for W_bar")
+            barCost = try GeodesicTorusCost(cells: coarseCells) { x in
+                Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
+                        a22: effective.bBarInverse(at: x, entry: 3))
+            }
+        }
         let reps = options.bootstrap ?? (s.dimension == 1 ? 99 : 49)
         stage?("distances and bootstrap (\(reps) repetitions per time)")
         var rows: [Row] = []
         for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, hom, effective, reps))
+            rows.append(try compareAt(k, sample, eps, hom, effective, reps, ghCost, barCost))
         }
         var study: EpsilonStudy?
         if !options.epsilonStudy.isEmpty {
@@ -190,7 +206,8 @@ public struct Comparison {
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
-                           _ e: EffectiveCoefficients, _ reps: Int) throws -> Row {
+                           _ e: EffectiveCoefficients, _ reps: Int, _ ghCost: FinslerTorusCost?,
+                           _ barCost: GeodesicTorusCost?) throws -> Row {
         let s = scenario
         let t = s.time.outputs[k]
         let counts = sample.snapshots[k].counts
@@ -207,8 +224,21 @@ public struct Comparison {
                                             seed: seed(k, 2), threads: options.threads)
             w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(eps, k)),
                                               CircleMeasure(cellMasses: masses(hom, k))).distance
-            if e.isConstant { wBar = e.bBar[0][0].squareRoot() * w2eh }
-            if let c = e.cGH, c.allSatisfy({ $0 == c[0] }) { wGH = c[0].squareRoot() * w2eh }
+            if e.isConstant {
+                wBar = e.bBar[0][0].squareRoot() * w2eh
+            } else {
+                // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
+                let change = CircleMetricChange(cells: eps.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
+                wBar = change.distance(masses(eps, k), masses(hom, k))
+            }
+            if let c = e.cGH {
+                if c.allSatisfy({ $0 == c[0] }) {
+                    wGH = c[0].squareRoot() * w2eh
+                } else {
+                    let change = CircleMetricChange(cells: eps.solverCells) { e.interpolateGH(at: $0) }
+                    wGH = change.distance(masses(eps, k), masses(hom, k))
+                }
+            }
         } else {
             let g = s.cells
             pe = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: eps.snapshots[k].density, cells: g,
@@ -224,6 +254,8 @@ public struct Comparison {
                 let m = e.bBar[0]
                 wBar = try gridDistance(eps, hom, k, metric: [[m[0], m[1]], [m[2], m[3]]])?.distance
             }
+            if let barCost { wBar = try barCost.distance(a, b) }
+            if let ghCost { wGH = try ghCost.distance(a, b) }
         }
         let verdict = pe.pValue >= 0.01
             ? String(format: "particles consistent with the eps-PDE (p = %.2f)", pe.pValue)

@@ -7,10 +7,11 @@ public struct SolveSummary: Codable, Sendable {
         public let t: Double
         /// CSV with cell edges and the cell averages of ρ on the output grid.
         public let density: String
-        public let energy: Double
-        public let psi: Double
-        public let psiStar: Double
-        public let balanceResidual: Double
+        /// nil (absent) where not finite: a non-M-matrix nine-point run whose density went negative.
+        public let energy: Double?
+        public let psi: Double?
+        public let psiStar: Double?
+        public let balanceResidual: Double?
         public let mass: Double
         public let minimumDensity: Double
     }
@@ -29,6 +30,8 @@ public struct SolveSummary: Codable, Sendable {
     public let massDrift: Double
     public let minimumDensity: Double
     public let timeStepping: String
+    /// The solver's warnings (a non-M-matrix operator, a negative density).
+    public let warnings: [String]
     public let effective: EffectiveCoefficients?
     /// Per-step history of E, ψ* and the balance residual.
     public let energyHistory: String
@@ -39,6 +42,8 @@ public struct SolveSummary: Codable, Sendable {
 /// time (`x_lo,x_hi,density` or `x1_lo,x1_hi,x2_lo,x2_hi,density`) and `energy.csv`
 /// (`t,energy,psi_star,balance_residual`, one line per step). The folder appears whole.
 public enum SolveRunFolder {
+    private static func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+
     @discardableResult
     public static func write(_ r: FokkerPlanckResult, to path: String) throws -> SolveSummary {
         var outputs: [SolveSummary.Output] = []
@@ -49,8 +54,9 @@ public enum SolveRunFolder {
                 try AtomicFile.write(Data(densityCSV(snap.density, cells: r.outputCells, dimension: r.scenario.dimension).utf8),
                                      to: dir + "/" + name)
                 outputs.append(.init(
-                    index: k, t: snap.time, density: name, energy: snap.energy, psi: snap.psi, psiStar: snap.psiStar,
-                    balanceResidual: snap.balanceResidual, mass: snap.mass, minimumDensity: snap.minimumDensity))
+                    index: k, t: snap.time, density: name, energy: finite(snap.energy), psi: finite(snap.psi),
+                    psiStar: finite(snap.psiStar), balanceResidual: finite(snap.balanceResidual), mass: snap.mass,
+                    minimumDensity: snap.minimumDensity))
             }
             var energyLines = ["t,energy,psi_star,balance_residual"]
             for h in r.history { energyLines.append("\(h.time),\(h.energy),\(h.psiStar),\(h.balanceResidual)") }
@@ -61,9 +67,7 @@ public enum SolveRunFolder {
                 cellsPerEpsilonPeriod: Double(r.solverCells) / Double(r.scenario.inverseEpsilon),
                 outputCells: r.outputCells, dt: r.dt, steps: r.steps, seconds: r.seconds, massDrift: r.massDrift,
                 minimumDensity: r.minimumDensity,
-                timeStepping: r.scenario.dimension == 1
-                    ? "backward Euler, one cyclic tridiagonal solve per step"
-                    : "backward Euler with Lie splitting into x1 and x2 line solves",
+                timeStepping: r.timeStepping, warnings: r.warnings,
                 effective: r.effective, energyHistory: "energy.csv", outputs: outputs)
             try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
             summary = s

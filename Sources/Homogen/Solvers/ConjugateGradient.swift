@@ -1,5 +1,16 @@
+/// A symmetric positive (semi-)definite operator on grid values, applied matrix-free.
+public protocol SymmetricOperator {
+    /// Number of unknowns.
+    var count: Int { get }
+    /// True when the operator has the constants as its kernel (no mass term).
+    var isSingular: Bool { get }
+    /// The diagonal, for the Jacobi preconditioner.
+    var diagonal: [Double] { get }
+    func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>)
+}
+
 /// Preconditioned conjugate gradients (Jacobi preconditioner) for a symmetric positive
-/// (semi-)definite `FaceOperator`. Written here because GSL has no conjugate-gradient solver
+/// (semi-)definite operator (`FaceOperator`, `StencilOperator`, `BilinearElementOperator`). Written here because GSL has no conjugate-gradient solver
 /// (its sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand
 /// side must sum to zero; the iterates then stay in the mean-zero subspace, which is projected
 /// onto after every update to keep round-off out of the kernel.
@@ -19,10 +30,10 @@ public enum ConjugateGradient {
         }
     }
 
-    public static func solve(_ op: FaceOperator, _ b: [Double], initial: [Double]? = nil,
+    public static func solve<Op: SymmetricOperator>(_ op: Op, _ b: [Double], initial: [Double]? = nil,
                              tolerance: Double = 1e-12, maxIterations: Int? = nil) throws -> Result {
         let n = b.count
-        let singular = op.mass == nil
+        let singular = op.isSingular
         var rhs = b
         if singular { project(&rhs) }
         let bnorm = norm(rhs)
@@ -42,7 +53,11 @@ public enum ConjugateGradient {
         while residual > tolerance {
             if iterations >= limit { throw NotConverged(iterations: iterations, relativeResidual: residual) }
             op.apply(p, &ap)
-            let alpha = rz / dot(p, ap)
+            let curvature = dot(p, ap)
+            // A non-positive curvature means the operator is not positive definite (e.g. a
+            // discretisation of an indefinite tensor): stop rather than return garbage.
+            guard curvature > 0 else { throw NotConverged(iterations: iterations, relativeResidual: residual) }
+            let alpha = rz / curvature
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * ap[i] }
             if singular { project(&r) }
             for i in 0..<n { z[i] = r[i] * inverseDiagonal[i] }

@@ -31,12 +31,25 @@ public struct EffectiveCoefficients: Sendable, Codable {
     /// 2D: max |A_hom(R) − A_hom(R/2)| over entries and slow points, an error estimate
     /// (second-order convergence makes the error at R about a third of it for smooth media).
     public let resolutionDifference: Double?
+    /// 2D: the certified bracket L ≤ A_hom ≤ U (Loewner order, so every ⟨A_hom v, v⟩ lies between
+    /// ⟨L v, v⟩ and ⟨U v, v⟩) at the slow points, row-major: dual (stream-function) and primal Q1
+    /// energies at `resolution`.
+    public let aHomLower: [[Double]]?
+    public let aHomUpper: [[Double]]?
+    /// 2D: conjugate-gradient iterations of all cell solves.
+    public let cellIterations: Int?
     public let method: String
 
     /// B̄⁻¹ = A_hom/π̄ (an entry, row-major) at a point of Ω: exact where B̄ is constant,
     /// periodic (bi)linear interpolation on the slow grid otherwise.
     public func bBarInverse(at x: [Double], entry: Int) -> Double {
         interpolate(x) { aHom[$0][entry] / piBar[$0] }
+    }
+
+    /// 1D: C̄ at a point (periodic linear interpolation on the slow grid; exact where constant).
+    public func interpolateGH(at x: Double) -> Double {
+        guard let c = cGH else { return .nan }
+        return interpolate([x]) { c[$0] }
     }
 
     private func interpolate(_ x: [Double], _ value: (Int) -> Double) -> Double {
@@ -60,27 +73,31 @@ public struct EffectiveCoefficients: Sendable, Codable {
 
 /// Why effective coefficients or the Fokker–Planck solvers cannot handle a scenario.
 public enum SolverError: Error, CustomStringConvertible, Equatable {
-    case fullMediumUnsupported
+    case badMedium(String)
     case notConverged(String)
     case badOption(String)
 
     public var description: String {
         switch self {
-        case .fullMediumUnsupported:
-            return "[medium] B: the cell-problem and Fokker–Planck solvers handle scalar and diagonal media "
-                + "(two-point-flux finite volumes); a full 2x2 medium is supported by the sampler only"
         case .notConverged(let what): return what
+        case .badMedium(let what): return what
         case .badOption(let what): return what
         }
     }
 }
 
 extension EffectiveCoefficients {
+    /// 2D default: the cell resolution starts here and doubles until the certified bracket is
+    /// narrow enough (relative width 2%, so that its midpoint is within 1%), up to 512.
+    public static let defaultStartResolution = 64
+    public static let defaultBracketWidth = 0.02
+    public static let defaultMaxResolution = 512
+
     /// Computes the effective coefficients. 1D: the closed forms of Section 5.2 by adaptive
-    /// quadrature (GSL QAG), to ~1e-13. 2D: the cell problem at `resolution` (default 128) and at
-    /// half of it, for the error estimate.
+    /// quadrature (GSL QAG), to ~1e-13. 2D: the certified bracket and estimate of A_hom from the
+    /// primal and dual Q1 cell problems at `resolution` and half of it (default: chosen from the
+    /// bracket, see `defaultBracketWidth`).
     public static func compute(_ s: Scenario, resolution: Int? = nil, slowPoints: Int? = nil) throws -> EffectiveCoefficients {
-        if case .full = s.medium, s.dimension == 2 { throw SolverError.fullMediumUnsupported }
         let f = s.lowered()
         let z = s.facts.equilibriumMass
         let constant = try isSeparable(f)
@@ -91,9 +108,10 @@ extension EffectiveCoefficients {
         if s.dimension == 1 {
             return try oneDimensional(f, z: z, slow: slow, g: g, constant: constant)
         }
-        let r = resolution ?? 128
-        guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badOption("--resolution must be even, from 8 to 4096") }
-        return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: r)
+        if let r = resolution {
+            guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badOption("--resolution must be even, from 8 to 4096") }
+        }
+        return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
     }
 
     /// True when ∂²log π/∂x_i∂y_j vanishes on a grid (π = π0(x) π1(y)) and B depends on y only.
@@ -160,52 +178,143 @@ extension EffectiveCoefficients {
         return EffectiveCoefficients(
             dimension: 1, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: cGH,
             isConstant: constant, resolution: nil, resolutionDifference: nil,
+            aHomLower: nil, aHomUpper: nil, cellIterations: nil,
             method: "closed forms A_hom = (int B/pi dy)^-1, B_bar = pi_bar int B/pi dy, C_gh = (int sqrt(B) dy)^2 by GSL QAG (Gauss-Kronrod 61)")
     }
 
+    /// 2D: at each slow point (once where B̄ is constant), the Q1 cell problem for A = π B⁻¹
+    /// (primal, an upper bound U_R ≥ A_hom) and for its dual conductivity C = Jᵀ A⁻¹ J = B^J/π
+    /// (stream function; its Q1 tensor C_R ≥ C_hom gives the lower bound L_R = J C_R⁻¹ Jᵀ ≤ A_hom),
+    /// at R, R/2 and R/4. The estimate is the mean of the Romberg-extrapolated bounds
+    /// (64X_R − 20X_{R/2} + X_{R/4})/45 (sixth order for smooth media, whose bounds have error
+    /// expansions in even powers of h), its diagonal clipped into the certified bracket [L_R, U_R]
+    /// (for non-smooth media, e.g. the checkerboard, the bounds converge like h^{2α}, α < 1, and the
+    /// bracket is what certifies the estimate).
     private static func twoDimensional(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
-                                       resolution r: Int) throws -> EffectiveCoefficients {
+                                       resolution: Int?) throws -> EffectiveCoefficients {
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
-        var difference = 0.0
-        var constantBBar: [Double]?
-        let diagonalEntries: [NodeID] = f.medium.count == 1 ? [f.medium[0], f.medium[0]] : [f.medium[0], f.medium[1]]
-        for x in slow {
-            func conductivity(_ res: Int) -> (cond: [[Double]], piMean: Double) {
-                let cell = PeriodicGrid(dimension: 2, n: res)
-                let y = cell.centres
-                let xs = (0..<2).map { [Double](repeating: x[$0], count: cell.count) }
-                let v = f.evaluate([f.pi] + diagonalEntries, inputs: [0, 1, 2, 3], columns: xs + y)
-                let pi = v[0].map { $0 / z }
-                return ((0..<2).map { d in zip(pi, v[1 + d]).map { $0 / $1 } }, pi.reduce(0, +) / Double(cell.count))
-            }
-            let fine = conductivity(r)
-            // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
-            let pb = fine.piMean
-            if let b = constantBBar {
-                let det = b[0] * b[3] - b[1] * b[2]
-                piBar.append(pb)
-                bBar.append(b)
-                aHom.append([pb * b[3] / det, -pb * b[1] / det, -pb * b[2] / det, pb * b[0] / det])
-                continue
-            }
-            let coarse = conductivity(r / 2)
+        var lower: [[Double]] = [], upper: [[Double]] = []
+        var difference = 0.0, iterations = 0
+        var constantResult: (a: Matrix2, l: Matrix2, u: Matrix2)?
+        func bounds(_ x: [Double], _ r: Int) throws -> CellBounds {
             do {
-                let a = try CellProblem(resolution: r, conductivity: fine.cond).homogenisedConductivity().matrix
-                let a2 = try CellProblem(resolution: r / 2, conductivity: coarse.cond).homogenisedConductivity().matrix
-                difference = max(difference, zip(a, a2).map { abs($0 - $1) }.max() ?? 0)
-                let det = a[0] * a[3] - a[1] * a[2]
-                let b = [pb * a[3] / det, -pb * a[1] / det, -pb * a[2] / det, pb * a[0] / det]
-                piBar.append(pb)
-                aHom.append(a)
-                bBar.append(b)
-                if constant { constantBBar = b }
+                let b = try CellBounds(f, z: z, x: x, resolution: r)
+                iterations += b.iterations
+                return b
             } catch let e as ConjugateGradient.NotConverged {
-                throw SolverError.notConverged("cell problem at x = \(x): \(e)")
+                throw SolverError.notConverged("cell problem at x = \(x), resolution \(r): \(e)")
             }
+        }
+        // The resolution: as given, or doubled from 64 at the first slow point until the bracket's
+        // relative width max_i (U_ii − L_ii)/L_ii is at most `defaultBracketWidth` (or R = 512).
+        var r = resolution ?? defaultStartResolution
+        var firstLevels: [CellBounds]?
+        func levels(_ x: [Double]) throws -> [CellBounds] {
+            // R/4 (when at least 8), R/2, R: the Romberg table of the bounds.
+            try (r / 4 >= 8 ? [r / 4, r / 2, r] : [r / 2, r]).map { try bounds(x, $0) }
+        }
+        if resolution == nil {
+            var l = try levels(slow[0])
+            while l.last!.relativeWidth > defaultBracketWidth, r < defaultMaxResolution {
+                r *= 2
+                l = Array(l.suffix(2)) + [try bounds(slow[0], r)]
+            }
+            firstLevels = l
+        }
+        for (k, x) in slow.enumerated() {
+            // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
+            let cell = PeriodicGrid(dimension: 2, n: r)
+            let y = cell.centres
+            let xs = (0..<2).map { [Double](repeating: x[$0], count: cell.count) }
+            let pb = f.evaluate([f.pi], inputs: [0, 1, 2, 3], columns: xs + y)[0].reduce(0, +) / z / Double(cell.count)
+            let result: (a: Matrix2, l: Matrix2, u: Matrix2)
+            if let c = constantResult {
+                result = c
+            } else {
+                let l = try k == 0 && firstLevels != nil ? firstLevels! : levels(x)
+                let fine = l[l.count - 1], coarse = l[l.count - 2]
+                difference = max(difference, fine.upper.maxDifference(coarse.upper), fine.lower.maxDifference(coarse.lower))
+                let sums = l.map { $0.upper + $0.lower }
+                // Romberg: (4X_R − X_{R/2})/3, or (64X_R − 20X_{R/2} + X_{R/4})/45 with three levels.
+                var a = l.count == 3
+                    ? (0.5 / 45) * (64 * sums[2] - 20 * sums[1] + sums[0])
+                    : (0.5 / 3) * (4 * sums[1] - sums[0])
+                a.a11 = min(max(a.a11, fine.lower.a11), fine.upper.a11)
+                a.a22 = min(max(a.a22, fine.lower.a22), fine.upper.a22)
+                result = (a, fine.lower, fine.upper)
+                if constant { constantResult = result }
+            }
+            // Where B̄ is constant, A_hom(x) = π̄(x) B̄⁻¹ with B̄ = π̄(x0) A_hom(x0)⁻¹ from the first slow point.
+            let scale = constant ? pb / (piBar.first ?? pb) : 1
+            let a = scale * result.a
+            aHom.append(a.rowMajor)
+            lower.append((scale * result.l).rowMajor)
+            upper.append((scale * result.u).rowMajor)
+            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * a.inverse).rowMajor)
+            piBar.append(pb)
         }
         return EffectiveCoefficients(
             dimension: 2, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
             isConstant: constant, resolution: r, resolutionDifference: difference,
-            method: "cell problem (A.6), two-point-flux finite volumes on an R x R cell grid, energy form (4.8), conjugate gradients")
+            aHomLower: lower, aHomUpper: upper, cellIterations: iterations,
+            method: "cell problem (A.6) by conforming Q1 finite elements on an R x R cell grid: primal energy (4.8) "
+                + "(upper bound) and dual stream-function energy (lower bound), estimate = mean of the bounds "
+                + "Romberg-extrapolated from R/4, R/2 and R, conjugate gradients")
+    }
+
+}
+
+/// The certified bracket L ≤ A_hom ≤ U (Loewner order) of the cell problem at one slow point x,
+/// from the primal Q1 problem for A = π B⁻¹ and the dual Q1 problem for C = Jᵀ A⁻¹ J (see
+/// `BilinearCellProblem`). The bracket is certified up to the quadrature of the medium's element
+/// moments (exact for media piecewise polynomial on the elements, h^6 for smooth media).
+struct CellBounds {
+    let lower: Matrix2
+    let upper: Matrix2
+    let iterations: Int
+
+    /// max_i (U_ii − L_ii)/L_ii.
+    var relativeWidth: Double { max((upper.a11 - lower.a11) / lower.a11, (upper.a22 - lower.a22) / lower.a22) }
+
+    init(_ f: LoweredFields, z: Double, x: [Double], resolution r: Int) throws {
+        let entries = f.medium
+        func media(_ y1: [Double], _ y2: [Double]) throws -> (pi: [Double], b: [Matrix2]) {
+            let xs = (0..<2).map { [Double](repeating: x[$0], count: y1.count) }
+            let v = f.evaluate([f.pi] + entries, inputs: [0, 1, 2, 3], columns: xs + [y1, y2])
+            var b: [Matrix2] = []
+            b.reserveCapacity(y1.count)
+            for i in y1.indices {
+                let m: Matrix2
+                switch entries.count {
+                case 1: m = .diagonal(v[1][i], v[1][i])
+                case 2: m = .diagonal(v[1][i], v[2][i])
+                default: m = Matrix2(a11: v[1][i], a12: v[2][i], a22: v[3][i])
+                }
+                guard m.isPositiveDefinite, m.a11.isFinite, m.a12.isFinite, m.a22.isFinite else {
+                    throw SolverError.badMedium(
+                        "[medium] B is not positive definite at x = \(x), y = (\(y1[i]), \(y2[i])) (a cell-problem quadrature point): B = \(m)")
+                }
+                guard v[0][i] > 0, v[0][i].isFinite else {
+                    throw SolverError.badMedium("[equilibrium] pi is not positive at x = \(x), y = (\(y1[i]), \(y2[i])): \(v[0][i])")
+                }
+                b.append(m)
+            }
+            return (v[0].map { $0 / z }, b)
+        }
+        // Primal: A = π B⁻¹. Dual: C = Jᵀ A⁻¹ J = Jᵀ B J / π.
+        let primal = try BilinearCellProblem(resolution: r) { y1, y2 in
+            let m = try media(y1, y2)
+            return zip(m.pi, m.b).map { $0 * $1.inverse }
+        }
+        let dual = try BilinearCellProblem(resolution: r) { y1, y2 in
+            let m = try media(y1, y2)
+            return zip(m.pi, m.b).map { (1 / $0) * $1.rotatedQuarterTurn }
+        }
+        let u = try primal.homogenisedTensor()
+        let c = try dual.homogenisedTensor()
+        upper = u.tensor
+        // A_hom⁻¹ = J C_hom Jᵀ, so A_hom = J C_hom⁻¹ Jᵀ ≥ J C_R⁻¹ Jᵀ (J M Jᵀ = rotatedQuarterTurn).
+        lower = c.tensor.inverse.rotatedQuarterTurn
+        iterations = u.iterations + c.iterations
     }
 }

@@ -43,8 +43,13 @@ public struct FokkerPlanckResult: Sendable {
     public let effective: EffectiveCoefficients?
     /// Largest |mass − 1| over all steps.
     public let massDrift: Double
-    /// Smallest cell density over all steps.
+    /// Smallest cell density over the output times.
     public let minimumDensity: Double
+    /// The spatial scheme and time stepping used.
+    public let timeStepping: String
+    /// The solver's warnings (a non-M-matrix operator) and, if the density became negative
+    /// somewhere, the most negative value and when.
+    public let warnings: [String]
 }
 
 extension FokkerPlanckSolver {
@@ -58,6 +63,7 @@ extension FokkerPlanckSolver {
         var logF = [Double](repeating: 0, count: grid.count)
         var stepper = Stepper(solver: self, mass: massMatrix)
         let track = options.trackEnergy
+        let isMMatrix = warnings.isEmpty
 
         // E = Σ M_i f_i log f_i = Σ ρ_i log(ρ_i/π_i) h^d, and ψ* = ½ Σ_faces T Δf Δlog f: the
         // discrete (2.22), whose double is the exact dissipation rate −dE/dt of the semi-discrete scheme.
@@ -82,6 +88,7 @@ extension FokkerPlanckSolver {
         var snapshots: [FokkerPlanckResult.Snapshot] = []
         var (_, minimum) = massAndMinimum()
         var massDrift = 0.0
+        var minimumTime = 0.0
         var previousRho: [Double]?
         var lastStep = 0.0
         var done = 0
@@ -105,7 +112,7 @@ extension FokkerPlanckSolver {
                     throw SolverError.notConverged("the solution became NaN or infinite before t = \(step.time)")
                 }
                 massDrift = max(massDrift, abs(mass - 1))
-                minimum = min(minimum, lo)
+                if lo < minimum { minimum = lo; minimumTime = step.time }
                 let rho = zip(f, pi).map { $0 * $1 }
                 var psi = Double.nan
                 if track {
@@ -118,7 +125,13 @@ extension FokkerPlanckSolver {
                         operatorK.apply(f, &kf)
                         rate = kf.map { -$0 }
                     }
-                    psi = try dissipationFromRate(f, rate: rate)
+                    if operatorK.diagonalWeights != nil, !isMMatrix || f.contains(where: { $0 <= 0 }) {
+                        // Negative edge weights (or densities) can make the weighted operator of (2.23)
+                        // indefinite: ψ is then reported as NaN rather than failing the run.
+                        psi = (try? dissipationFromRate(f, rate: rate)) ?? .nan
+                    } else {
+                        psi = try dissipationFromRate(f, rate: rate)
+                    }
                 }
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
                 let outputVolume = pow(1 / Double(outputCells), Double(grid.dimension))
@@ -133,16 +146,18 @@ extension FokkerPlanckSolver {
         return FokkerPlanckResult(
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
             steps: done, seconds: seconds, snapshots: snapshots, history: history, effective: effective,
-            massDrift: massDrift, minimumDensity: minimum)
+            massDrift: massDrift, minimumDensity: minimum,
+            timeStepping: grid.dimension == 1 ? "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
+                : operatorK.diagonalWeights != nil
+                ? "symmetric nine-point fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
+                : "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves",
+            warnings: warnings + (minimum < 0 ? ["the density became negative: most negative cell value \(minimum) at t = \(minimumTime)"] : []))
     }
 
-    /// ψ from a rate h^d ∂tρ: solve Σ_faces W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)
+    /// ψ from a rate h^d ∂tρ: solve Σ_edges W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)
     /// (Λ the logarithmic mean, so that W ∇u discretises ρ B⁻¹ ∇u), then ψ = ½ Σ_faces W (u_j − u_i)².
     func dissipationFromRate(_ f: [Double], rate: [Double]) throws -> Double {
-        let w: [[Double]] = (0..<grid.dimension).map { d in
-            (0..<grid.count).map { i in operatorK.weights[d][i] * logMean(f[i], f[grid.forward(i, d)]) }
-        }
-        let op = FaceOperator(grid: grid, weights: w)
+        let op = operatorK.reweighted { logMean(f[$0], f[$1]) }
         do {
             let u = try ConjugateGradient.solve(op, rate, tolerance: 1e-11).solution
             return op.dirichletForm(u, u)
@@ -168,6 +183,7 @@ struct Stepper {
     let massTransposed: [Double]
     var cache: [UInt64: [CyclicTridiagonalBatch]] = [:]
     var cache1D: [UInt64: CyclicTridiagonal] = [:]
+    var implicitOperators: [UInt64: FaceOperator] = [:]
     var scratch: [Double]
 
     init(solver: FokkerPlanckSolver, mass: [Double]) {
@@ -208,6 +224,10 @@ struct Stepper {
 
     mutating func advance(_ f: inout [Double], by h: Double) throws {
         let g = solver.grid
+        if solver.operatorK.diagonalWeights != nil {
+            try advanceNinePoint(&f, by: h)
+            return
+        }
         if g.dimension == 1 {
             let system: CyclicTridiagonal
             if let s = cache1D[h.bitPattern] { system = s } else {
@@ -237,5 +257,32 @@ struct Stepper {
                 }
             }
         }
+    }
+
+    /// Nine-point operator: one backward-Euler step (M + h K) f_new = M f_old by conjugate
+    /// gradients from f_old (so f = const, i.e. ρ = π, is reproduced exactly), then the mass
+    /// Σ M f restored to its old value by a constant shift (K·1 = 0, so the shift changes the
+    /// residual by M·c only, below the solver tolerance): mass is conserved to round-off.
+    mutating func advanceNinePoint(_ f: inout [Double], by h: Double) throws {
+        let op: FaceOperator
+        if let o = implicitOperators[h.bitPattern] { op = o } else {
+            op = solver.operatorK.reweighted(mass: mass) { _, _ in h }
+            if implicitOperators.count > 8 { implicitOperators.removeAll() }
+            implicitOperators[h.bitPattern] = op
+        }
+        let rhs = zip(mass, f).map { $0 * $1 }
+        let before = rhs.reduce(0, +)
+        let r: ConjugateGradient.Result
+        do {
+            r = try ConjugateGradient.solve(op, rhs, initial: f, tolerance: 1e-13)
+        } catch let e as ConjugateGradient.NotConverged {
+            throw SolverError.notConverged("implicit nine-point step (M + dt K) f = M f_old: \(e)")
+        }
+        var next = r.solution
+        var after = 0.0
+        for i in next.indices { after += mass[i] * next[i] }
+        let shift = (before - after) / mass.reduce(0, +)
+        for i in next.indices { next[i] += shift }
+        f = next
     }
 }

@@ -15,6 +15,14 @@ import Foundation
 /// - each implicit step solves an M-matrix system, so ρ stays positive;
 /// - second order in space for smooth media.
 ///
+/// A full 2×2 tensor k (a full medium B, or a homogenised A_hom with cross terms) uses the
+/// symmetric nine-point scheme instead (`NinePointWeights`): the same graph-Laplacian form with
+/// diagonal edges, so mass conservation, the exact stationary state and the discrete
+/// energy–dissipation balance carry over; it is an M-matrix, and ρ provably stays positive, only
+/// where k is diagonally dominant — checked up front (`warnings` names the worst face), and a
+/// negative density is reported in the result. Its implicit steps are solved by conjugate
+/// gradients (no splitting).
+///
 /// Time stepping is backward Euler, (M + dt K) f_new = M f_old, in 1D as one cyclic
 /// tridiagonal solve (factorised once per step length, `SymmetricCyclicTridiagonal`), in 2D
 /// by Lie splitting into the two directions, (M + dt K₁) f* = M f_old, (M + dt K₂) f_new = M f*,
@@ -60,6 +68,8 @@ public struct FokkerPlanckSolver {
     /// The face operator K (weights per direction).
     public let operatorK: FaceOperator
     public let effective: EffectiveCoefficients?
+    /// Warnings about the discretisation (the nine-point operator not being an M-matrix).
+    public let warnings: [String]
     let rho0: [Double]
 
     /// The solver grid: the smallest multiple of lcm(output cells, 1/ε) with at least
@@ -72,7 +82,6 @@ public struct FokkerPlanckSolver {
     }
 
     public init(scenario s: Scenario, options: Options = Options()) throws {
-        if case .full = s.medium, s.dimension == 2 { throw SolverError.fullMediumUnsupported }
         scenario = s
         self.options = options
         let d = s.dimension
@@ -97,12 +106,39 @@ public struct FokkerPlanckSolver {
         // Conductivity k_d at cell centres (ε-equation) and face weights T = k_face h^(d-2).
         let faceScale = d == 1 ? 1 / h : 1.0
         var weights: [[Double]] = []
+        var diagonalWeights: [[Double]]?
+        var warnings: [String] = []
+        // Full tensors (2D): the symmetric nine-point scheme, with the M-matrix check up front.
+        func ninePoint(pi: [Double], _ tensor: ([Double], [Double]) -> [Matrix2]) throws {
+            let w = try NinePointWeights(grid: grid, pi: pi) { x1, x2 in
+                let m = tensor(x1, x2)
+                if let bad = m.indices.first(where: { !m[$0].isPositiveDefinite || !m[$0].determinant.isFinite }) {
+                    throw SolverError.badMedium("[medium] B is not positive definite at x = (\(x1[bad]), \(x2[bad])) "
+                                                + "(a face or vertex of the solver grid): B^-1 = \(m[bad])")
+                }
+                return m
+            }
+            weights = w.axis
+            diagonalWeights = w.diagonal
+            if let worst = w.worst {
+                warnings.append("the nine-point operator is not an M-matrix (the conductivity is not diagonally dominant "
+                                + "everywhere), so positivity of rho is not guaranteed; worst \(worst.description)")
+            }
+        }
         switch options.equation {
         case .epsilon:
             effective = nil
             let masses = f.cellIntegrals(of: f.pi, cells: n)
             let total = masses.reduce(0, +)
             pi = masses.map { $0 / total / grid.volume }
+            if f.medium.count == 3 {
+                // k = π B⁻¹(x/ε) with B full.
+                try ninePoint(pi: pi) { x1, x2 in
+                    let v = f.evaluate(f.medium, inputs: [0, 1, 2, 3], columns: [x1, x2, x1.map { $0 * n2 }, x2.map { $0 * n2 }])
+                    return (0..<x1.count).map { Matrix2(a11: v[0][$0], a12: v[1][$0], a22: v[2][$0]).inverse }
+                }
+                break
+            }
             let entries: [NodeID] = f.medium.count == 1 ? Array(repeating: f.medium[0], count: d) : Array(f.medium.prefix(d))
             let b = f.evaluate(entries, inputs: Array(0..<(2 * d)), columns: centres + fastColumns)
             for k in 0..<d {
@@ -115,12 +151,19 @@ public struct FokkerPlanckSolver {
         case .homogenised:
             let eff = try options.effective ?? EffectiveCoefficients.compute(s)
             effective = eff
-            if d == 2, !eff.aHom.allSatisfy({ abs($0[1]) <= 1e-8 * max(abs($0[0]), abs($0[3])) }) {
-                throw SolverError.badOption(
-                    "the homogenised conductivity A_hom has off-diagonal entries; the two-point-flux solver needs a diagonal one")
-            }
             let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
             pi = piBar
+            if d == 2, !eff.aHom.allSatisfy({ abs($0[1]) <= 1e-12 * max(abs($0[0]), abs($0[3])) }) {
+                // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
+                try ninePoint(pi: piBar) { x1, x2 in
+                    (0..<x1.count).map { i in
+                        let x = [x1[i], x2[i]]
+                        return Matrix2(a11: eff.bBarInverse(at: x, entry: 0), a12: eff.bBarInverse(at: x, entry: 1),
+                                       a22: eff.bBarInverse(at: x, entry: 3))
+                    }
+                }
+                break
+            }
             // Face weight: harmonic mean of π̄ across the face times B̄⁻¹ at the face, so that the
             // flux discretises π̄ B̄⁻¹ ∇(ρ/π̄) of (2.24).
             for k in 0..<d {
@@ -132,7 +175,8 @@ public struct FokkerPlanckSolver {
                 })
             }
         }
-        operatorK = FaceOperator(grid: grid, weights: weights)
+        operatorK = FaceOperator(grid: grid, weights: weights, diagonalWeights: diagonalWeights)
+        self.warnings = warnings
         switch options.equation {
         case .epsilon:
             let r0 = f.cellIntegrals(of: f.rho0, cells: n)

@@ -53,24 +53,45 @@ public struct PeriodicGrid: Sendable, Equatable {
     }
 }
 
-/// The symmetric operator of a two-point-flux finite-volume scheme on a periodic grid:
+/// The symmetric operator of a two-point-flux finite-volume scheme on a periodic grid, with
+/// optional diagonal edges (the symmetric nine-point scheme for full tensors, `NinePointWeights`):
 ///
-///     (L v)_i = m_i v_i + Σ_d [ w_d(i) (v_i − v_{i+e_d}) + w_d(i−e_d) (v_i − v_{i−e_d}) ],
+///     (L v)_i = m_i v_i + Σ_edges e ∋ i w_e (v_i − v_j(e)),
 ///
-/// with w_d(i) the weight of the face between cell i and its forward neighbour in direction d
-/// and m an optional diagonal (mass) term. Without m it is a weighted graph Laplacian:
-/// singular, with the constants as its kernel.
-public struct FaceOperator: Sendable {
+/// edges joining cell i to i+e_d (weights `weights[d][i]`, d = 0, 1) and, in 2D, to i+e1+e2
+/// (`diagonalWeights[0][i]`) and i+e1−e2 (`diagonalWeights[1][i]`); m an optional diagonal
+/// (mass) term. Without m it is a weighted graph Laplacian: singular, with the constants as its
+/// kernel, and mass-conserving (its columns sum to zero) whatever the signs of the weights.
+public struct FaceOperator: Sendable, SymmetricOperator {
+    public var count: Int { grid.count }
+    public var isSingular: Bool { mass == nil }
     public let grid: PeriodicGrid
     /// Face weights per direction, indexed by the cell behind the face.
     public let weights: [[Double]]
+    /// 2D only: weights of the diagonal edges i ↔ i+e1+e2 and i ↔ i+e1−e2, indexed by i.
+    public let diagonalWeights: [[Double]]?
     public let mass: [Double]?
 
-    public init(grid: PeriodicGrid, weights: [[Double]], mass: [Double]? = nil) {
+    public init(grid: PeriodicGrid, weights: [[Double]], diagonalWeights: [[Double]]? = nil, mass: [Double]? = nil) {
         precondition(weights.count == grid.dimension && weights.allSatisfy { $0.count == grid.count })
+        precondition(diagonalWeights == nil || (grid.dimension == 2 && diagonalWeights!.count == 2
+                                                  && diagonalWeights!.allSatisfy { $0.count == grid.count }))
         self.grid = grid
         self.weights = weights
+        self.diagonalWeights = diagonalWeights
         self.mass = mass
+    }
+
+    /// The far end of diagonal edge `k` (0: i+e1+e2, 1: i+e1−e2).
+    @inline(__always) public func diagonalNeighbour(_ i: Int, _ k: Int) -> Int {
+        let f = grid.forward(i, 0)
+        return k == 0 ? grid.forward(f, 1) : grid.backward(f, 1)
+    }
+
+    /// The cell whose diagonal edge `k` ends at i.
+    @inline(__always) func diagonalOrigin(_ i: Int, _ k: Int) -> Int {
+        let b = grid.backward(i, 0)
+        return k == 0 ? grid.backward(b, 1) : grid.forward(b, 1)
     }
 
     public func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
@@ -81,6 +102,12 @@ public struct FaceOperator: Sendable {
                 let f = g.forward(i, d), b = g.backward(i, d)
                 s += weights[d][i] * (v[i] - v[f]) + weights[d][b] * (v[i] - v[b])
             }
+            if let w = diagonalWeights {
+                for k in 0..<2 {
+                    let f = diagonalNeighbour(i, k), b = diagonalOrigin(i, k)
+                    s += w[k][i] * (v[i] - v[f]) + w[k][b] * (v[i] - v[b])
+                }
+            }
             out[i] = s
         }
     }
@@ -89,11 +116,14 @@ public struct FaceOperator: Sendable {
         (0..<grid.count).map { i in
             var s = mass?[i] ?? 0
             for d in 0..<grid.dimension { s += weights[d][i] + weights[d][grid.backward(i, d)] }
+            if let w = diagonalWeights {
+                for k in 0..<2 { s += w[k][i] + w[k][diagonalOrigin(i, k)] }
+            }
             return s
         }
     }
 
-    /// ½ Σ_faces w (v_j − v_i)(u_j − u_i): the discrete Dirichlet form of the face weights.
+    /// ½ Σ_edges w (v_j − v_i)(u_j − u_i): the discrete Dirichlet form of the edge weights.
     public func dirichletForm(_ v: [Double], _ u: [Double]) -> Double {
         var s = 0.0
         for i in 0..<grid.count {
@@ -101,7 +131,23 @@ public struct FaceOperator: Sendable {
                 let j = grid.forward(i, d)
                 s += weights[d][i] * (v[j] - v[i]) * (u[j] - u[i])
             }
+            if let w = diagonalWeights {
+                for k in 0..<2 {
+                    let j = diagonalNeighbour(i, k)
+                    s += w[k][i] * (v[j] - v[i]) * (u[j] - u[i])
+                }
+            }
         }
         return 0.5 * s
+    }
+
+    /// The same edges with every weight multiplied by `edgeFactor(i, j)` (i the edge's origin,
+    /// j its far end), and an optional mass term.
+    public func reweighted(mass: [Double]? = nil, _ edgeFactor: (Int, Int) -> Double) -> FaceOperator {
+        let w = (0..<grid.dimension).map { d in (0..<grid.count).map { i in weights[d][i] * edgeFactor(i, grid.forward(i, d)) } }
+        let dw = diagonalWeights.map { dw in
+            (0..<2).map { k in (0..<grid.count).map { i in dw[k][i] * edgeFactor(i, diagonalNeighbour(i, k)) } }
+        }
+        return FaceOperator(grid: grid, weights: w, diagonalWeights: dw, mass: mass)
     }
 }
