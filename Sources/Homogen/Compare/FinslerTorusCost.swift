@@ -42,6 +42,6 @@ public struct FinslerTorusCost {
     /// W_GH(μ, ν) = (min over couplings of ∫ c dγ)^{1/2}, by the exact transport solver.
     public func distance(_ x: TorusMeasure, _ y: TorusMeasure) throws -> Double {
         guard x.count <= 2000, y.count <= 2000 else { throw ExactTransport.TooLarge(n: x.count, m: y.count) }
-        return max(0, ExactTransport.optimalCost(supply: x.weights, demand: y.weights, cost: matrix(x, y))).squareRoot()
+        return max(0, try ExactTransport.optimalCost(supply: x.weights, demand: y.weights, cost: matrix(x, y))).squareRoot()
     }
 }

@@ -41,6 +41,6 @@ public struct GeodesicTorusCost: Sendable {
             let a = centre(x.points[2 * i], x.points[2 * i + 1])
             for j in 0..<y.count { c[i * y.count + j] = squared[a * mm + centre(y.points[2 * j], y.points[2 * j + 1])] }
         }
-        return max(0, ExactTransport.optimalCost(supply: x.weights, demand: y.weights, cost: c)).squareRoot()
+        return max(0, try ExactTransport.optimalCost(supply: x.weights, demand: y.weights, cost: c)).squareRoot()
     }
 }
