@@ -31,8 +31,14 @@ struct CompareOptionGroup: ParsableArguments {
     @Option(help: "Random seed (overrides [particles] seed).")
     var seed: UInt64?
 
-    @Option(help: "Bootstrap repetitions for the p-values (default 99 in 1D, 49 in 2D).")
+    @Option(help: "Maximum bootstrap draws per test (default: enough for a smallest p-value of alpha/(2m), m the number of tests; the sequential test stops early when the particles clearly agree).")
     var bootstrap: Int?
+
+    @Option(help: "Level alpha of the verdict: the chance of calling correct particles different at any output time (Holm over all tests).")
+    var significance = 0.01
+
+    @Flag(help: "Exit with status 3 when the particles differ from the eps-PDE at some output time (for scripts and CI gates).")
+    var strict = false
 
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -43,7 +49,9 @@ struct CompareOptionGroup: ParsableArguments {
     @Option(help: "Fokker–Planck time step (default: the scenario's [time] dt).")
     var solverDt: Double?
 
-    @Flag(help: "Run the sampler even when dt > eps^2 * lambda_min(B) / 10.")
+    @OptionGroup var timeStep: TimeStepOptionGroup
+
+    @Flag(help: "Sample even when dt > eps^2 * lambda_min(B) / 10.")
     var allowCoarseDt = false
 
     @Option(help: "Use the particles of this sample run folder (e.g. merged from shards) instead of sampling.")
@@ -57,6 +65,7 @@ struct CompareOptionGroup: ParsableArguments {
 
     func validate() throws {
         if let bootstrap, bootstrap < 9 { throw ValidationError("--bootstrap must be at least 9") }
+        if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1), not \(significance)") }
         if let particles, particles < 2 { throw ValidationError("--particles must be at least 2") }
         _ = try parsedEpsilons()
     }
@@ -81,10 +90,12 @@ struct CompareOptionGroup: ParsableArguments {
         o.seed = seed
         if let threads { o.threads = max(1, threads) }
         o.bootstrap = bootstrap
+        o.significance = significance
         o.solverResolution = resolution
         o.solverDt = solverDt
         o.epsilonStudy = try parsedEpsilons()
         o.allowCoarseTimeStep = allowCoarseDt
+        o.samplerDt = timeStep.dt
         o.sampleFolder = sample
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
@@ -92,7 +103,7 @@ struct CompareOptionGroup: ParsableArguments {
         if FileManager.default.fileExists(atPath: folder) {
             throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
         }
-        let progress = SamplerProgress(total: sc.particles.count * max(try ParticleSampler(scenario: sc, options: .init(allowCoarseTimeStep: allowCoarseDt)).stepCount, 1))
+        let progress = SamplerProgress(total: sc.particles.count)
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in
             bar?.finish()
@@ -139,5 +150,20 @@ struct CompareOptionGroup: ParsableArguments {
             p.waitUntilExit()
             if p.terminationStatus != 0 { throw ValidationError("analysis/plot_compare.py failed (status \(p.terminationStatus))") }
         }
+        let differing = result.rows.filter { !$0.consistent }.map { String(format: "%g", $0.t) }
+        if differing.isEmpty {
+            print(String(format: "verdict: the particles agree with the eps-PDE at every output time (level %g, Holm over %d tests)",
+                         result.significance, 2 * result.rows.count))
+        } else {
+            print(String(format: "verdict: the particles DIFFER from the eps-PDE at t = %@ (level %g, Holm over %d tests)",
+                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count))
+            if strict { throw ComparisonDiffers() }
+        }
     }
+}
+
+/// `compare --strict` found particles that differ from the ε-PDE: exit status 3.
+struct ComparisonDiffers: Error, CustomStringConvertible {
+    static let exitCode: Int32 = 3
+    var description: String { "the particles differ from the eps-PDE (--strict)" }
 }

@@ -12,6 +12,8 @@ struct SampleCommand: ParsableCommand {
 
     @OptionGroup var sampling: SamplerOptionGroup
 
+    @OptionGroup var timeStep: TimeStepOptionGroup
+
     @Option(help: "Run folder to create (default: runs/NAME-sample-TIMESTAMP).")
     var out: String?
 
@@ -55,14 +57,15 @@ struct SampleCommand: ParsableCommand {
         }
         signal(SIGINT) { _ in ParticleSampler.requestStop() }
         signal(SIGTERM) { _ in ParticleSampler.requestStop() }
-        try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling,
+        try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling, timeStep: timeStep,
                                           shard: try parsedShard(), checkpoint: policy)
         if let policy { try? FileManager.default.removeItem(atPath: policy.directory) }
     }
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
-                                sampling: SamplerOptionGroup, shard: (index: Int, count: Int)? = nil,
+                                sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, shard: (index: Int, count: Int)? = nil,
                                 checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
+        let s = try timeStep.apply(to: s)
         let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
         if FileManager.default.fileExists(atPath: folder) {
@@ -80,6 +83,7 @@ struct SampleCommand: ParsableCommand {
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
               + "\(result.steps) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
+
         print("     t   particles  histogram")
         for o in summary.outputs {
             print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)

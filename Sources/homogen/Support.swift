@@ -63,3 +63,20 @@ func runSampler(_ sampler: ParticleSampler, quiet: Bool, blocks: Range<Int>? = n
     defer { bar?.finish() }
     return try sampler.run(blocks: blocks, progress: progress, checkpoint: checkpoint)
 }
+
+/// The sampler's time step, `--dt`, overriding the scenario's [time] dt (the rule of thumb
+/// dt ≤ ε² λ_min(B) / 10 still applies unless --allow-coarse-dt).
+struct TimeStepOptionGroup: ParsableArguments {
+    @Option(help: ArgumentHelp("Sampler time step (default: the scenario's [time] dt).", valueName: "dt"))
+    var dt: Double?
+
+    func validate() throws {
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive, not \(dt)") }
+    }
+
+    /// The scenario at the step to sample with.
+    func apply(to s: Scenario) throws -> Scenario {
+        guard let dt else { return s }
+        return try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+    }
+}

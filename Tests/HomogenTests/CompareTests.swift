@@ -44,9 +44,12 @@ final class CompareTests: XCTestCase {
         for row in r.rows {
             XCTAssertGreaterThan(row.pValueParticlesEpsilon, 0.01, "t = \(row.t)")
             XCTAssertGreaterThan(row.chi2PValueParticlesEpsilon, 0.01, "t = \(row.t)")
+            // W̄ and W2 on the same (metric) grid and pipeline.
+            let grid = try XCTUnwrap(row.metricGrid)
             let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised)
-            XCTAssertGreaterThanOrEqual(wBar, lo * row.w2EpsilonHomogenised * (1 - 1e-9))
-            XCTAssertLessThanOrEqual(wBar, hi * row.w2EpsilonHomogenised * (1 + 4e-3))
+            XCTAssertEqual(grid.wBar, wBar)
+            XCTAssertGreaterThanOrEqual(wBar, lo * grid.w2 * (1 - 1e-9))
+            XCTAssertLessThanOrEqual(wBar, hi * grid.w2 * (1 + 4e-3))
         }
     }
 
@@ -113,12 +116,15 @@ final class CompareTests: XCTestCase {
             o.bootstrap = 9
             return try Comparison(scenario: s, options: o).run()
         }
+        // W_GH against W̄ on the same metric grid (exact transport between cell-centre measures).
         for row in try run("[[\"2\", \"0.5\"], [\"0.5\", \"1.5\"]]").rows {
-            let wBar = try XCTUnwrap(row.w2BarEpsilonHomogenised), wGH = try XCTUnwrap(row.wGhEpsilonHomogenised)
+            let grid = try XCTUnwrap(row.metricGrid)
+            let wBar = try XCTUnwrap(grid.wBar), wGH = try XCTUnwrap(row.wGhEpsilonHomogenised)
             XCTAssertEqual(wGH, wBar, accuracy: 0.005 * wBar)
         }
         for row in try run("\"2 + sin(2*pi*y1)\"").rows {
-            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), try XCTUnwrap(row.w2BarEpsilonHomogenised))
+            let grid = try XCTUnwrap(row.metricGrid)
+            XCTAssertLessThan(try XCTUnwrap(row.wGhEpsilonHomogenised), try XCTUnwrap(grid.wBar))
         }
     }
 

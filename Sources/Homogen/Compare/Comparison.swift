@@ -17,7 +17,11 @@ public struct Comparison {
         public var particles: Int?
         public var seed: UInt64?
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-        /// Bootstrap repetitions (default 99 in 1D, 49 in 2D).
+        /// The level α of the verdict: the probability of calling correct particles different at
+        /// any output time (Holm over every test of the run).
+        public var significance = 0.01
+        /// The bootstrap's maximum number of draws (default: enough for a smallest p-value of
+        /// α / (2m), m the number of tests, well below Holm's smallest threshold α / m).
         public var bootstrap: Int?
         public var solverResolution: Int?
         public var solverDt: Double?
@@ -26,7 +30,10 @@ public struct Comparison {
         /// Use the particles of this `homogen sample` run folder (for instance merged from shards)
         /// instead of running the sampler; its fingerprint must match the scenario.
         public var sampleFolder: String?
+        /// Run the sampler above the rule of thumb ε² λ_min(B) / 10 (without `controlTimeStep`).
         public var allowCoarseTimeStep = false
+        /// The sampler's time step (default: the scenario's [time] dt).
+        public var samplerDt: Double?
         public init() {}
     }
 
@@ -43,10 +50,15 @@ public struct Comparison {
         public let w2ParticlesHomogenised: Double
         public let pValueParticlesHomogenised: Double
         public let w2EpsilonHomogenised: Double
-        /// W̄ with cost ⟨B̄Δ, Δ⟩, where B̄ is constant.
+        /// W̄ with cost ⟨B̄Δ, Δ⟩ where B̄ is constant; with the geodesic cost of B̄(x) where it is
+        /// not (2D: on the metric grid, see `metricGrid`; 1D: exactly, by a change of variables).
         public let w2BarEpsilonHomogenised: Double?
-        /// 1D: W_GH with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B.
+        /// W_GH: 1D with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B; 2D with the Finsler
+        /// cost φ(Δ) of (5.17), on the metric grid.
         public let wGhEpsilonHomogenised: Double?
+        /// 2D: the distances whose ground cost is not a constant quadratic form, with W2 and W̄ on
+        /// the same grid and pipeline, so that their ratios mean something.
+        public let metricGrid: MetricGridDistances?
         /// 2D: the back-and-forth method's marginal error for W2(ε-PDE, homogenised) (Ḣ⁻¹, relative
         /// to W2; see `GridWasserstein.Result`).
         public let marginalErrorEpsilonHomogenised: Double?
@@ -55,7 +67,30 @@ public struct Comparison {
         /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
         /// Nil when the signal is zero.
         public let particlesForSignal: Double?
-        public let verdict: String
+        /// The verdict at this time: false when a test of the particles against the ε-PDE (W2
+        /// bootstrap or cell chi-square) rejects after Holm's correction over all times.
+        public var consistent = true
+        /// Holm-adjusted p-values of the two tests.
+        public var holmPValueParticlesEpsilon = 1.0
+        public var holmChi2PValueParticlesEpsilon = 1.0
+        /// The test that decided a rejection ("W2 bootstrap" or "chi-square"), if any.
+        public var decidedBy: String?
+        /// Bootstrap draws up to the sequential decision.
+        public let bootstrapDraws: Int
+        public var verdict: String
+    }
+
+    /// Distances between the cell-centre measures of the metric grid (`metricCells`), all by exact
+    /// transport: cell-centre measures overstate W2 between nearby densities (mass moves in whole
+    /// cells), so only ratios within this grid are comparable.
+    public struct MetricGridDistances: Codable, Sendable {
+        public let cells: Int
+        /// Periodic quadratic cost |Δ|².
+        public let w2: Double
+        /// ⟨B̄Δ, Δ⟩ (constant B̄) or the geodesic cost of B̄(x).
+        public let wBar: Double?
+        /// The Finsler cost φ(Δ) (5.17), where computed.
+        public let wGH: Double?
     }
 
     public struct EpsilonStudy: Codable, Sendable {
@@ -94,25 +129,43 @@ public struct Comparison {
         public let epsilonStudy: EpsilonStudy?
         /// max over consecutive output times of W2(ρ_t, ρ_s)²/|t − s| along the ε-PDE (3.24).
         public let timeContinuityConstant: Double?
+        /// The bootstrap's maximum draws, and the level of the verdict.
         public let bootstrapRepetitions: Int
+        public let significance: Double
+        /// True when the particles agree with the ε-PDE at every output time.
+        public var consistent: Bool { rows.allSatisfy(\.consistent) }
         public let seconds: Double
     }
 
-    /// Runs everything; `stage` is told what is being done (for progress messages).
-    public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil) throws -> Result {
+    /// Runs everything; `stage` is told what is being done (for progress messages). With
+    /// `particles`, those are compared instead of sampling (their output times and grid must be the
+    /// scenario's): e.g. particles of another medium or initial density, to see the verdict reject.
+    public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil,
+                    particles given: SampleResult? = nil) throws -> Result {
         let start = Date()
         let s = scenario
         let sample: SampleResult
-        if let folder = options.sampleFolder {
+        if let given {
+            guard given.snapshots.map(\.time) == s.time.outputs, given.scenario.cells == s.cells,
+                  given.scenario.dimension == s.dimension, given.particlesInRange == s.particles.count,
+                  s.dimension == 2 || given.snapshots.allSatisfy({ $0.positions != nil }) else {
+                throw ComparisonError.particlesDoNotFit
+            }
+            sample = given
+        } else if let folder = options.sampleFolder {
             stage?("reading the particles of \(folder)")
             sample = try SampleRunFolder.read(folder, scenario: s)
             if s.dimension == 1, sample.snapshots.contains(where: { $0.positions == nil }) {
-                throw SolverError.badOption("\(folder): a 1D comparison needs the positions (sample with --positions)")
+                throw ComparisonError.positionsMissing(folder)
             }
         } else {
-            stage?("sampling \(s.particles.count) particles")
-            let sampler = try ParticleSampler(scenario: s, options: .init(
-                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep, keepPositions: s.dimension == 1))
+            let dt = options.samplerDt ?? s.time.dt
+            let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+            stage?("sampling \(s.particles.count) particles at dt = \(dt)")
+            let sampler = try ParticleSampler(scenario: sampled, options: .init(
+                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep,
+                keepPositions: s.dimension == 1))
+            samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
             sample = try sampler.run(progress: samplerProgress)
         }
         stage?("effective coefficients")
@@ -141,12 +194,16 @@ public struct Comparison {
                         a22: effective.bBarInverse(at: x, entry: 3))
             }
         }
-        let reps = options.bootstrap ?? (s.dimension == 1 ? 99 : 49)
-        stage?("distances and bootstrap (\(reps) repetitions per time)")
+        // Two tests per output time; the smallest bootstrap p-value must lie well below Holm's
+        // smallest threshold α / m for a rejection to be possible.
+        let tests = 2 * s.time.outputs.count
+        let reps = options.bootstrap ?? SequentialMonteCarlo.draws(forSmallestPValue: options.significance / Double(2 * tests))
+        stage?("distances and bootstrap (sequential, up to \(reps) draws per time)")
         var rows: [Row] = []
         for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, hom, effective, reps, ghCost, barCost))
+            rows.append(try compareAt(k, sample, eps, hom, effective, SequentialMonteCarlo(maximumDraws: reps), ghCost, barCost))
         }
+        Self.decide(&rows, significance: options.significance)
         var study: EpsilonStudy?
         if !options.epsilonStudy.isEmpty {
             study = try epsilonStudy(stage)
@@ -154,7 +211,7 @@ public struct Comparison {
         return Result(
             scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
             homogenisedSolution: hom, epsilonStudy: study, timeContinuityConstant: timeContinuity(eps),
-            bootstrapRepetitions: reps, seconds: Date().timeIntervalSince(start))
+            bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
     }
 
     private func seed(_ k: Int, _ salt: UInt64) -> UInt64 {
@@ -206,7 +263,7 @@ public struct Comparison {
     }
 
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
-                           _ e: EffectiveCoefficients, _ reps: Int, _ ghCost: FinslerTorusCost?,
+                           _ e: EffectiveCoefficients, _ test: SequentialMonteCarlo, _ ghCost: FinslerTorusCost?,
                            _ barCost: GeodesicTorusCost?) throws -> Row {
         let s = scenario
         let t = s.time.outputs[k]
@@ -215,12 +272,13 @@ public struct Comparison {
         let chi2 = ChiSquareTest(counts: counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
         let pe: BootstrapResult, ph: BootstrapResult
         let w2eh: Double
+        var metricGrid: MetricGridDistances?
         var wBar: Double?, wGH: Double?, marginal: Double?
         if s.dimension == 1 {
             let x = sample.snapshots[k].positions!
-            pe = ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), repetitions: reps,
+            pe = try ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), test: test,
                                             seed: seed(k, 1), threads: options.threads)
-            ph = ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), repetitions: reps,
+            ph = try ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), test: test,
                                             seed: seed(k, 2), threads: options.threads)
             w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(eps, k)),
                                               CircleMeasure(cellMasses: masses(hom, k))).distance
@@ -242,10 +300,10 @@ public struct Comparison {
         } else {
             let g = s.cells
             pe = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: eps.snapshots[k].density, cells: g,
-                                               particles: s.particles.count, repetitions: reps, seed: seed(k, 1),
+                                               particles: s.particles.count, test: test, seed: seed(k, 1),
                                                threads: options.threads)
             ph = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: hom.snapshots[k].density, cells: g,
-                                               particles: s.particles.count, repetitions: reps, seed: seed(k, 2),
+                                               particles: s.particles.count, test: test, seed: seed(k, 2),
                                                threads: options.threads)
             let r = try gridDistance(eps, hom, k)!
             w2eh = r.distance
@@ -256,24 +314,54 @@ public struct Comparison {
             }
             if barCost != nil || ghCost != nil {
                 // Ground costs that are not a constant quadratic form: exact transport between the
-                // cell-centre measures of a coarser grid (`metricCells`).
+                // cell-centre measures of a coarser grid (`metricCells`), with W2 and W̄ on the same grid.
                 let gm = Self.metricCells(outputCells: g), grid = PeriodicGrid(dimension: 2, n: g)
                 func measure(_ d: [Double]) -> TorusMeasure { TorusMeasure(cellMasses: gm == g ? d : grid.aggregate(d, to: gm), cells: gm) }
                 let a = measure(eps.snapshots[k].density), b = measure(hom.snapshots[k].density)
-                if let barCost { wBar = try barCost.distance(a, b) }
+                var barOnGrid: Double?
+                if let barCost {
+                    barOnGrid = try barCost.distance(a, b)
+                    wBar = barOnGrid
+                } else if e.isConstant {
+                    let m = e.bBar[0]
+                    barOnGrid = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
+                }
                 if let ghCost { wGH = try ghCost.distance(a, b) }
+                metricGrid = MetricGridDistances(cells: gm, w2: try ExactTransport.distance(a, b), wBar: barOnGrid, wGH: wGH)
             }
         }
-        let verdict = pe.pValue >= 0.01
-            ? String(format: "particles consistent with the eps-PDE (p = %.2f)", pe.pValue)
-            : String(format: "particles DIFFER from the eps-PDE (p = %.3f)", pe.pValue)
         return Row(
             t: t, w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
-            marginalErrorEpsilonHomogenised: marginal,
+            metricGrid: metricGrid, marginalErrorEpsilonHomogenised: marginal,
             particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
-            verdict: verdict + String(format: "; homogenised limit at W2 = %.3g", w2eh))
+            bootstrapDraws: pe.drawsToDecision,
+            verdict: String(format: "homogenised limit at W2 = %.3g", w2eh))
+    }
+
+    /// The verdict: Holm's correction over the W2 bootstrap and the chi-square test at every output
+    /// time (2T tests), each rejected when its adjusted p-value is ≤ α; a time whose tests are not
+    /// rejected is "consistent". The rows' verdict texts say which test decided.
+    static func decide(_ rows: inout [Row], significance alpha: Double) {
+        let raw = rows.flatMap { [$0.pValueParticlesEpsilon, $0.chi2PValueParticlesEpsilon] }
+        let adjusted = Holm.adjust(raw)
+        for k in rows.indices {
+            let w2 = adjusted[2 * k], chi2 = adjusted[2 * k + 1]
+            rows[k].holmPValueParticlesEpsilon = w2
+            rows[k].holmChi2PValueParticlesEpsilon = chi2
+            rows[k].consistent = w2 > alpha && chi2 > alpha
+            let limit = rows[k].verdict
+            if rows[k].consistent {
+                rows[k].decidedBy = nil
+                rows[k].verdict = String(format: "particles consistent with the eps-PDE (Holm-adjusted p: W2 %.3g, chi-square %.3g); ", w2, chi2) + limit
+            } else {
+                let byChi2 = chi2 <= w2
+                rows[k].decidedBy = byChi2 ? "chi-square" : "W2 bootstrap"
+                rows[k].verdict = String(format: "particles DIFFER from the eps-PDE: %@ rejects (Holm-adjusted p = %.3g <= %g); ",
+                                         rows[k].decidedBy!, min(w2, chi2), alpha) + limit
+            }
+        }
     }
 
     /// The grid of the 2D distances whose ground cost is not a constant quadratic form (W_GH with
@@ -334,4 +422,21 @@ public struct Comparison {
 private extension Double {
     /// Self when finite, else nil.
     var finite: Double? { isFinite ? self : nil }
+}
+
+/// Why a comparison cannot run on the particles it was given.
+public enum ComparisonError: Error, CustomStringConvertible, Equatable {
+    /// A 1D comparison needs the particle positions, which this sample folder did not keep.
+    case positionsMissing(String)
+    /// Particles given directly do not have the scenario's output times, grid, dimension or count.
+    case particlesDoNotFit
+
+    public var description: String {
+        switch self {
+        case .positionsMissing(let folder):
+            return "\(folder): a 1D comparison needs the particle positions, which this sample run did not keep"
+        case .particlesDoNotFit:
+            return "the particles given do not have the scenario's output times, grid, dimension and particle count"
+        }
+    }
 }

@@ -8,7 +8,12 @@ public struct CompareSummary: Codable, Sendable {
     public let scenario: ScenarioRecord
     public let particles: Int
     public let seed: UInt64
+    /// The bootstrap's maximum draws (sequential Monte Carlo p-values).
     public let bootstrapRepetitions: Int
+    /// The verdict's level α (Holm over all tests) and the verdict: true when the particles agree
+    /// with the ε-PDE at every output time.
+    public let significance: Double
+    public let consistent: Bool
     public let distanceMethod: String
     public let bBarIsConstant: Bool
     public let bBar: [Double]?
@@ -22,6 +27,8 @@ public struct CompareSummary: Codable, Sendable {
     /// Per output time: CSV with the three densities on the output grid.
     public let densities: [String]
     public let epsilonStudy: Comparison.EpsilonStudy?
+    /// The sampler's time step (absent when the particles came from a sample folder).
+    public let samplerDt: Double?
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -64,11 +71,13 @@ public enum CompareRunFolder {
             let sum = CompareSummary(
                 software: "homogen", version: HomogenVersion.current, command: "compare", scenario: ScenarioRecord(s),
                 particles: s.particles.count, seed: s.particles.seed, bootstrapRepetitions: r.bootstrapRepetitions,
+                significance: r.significance, consistent: r.consistent,
                 distanceMethod: Comparison.distanceMethod(dimension: s.dimension),
                 bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
-                outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy)
+                outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
+                samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil)
             try AtomicFile.write(try JSON.encode(sum), to: dir + "/summary.json")
             summary = sum
         }

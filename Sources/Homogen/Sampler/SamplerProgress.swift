@@ -4,10 +4,16 @@ import Synchronization
 /// progress bar polls it).
 public final class SamplerProgress: Sendable {
     private let done = Atomic<Int>(0)
-    /// Particle-steps the run will take in all.
-    public let total: Int
+    private let expected: Atomic<Int>
 
-    public init(total: Int) { self.total = max(total, 1) }
+    /// `total`: particle-steps the run will take in all (revised by `expect` once the time step is chosen).
+    public init(total: Int) { expected = Atomic(max(total, 1)) }
+
+    /// Particle-steps the run will take in all.
+    public var total: Int { expected.load(ordering: .relaxed) }
+
+    /// Revises the total (e.g. when the time-step control has chosen the step).
+    public func expect(total: Int) { expected.store(max(total, 1), ordering: .relaxed) }
 
     func add(_ particleSteps: Int) { done.add(particleSteps, ordering: .relaxed) }
 
