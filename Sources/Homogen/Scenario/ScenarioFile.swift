@@ -32,6 +32,11 @@ private struct ScenarioFileReader {
 
     init(text: String) throws {
         do {
+            try TOMLSubset.check(text)
+        } catch let e as TOMLSubset.Failure {
+            throw ScenarioError(key: "", message: "malformed TOML at line \(e.line), column \(e.column): \(e.message)")
+        }
+        do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
             throw ScenarioError(
