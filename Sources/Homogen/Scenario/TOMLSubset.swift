@@ -251,7 +251,10 @@ struct TOMLSubset {
             if current == "+" || current == "-" { i += 1 }
             try digits()
         }
-        if current == "/" {
+        var slash = i
+        while slash < s.count, s[slash] == " " || s[slash] == "\t" { slash += 1 }
+        if slash < s.count, s[slash] == "/" {
+            i = slash
             var end = i + 1
             while end < s.count, isDigit(s[end]) || s[end] == " " || s[end] == "." { end += 1 }
             let text = String(String.UnicodeScalarView(s[start..<end])).trimmingCharacters(in: .whitespaces)
