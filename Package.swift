@@ -42,8 +42,11 @@ let package = Package(
                 "Homogen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            plugins: ["BuildInfo"]
         ),
+        // Writes the git commit into the tool at build time (`homogen --version`, summary.json).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .testTarget(
             name: "HomogenTests",
             dependencies: ["Homogen"],

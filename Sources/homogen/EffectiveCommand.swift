@@ -13,10 +13,10 @@ struct EffectiveCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D).")
     var json = false
 
-    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default 128).")
+    @Option(parsing: .unconditional, help: "2D: cells per side of the unit cell for the cell problem (even; default 128).", transform: parseCount)
     var resolution: Int?
 
-    @Option(help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).")
+    @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).", transform: parseCount)
     var slowPoints: Int?
 
     func run() throws {

@@ -65,23 +65,25 @@ struct SampleCommand: ParsableCommand {
                                 checkpoint: EulerMaruyamaSampler.CheckpointPolicy? = nil) throws {
         let sampler = try EulerMaruyamaSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: s.dimension == 1 ? 4 : 6, positions: positions))
         if let shard, shard.count > sampler.blockCount {
             throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.blockCount) blocks of \(EulerMaruyamaSampler.blockSize) particles")
         }
+        // The header before the work, so that a long run says at once what it is doing.
+        print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
+              + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
         let result = try runSampler(sampler, quiet: quiet,
                                     blocks: shard.map { sampler.blocks(ofShard: $0.index, of: $0.count) }, checkpoint: checkpoint)
+        Provenance.resolve("particles", "\(s.particles.count)")
+        Provenance.resolve("seed", "\(s.particles.seed)")
+        Provenance.resolve("threads", "\(result.threads)")
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
-        print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
-              + "\(result.steps) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
         print("     t   particles  histogram")
         for o in summary.outputs {
             print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
         }
-        print(String(format: "%.2f s on %d threads, %.2f ns per particle-step", result.seconds, result.threads,
+        print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,
                      result.nsPerParticleStep))
         print("run folder: \(folder)")
     }

@@ -54,9 +54,7 @@ struct StationaryCommand: ParsableCommand {
         o.recordEvery = recordEvery
         o.allowCoarseTimeStep = sampling.allowCoarseDt
         let folder = out ?? defaultRunFolder(s, "stationary")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 6))
         let estimator = try StationaryEstimator(scenario: s, options: o)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
@@ -113,6 +111,6 @@ struct StationaryCommand: ParsableCommand {
             }
             print(String(format: "  fitted order %.3f", sweep.order))
         }
-        print(String(format: "%.1f s; run folder: ", r.seconds) + folder)
+        print(formatSeconds(r.seconds) + "; run folder: " + folder)
     }
 }

@@ -71,7 +71,7 @@ public enum CompareRunFolder {
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
                 outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy)
-            try AtomicFile.write(try JSON.encode(sum), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }
         return summary!

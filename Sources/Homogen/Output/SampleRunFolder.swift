@@ -91,7 +91,7 @@ public enum SampleRunFolder {
                 vectorKernels: r.vectorKernels, steps: r.steps, seconds: r.seconds,
                 nsPerParticleStep: r.nsPerParticleStep, initialAcceptanceRate: r.initialAcceptanceRate,
                 outputs: outputs)
-            try write(try JSON.encode(summary), dir, "summary.json")
+            try write(try JSON.encodeSummary(summary), dir, "summary.json")
             summaryHolder.value = summary
         }
         return summaryHolder.value!

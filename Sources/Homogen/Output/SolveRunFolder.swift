@@ -65,7 +65,7 @@ public enum SolveRunFolder {
                     ? "backward Euler, one cyclic tridiagonal solve per step"
                     : "backward Euler with Lie splitting into x1 and x2 line solves",
                 effective: r.effective, energyHistory: "energy.csv", outputs: outputs)
-            try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s
         }
         return summary!

@@ -54,7 +54,7 @@ public enum StationaryRunFolder {
                 totalVariationPiEps: r.fine.totalVariation, totalVariationPiBar: r.coarse.totalVariation,
                 coveragePiEps: r.fine.coverage, coveragePiBar: r.coarse.coverage, w2PiEps: r.w2PiEps,
                 worstCellsPiEps: r.fine.worstCells, worstCellsPiBar: r.coarse.worstCells, dtSweep: sweep, seconds: r.seconds)
-            try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s
         }
         return summary!

@@ -9,7 +9,9 @@ extension Scenario {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
+            var e = ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
+            e.isUnreadableFile = true
+            throw e
         }
         return try Scenario(toml: text, source: path)
     }
