@@ -34,7 +34,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/run.checkpoint/checkpoint.json"))
         let resumed = try runHomogen(args + ["--resume", base + "/run.checkpoint"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        for f in ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"] {
+        for f in ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"] {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
                            FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
         }
@@ -70,7 +70,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(inProgress.count, 2, "both blocks were in progress")
         XCTAssertTrue(inProgress.allSatisfy { ($0["iterations"] as! Int) > 0 })
         XCTAssertEqual(try runHomogen(long + ["--resume", base + "/run.checkpoint"]).status, 0)
-        for f in ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"] {
+        for f in ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"] {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
                            FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
         }

@@ -14,7 +14,7 @@ final class ShardTests: XCTestCase {
         let base = temporaryPath("shards")
         defer { try? FileManager.default.removeItem(atPath: base) }
         try sample(base + "/full", ["--threads", "2"])
-        let files = ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"]
+        let files = ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"]
         for count in [1, 2, 4] {
             for threads in [1, 2] {
                 let folders = (0..<count).map { "\(base)/s\(count)-\(threads)-\($0)" }

@@ -14,7 +14,7 @@ ANALYSIS = HERE.parent
 DATA = HERE / "data"
 
 CASES = [
-    ("sample-1d", "plot_run.py", ["histograms.png"], "histogram_001.csv"),
+    ("sample-1d", "plot_run.py", ["histograms.png"], "densities_001.csv"),
     ("compare-1d", "plot_run.py", ["densities.png", "w2.png", "w2_vs_eps.png"], "densities_002.csv"),
     ("compare-2d", "plot_run.py", ["densities.png", "w2.png"], "densities_000.csv"),
     ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),

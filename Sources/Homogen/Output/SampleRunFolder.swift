@@ -47,7 +47,7 @@ public struct SampleSummary: Codable, Sendable {
     public let outputs: [Output]
 }
 
-/// Writes a `SampleResult` as a run folder: `summary.json`, `histogram_NNN.csv` per output
+/// Writes a `SampleResult` as a run folder: `summary.json`, `densities_NNN.csv` per output
 /// time and, when positions were kept, `positions_NNN.npy`. The folder appears whole.
 public enum SampleRunFolder {
     /// The fingerprint of a run: FNV-1a 64 over the canonical JSON of the resolved scenario, the
@@ -67,7 +67,7 @@ public enum SampleRunFolder {
         let summaryHolder = SummaryHolder()
         try AtomicFile.writeFolder(at: path) { dir in
             for (k, snap) in r.snapshots.enumerated() {
-                let csvName = String(format: "histogram_%03d.csv", k)
+                let csvName = String(format: "densities_%03d.csv", k)
                 try write(Data(histogramCSV(counts: snap.counts, particles: r.particlesInRange, cells: s.cells,
                                             dimension: s.dimension).utf8), dir, csvName)
                 var npyName: String?
