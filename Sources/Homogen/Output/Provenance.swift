@@ -64,14 +64,19 @@ public struct Provenance: Codable, Sendable, Equatable {
 extension JSON {
     /// A run folder's `summary.json`: the summary's keys plus `provenance`, the current `Provenance`.
     public static func encodeSummary<T: Encodable>(_ value: T) throws -> Data {
-        // Spliced as text into the encoder's output (a top-level object ending in "\n}\n"), so
-        // that the summary's own numbers are written exactly as `encode` writes them.
+        try encode(value, adding: "provenance", Provenance.current)
+    }
+
+    /// The JSON object of `value` with one more key, `key`, holding `extra`. Spliced as text into
+    /// the encoder's output (a top-level object ending in "\n}\n"), so that the object's own
+    /// numbers are written exactly as `encode` writes them.
+    public static func encode<T: Encodable, U: Encodable>(_ value: T, adding key: String, _ extra: U) throws -> Data {
         var text = String(decoding: try encode(value), as: UTF8.self)
         guard text.hasSuffix("\n}\n") else { return try encode(value) }
         text.removeLast(3)
-        let provenance = String(decoding: try encode(Provenance.current), as: UTF8.self)
+        let inserted = String(decoding: try encode(extra), as: UTF8.self)
             .trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\n  ")
-        text += ",\n  \"provenance\" : " + provenance + "\n}\n"
+        text += ",\n  \"\(key)\" : " + inserted + "\n}\n"
         return Data(text.utf8)
     }
 }
