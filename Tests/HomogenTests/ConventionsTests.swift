@@ -103,7 +103,23 @@ final class ConventionsTests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.stdout.hasPrefix(HomogenVersion.current + " (commit "), r.stdout)
         XCTAssertTrue(r.stdout.contains("GSL \(GSLLibrary.version)"), r.stdout)
-        if let head = gitHead() { XCTAssertTrue(r.stdout.contains("commit \(head)"), "\(r.stdout) vs \(head)") }
+        if gitHead() != nil {
+            let commit = r.stdout.components(separatedBy: "(commit ").dropFirst().first?.split(separator: ",").first.map(String.init)
+            XCTAssertTrue(isAncestorOfHead(commit), "\(r.stdout): not a commit of this repository")
+        }
+    }
+
+    /// Whether `commit` (as embedded: 12 hex digits, "-dirty" for uncommitted changes) is HEAD or
+    /// one of its ancestors (a build made before the last commit embeds the commit it was built from).
+    private func isAncestorOfHead(_ commit: String?) -> Bool {
+        guard let commit, let hash = commit.split(separator: "-").first, hash.count == 12 else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", repositoryRoot.path, "merge-base", "--is-ancestor", String(hash), "HEAD"]
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
     }
 
     /// The short commit of the repository, when git and a checkout are there (as in CI).
@@ -170,7 +186,7 @@ final class ConventionsTests: XCTestCase {
             XCTAssertEqual(p["gsl_version"] as? String, GSLLibrary.version)
             XCTAssertEqual(p["host_cores"] as? Int, ProcessInfo.processInfo.activeProcessorCount)
             XCTAssertEqual(p["version"] as? String, HomogenVersion.current)
-            if let head = gitHead() { XCTAssertTrue((p["commit"] as? String)?.hasPrefix(head) ?? false, "\(p)") }
+            if gitHead() != nil { XCTAssertTrue(isAncestorOfHead(p["commit"] as? String), "\(p)") }
             let f = ISO8601DateFormatter()
             f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             let start = (p["start_time"] as? String).flatMap { f.date(from: $0) }
@@ -184,7 +200,47 @@ final class ConventionsTests: XCTestCase {
                 XCTAssertEqual(options["allow-coarse-dt"], "false")
                 XCTAssertNotNil(options["threads"].flatMap(Int.init), "\(options)")
             }
-            if arguments[0] == "solve" { XCTAssertEqual(options["equation"], "epsilon", "\(options)") }
+            if arguments[0] == "solve" {
+                XCTAssertEqual(options["equation"], "epsilon", "\(options)")
+                XCTAssertFalse(r.stdout.contains("per side"), r.stdout)  // 1D: no sides
+            }
+            if arguments[0] == "stationary" {
+                XCTAssertEqual((summary["observable_means"] as? [String: Any])?.keys.sorted(), ["cos(2 pi x / eps)", "cos(2 pi x)"])
+                let header = try String(contentsOfFile: folder + "/pi_eps.csv", encoding: .utf8).prefix { $0 != "\n" }
+                XCTAssertEqual(header, "x_lo,x_hi,estimate,standard_error,exact")
+            }
+            if arguments[0] == "sample", !arguments.contains("--shard") {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/densities_000.csv"))
+                XCTAssertTrue(r.stdout.hasPrefix("scenario bench-1d: 1D"), r.stdout)
+                XCTAssertFalse(r.stdout.contains("0.00 s"), r.stdout)
+            }
+        }
+    }
+
+    func testCheckJsonHasTheChecksAndSamplerReadiness() throws {
+        let r = try run(["check", scenario, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["name"] as? String, "bench-1d")
+        let checks = object["checks"] as? [String: Any] ?? [:]
+        XCTAssertEqual(checks["sampler_ready"] as? Bool, true, "\(checks)")
+        XCTAssertNotNil(checks["time_step_limit"] as? Double)
+        XCTAssertNotNil((checks["facts"] as? [String: Any])?["medium_smallest_eigenvalue"])
+    }
+
+    /// effective in 2D with B_bar depending on x: one aligned row of 9 numbers per slow point, symmetric.
+    func testEffective2DTableIsAligned() throws {
+        let r = try run(["effective", repositoryRoot.appendingPathComponent("scenarios/oscillatory-2d.toml").path, "--resolution", "16"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        guard let header = lines.firstIndex(where: { $0.contains("A_hom_11") }) else { return XCTFail(r.stdout) }
+        let rows = lines[(header + 1)...].filter { !$0.hasPrefix("(") }
+        XCTAssertEqual(rows.count, 64)
+        XCTAssertEqual(Set(rows.map(\.count)).count, 1, "rows of different widths")
+        for row in rows {
+            let v = row.split(separator: " ").compactMap { Double($0) }
+            XCTAssertEqual(v.count, 9, String(row))
+            XCTAssertEqual(v[4], 0)  // A_hom_12 of this diagonal medium, round-off removed
         }
     }
 }
