@@ -79,7 +79,7 @@ struct SampleCommand: ParsableCommand {
         Provenance.resolve("threads", "\(result.threads)")
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
-        print("     t   particles  histogram")
+        print("     t   particles  file")
         for o in summary.outputs {
             print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
         }
