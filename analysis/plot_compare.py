@@ -52,15 +52,16 @@ def plot(run_dir):
             band = 2 * np.sqrt(np.maximum(p * (1 - p), 0) / n) / width
             ax.stairs(t["epsilon"] + band, edges, baseline=t["epsilon"] - band, fill=True, color="C0", alpha=0.2,
                       label="eps-PDE ± 2 sd of N particles")
-            ax.stairs(t["particles"], edges, label="particles", color="0.3")
-            ax.stairs(t["epsilon"], edges, label="eps-PDE", color="C0")
-            ax.stairs(t["homogenised"], edges, label="homogenised", color="C3")
-            ax.stairs(t["pi_eps"], edges, label="pi_eps", color="C2", linestyle=":")
-            ax.stairs(t["pi_bar"], edges, label="pi_bar", color="C1", linestyle="--")
+            ax.stairs(t["particles"], edges, label="particles", color="0.3", baseline=None)
+            ax.stairs(t["epsilon"], edges, label="eps-PDE", color="C0", baseline=None)
+            ax.stairs(t["homogenised"], edges, label="homogenised", color="C3", baseline=None)
+            ax.stairs(t["pi_eps"], edges, label="pi_eps", color="C2", linestyle=":", baseline=None)
+            ax.stairs(t["pi_bar"], edges, label="pi_bar", color="C1", linestyle="--", baseline=None)
             ax.set_title(f"t = {out['t']:g}: W2(particles, eps) = {out['w2_particles_epsilon']:.2e}, "
                          f"p = {out['p_value_particles_epsilon']:.2f}", fontsize=8)
             ax.set_ylabel("density")
-        axes[0, 0].legend(fontsize=7)
+        # Beside the panels, not over the curves.
+        axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         axes[-1, 0].set_xlabel("x")
     else:
         # The three evolving densities share one colour scale; the equilibria pi_eps and pi_bar
@@ -105,7 +106,7 @@ def plot(run_dir):
     ax.set_ylabel("W2 distance")
     ax.set_yscale("log")
     ax.set_title(f"{sc['name']}: distances against time (eps = {sc['epsilon']})", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     written.append(save_png(fig, run_dir / "w2.png"))
 
     study = summary.get("epsilon_study")

@@ -34,7 +34,7 @@ enum ExitStatus: Int32 {
             case .notConverged: self = .failure
             }
         case is Checkpoint.Invalid, is ShardMerge.MergeError, is InputDataError: self = .dataError
-        case is AtomicFile.WriteError, is OutputFolder.Problem, is CocoaError, is POSIXError: self = .ioError
+        case is AtomicFile.WriteError, is OutputFolder.Problem, is InputReadError, is CocoaError, is POSIXError: self = .ioError
         default: self = .failure
         }
     }
@@ -42,6 +42,11 @@ enum ExitStatus: Int32 {
 
 /// Bad content in an input file other than a scenario (a sample file, a partial result).
 struct InputDataError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// An input file other than a scenario that cannot be read at all.
+struct InputReadError: Error, CustomStringConvertible {
     let description: String
 }
 

@@ -105,7 +105,7 @@ struct StationaryCommand: ParsableCommand {
         }
         if let w = r.w2PiEps { print(String(format: "W2(estimate, pi_eps) = %.3e", w)) }
         if let sweep {
-            print("Euler–Maruyama bias of cos(2 pi x1/eps) against dt:")
+            print("Euler–Maruyama bias of \(s.dimension == 1 ? "cos(2 pi x/eps)" : "cos(2 pi x1/eps)") against dt:")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e)", h, b, se))
             }

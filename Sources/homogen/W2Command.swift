@@ -67,7 +67,7 @@ struct W2Command: ParsableCommand {
 
     private func readPoints(_ path: String) throws -> (values: [Double], columns: Int) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("cannot read \(path)")
+            throw InputReadError(description: "cannot read \(path)")
         }
         var values: [Double] = []
         var columns = 0
@@ -76,14 +76,14 @@ struct W2Command: ParsableCommand {
             if fields.isEmpty { continue }
             if columns == 0 { columns = fields.count }
             guard fields.count == columns, columns <= 2 else {
-                throw ValidationError("\(path), line \(n + 1): expected \(columns == 0 ? "1 or 2" : "\(columns)") number(s)")
+                throw InputDataError(description: "\(path), line \(n + 1): expected \(columns == 0 ? "1 or 2" : "\(columns)") number(s)")
             }
             for f in fields {
-                guard let v = Double(f), v.isFinite else { throw ValidationError("\(path), line \(n + 1): '\(f)' is not a number") }
+                guard let v = Double(f), v.isFinite else { throw InputDataError(description: "\(path), line \(n + 1): '\(f)' is not a number") }
                 values.append(v)
             }
         }
-        guard !values.isEmpty else { throw ValidationError("\(path) has no points") }
+        guard !values.isEmpty else { throw InputDataError(description: "\(path) has no points") }
         return (values, columns)
     }
 }

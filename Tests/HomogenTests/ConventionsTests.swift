@@ -35,7 +35,11 @@ final class ConventionsTests: XCTestCase {
         let deep = scenario1D(["B": "B = \"" + String(repeating: "(", count: 5000) + "2" + String(repeating: ")", count: 5000) + "\""])
         try deep.write(toFile: dir + "/deep.toml", atomically: true, encoding: .utf8)
         try "x".write(toFile: dir + "/afile", atomically: true, encoding: .utf8)
+        try "0.1\n0.2\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        try "0.1\nabc\n".write(toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
+            (["w2", dir + "/a.txt", dir + "/bad.txt"], 65, "line 2: 'abc' is not a number"),
+            (["w2", dir + "/a.txt", dir + "/missing.txt"], 74, "cannot read"),
             (["sample", scenario, "--particles", "-5"], 64, "must be positive"),
             (["sample", scenario, "--particles", "0"], 64, "must be positive"),
             (["sample", scenario, "--particles", "2.5"], 64, "not a whole number"),
