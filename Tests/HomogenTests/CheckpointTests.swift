@@ -29,7 +29,7 @@ final class CheckpointTests: XCTestCase {
         p.terminate()   // SIGTERM
         p.waitUntilExit()
         if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
-        XCTAssertEqual(p.terminationStatus, 1)
+        XCTAssertEqual(p.terminationStatus, 130)  // interrupted (sysexits convention, docs/guide.md)
         XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run"), "no half-written run folder")
         XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/run.checkpoint/checkpoint.json"))
         let resumed = try runHomogen(args + ["--resume", base + "/run.checkpoint"])
