@@ -35,12 +35,14 @@ def plot(run_dir):
     outs = summary["outputs"]
     top.plot([o["t"] for o in outs], [o["psi"] for o in outs], "o", label="psi (elliptic solve) at outputs")
     top.set_yscale("log")
+    top.set_ylabel("energy, dissipation")
     top.legend(fontsize=8)
     top.set_title(f"{sc['name']}: {summary['equation']} equation, eps = {sc['epsilon']}, dt = {summary['dt']:g}", fontsize=9)
     bottom.plot(table["t"][1:], np.abs(table["balance_residual"][1:]), color="C3")
     bottom.set_yscale("log")
     bottom.set_xlabel("t")
     bottom.set_ylabel("|balance residual (2.21)|")
+    bottom.set_title("energy–dissipation balance: E(t) + integral of (psi + psi*) - E(0)", fontsize=9)
     written = [save_png(fig, run_dir / "energy.png")]
     tables = []
     for out in outs:
