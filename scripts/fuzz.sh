@@ -12,11 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 targets="${2:-scenario expression}"
-HOMOGEN_FUZZ=1 swift build -c release --product homogen-fuzz --sanitize fuzzer --sanitize address \
-  --scratch-path .build-fuzz 2>&1 | grep -E "error|Compiling|Build" | grep -v "^\[" || true
-fuzzer=.build-fuzz/release/homogen-fuzz
-[ -x "$fuzzer" ] || { echo "fuzz.sh: the fuzz build failed" >&2; exit 1; }
 mkdir -p .build-fuzz/artifacts
+if ! HOMOGEN_FUZZ=1 swift build -c release --product homogen-fuzz --sanitize fuzzer --sanitize address \
+    --scratch-path .build-fuzz >.build-fuzz/artifacts/build.log 2>&1; then
+  grep -E "error" .build-fuzz/artifacts/build.log >&2 || tail -20 .build-fuzz/artifacts/build.log >&2
+  echo "fuzz.sh: the fuzz build failed (.build-fuzz/artifacts/build.log)" >&2
+  exit 1
+fi
+fuzzer=.build-fuzz/release/homogen-fuzz
 # TOMLKit leaks a few strings per parse (strdup without free): a leak is not what we look for here.
 export ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no
 status=0
