@@ -2,7 +2,8 @@
 
 Usage: python3 analysis/plot_compare.py RUN_DIR  ->  RUN_DIR/densities.png, RUN_DIR/w2.png
 (and RUN_DIR/w2_vs_eps.png with an epsilon study). 1D: particle histogram, eps-PDE and
-homogenised densities at each output time; 2D: image panels on a shared colour scale.
+homogenised densities at each output time; 2D: image panels, the three densities on a shared
+colour scale and pi_eps, pi_bar each on its own (CSV rows row-major, x1 slowest).
 """
 import sys
 from pathlib import Path

@@ -62,3 +62,11 @@ def test_unknown_run_kind_is_refused(tmp_path):
     result = run("plot_run.py", tmp_path)
     assert result.returncode == 1
     assert "unknown command 'nonsense'" in result.stderr
+
+
+@pytest.mark.parametrize("script", ["plot_run.py", "plot_compare.py", "plot_sample.py", "plot_solve.py", "plot_stationary.py"])
+def test_help_is_not_taken_for_a_run_folder(script):
+    for flag in ("--help", "-h"):
+        result = run(script, flag)
+        assert result.returncode == 0, result.stderr
+        assert "Usage: python3 analysis/" in result.stdout
