@@ -13,7 +13,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 targets="${2:-scenario expression}"
 mkdir -p .build-fuzz/artifacts
-if ! HOMOGEN_FUZZ=1 swift build -c release --product homogen-fuzz --sanitize fuzzer --sanitize address \
+# Not `--sanitize fuzzer --sanitize address`: SwiftPM passes those to swiftc as two -sanitize= flags,
+# and swiftc then keeps only the last, so Swift code got no coverage instrumentation (libFuzzer
+# saw only the C and C++ code). One -sanitize=fuzzer,address flag keeps both.
+if ! HOMOGEN_FUZZ=1 swift build -c release --product homogen-fuzz --sanitize fuzzer \
+    -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address -Xcxx -fsanitize=address \
     --scratch-path .build-fuzz >.build-fuzz/artifacts/build.log 2>&1; then
   grep -E "error" .build-fuzz/artifacts/build.log >&2 || tail -20 .build-fuzz/artifacts/build.log >&2
   echo "fuzz.sh: the fuzz build failed (.build-fuzz/artifacts/build.log)" >&2
