@@ -58,8 +58,11 @@ let package = Package(
                 "Homogen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            plugins: ["BuildInfo"]
         ),
+        // Writes the git commit into the tool at build time (`homogen --version`, summary.json).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .testTarget(
             name: "HomogenTests",
             dependencies: ["Homogen"],
@@ -82,4 +85,18 @@ if ProcessInfo.processInfo.environment["HOMOGEN_MPI"] == "1" {
         ),
     ]
     package.products.append(.executable(name: "homogen-mpi", targets: ["homogen-mpi"]))
+}
+
+// The libFuzzer targets (Fuzz/), built only by scripts/fuzz.sh with HOMOGEN_FUZZ=1 and
+// `--sanitize fuzzer --sanitize address`: libFuzzer supplies `main`, so the module is compiled
+// as a library (no top-level code).
+if ProcessInfo.processInfo.environment["HOMOGEN_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "homogen-fuzz",
+            dependencies: ["Homogen", .product(name: "TOMLKit", package: "TOMLKit")],
+            path: "Fuzz/HomogenFuzz",
+            swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-parse-as-library"])]
+        ))
+    package.products.append(.executable(name: "homogen-fuzz", targets: ["homogen-fuzz"]))
 }

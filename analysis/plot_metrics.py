@@ -33,12 +33,15 @@ def plot(folder):
     left.plot(a, c, "s-", label="C_gh (Gromov–Hausdorff, 5.13)")
     left.axvline(0.5, color="k", linestyle=":", label="pi proportional to sqrt(B)")
     left.set_xlabel("a in pi = B^a, B = 2 + sin(2 pi y)")
+    left.set_ylabel("metric constant")
+    left.set_title("B_bar and C_gh along the family (1D)", fontsize=9)
     left.legend(fontsize=8)
     right.plot(c, b, "o")
     lo, hi = min(b.min(), c.min()), max(b.max(), c.max())
     right.plot([lo, hi], [lo, hi], "k--", label="B_bar = C_gh")
     right.set_xlabel("C_gh")
     right.set_ylabel("B_bar")
+    right.set_title("B_bar >= C_gh, equal only for pi proportional to sqrt(B)", fontsize=9)
     right.legend(fontsize=8)
     return [save_png(fig, folder / "metrics.png")]
 

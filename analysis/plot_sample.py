@@ -35,7 +35,8 @@ def plot(run_dir):
     else:
         data = [load_histogram(run_dir, out) for out in outputs]
         vmax = max(d[2].max() for d in data)
-        fig, axes = plt.subplots(1, len(data), figsize=(3.2 * len(data) + 1, 3.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(data), figsize=(3.4 * len(data) + 1, 3.6), squeeze=False,
+                                 constrained_layout=True)
         for ax, out, (e1, e2, density) in zip(axes[0], outputs, data):
             im = ax.pcolormesh(e1, e2, density.T, vmin=0, vmax=vmax, cmap="viridis")
             ax.set_title(f"t = {out['t']:g}")

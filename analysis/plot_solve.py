@@ -35,12 +35,14 @@ def plot(run_dir):
     outs = summary["outputs"]
     top.plot([o["t"] for o in outs], [o["psi"] for o in outs], "o", label="psi (elliptic solve) at outputs")
     top.set_yscale("log")
+    top.set_ylabel("energy, dissipation")
     top.legend(fontsize=8)
     top.set_title(f"{sc['name']}: {summary['equation']} equation, eps = {sc['epsilon']}, dt = {summary['dt']:g}", fontsize=9)
     bottom.plot(table["t"][1:], np.abs(table["balance_residual"][1:]), color="C3")
     bottom.set_yscale("log")
     bottom.set_xlabel("t")
     bottom.set_ylabel("|balance residual (2.21)|")
+    bottom.set_title("energy–dissipation balance: E(t) + integral of (psi + psi*) - E(0)", fontsize=9)
     written = [save_png(fig, run_dir / "energy.png")]
     tables = []
     for out in outs:
@@ -60,12 +62,16 @@ def plot(run_dir):
         ax.set_ylabel("density")
         ax.legend(fontsize=8)
     else:
-        fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables) + 1, 3.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(tables), figsize=(3.4 * len(tables) + 1, 3.6), squeeze=False,
+                                 constrained_layout=True)
         vmax = max(t["density"].max() for t in tables)
         for ax, out, t in zip(axes[0], outs, tables):
             m = int(round(np.sqrt(len(t))))
             im = ax.imshow(t["density"].reshape(m, m).T, origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=vmax)
             ax.set_title(f"t = {out['t']:g}", fontsize=8)
+            ax.set_xlabel("x1")
+            ax.set_ylabel("x2")
+            ax.tick_params(labelsize=8)
         fig.colorbar(im, ax=axes[0].tolist(), label="density")
     fig.suptitle(f"{sc['name']}: {summary['equation']} equation", fontsize=9)
     written.append(save_png(fig, run_dir / "density.png"))

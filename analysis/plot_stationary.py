@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -18,14 +19,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runfolder import RunFolderError, load_summary, main, save_png  # noqa: E402
 
 
+CELL_COLUMNS = {("x_lo", "x_hi"): 1, ("x1_lo", "x1_hi", "x2_lo", "x2_hi"): 2}
+
+
 def load_cells(path):
+    """pi_eps.csv or pi_bar.csv: the cell's edges (1D or 2D), estimate, standard_error, exact."""
     try:
         table = np.genfromtxt(path, delimiter=",", names=True)
     except (OSError, ValueError) as e:
         raise RunFolderError(f"{path}: cannot read ({e})") from None
-    if table.dtype.names != ("cell", "estimate", "standard_error", "exact"):
-        raise RunFolderError(f"{path}: unexpected columns {table.dtype.names}")
-    return table
+    names = table.dtype.names or ()
+    for cells in CELL_COLUMNS:
+        if names == cells + ("estimate", "standard_error", "exact"):
+            return table
+    raise RunFolderError(f"{path}: unexpected columns {names}")
 
 
 def plot(run_dir):
@@ -36,9 +43,13 @@ def plot(run_dir):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, name, label in zip(axes, ("pi_eps.csv", "pi_bar.csv"), ("pi_eps (output grid)", "pi_bar (one cell per eps-period)")):
         t = load_cells(run_dir / name)
-        ax.errorbar(t["cell"], t["estimate"], yerr=1.96 * t["standard_error"], fmt=".", ms=3, label="estimate ± 1.96 se")
-        ax.plot(t["cell"], t["exact"], "-", lw=1, label="exact")
-        ax.set_xlabel("cell")
+        if "x_lo" in t.dtype.names:
+            where, xlabel = (t["x_lo"] + t["x_hi"]) / 2, "x (cell centre)"
+        else:
+            where, xlabel = np.arange(len(t)), "cell, row-major (x1 slowest)"
+        ax.errorbar(where, t["estimate"], yerr=1.96 * t["standard_error"], fmt=".", ms=3, label="estimate ± 1.96 se")
+        ax.plot(where, t["exact"], "-", lw=1, label="exact")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("probability")
         ax.set_title(label, fontsize=9)
         ax.legend(fontsize=8)
@@ -52,15 +63,20 @@ def plot(run_dir):
         dts, bias, se = np.array(sweep["dts"]), np.abs(np.array(sweep["bias"])), np.array(sweep["standard_error"])
         ax.errorbar(dts, bias, yerr=2 * se, fmt="o", label="Euler–Maruyama |bias|")
         ax.loglog(dts, bias[0] * (dts / dts[0]) ** sweep["order"], "--", label=f"fit: dt^{sweep['order']:.2f}")
-        key = "cos(2 pi x1 / eps)"
+        key = next(k for k in summary["observable_means"] if k.endswith("/ eps)"))
         if summary["scheme"] == "mala":
             b = abs(summary["observable_means"][key] - summary["observable_exact"][key])
             ax.errorbar([summary["dt"]], [max(b, 1e-12)], fmt="s", color="C2",
                         label=f"MALA at dt = {summary['dt']:g} (|bias| {b:.1e})")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # One labelled tick per dt of the sweep, none in between (log-axis minor labels overlapped).
+        ax.set_xticks(dts, [f"{d:.2g}" for d in dts])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         ax.set_xlabel("dt")
-        ax.set_ylabel("|bias| of cos(2 pi x1/eps)")
+        ax.set_ylabel(f"|bias| of {key}")
+        ax.set_title(f"{sc['name']}: Euler–Maruyama bias of the stationary mean", fontsize=9)
         ax.legend(fontsize=8)
         written.append(save_png(fig, run_dir / "bias.png"))
     return written

@@ -1,4 +1,4 @@
-"""Reading homogen run folders (summary.json, histogram_NNN.csv, positions_NNN.npy).
+"""Reading homogen run folders (summary.json, densities_NNN.csv, positions_NNN.npy).
 
 Every reader fails loudly, naming the file, on a folder that is not a complete run folder.
 """
@@ -55,7 +55,8 @@ def save_png(fig, path):
 
     path = Path(path)
     tmp = path.with_name("." + path.name + ".tmp")
-    fig.savefig(tmp, dpi=120, format="png")
+    # bbox_inches="tight": nothing (tick labels, axis labels, colour bars) is clipped at the edge.
+    fig.savefig(tmp, dpi=120, format="png", bbox_inches="tight")
     plt.close(fig)
     tmp.replace(path)
     return path
@@ -63,6 +64,9 @@ def save_png(fig, path):
 
 def main(argv, doc, plot):
     """Command-line wrapper of a plotting script: plot(RUN_DIR) returns the written paths."""
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
+        print(doc)
+        return 0
     if len(argv) != 2:
         print(doc, file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ sed 's/^count = .*/count = 8000/' "$repo/scenarios/bench-2d.toml" > "$scenario"
 .build/release/homogen sample "$scenario" --positions --out "$work/single" --quiet >/dev/null
 mpirun --allow-run-as-root --oversubscribe -n 2 .build-mpi/release/homogen-mpi sample "$scenario" --positions --out "$work/mpi"
 status=0
-for f in histogram_000.csv histogram_001.csv positions_000.npy positions_001.npy; do
+for f in densities_000.csv densities_001.csv positions_000.npy positions_001.npy; do
   if cmp -s "$work/single/$f" "$work/mpi/$f"; then echo "mpi-integration: $f identical"; else echo "mpi-integration: $f DIFFERS"; status=1; fi
 done
 [ "$status" = 0 ] && echo "mpi-integration: 1 passed, 0 failed" || echo "mpi-integration: 0 passed, 1 failed"

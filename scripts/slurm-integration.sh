@@ -72,7 +72,7 @@ if [ ! -d "$work/array/result" ]; then
   echo "slurm-integration: no merged result"; cat "$work"/array/logs/* 2>/dev/null; tail "$work"/*.log; exit 1
 fi
 status=0
-for f in histogram_000.csv histogram_001.csv positions_000.npy positions_001.npy; do
+for f in densities_000.csv densities_001.csv positions_000.npy positions_001.npy; do
   if cmp -s "$work/single/$f" "$work/array/result/$f"; then echo "slurm-integration: $f identical"; else echo "slurm-integration: $f DIFFERS"; status=1; fi
 done
 [ "$status" = 0 ] && echo "slurm-integration: 1 passed, 0 failed" || echo "slurm-integration: 0 passed, 1 failed"

@@ -1,5 +1,6 @@
 // The parts of GSL that homogen uses. Only Sources/Homogen/GSL/ imports this module.
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_version.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_histogram.h>

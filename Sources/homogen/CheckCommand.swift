@@ -23,7 +23,10 @@ struct CheckCommand: ParsableCommand {
             readiness = "not ready: \(e)"
         }
         if json {
-            print(String(decoding: try JSON.encode(ScenarioRecord(s)), as: UTF8.self), terminator: "")
+            // The resolved scenario plus `checks`: everything the text form reports.
+            let checks = CheckReport(facts: s.facts, timeStepLimit: ParticleSampler.timeStepLimit(s), dt: s.time.dt,
+                                     samplerReady: readiness.hasPrefix("ready"), sampler: readiness)
+            print(String(decoding: try JSON.encode(ScenarioRecord(s), adding: "checks", checks), as: UTF8.self), terminator: "")
             return
         }
         let f = s.facts
@@ -38,4 +41,14 @@ struct CheckCommand: ParsableCommand {
             # Sampler: \(readiness)
             """)
     }
+}
+
+/// The `checks` object of `homogen check --json`.
+private struct CheckReport: Encodable {
+    let facts: ScenarioFacts
+    /// dt <= eps^2 * lambda_min(B) / 10.
+    let timeStepLimit: Double
+    let dt: Double
+    let samplerReady: Bool
+    let sampler: String
 }

@@ -14,28 +14,12 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--allow-coarse-dt)")
         case SamplerError.interrupted(let folder?):
             return CommandLineFailure(description: "\(error): continue with --resume \(folder)")
-        case SamplerError.interrupted(nil):
-            return CommandLineFailure(description: "\(error) (with --checkpoint-every SECONDS a stopped run can be resumed)")
         case ComparisonError.positionsMissing:
             return CommandLineFailure(description: "\(error) (sample with --positions)")
         case let e as Checkpoint.Invalid where e.needsPositions:
             return CommandLineFailure(description: "\(e.message): resume with --positions")
         default:
             return error
-        }
-    }
-}
-
-extension HomogenCommand {
-    /// Parses and runs the command, reporting errors through `CommandLineFailure.translate`.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch is ComparisonDiffers {
-            exit(withError: ExitCode(ComparisonDiffers.exitCode))
-        } catch {
-            exit(withError: CommandLineFailure.translate(error))
         }
     }
 }

@@ -25,13 +25,13 @@ struct CompareOptionGroup: ParsableArguments {
     @Option(help: "Comma-separated epsilons for the eps -> 0 study, e.g. 1/4,1/8,1/16 (PDEs only).")
     var epsilons: String?
 
-    @Option(help: "Number of particles (overrides [particles] count).")
+    @Option(parsing: .unconditional, help: "Number of particles (overrides [particles] count).", transform: parseCount)
     var particles: Int?
 
-    @Option(help: "Random seed (overrides [particles] seed).")
+    @Option(parsing: .unconditional, help: "Random seed (overrides [particles] seed).", transform: parseSeed)
     var seed: UInt64?
 
-    @Option(help: "Maximum bootstrap draws per test (default: enough for a smallest p-value of alpha/(2m), m the number of tests; the sequential test stops early when the particles clearly agree).")
+    @Option(parsing: .unconditional, help: "Maximum bootstrap draws per test (default: enough for a smallest p-value of alpha/(2m), m the number of tests; the sequential test stops early when the particles clearly agree).", transform: parseCount)
     var bootstrap: Int?
 
     @Option(help: "Level alpha of the verdict: the chance of calling correct particles different at any output time (Holm over all tests).")
@@ -40,13 +40,13 @@ struct CompareOptionGroup: ParsableArguments {
     @Flag(help: "Exit with status 3 when the particles differ from the eps-PDE at some output time (for scripts and CI gates).")
     var strict = false
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).", transform: parseCount)
     var threads: Int?
 
-    @Option(help: "Fokker–Planck solver cells per eps-period (default 32 in 1D, 16 in 2D).")
+    @Option(parsing: .unconditional, help: "Fokker–Planck solver cells per eps-period (default 32 in 1D, 16 in 2D).", transform: parseCount)
     var resolution: Int?
 
-    @Option(help: "Fokker–Planck time step (default: the scenario's [time] dt).")
+    @Option(parsing: .unconditional, help: "Fokker–Planck time step (default: the scenario's [time] dt).", transform: parsePositive)
     var solverDt: Double?
 
     @OptionGroup var timeStep: TimeStepOptionGroup
@@ -100,9 +100,7 @@ struct CompareOptionGroup: ParsableArguments {
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
         let folder = out ?? defaultRunFolder(sc, "compare")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(sc, columns: sc.dimension == 1 ? 7 : 9))
         let progress = SamplerProgress(total: sc.particles.count)
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in
@@ -116,9 +114,17 @@ struct CompareOptionGroup: ParsableArguments {
         bar?.finish()
         for w in result.epsilonSolution.warnings { printError("compare: warning (epsilon equation): \(w)") }
         for w in result.homogenisedSolution.warnings { printError("compare: warning (homogenised equation): \(w)") }
-        let summary = try CompareRunFolder.write(result, to: folder)
+        // The values chosen for options left at their defaults, for summary.json's provenance.
+        Provenance.resolve("particles", "\(sc.particles.count)")
+        Provenance.resolve("seed", "\(sc.particles.seed)")
+        Provenance.resolve("threads", "\(result.sample.threads)")
+        Provenance.resolve("dt", "\(result.sample.scenario.time.dt)")
+        Provenance.resolve("bootstrap", "\(result.bootstrapRepetitions)")
+        Provenance.resolve("solver-dt", "\(result.epsilonSolution.dt)")
+        Provenance.resolve("solver-cells", "\(result.epsilonSolution.solverCells)")
+        // The table first, so that the numbers are on screen even if writing the folder fails.
         print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
-              + "B_bar \(result.effective.isConstant ? "constant" : "depends on x"); distances: \(summary.distanceMethod)")
+              + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
         print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
         func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
         for r in result.rows {
@@ -141,7 +147,9 @@ struct CompareOptionGroup: ParsableArguments {
                       + (study.rateStandardError.map { String(format: " (standard error %.3f)", $0) } ?? ""))
             }
         }
-        print(String(format: "%.1f s; run folder: ", result.seconds) + folder)
+        let summary = try CompareRunFolder.write(result, to: folder)
+        print("distances: \(summary.distanceMethod)")
+        print(formatSeconds(result.seconds) + "; run folder: " + folder)
         if plot {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -13,10 +13,10 @@ struct EffectiveCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D, A_hom_bounds in 2D).")
     var json = false
 
-    @Option(help: "2D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 until the certified bracket on A_hom is 2% wide, at most 512).")
+    @Option(parsing: .unconditional, help: "2D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 until the certified bracket on A_hom is 2% wide, at most 512).", transform: parseCount)
     var resolution: Int?
 
-    @Option(help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).")
+    @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).", transform: parseCount)
     var slowPoints: Int?
 
     @Flag(inversion: .prefixedNo, help: "2D: compute the Gromov-Hausdorff integrand phi(v) = N(v)^2 of (5.17) (about 1.5 s).")
@@ -57,6 +57,10 @@ struct EffectiveCommand: ParsableCommand {
             print("pi_bar(x) and A_hom(x) = pi_bar(x) B_bar^-1 on the slow grid: --json")
         } else {
             print("B_bar depends on x: values on the slow grid")
+            if e.dimension == 2 {
+                printTable2D(e)
+                return
+            }
             let header = e.dimension == 1 ? "x  pi_bar  A_hom  B_bar  C_gh  B_bar/C_gh" : "x1  x2  pi_bar  A_hom  B_bar"
             print(header)
             for k in e.slowGrid.indices {
@@ -79,6 +83,23 @@ struct EffectiveCommand: ParsableCommand {
             let q = b.quadraticForm(cos(a), sin(a))
             print(String(format: "%6.1f  %.6f  %.6f  %.4f", a * 180 / .pi, p, q, p / q))
         }
+    }
+
+    /// 2D, B_bar depending on x: one aligned row per slow-grid point with the independent
+    /// entries of the symmetric A_hom and B_bar (off-diagonals averaged: the solver's round-off
+    /// makes them differ in the last digits; below 1e-12 of the diagonal they print as 0).
+    private func printTable2D(_ e: EffectiveCoefficients) {
+        print("    x1      x2      pi_bar     A_hom_11     A_hom_12     A_hom_22     B_bar_11     B_bar_12     B_bar_22")
+        func entries(_ m: [Double]) -> [Double] {
+            let off = (m[1] + m[2]) / 2
+            return [m[0], abs(off) < 1e-12 * max(abs(m[0]), abs(m[3])) ? 0 : off, m[3]]
+        }
+        for k in e.slowGrid.indices {
+            let values = [e.piBar[k]] + entries(e.aHom[k]) + entries(e.bBar[k])
+            print(String(format: "%6.4f  %6.4f", e.slowGrid[k][0], e.slowGrid[k][1])
+                  + values.map { String(format: "  %11.6g", $0) }.joined())
+        }
+        print("(\(e.slowGrid.count) points; every value with all digits: --json)")
     }
 
     private func format(_ m: [Double]) -> String {

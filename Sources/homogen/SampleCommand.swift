@@ -68,9 +68,7 @@ struct SampleCommand: ParsableCommand {
         let s = try timeStep.apply(to: s)
         let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
         let folder = out ?? defaultRunFolder(s, "sample")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: s.dimension == 1 ? 4 : 6, positions: positions))
         var blocks: Range<Int>?
         if let shard {
             guard let range = sampler.plan.blocks(ofShard: shard.index, of: shard.count) else {
@@ -78,17 +76,21 @@ struct SampleCommand: ParsableCommand {
             }
             blocks = range
         }
+        // The header before the work, so that a long run says at once what it is doing.
+        print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
+              + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
         let result = try runSampler(sampler, quiet: quiet, blocks: blocks, checkpoint: checkpoint)
+        Provenance.resolve("particles", "\(s.particles.count)")
+        Provenance.resolve("seed", "\(s.particles.seed)")
+        Provenance.resolve("threads", "\(result.threads)")
+        Provenance.resolve("dt", "\(s.time.dt)")
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
-        print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
-              + "\(result.steps) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
-
-        print("     t   particles  histogram")
+        print("     t   particles  file")
         for o in summary.outputs {
             print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
         }
-        print(String(format: "%.2f s on %d threads, %.2f ns per particle-step", result.seconds, result.threads,
+        print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,
                      result.nsPerParticleStep))
         print("run folder: \(folder)")
     }

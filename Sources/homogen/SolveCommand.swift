@@ -7,16 +7,16 @@ struct SolverOptionGroup: ParsableArguments {
     @Option(help: "Which equation: epsilon (2.4) or homogenised (2.24).")
     var equation: FokkerPlanckSolver.Equation = .epsilon
 
-    @Option(help: "Output cells per dimension (default: [grid] cells).")
+    @Option(parsing: .unconditional, help: "Output cells per dimension (default: [grid] cells).", transform: parseCount)
     var cells: Int?
 
-    @Option(help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D).")
+    @Option(parsing: .unconditional, help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D).", transform: parseCount)
     var resolution: Int?
 
-    @Option(help: "Time step of the implicit solver (default: the scenario's [time] dt).")
+    @Option(parsing: .unconditional, help: "Time step of the implicit solver (default: the scenario's [time] dt).", transform: parsePositive)
     var dt: Double?
 
-    @Option(help: "Threads for the 2D line solves (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the 2D line solves (default: all cores).", transform: parseCount)
     var threads: Int?
 
     func options() -> FokkerPlanckSolver.Options {
@@ -47,9 +47,7 @@ struct SolveCommand: ParsableCommand {
     func run() throws {
         let s = try Scenario.load(path: scenario)
         let folder = out ?? defaultRunFolder(s, "solve-\(solver.equation.rawValue)")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 4))
         let fp = try FokkerPlanckSolver(scenario: s, options: solver.options())
         for w in fp.warnings { printError("solve: warning: \(w)") }
         let fraction = ProgressFraction()
@@ -59,14 +57,14 @@ struct SolveCommand: ParsableCommand {
         for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(result.equation.rawValue) equation, "
-              + "\(result.solverCells) solver cells per side (\(summary.cellsPerEpsilonPeriod) per eps-period), "
+              + "\(result.solverCells) solver cells\(s.dimension == 1 ? "" : " per side") (\(summary.cellsPerEpsilonPeriod) per eps-period), "
               + "\(result.steps) steps of dt = \(result.dt)")
         print("     t         energy            psi       psi_star  balance_resid    min_rho")
         for o in summary.outputs {
             print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy ?? .nan, o.psi ?? .nan,
                          o.psiStar ?? .nan, o.balanceResidual ?? .nan, o.minimumDensity))
         }
-        print(String(format: "mass drift %.2e, %.2f s", result.massDrift, result.seconds))
+        print(String(format: "mass drift %.2e, ", result.massDrift) + formatSeconds(result.seconds))
         print("run folder: \(folder)")
     }
 }
@@ -98,13 +96,13 @@ struct BenchSolveCommand: ParsableCommand {
     @Option(help: "Time steps (default 1000, as the peer).")
     var steps = 1000
 
-    @Option(help: "Solver cells per eps-period (default 32 in 1D, 16 in 2D: the peer's grid).")
+    @Option(parsing: .unconditional, help: "Solver cells per eps-period (default 32 in 1D, 16 in 2D: the peer's grid).", transform: parseCount)
     var resolution: Int?
 
     @Option(help: "Write the final density, on the peer's grid, to this file (one value per line, x1 slowest).")
     var saveDensity: String?
 
-    @Option(help: "Threads for the 2D line solves (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the 2D line solves (default: all cores).", transform: parseCount)
     var threads: Int?
 
     @Flag(inversion: .prefixedNo, help: "Track the free energy and dissipation every step (the peer does not; off by default).")

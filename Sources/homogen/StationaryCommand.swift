@@ -54,9 +54,7 @@ struct StationaryCommand: ParsableCommand {
         o.recordEvery = recordEvery
         o.allowCoarseTimeStep = sampling.allowCoarseDt
         let folder = out ?? defaultRunFolder(s, "stationary")
-        if FileManager.default.fileExists(atPath: folder) {
-            throw AtomicFile.WriteError(path: folder, reason: "it already exists; choose another --out or remove it")
-        }
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 6))
         let estimator = try StationaryEstimator(scenario: s, options: o)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
@@ -90,7 +88,7 @@ struct StationaryCommand: ParsableCommand {
         }
         if let w = r.w2PiEps { print(String(format: "W2(estimate, pi_eps) = %.3e", w)) }
         if let sweep {
-            print("Euler–Maruyama bias of cos(2 pi x1/eps) against dt:")
+            print("Euler–Maruyama bias of \(s.dimension == 1 ? "cos(2 pi x/eps)" : "cos(2 pi x1/eps)") against dt:")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e)", h, b, se))
             }
@@ -101,6 +99,6 @@ struct StationaryCommand: ParsableCommand {
                       + "(use more particles or a longer run)")
             }
         }
-        print(String(format: "%.1f s; run folder: ", r.seconds) + folder)
+        print(formatSeconds(r.seconds) + "; run folder: " + folder)
     }
 }

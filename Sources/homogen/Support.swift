@@ -4,13 +4,13 @@ import Homogen
 
 /// Options shared by the commands that run the sampler.
 struct SamplerOptionGroup: ParsableArguments {
-    @Option(help: "Number of particles (overrides [particles] count).")
+    @Option(parsing: .unconditional, help: "Number of particles (overrides [particles] count).", transform: parseCount)
     var particles: Int?
 
-    @Option(help: "Random seed (overrides [particles] seed).")
+    @Option(parsing: .unconditional, help: "Random seed (overrides [particles] seed).", transform: parseSeed)
     var seed: UInt64?
 
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.", transform: parseCount)
     var threads: Int?
 
     @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10 (the cell is then not resolved).")
@@ -46,12 +46,9 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// A default run folder name: runs/NAME-COMMAND-YYYYMMDD-HHMMSS.
+/// A default run folder name, unique under concurrency (see `OutputFolder.defaultName`).
 func defaultRunFolder(_ s: Scenario, _ command: String) -> String {
-    let f = DateFormatter()
-    f.dateFormat = "yyyyMMdd-HHmmss"
-    f.timeZone = TimeZone(identifier: "UTC")
-    return "runs/\(s.name)-\(command)-\(f.string(from: Date()))"
+    OutputFolder.defaultName(s, command)
 }
 
 /// Runs the sampler with a progress bar on standard error.
@@ -79,4 +76,9 @@ struct TimeStepOptionGroup: ParsableArguments {
         guard let dt else { return s }
         return try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
     }
+}
+
+/// A duration for reports: "12.3 s", or in milliseconds below a second ("0.00 s" said nothing).
+func formatSeconds(_ seconds: Double) -> String {
+    seconds >= 1 ? String(format: "%.2f s", seconds) : String(format: "%.1f ms", seconds * 1000)
 }

@@ -29,12 +29,12 @@ final class CheckpointTests: XCTestCase {
         p.terminate()   // SIGTERM
         p.waitUntilExit()
         if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
-        XCTAssertEqual(p.terminationStatus, 1)
+        XCTAssertEqual(p.terminationStatus, 130)  // interrupted (sysexits convention, docs/guide.md)
         XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run"), "no half-written run folder")
         XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/run.checkpoint/checkpoint.json"))
         let resumed = try runHomogen(args + ["--resume", base + "/run.checkpoint"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        for f in ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"] {
+        for f in ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"] {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
                            FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
         }
@@ -70,7 +70,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(inProgress.count, 2, "both blocks were in progress")
         XCTAssertTrue(inProgress.allSatisfy { ($0["iterations"] as! Int) > 0 })
         XCTAssertEqual(try runHomogen(long + ["--resume", base + "/run.checkpoint"]).status, 0)
-        for f in ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"] {
+        for f in ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"] {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
                            FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
         }
@@ -86,20 +86,20 @@ final class CheckpointTests: XCTestCase {
         if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
         let dir = base + "/run.checkpoint"
         let other = try runHomogen(args + ["--seed", "77", "--resume", dir, "--out", base + "/x"])
-        XCTAssertEqual(other.status, 1)
+        XCTAssertEqual(other.status, 65)
         XCTAssertTrue(other.stderr.contains("belongs to another run"), other.stderr)
         let noPositions = try runHomogen(args.filter { $0 != "--positions" } + ["--resume", dir, "--out", base + "/y"])
-        XCTAssertEqual(noPositions.status, 1)
+        XCTAssertEqual(noPositions.status, 65)
         XCTAssertTrue(noPositions.stderr.contains("resume with --positions"), noPositions.stderr)
         let positions = dir + "/positions.bin"
         let data = FileManager.default.contents(atPath: positions)!
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: positions))
         let truncated = try runHomogen(args + ["--resume", dir, "--out", base + "/z"])
-        XCTAssertEqual(truncated.status, 1)
+        XCTAssertEqual(truncated.status, 65)
         XCTAssertTrue(truncated.stderr.contains("positions.bin: missing, truncated"), truncated.stderr)
         try "{not json".write(toFile: dir + "/checkpoint.json", atomically: true, encoding: .utf8)
         let corrupt = try runHomogen(args + ["--resume", dir, "--out", base + "/w"])
-        XCTAssertEqual(corrupt.status, 1)
+        XCTAssertEqual(corrupt.status, 65)
         XCTAssertTrue(corrupt.stderr.contains("checkpoint.json: corrupt"), corrupt.stderr)
         for f in ["x", "y", "z", "w"] { XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/" + f)) }
     }

@@ -14,7 +14,7 @@ final class ShardTests: XCTestCase {
         let base = temporaryPath("shards")
         defer { try? FileManager.default.removeItem(atPath: base) }
         try sample(base + "/full", ["--threads", "2"])
-        let files = ["histogram_000.csv", "histogram_001.csv", "positions_000.npy", "positions_001.npy"]
+        let files = ["densities_000.csv", "densities_001.csv", "positions_000.npy", "positions_001.npy"]
         for count in [1, 2, 4] {
             for threads in [1, 2] {
                 let folders = (0..<count).map { "\(base)/s\(count)-\(threads)-\($0)" }
@@ -50,7 +50,7 @@ final class ShardTests: XCTestCase {
         ]
         for (folders, message) in cases {
             let r = try runHomogen(["merge"] + folders.map { "\(base)/\($0)" } + ["--out", "\(base)/never"])
-            XCTAssertEqual(r.status, 1, "\(folders)")
+            XCTAssertEqual(r.status, 65, "\(folders)")
             XCTAssertTrue(r.stderr.contains(message), "\(folders): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(base)/never"))
         }
@@ -107,10 +107,10 @@ final class CompareFromSampleTests: XCTestCase {
         }
         let wrong = try runHomogen(["compare", "scenarios/bench-1d.toml", "--particles", "7000", "--sample", "\(base)/merged",
                                     "--out", "\(base)/c", "--quiet"])
-        XCTAssertEqual(wrong.status, 1)
+        XCTAssertEqual(wrong.status, 65)
         XCTAssertTrue(wrong.stderr.contains("sampled from another scenario"), wrong.stderr)
         let shard = try runHomogen(["compare", "scenarios/bench-1d.toml", "--sample", "\(base)/s0", "--out", "\(base)/d"] + common)
-        XCTAssertEqual(shard.status, 1)
+        XCTAssertEqual(shard.status, 65)
         XCTAssertTrue(shard.stderr.contains("is a shard; merge the shards first"), shard.stderr)
     }
 }

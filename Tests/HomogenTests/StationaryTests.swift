@@ -109,7 +109,7 @@ final class StationaryTests: XCTestCase {
             XCTAssertNotNil(summary[key], key)
         }
         let csv = try String(contentsOfFile: out + "/pi_eps.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.first, "cell,estimate,standard_error,exact")
+        XCTAssertEqual(csv.first, "x_lo,x_hi,estimate,standard_error,exact")
     }
 }
 

@@ -14,7 +14,7 @@ ANALYSIS = HERE.parent
 DATA = HERE / "data"
 
 CASES = [
-    ("sample-1d", "plot_run.py", ["histograms.png"], "histogram_001.csv"),
+    ("sample-1d", "plot_run.py", ["histograms.png"], "densities_001.csv"),
     ("compare-1d", "plot_run.py", ["densities.png", "w2.png", "w2_vs_eps.png"], "densities_002.csv"),
     ("compare-2d", "plot_run.py", ["densities.png", "w2.png"], "densities_000.csv"),
     ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),
@@ -63,3 +63,11 @@ def test_unknown_run_kind_is_refused(tmp_path):
     result = run("plot_run.py", tmp_path)
     assert result.returncode == 1
     assert "unknown command 'nonsense'" in result.stderr
+
+
+@pytest.mark.parametrize("script", ["plot_run.py", "plot_compare.py", "plot_sample.py", "plot_solve.py", "plot_stationary.py"])
+def test_help_is_not_taken_for_a_run_folder(script):
+    for flag in ("--help", "-h"):
+        result = run(script, flag)
+        assert result.returncode == 0, result.stderr
+        assert "Usage: python3 analysis/" in result.stdout

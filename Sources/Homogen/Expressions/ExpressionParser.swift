@@ -15,15 +15,32 @@ public struct ExpressionError: Error, Equatable, Sendable {
 ///
 /// Names `pi` and `eps` are constants (eps is resolved by the scenario); other names are
 /// variables, checked against the scenario's dimension when the expression is lowered.
+///
+/// Limits: the parser, the lowering, the symbolic derivatives and even the release of a tree
+/// recurse once per level of the tree, so an expression may nest at most `maxDepth` levels
+/// (brackets, unary signs, function calls, and each further term of a sum or factor of a
+/// product, which chain to the left) and hold at most `maxLength` characters. A deeper or
+/// longer expression is refused with an error naming the limit, never a stack overflow.
 public struct ExpressionParser {
+    /// The deepest tree (and the deepest bracket nesting) the parser accepts.
+    public static let maxDepth = 1000
+    /// The longest expression text the parser accepts, in characters.
+    public static let maxLength = 100_000
+
     private let chars: [Character]
     private var index = 0
+    /// Recursion depth of the parser itself (brackets, signs, calls, exponents).
+    private var nesting = 0
 
     public static func parse(_ text: String) throws -> Expression {
+        guard text.count <= maxLength else {
+            throw ExpressionError(
+                message: "the expression has \(text.count) characters, more than the limit of \(maxLength)", column: nil)
+        }
         var parser = ExpressionParser(chars: Array(text))
         parser.skipSpaces()
         if parser.atEnd { throw ExpressionError(message: "the expression is empty", column: nil) }
-        let e = try parser.sum()
+        let e = try parser.sum().expression
         parser.skipSpaces()
         if !parser.atEnd {
             throw ExpressionError(message: "unexpected '\(parser.chars[parser.index])'", column: parser.index + 1)
@@ -45,54 +62,87 @@ public struct ExpressionParser {
         return atEnd ? nil : chars[index]
     }
 
-    private mutating func sum() throws -> Expression {
+    /// A parsed subtree and its depth (a leaf has depth 1).
+    private struct Parsed {
+        let expression: Expression
+        let depth: Int
+    }
+
+    private func tooDeep(_ column: Int) -> ExpressionError {
+        ExpressionError(
+            message: "the expression nests more than \(Self.maxDepth) levels deep (brackets, signs, calls, or terms "
+                + "of one sum or product), the limit of the parser; split it into simpler parts",
+            column: column)
+    }
+
+    /// A node over `children`, refused when it would exceed `maxDepth`.
+    private func node(_ e: Expression, over children: [Parsed], at column: Int) throws -> Parsed {
+        let depth = (children.map(\.depth).max() ?? 0) + 1
+        if depth > Self.maxDepth { throw tooDeep(column) }
+        return Parsed(expression: e, depth: depth)
+    }
+
+    /// Runs `body` one recursion level deeper, refusing more than `maxDepth` levels.
+    private mutating func nested<T>(_ body: (inout ExpressionParser) throws -> T) throws -> T {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Self.maxDepth { throw tooDeep(column) }
+        return try body(&self)
+    }
+
+    private mutating func sum() throws -> Parsed {
         var e = try product()
         while let c = peek(), c == "+" || c == "-" {
+            let at = column
             index += 1
             let rhs = try product()
-            e = .binary(c == "+" ? .add : .subtract, e, rhs)
+            e = try node(.binary(c == "+" ? .add : .subtract, e.expression, rhs.expression), over: [e, rhs], at: at)
         }
         return e
     }
 
-    private mutating func product() throws -> Expression {
+    private mutating func product() throws -> Parsed {
         var e = try unary()
         while let c = peek(), c == "*" || c == "/" {
+            let at = column
             index += 1
             let rhs = try unary()
-            e = .binary(c == "*" ? .multiply : .divide, e, rhs)
+            e = try node(.binary(c == "*" ? .multiply : .divide, e.expression, rhs.expression), over: [e, rhs], at: at)
         }
         return e
     }
 
-    private mutating func unary() throws -> Expression {
+    private mutating func unary() throws -> Parsed {
         if let c = peek(), c == "-" || c == "+" {
+            let at = column
             index += 1
-            let operand = try unary()
-            return c == "-" ? .negate(operand) : operand
+            let operand = try nested { try $0.unary() }
+            return c == "-" ? try node(.negate(operand.expression), over: [operand], at: at) : operand
         }
         return try power()
     }
 
-    private mutating func power() throws -> Expression {
+    private mutating func power() throws -> Parsed {
         let base = try primary()
         if let c = peek(), c == "^" {
+            let at = column
             index += 1
-            return .binary(.power, base, try unary())
+            let exponent = try nested { try $0.unary() }
+            return try node(.binary(.power, base.expression, exponent.expression), over: [base, exponent], at: at)
         }
         return base
     }
 
-    private mutating func primary() throws -> Expression {
+    private mutating func primary() throws -> Parsed {
         guard let c = peek() else {
             throw ExpressionError(message: "the expression ends where a value was expected", column: column)
         }
-        if c.isNumber || c == "." { return try number() }
+        if c.isNumber || c == "." { return Parsed(expression: try number(), depth: 1) }
         if c.isLetter || c == "_" { return try nameOrCall() }
         if c == "(" {
             let open = column
             index += 1
-            let e = try sum()
+            let e = try nested { try $0.sum() }
             guard peek() == ")" else {
                 throw ExpressionError(message: "'(' at column \(open) is not closed", column: column)
             }
@@ -124,7 +174,7 @@ public struct ExpressionParser {
         return .number(v)
     }
 
-    private mutating func nameOrCall() throws -> Expression {
+    private mutating func nameOrCall() throws -> Parsed {
         let start = index
         while !atEnd, chars[index].isLetter || chars[index].isNumber || chars[index] == "_" { index += 1 }
         let name = String(chars[start..<index])
@@ -135,10 +185,10 @@ public struct ExpressionParser {
                 throw ExpressionError(message: "unknown function '\(name)' (known: \(known))", column: at)
             }
             index += 1
-            var args = [try sum()]
+            var args = [try nested { try $0.sum() }]
             while peek() == "," {
                 index += 1
-                args.append(try sum())
+                args.append(try nested { try $0.sum() })
             }
             guard peek() == ")" else {
                 throw ExpressionError(message: "expected ',' or ')' in the arguments of \(name)", column: column)
@@ -149,12 +199,12 @@ public struct ExpressionParser {
                     message: "\(name) takes \(f.arity) argument\(f.arity == 1 ? "" : "s"), not \(args.count)",
                     column: at)
             }
-            return .call(f, args, column: at)
+            return try node(.call(f, args.map(\.expression), column: at), over: args, at: at)
         }
-        if name == "pi" { return .number(Double.pi) }
+        if name == "pi" { return Parsed(expression: .number(Double.pi), depth: 1) }
         if Expression.Function(rawValue: name) != nil {
             throw ExpressionError(message: "function '\(name)' needs its argument in parentheses", column: at)
         }
-        return .variable(name, column: at)
+        return Parsed(expression: .variable(name, column: at), depth: 1)
     }
 }

@@ -1,10 +1,25 @@
 extension ExpressionGraph {
     /// Adds an expression tree to the graph. `variables` maps the names allowed in this field to
     /// variable indices, `constants` maps named constants (here `eps`) to values; `field` names
-    /// the field in messages about non-differentiable functions.
+    /// the field in messages about non-differentiable functions. Trees deeper than
+    /// `ExpressionParser.maxDepth` (possible only for trees built in Swift) are refused.
     public func lower(
         _ e: Expression, variables: [String: Int], constants: [String: Double], field: String
     ) throws -> NodeID {
+        try lower(e, variables: variables, constants: constants, field: field, depth: 1)
+    }
+
+    private func lower(
+        _ e: Expression, variables: [String: Int], constants: [String: Double], field: String, depth: Int
+    ) throws -> NodeID {
+        guard depth <= ExpressionParser.maxDepth else {
+            throw ExpressionError(
+                message: "\(field) nests more than \(ExpressionParser.maxDepth) levels deep, the limit of the expression compiler",
+                column: nil)
+        }
+        func lower(_ e: Expression, variables: [String: Int], constants: [String: Double], field: String) throws -> NodeID {
+            try self.lower(e, variables: variables, constants: constants, field: field, depth: depth + 1)
+        }
         switch e {
         case .number(let v):
             return constant(v)

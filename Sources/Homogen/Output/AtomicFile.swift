@@ -10,14 +10,54 @@ public enum AtomicFile {
         public init(path: String, reason: String) { self.path = path; self.reason = reason }
     }
 
+    /// The cause of a failed system call, in words (`errno`): "the disk is full" for ENOSPC.
+    public static func reason(errno code: Int32) -> String {
+        switch code {
+        case ENOSPC: return "the disk is full (ENOSPC)"
+        case EDQUOT: return "the disk quota is exceeded (EDQUOT)"
+        case EACCES, EPERM: return "permission denied"
+        case EROFS: return "the file system is read-only"
+        case ENOTDIR: return "a component of the path is a file, not a folder"
+        case ENAMETOOLONG: return "the name is too long"
+        case EIO: return "an input/output error of the device (EIO)"
+        default: return String(cString: strerror(code))
+        }
+    }
+
+    /// Creates (or truncates) `path` and writes all of `data` to it, flushed to the device;
+    /// a failure names its cause (a full disk shows here, or at the flush, not later).
+    public static func writeContents(_ data: Data, toPath path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: path, reason: reason(errno: errno)) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == 0, fsync(fd) != 0, errno != EINVAL, errno != EROFS { failure = errno }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        if failure != 0 { throw WriteError(path: path, reason: reason(errno: failure)) }
+    }
+
     /// Writes `data` to `path` atomically.
     public static func write(_ data: Data, to path: String) throws {
         let temporary = temporaryName(for: path)
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw WriteError(path: path, reason: "cannot create \(temporary)")
+        do {
+            try writeContents(data, toPath: temporary)
+        } catch let e as WriteError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw WriteError(path: path, reason: e.reason)
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = reason(errno: errno)
             try? FileManager.default.removeItem(atPath: temporary)
             throw WriteError(path: path, reason: reason)
         }
@@ -39,13 +79,13 @@ public enum AtomicFile {
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {
-            do { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
-                throw WriteError(path: path, reason: "cannot create its parent folder (\(error.localizedDescription))")
+            do { try createFolders(parent) } catch let e as WriteError {
+                throw WriteError(path: path, reason: "cannot create its parent folder \(e.path): \(e.reason)")
             }
         }
         let temporary = temporaryName(for: path)
-        do { try fm.createDirectory(atPath: temporary, withIntermediateDirectories: false) } catch {
-            throw WriteError(path: path, reason: "cannot create \(temporary) (\(error.localizedDescription))")
+        guard mkdir(temporary, 0o755) == 0 else {
+            throw WriteError(path: path, reason: "cannot create \(temporary): \(reason(errno: errno))")
         }
         do {
             try fill(temporary)
@@ -55,10 +95,23 @@ public enum AtomicFile {
             throw error
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = reason(errno: errno)
             try? fm.removeItem(atPath: temporary)
             throw WriteError(path: path, reason: reason)
         }
+    }
+
+    /// Creates `path` and any missing parent folders (as `mkdir -p`); a failure names the
+    /// folder that could not be created and why.
+    public static func createFolders(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            if isFolder.boolValue { return }
+            throw WriteError(path: path, reason: "it is a file, not a folder")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try createFolders(parent) }
+        if mkdir(path, 0o755) != 0, errno != EEXIST { throw WriteError(path: path, reason: reason(errno: errno)) }
     }
 
     static func temporaryName(for path: String) -> String {

@@ -78,7 +78,7 @@ public enum CompareRunFolder {
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
                 outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
                 samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil)
-            try AtomicFile.write(try JSON.encode(sum), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }
         return summary!

@@ -47,7 +47,7 @@ public struct SampleSummary: Codable, Sendable {
     public let outputs: [Output]
 }
 
-/// Writes a `SampleResult` as a run folder: `summary.json`, `histogram_NNN.csv` per output
+/// Writes a `SampleResult` as a run folder: `summary.json`, `densities_NNN.csv` per output
 /// time and, when positions were kept, `positions_NNN.npy`. The folder appears whole.
 public enum SampleRunFolder {
     public static func write(_ r: SampleResult, to path: String, command: String = "sample",
@@ -57,7 +57,7 @@ public enum SampleRunFolder {
         let summaryHolder = SummaryHolder()
         try AtomicFile.writeFolder(at: path) { dir in
             for (k, snap) in r.snapshots.enumerated() {
-                let csvName = String(format: "histogram_%03d.csv", k)
+                let csvName = String(format: "densities_%03d.csv", k)
                 try write(Data(histogramCSV(counts: snap.counts, particles: r.particlesInRange, cells: s.cells,
                                             dimension: s.dimension).utf8), dir, csvName)
                 var npyName: String?
@@ -81,7 +81,7 @@ public enum SampleRunFolder {
                 vectorKernels: r.vectorKernels, steps: r.steps, seconds: r.seconds,
                 nsPerParticleStep: r.nsPerParticleStep, initialAcceptanceRate: r.initialAcceptanceRate,
                 outputs: outputs)
-            try write(try JSON.encode(summary), dir, "summary.json")
+            try write(try JSON.encodeSummary(summary), dir, "summary.json")
             summaryHolder.value = summary
         }
         return summaryHolder.value!

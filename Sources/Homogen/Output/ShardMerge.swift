@@ -76,7 +76,7 @@ public enum ShardMerge {
                 initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
                     / Double(sc.particles),
                 outputs: outputs)
-            try AtomicFile.write(try JSON.encode(m), to: (dir as NSString).appendingPathComponent("summary.json"))
+            try AtomicFile.write(try JSON.encodeSummary(m), to: (dir as NSString).appendingPathComponent("summary.json"))
             merged = m
         }) { dir in
             for (k, o) in first.1.outputs.enumerated() {

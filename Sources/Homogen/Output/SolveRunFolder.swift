@@ -38,7 +38,7 @@ public struct SolveSummary: Codable, Sendable {
     public let outputs: [Output]
 }
 
-/// Writes a `FokkerPlanckResult` as a run folder: `summary.json`, `density_NNN.csv` per output
+/// Writes a `FokkerPlanckResult` as a run folder: `summary.json`, `densities_NNN.csv` per output
 /// time (`x_lo,x_hi,density` or `x1_lo,x1_hi,x2_lo,x2_hi,density`) and `energy.csv`
 /// (`t,energy,psi_star,balance_residual`, one line per step). The folder appears whole.
 public enum SolveRunFolder {
@@ -50,7 +50,7 @@ public enum SolveRunFolder {
         var summary: SolveSummary?
         try AtomicFile.writeFolder(at: path) { dir in
             for (k, snap) in r.snapshots.enumerated() {
-                let name = String(format: "density_%03d.csv", k)
+                let name = String(format: "densities_%03d.csv", k)
                 try AtomicFile.write(Data(densityCSV(snap.density, cells: r.outputCells, dimension: r.scenario.dimension).utf8),
                                      to: dir + "/" + name)
                 outputs.append(.init(
@@ -69,7 +69,7 @@ public enum SolveRunFolder {
                 minimumDensity: r.minimumDensity,
                 timeStepping: r.timeStepping, warnings: r.warnings,
                 effective: r.effective, energyHistory: "energy.csv", outputs: outputs)
-            try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s
         }
         return summary!

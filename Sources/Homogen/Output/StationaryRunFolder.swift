@@ -31,16 +31,24 @@ public struct StationarySummary: Codable, Sendable {
     public let seconds: Double
 }
 
-/// Writes a stationary run: `summary.json`, `pi_eps.csv` and `pi_bar.csv` (cell index, estimated
-/// probability, standard error, exact probability).
+/// Writes a stationary run: `summary.json`, `pi_eps.csv` and `pi_bar.csv` (the cell's edges,
+/// estimated probability, standard error, exact probability).
 public enum StationaryRunFolder {
     @discardableResult
     public static func write(_ r: StationaryResult, sweep: DtSweep?, to path: String) throws -> StationarySummary {
         var summary: StationarySummary?
         try AtomicFile.writeFolder(at: path) { dir in
             for (name, g) in [("pi_eps.csv", r.fine), ("pi_bar.csv", r.coarse)] {
-                var lines = ["cell,estimate,standard_error,exact"]
-                for c in g.estimate.indices { lines.append("\(c),\(g.estimate[c]),\(g.standardError[c]),\(g.exact[c])") }
+                // Cells as in every run folder: x_lo,x_hi (1D) or x1_lo,x1_hi,x2_lo,x2_hi (2D, row-major:
+                // x1 slowest), then the probabilities of the cell.
+                let m = g.cells, dimension = r.scenario.dimension
+                func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
+                var lines = [(dimension == 1 ? "x_lo,x_hi" : "x1_lo,x1_hi,x2_lo,x2_hi") + ",estimate,standard_error,exact"]
+                for c in g.estimate.indices {
+                    let cell = dimension == 1 ? "\(edge(c)),\(edge(c + 1))"
+                        : "\(edge(c / m)),\(edge(c / m + 1)),\(edge(c % m)),\(edge(c % m + 1))"
+                    lines.append("\(cell),\(g.estimate[c]),\(g.standardError[c]),\(g.exact[c])")
+                }
                 try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)
             }
             func dict(_ v: [Double]) -> [String: Double] { Dictionary(uniqueKeysWithValues: zip(r.observables, v)) }
@@ -54,7 +62,7 @@ public enum StationaryRunFolder {
                 totalVariationPiEps: r.fine.totalVariation, totalVariationPiBar: r.coarse.totalVariation,
                 coveragePiEps: r.fine.coverage, coveragePiBar: r.coarse.coverage, w2PiEps: r.w2PiEps,
                 worstCellsPiEps: r.fine.worstCells, worstCellsPiBar: r.coarse.worstCells, dtSweep: sweep, seconds: r.seconds)
-            try AtomicFile.write(try JSON.encode(s), to: dir + "/summary.json")
+            try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s
         }
         return summary!

@@ -200,6 +200,8 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
     public let key: String
     public let column: Int?
     public let message: String
+    /// True when the file could not be read at all (an I/O error, not bad content).
+    public var isUnreadableFile = false
 
     public init(file: String? = nil, key: String, column: Int? = nil, message: String) {
         self.file = file; self.key = key; self.column = column; self.message = message

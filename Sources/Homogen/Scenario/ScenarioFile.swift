@@ -9,7 +9,9 @@ extension Scenario {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
+            var e = ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
+            e.isUnreadableFile = true
+            throw e
         }
         return try Scenario(toml: text, source: path)
     }
@@ -31,6 +33,11 @@ private struct ScenarioFileReader {
     let root: TOMLTable
 
     init(text: String) throws {
+        do {
+            try TOMLSubset.check(text)
+        } catch let e as TOMLSubset.Failure {
+            throw ScenarioError(key: "", message: "malformed TOML at line \(e.line), column \(e.column): \(e.message)")
+        }
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {

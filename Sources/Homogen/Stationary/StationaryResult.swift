@@ -74,7 +74,7 @@ public struct StationaryResult: Sendable {
         coarse = Self.grid(coarseCounts, perBatch: perBatch, exact: piBarCoarse, cells: s.inverseEpsilon, dimension: s.dimension)
         // Observables: their exact means under π_ε, and τ_int from the particle-averaged series
         // (independent particles share the single-particle autocorrelation).
-        observables = ["cos(2 pi x1)", "cos(2 pi x1 / eps)"]
+        observables = s.dimension == 1 ? ["cos(2 pi x)", "cos(2 pi x / eps)"] : ["cos(2 pi x1)", "cos(2 pi x1 / eps)"]
         observableExact = Self.exactMeans(f, mass: s.facts.equilibriumMass)
         observableMeans = observableSeries.map { $0.reduce(0, +) / Double($0.count) }
         let unit = Double(e.options.recordEvery) * e.dt

@@ -1,0 +1,43 @@
+import ArgumentParser
+
+/// Why a number on the command line was refused (said after the option's name).
+struct NumberError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Parses a count (particles, steps, threads, cells): a positive integer, also written in
+/// scientific notation when that is exact (`1e4`, `2.5e3`); zero and negative values are
+/// refused with "must be positive".
+func parseCount(_ text: String) throws -> Int {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if let i = Int(t) {
+        guard i > 0 else { throw NumberError(description: "must be positive, not \(i)") }
+        return i
+    }
+    guard let d = Double(t), d.isFinite else { throw NumberError(description: "'\(text)' is not a whole number") }
+    guard d > 0 else { throw NumberError(description: "must be positive, not \(t)") }
+    guard d == d.rounded(), d <= 9.0e15 else {
+        throw NumberError(description: "'\(text)' is not a whole number (\(d))")
+    }
+    return Int(d)
+}
+
+/// Parses a seed: a non-negative integer (scientific notation accepted when exact).
+func parseSeed(_ text: String) throws -> UInt64 {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if let u = UInt64(t) { return u }
+    if let i = Int(t), i < 0 { throw NumberError(description: "must be zero or positive, not \(i)") }
+    guard let d = Double(t), d.isFinite, d >= 0, d == d.rounded(), d <= 9.0e15 else {
+        throw NumberError(description: "'\(text)' is not a whole number from 0 to 2^64 - 1")
+    }
+    return UInt64(d)
+}
+
+/// Parses a positive real number (a time step, an interval).
+func parsePositive(_ text: String) throws -> Double {
+    guard let d = Double(text.trimmingCharacters(in: .whitespaces)), d.isFinite else {
+        throw NumberError(description: "'\(text)' is not a number")
+    }
+    guard d > 0 else { throw NumberError(description: "must be positive, not \(text)") }
+    return d
+}

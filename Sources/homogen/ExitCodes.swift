@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Homogen
+
+/// Exit statuses, after BSD's sysexits(3), documented in docs/guide.md ("Exit codes").
+enum ExitStatus: Int32 {
+    /// Something else went wrong (a solver did not converge, the particles blew up, ...).
+    case failure = 1
+    /// EX_USAGE: a bad command line (unknown option, a value out of range).
+    case usage = 64
+    /// EX_DATAERR: bad input data: a scenario file, a sample file, a shard or checkpoint folder.
+    case dataError = 65
+    /// EX_IOERR: a file could not be read or written (the disk is full, no permission, ...).
+    case ioError = 74
+    /// 128 + SIGINT: stopped by Ctrl-C (or SIGTERM).
+    case interrupted = 130
+
+    /// The status for an error thrown by a command's `run()`.
+    init(for error: Error) {
+        switch error {
+        case let e as ScenarioError: self = e.isUnreadableFile ? .ioError : .dataError
+        case is ExpressionError: self = .dataError
+        case let e as SamplerError:
+            switch e {
+            case .interrupted: self = .interrupted
+            case .notDifferentiable, .stratonovichNeedsDiagonalMedium, .timeStepTooCoarse, .initialDensityAboveBound,
+                 .metropolisNeedsBackwardIto:
+                self = .dataError
+            case .notFinite, .tooMuchMemory: self = .failure
+            }
+        case let e as SolverError:
+            switch e {
+            case .badMedium: self = .dataError
+            case .badOption: self = .usage
+            case .notConverged: self = .failure
+            }
+        case let e as StationaryError:
+            switch e {
+            case .badSetting: self = .usage
+            case .partials: self = .dataError
+            }
+        case let e as ComparisonError:
+            switch e {
+            case .positionsMissing: self = .dataError
+            case .particlesDoNotFit: self = .failure
+            }
+        case is Checkpoint.Invalid, is ShardMerge.MergeError, is InputDataError: self = .dataError
+        case is AtomicFile.WriteError, is OutputFolder.Problem, is InputReadError, is CocoaError, is POSIXError: self = .ioError
+        default: self = .failure
+        }
+    }
+}
+
+/// Bad content in an input file other than a scenario (a sample file, a partial result).
+struct InputDataError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// An input file other than a scenario that cannot be read at all.
+struct InputReadError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension HomogenCommand {
+    /// Parses the command line and runs the command; errors from the command line exit as
+    /// swift-argument-parser decides (64, or 0 for --help), errors from the run exit with the
+    /// `ExitStatus` of the error. With no arguments at all, prints the help and a hint.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty {
+            print(helpMessage())
+            print("\nNo command given. `homogen demo` runs the main job on the embedded default scenario "
+                + "(about 25 s on 2 cores; it writes runs/); `homogen help COMMAND` describes a command.")
+            return
+        }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        RunContext.start(arguments: CommandLine.arguments, command: command)
+        do {
+            try command.run()
+        } catch let e where e is ValidationError || e is CleanExit || e is ExitCode {
+            exit(withError: e)
+        } catch is ComparisonDiffers {
+            // `compare --strict`: the run wrote everything and printed its verdict.
+            Foundation.exit(ComparisonDiffers.exitCode)
+        } catch {
+            let status = ExitStatus(for: error)
+            var message = "Error: \(CommandLineFailure.translate(error))"
+            if case SamplerError.interrupted(nil) = error {
+                message = "Interrupted: nothing was written. To make a long run resumable, pass --checkpoint-every SECONDS: "
+                    + "Ctrl-C then writes a checkpoint, and --resume continues from it (docs/scaling.md)."
+            }
+            printError(message)
+            Foundation.exit(status.rawValue)
+        }
+    }
+}
