@@ -44,21 +44,13 @@ enum ExitStatus: Int32 {
             case .positionsMissing: self = .dataError
             case .particlesDoNotFit: self = .failure
             }
-        case is Checkpoint.Invalid, is ShardMerge.MergeError, is InputDataError: self = .dataError
-        case is AtomicFile.WriteError, is OutputFolder.Problem, is InputReadError, is CocoaError, is POSIXError: self = .ioError
+        case let e as TransportFiles.FileError: self = e.unreadable ? .ioError : .dataError
+        case is GridWasserstein.InputError, is ExactTransport.TooLarge: self = .dataError
+        case is Checkpoint.Invalid, is ShardMerge.MergeError: self = .dataError
+        case is AtomicFile.WriteError, is OutputFolder.Problem, is CocoaError, is POSIXError: self = .ioError
         default: self = .failure
         }
     }
-}
-
-/// Bad content in an input file other than a scenario (a sample file, a partial result).
-struct InputDataError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// An input file other than a scenario that cannot be read at all.
-struct InputReadError: Error, CustomStringConvertible {
-    let description: String
 }
 
 extension HomogenCommand {

@@ -38,7 +38,7 @@ final class ConventionsTests: XCTestCase {
         try "0.1\n0.2\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         try "0.1\nabc\n".write(toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
-            (["w2", dir + "/a.txt", dir + "/bad.txt"], 65, "line 2: 'abc' is not a number"),
+            (["w2", dir + "/a.txt", dir + "/bad.txt"], 65, "line 2, field 1: 'abc' is not a finite number"),
             (["w2", dir + "/a.txt", dir + "/missing.txt"], 74, "cannot read"),
             (["sample", scenario, "--particles", "-5"], 64, "must be positive"),
             (["sample", scenario, "--particles", "0"], 64, "must be positive"),

@@ -13,6 +13,8 @@ public enum TransportFiles {
     public struct FileError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
+        /// The file could not be read at all (rather than holding bad content).
+        public var unreadable = false
         public var description: String { "\(path): \(reason)" }
     }
 
@@ -90,7 +92,7 @@ public enum TransportFiles {
     // MARK: - formats
 
     private static func contents(_ path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, reason: "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, reason: "cannot read the file", unreadable: true) }
         return data
     }
 
