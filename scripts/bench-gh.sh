@@ -2,11 +2,12 @@
 # Side-by-side benchmark of the Gromov-Hausdorff integrand phi(v) of (5.17) on the scalar laminate
 # b(y1) = 2 + sin(2 pi y1) (exact: phi(e1) = (int sqrt(b))^2 = 1.933926, phi(e2) = min b = 1):
 # `homogen effective --json` (gh_norm; its own seconds, without the cell problem) against
-# ../shared/peers/gh_skfmm.py (scikit-fmm fast marching over K x K periods of R cells) at three sizes.
-# Usage: bash scripts/bench-gh.sh [PEERS_DIR]
+# benchmarks/gh_skfmm.py (scikit-fmm fast marching over K x K periods of R cells) at three sizes.
+# Needs scikit-fmm (python3 -m pip install scikit-fmm; installed here when missing).
+# Usage: bash scripts/bench-gh.sh [PEERS_DIR]   (default: benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-peers=${1:-../shared/peers}
+peers=${1:-benchmarks}
 swift build -c release >/dev/null
 python3 -c "import skfmm" 2>/dev/null || python3 -m pip install -q scikit-fmm
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Side-by-side Fokker–Planck benchmark against ../shared/peers/fp_scipy.py (SciPy sparse LU,
+# Side-by-side Fokker–Planck benchmark against benchmarks/fp_scipy.py (SciPy sparse LU,
 # backward Euler, same finite-volume operator): the peer's two problems, wall seconds of the
 # time stepping (the peer: factorisation + stepping), and the accuracy of both final densities
 # against a reference (homogen at twice the spatial resolution and 16 times the steps,
 # averaged onto the peer's grid): relative L1 error.
-# Usage: bash scripts/bench-solver.sh [PEERS_DIR]
+# Needs scipy (python3 -m pip install scipy; installed here when missing).
+# Usage: bash scripts/bench-solver.sh [PEERS_DIR]   (default: benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-peers=${1:-../shared/peers}
+peers=${1:-benchmarks}
 swift build -c release >/dev/null
 python3 -c "import scipy" 2>/dev/null || python3 -m pip install -q scipy
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

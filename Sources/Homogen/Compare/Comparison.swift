@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 
 /// The main job (`homogen compare`): run the particle sampler, the ε-Fokker–Planck solver and
@@ -98,7 +97,7 @@ public struct Comparison {
         public let epsilonValues: [Double]
         /// At the last output time.
         public let w2EpsilonHomogenised: [Double]
-        /// Least-squares slope of log W2 against log ε (GSL gsl_fit_linear; two ε at least), and
+        /// Least-squares slope of log W2 against log ε (`LinearFit`; two ε at least), and
         /// its standard error (three ε at least).
         public let fittedRate: Double?
         public let rateStandardError: Double?
@@ -394,14 +393,11 @@ public struct Comparison {
         }
         let xs = options.epsilonStudy.map { Foundation.log(1 / Double($0)) }
         let ys = values.map { Foundation.log(max($0, 1e-300)) }
-        var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, sumsq = 0.0
-        if xs.count >= 2 {
-            _ = gsl_fit_linear(xs, 1, ys, 1, xs.count, &c0, &c1, &cov00, &cov01, &cov11, &sumsq)
-        }
+        let fit = xs.count >= 2 ? try LinearFit(x: xs, y: ys) : nil
         return EpsilonStudy(
             epsilons: options.epsilonStudy.map { "1/\($0)" }, epsilonValues: options.epsilonStudy.map { 1 / Double($0) },
-            w2EpsilonHomogenised: values, fittedRate: xs.count >= 2 ? c1 : nil,
-            rateStandardError: xs.count >= 3 ? cov11.squareRoot() : nil, time: scenario.time.outputs[k])
+            w2EpsilonHomogenised: values, fittedRate: fit?.slope, rateStandardError: fit?.slopeStandardError,
+            time: scenario.time.outputs[k])
     }
 
     /// W2(ρ_t, ρ_s)² / |t − s| for consecutive output times of the ε-PDE (1D, exact).

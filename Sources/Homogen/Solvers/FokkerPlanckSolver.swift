@@ -6,7 +6,7 @@ import Foundation
 ///     ∂t ρ = ∇·(π_ε B_ε⁻¹ ∇(ρ/π_ε)),
 ///
 /// and for the homogenised equation (2.24) ∂t ρ = ∇·(A_hom ∇(ρ/π̄)), both written for
-/// f = ρ/π (3.2) (DESIGN §3). On a periodic grid of cells, with mass matrix M = diag(π_i h^d)
+/// f = ρ/π (3.2). On a periodic grid of cells, with mass matrix M = diag(π_i h^d)
 /// and the symmetric two-point-flux operator K whose face weights are the harmonic means of
 /// k = π B⁻¹ (ε-equation) or A_hom at the face (homogenised equation):
 ///

@@ -40,8 +40,7 @@ public enum ParametricBootstrap {
     public static func torus(particleCounts counts: [Double], cellMasses masses: [Double], cells g: Int,
                              particles n: Int, metric: (Double, Double) = (1, 1), test: SequentialMonteCarlo, seed: UInt64,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
-        var options = GridWasserstein.Options()
-        options.metric = metric
+        let options = { var o = GridWasserstein.Options(); o.metric = metric; return o }()
         let observed = try GridWasserstein.distance(counts, masses, n1: g, n2: g, options: options).distance
         let table = DiscreteDistribution(weights: masses)
         let outcome = try test.run(observed: observed, threads: threads) { k in

@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 
 /// The exact Wasserstein-2 distance on the circle R/Z between two `CircleMeasure`s
@@ -68,7 +67,7 @@ public enum CircleWasserstein {
     ///
     /// computed in the same pass as g. It is non-decreasing (g is convex), and its sign change —
     /// the minimiser, a kink of g where ν is empirical — is found by GSL's Brent root solver
-    /// (`gsl_root_fsolver_brent`) to 1e-15 in θ.
+    /// (`BrentRoot`, GSL's Brent solver) to 1e-15 in θ.
     static func rootOfSlope(_ mu: CircleMeasure, _ nu: CircleMeasure) -> Result {
         GSLRuntime.ensureConfigured()
         var evaluations = 0
@@ -84,24 +83,8 @@ public enum CircleWasserstein {
             return Result(distance: ends[i].squareRoot(), shift: i == 0 ? -1 : 1, evaluations: evaluations + 2)
         }
         var root = slopes[k] == 0 ? grid[k] : grid[k + 1]
-        if slopes[k] != 0 && slopes[k + 1] != 0 {
-            withoutActuallyEscaping(slope) { f in
-                var box = f
-                withUnsafeMutablePointer(to: &box) { context in
-                    var function = gsl_function(
-                        function: { x, params in params!.assumingMemoryBound(to: ((Double) -> Double).self).pointee(x) },
-                        params: UnsafeMutableRawPointer(context))
-                    guard let solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent) else { return }
-                    defer { gsl_root_fsolver_free(solver) }
-                    guard gsl_root_fsolver_set(solver, &function, grid[k], grid[k + 1]) == GSL_SUCCESS else { return }
-                    for _ in 0..<100 {
-                        if gsl_root_fsolver_iterate(solver) != GSL_SUCCESS { break }
-                        root = gsl_root_fsolver_root(solver)
-                        let lo = gsl_root_fsolver_x_lower(solver), hi = gsl_root_fsolver_x_upper(solver)
-                        if gsl_root_test_interval(lo, hi, 1e-15, 0) == GSL_SUCCESS { break }
-                    }
-                }
-            }
+        if slopes[k] != 0 && slopes[k + 1] != 0, let r = BrentRoot.find(in: grid[k], grid[k + 1], slope) {
+            root = r
         }
         let g = costAndSlope(mu, nu, shift: root).cost
         return Result(distance: max(g, 0).squareRoot(), shift: root, evaluations: evaluations + 1)
