@@ -133,8 +133,14 @@ struct CompareOptionGroup: ParsableArguments {
                   + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
                   + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
         }
-        if let e = result.rows.first?.marginalErrorEpsilonHomogenised {
-            print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the first time", e))
+        for r in result.rows {
+            guard let g = r.metricGrid else { continue }
+            func f(_ v: Double?) -> String { v.map { String(format: "%.4e", $0) } ?? "-" }
+            print(String(format: "t = %g, metric grid %dx%d (cell centres, exact transport; compare only within this line): ", r.t, g.cells, g.cells)
+                  + "W2 \(f(g.w2)), Wbar \(f(g.wBar)), W_GH \(f(g.wGH))")
+        }
+        if let e = result.rows.last?.marginalErrorEpsilonHomogenised, let w = result.rows.last?.w2EpsilonHomogenised, w > 0 {
+            print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the last time", e))
         }
         print("MC floor: mean W2 of exact samples of the eps-PDE at this N; it falls like N^-1/2, so a signal s needs about "
               + "N (floor/s)^2 particles (last column) to rise above it")

@@ -49,11 +49,10 @@ public struct Comparison {
         public let w2ParticlesHomogenised: Double
         public let pValueParticlesHomogenised: Double
         public let w2EpsilonHomogenised: Double
-        /// W̄ with cost ⟨B̄Δ, Δ⟩ where B̄ is constant; with the geodesic cost of B̄(x) where it is
-        /// not (2D: on the metric grid, see `metricGrid`; 1D: exactly, by a change of variables).
+        /// W̄ with cost ⟨B̄Δ, Δ⟩ where B̄ is constant; 1D also where B̄(x) depends on x (exactly, by
+        /// a change of variables). 2D with an x-dependent B̄: see `metricGrid`.
         public let w2BarEpsilonHomogenised: Double?
-        /// W_GH: 1D with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B; 2D with the Finsler
-        /// cost φ(Δ) of (5.17), on the metric grid.
+        /// 1D: W_GH with cost C̄|Δ|² (Section 5.2), below W̄ unless π ∝ √B. 2D: see `metricGrid`.
         public let wGhEpsilonHomogenised: Double?
         /// 2D: the distances whose ground cost is not a constant quadratic form, with W2 and W̄ on
         /// the same grid and pipeline, so that their ratios mean something.
@@ -318,15 +317,16 @@ public struct Comparison {
                 func measure(_ d: [Double]) -> TorusMeasure { TorusMeasure(cellMasses: gm == g ? d : grid.aggregate(d, to: gm), cells: gm) }
                 let a = measure(eps.snapshots[k].density), b = measure(hom.snapshots[k].density)
                 var barOnGrid: Double?
+                // These stay apart from the back-and-forth columns: cell-centre measures overstate
+                // W2 between nearby densities, so only ratios within this grid mean something.
                 if let barCost {
                     barOnGrid = try barCost.distance(a, b)
-                    wBar = barOnGrid
                 } else if e.isConstant {
                     let m = e.bBar[0]
                     barOnGrid = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
                 }
-                if let ghCost { wGH = try ghCost.distance(a, b) }
-                metricGrid = MetricGridDistances(cells: gm, w2: try ExactTransport.distance(a, b), wBar: barOnGrid, wGH: wGH)
+                metricGrid = MetricGridDistances(cells: gm, w2: try ExactTransport.distance(a, b), wBar: barOnGrid,
+                                                 wGH: try ghCost?.distance(a, b))
             }
         }
         return Row(
