@@ -50,7 +50,7 @@ struct EffectiveCommand: ParsableCommand {
         if e.isConstant {
             print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
             print("B_bar = \(format(e.bBar[0]))")
-            print("B_bar^-1 = A_hom / pi_bar = \(format(inverse(e.bBar[0], e.dimension)))")
+            print("B_bar^-1 = A_hom / pi_bar = \(format(e.dimension == 1 ? [1 / e.bBar[0][0]] : Matrix2(rowMajor: e.bBar[0]).inverse.rowMajor))")
             if let c = e.cGH {
                 print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0]) (>= 1, equality iff pi is proportional to sqrt(B))")
             }
@@ -105,81 +105,5 @@ struct EffectiveCommand: ParsableCommand {
     private func format(_ m: [Double]) -> String {
         m.count == 1 ? String(format: "%.12g", m[0])
             : "[[\(String(format: "%.10g", m[0])), \(String(format: "%.10g", m[1]))], [\(String(format: "%.10g", m[2])), \(String(format: "%.10g", m[3]))]]"
-    }
-
-    private func inverse(_ m: [Double], _ d: Int) -> [Double] {
-        if d == 1 { return [1 / m[0]] }
-        let det = m[0] * m[3] - m[1] * m[2]
-        return [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det]
-    }
-}
-
-/// The JSON of `homogen effective --json`: each coefficient a number (1D constant), a matrix
-/// (2D constant) or an object with the slow grid and the values.
-struct EffectiveReport: Encodable {
-    let e: EffectiveCoefficients
-    let gh: StableNorm?
-    let ghAtX: [Double]?
-    init(_ e: EffectiveCoefficients, gh: StableNorm? = nil, ghAtX: [Double]? = nil) { self.e = e; self.gh = gh; self.ghAtX = ghAtX }
-
-    struct GHNorm: Encodable {
-        let angles: [Double]
-        let phi: [Double]
-        let x: [Double]?
-        let method: String
-        let seconds: Double
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
-        case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
-        case bounds = "A_hom_bounds", iterations = "cell_iterations", gh = "gh_norm"
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        func value(_ v: [[Double]], constant: Bool = false) -> Value {
-            let shaped: [Value] = v.map { m in
-                m.count == 1 ? .number(m[0]) : .matrix([[m[0], m[1]], [m[2], m[3]]])
-            }
-            return constant || v.allSatisfy({ $0 == v[0] }) ? shaped[0] : .field(grid: e.slowGrid, values: shaped)
-        }
-        try c.encode(value(e.piBar.map { [$0] }), forKey: .piBar)
-        try c.encode(value(e.aHom), forKey: .aHom)
-        try c.encode(value(e.bBar, constant: e.isConstant), forKey: .bBar)
-        if let g = e.cGH { try c.encode(value(g.map { [$0] }), forKey: .cGH) }
-        try c.encode(e.isConstant, forKey: .constant)
-        try c.encodeIfPresent(e.resolution, forKey: .resolution)
-        try c.encodeIfPresent(e.resolutionDifference, forKey: .resolutionDifference)
-        if let l = e.aHomLower, let u = e.aHomUpper {
-            try c.encode(["lower": value(l), "upper": value(u)], forKey: .bounds)
-        }
-        try c.encodeIfPresent(e.cellIterations, forKey: .iterations)
-        if let g = gh {
-            let o = g.options
-            try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,
-                                method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
-                                    + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function",
-                                seconds: g.seconds), forKey: .gh)
-        }
-        try c.encode(e.method, forKey: .method)
-    }
-
-    indirect enum Value: Encodable {
-        case number(Double)
-        case matrix([[Double]])
-        case field(grid: [[Double]], values: [Value])
-
-        func encode(to encoder: Encoder) throws {
-            switch self {
-            case .number(let v): var c = encoder.singleValueContainer(); try c.encode(v)
-            case .matrix(let m): var c = encoder.singleValueContainer(); try c.encode(m)
-            case .field(let grid, let values):
-                var c = encoder.container(keyedBy: FieldKeys.self)
-                try c.encode(grid.map { $0.count == 1 ? [$0[0]] : $0 }, forKey: .x)
-                try c.encode(values, forKey: .values)
-            }
-        }
-        enum FieldKeys: String, CodingKey { case x, values }
     }
 }
