@@ -76,6 +76,10 @@ extension HomogenCommand {
             try command.run()
         } catch let e where e is ValidationError || e is CleanExit || e is ExitCode {
             exit(withError: e)
+        } catch let e where isArgumentParserError(e) {
+            // `homogen help COMMAND` parses to a command whose run() throws the parser's own help
+            // request: swift-argument-parser prints the help and exits 0.
+            exit(withError: e)
         } catch is ComparisonDiffers {
             // `compare --strict`: the run wrote everything and printed its verdict.
             Foundation.exit(ComparisonDiffers.exitCode)
@@ -89,5 +93,11 @@ extension HomogenCommand {
             printError(message)
             Foundation.exit(status.rawValue)
         }
+    }
+
+    /// True for the errors swift-argument-parser throws itself (help and version requests, parse
+    /// errors), some of whose types it does not make public.
+    private static func isArgumentParserError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }

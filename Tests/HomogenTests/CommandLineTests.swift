@@ -91,6 +91,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(threads.stderr.contains("--threads"), threads.stderr)
     }
 
+    func testHelpExitsZeroWithUsage() throws {
+        for arguments in [["--help"], ["compare", "--help"], ["help", "compare"], ["sample", "-h"]] {
+            let r = try runHomogen(arguments)
+            XCTAssertEqual(r.status, 0, "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("USAGE:"), "\(arguments): \(r.stdout)")
+            XCTAssertFalse(r.stderr.contains("Error"), "\(arguments): \(r.stderr)")
+        }
+        let unknown = try runHomogen(["compare", "--no-such-flag"])
+        XCTAssertEqual(unknown.status, 64, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("--no-such-flag"), unknown.stderr)
+    }
+
     func testBenchPrintsNanosecondsPerParticleStep() throws {
         let r = try runHomogen(["bench", "scenarios/bench-1d.toml", "--particles", "2048", "--steps", "20"])
         XCTAssertEqual(r.status, 0, r.stderr)
