@@ -96,6 +96,7 @@ struct CompareOptionGroup: ParsableArguments {
         o.epsilonStudy = try parsedEpsilons()
         o.allowCoarseTimeStep = allowCoarseDt
         o.samplerDt = timeStep.dt
+        o.checkTimeStep = !timeStep.skipDtCheck
         o.sampleFolder = sample
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
@@ -110,7 +111,9 @@ struct CompareOptionGroup: ParsableArguments {
                 printError("compare: \(text)")
                 if text.hasPrefix("sampling") { bar = ProgressBar(label: "sampling", progress: { progress.fraction }) }
             }
-        }, samplerProgress: progress)
+        }, samplerProgress: progress, timeStepTrial: { t in
+            if !quiet { printError(TimeStepOptionGroup.describe(t)) }
+        })
         bar?.finish()
         for w in result.epsilonSolution.warnings { printError("compare: warning (epsilon equation): \(w)") }
         for w in result.homogenisedSolution.warnings { printError("compare: warning (homogenised equation): \(w)") }
@@ -144,6 +147,8 @@ struct CompareOptionGroup: ParsableArguments {
         }
         print("MC floor: mean W2 of exact samples of the eps-PDE at this N; it falls like N^-1/2, so a signal s needs about "
               + "N (floor/s)^2 particles (last column) to rise above it")
+        let stepNote = TimeStepOptionGroup.note(result.sample, fromFolder: sample != nil)
+        print(stepNote.line)
         for r in result.rows { print(String(format: "t = %g: ", r.t) + r.verdict) }
         if let study = result.epsilonStudy {
             print("eps -> 0 at t = \(study.time):")
@@ -167,10 +172,10 @@ struct CompareOptionGroup: ParsableArguments {
         let differing = result.rows.filter { !$0.consistent }.map { String(format: "%g", $0.t) }
         if differing.isEmpty {
             print(String(format: "verdict: the particles agree with the eps-PDE at every output time (level %g, Holm over %d tests)",
-                         result.significance, 2 * result.rows.count))
+                         result.significance, 2 * result.rows.count) + stepNote.flag)
         } else {
             print(String(format: "verdict: the particles DIFFER from the eps-PDE at t = %@ (level %g, Holm over %d tests)",
-                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count))
+                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + stepNote.flag)
             if strict { throw ComparisonDiffers() }
         }
     }

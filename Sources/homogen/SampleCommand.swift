@@ -65,8 +65,10 @@ struct SampleCommand: ParsableCommand {
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
                                 sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, shard: (index: Int, count: Int)? = nil,
                                 checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
-        let s = try timeStep.apply(to: s)
-        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(keepPositions: positions))
+        let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet)
+        var options = sampling.samplerOptions(keepPositions: positions)
+        if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot
+        let sampler = try ParticleSampler(scenario: s, options: options)
         let folder = out ?? defaultRunFolder(s, "sample")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: s.dimension == 1 ? 4 : 6, positions: positions))
         var blocks: Range<Int>?
@@ -79,7 +81,8 @@ struct SampleCommand: ParsableCommand {
         // The header before the work, so that a long run says at once what it is doing.
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
               + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
-        let result = try runSampler(sampler, quiet: quiet, blocks: blocks, checkpoint: checkpoint)
+        var result = try runSampler(sampler, quiet: quiet, blocks: blocks, checkpoint: checkpoint)
+        result.timeStepControl = control
         Provenance.resolve("particles", "\(s.particles.count)")
         Provenance.resolve("seed", "\(s.particles.seed)")
         Provenance.resolve("threads", "\(result.threads)")
@@ -90,6 +93,7 @@ struct SampleCommand: ParsableCommand {
         for o in summary.outputs {
             print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
         }
+        print(TimeStepOptionGroup.note(result, fromFolder: false).line)
         print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,
                      result.nsPerParticleStep))
         print("run folder: \(folder)")

@@ -13,7 +13,7 @@ struct SamplerOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.", transform: parseCount)
     var threads: Int?
 
-    @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10 (the cell is then not resolved).")
+    @Flag(help: "Sample at --dt even when it is too coarse: above eps^2 * lambda_min(B) / 10, or with a bias the pilot finds not small.")
     var allowCoarseDt = false
 
     func validate() throws {
@@ -61,20 +61,76 @@ func runSampler(_ sampler: ParticleSampler, quiet: Bool, blocks: Range<Int>? = n
     return try sampler.run(blocks: blocks, progress: progress, checkpoint: checkpoint)
 }
 
-/// The sampler's time step, `--dt`, overriding the scenario's [time] dt (the rule of thumb
-/// dt ≤ ε² λ_min(B) / 10 still applies unless --allow-coarse-dt).
+/// The sampler's time step: `--dt` and the check of its bias (`TimeStepControl`).
+///
+/// Without `--dt`, the step is chosen: the scenario's [time] dt (or the rule of thumb
+/// ε² λ_min(B)/10 if smaller) is tried first and refined until a coupled dt/dt2 pilot finds its bias
+/// small against the run's Monte Carlo noise. With `--dt`, that step is checked and refused if too
+/// coarse, naming the step that passes — unless `--allow-coarse-dt`. `--skip-dt-check` skips the
+/// pilot (then the step is unchecked, and the output says so).
 struct TimeStepOptionGroup: ParsableArguments {
-    @Option(help: ArgumentHelp("Sampler time step (default: the scenario's [time] dt).", valueName: "dt"))
+    @Option(help: ArgumentHelp("Sampler time step, checked against the run's Monte Carlo noise by a coupled dt/dt2 pilot (default: chosen by that check, starting from the scenario's [time] dt).", valueName: "dt"))
     var dt: Double?
+
+    @Flag(help: "Do not measure the sampler's time-discretisation bias (no pilot: faster, but the step is unchecked).")
+    var skipDtCheck = false
 
     func validate() throws {
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive, not \(dt)") }
     }
 
-    /// The scenario at the step to sample with.
-    func apply(to s: Scenario) throws -> Scenario {
-        guard let dt else { return s }
-        return try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+    /// The scenario at the step to sample with, and the control's report when the pilot ran;
+    /// prints the steps tried unless quiet. `allowCoarse`: use `--dt` even if the pilot finds it
+    /// too coarse.
+    func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool) throws -> (Scenario, TimeStepControl.Report?) {
+        func at(_ dt: Double) throws -> Scenario {
+            try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+        }
+        if skipDtCheck {
+            if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (--skip-dt-check): the sampler's bias is unknown") }
+            return (try at(dt ?? s.time.dt), nil)
+        }
+        let control = TimeStepControl(scenario: s, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        if !quiet {
+            printError("time step: a pilot of \(control.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
+                       + "\(s.particles.count) particles")
+        }
+        let report = try control.choose(requested: dt, allowCoarse: allowCoarse) { t in
+            if !quiet { printError(Self.describe(t)) }
+        }
+        if !quiet { printError(Self.decision(report)) }
+        return (try at(report.dt), report)
+    }
+
+    /// One step tried by the pilot.
+    static func describe(_ t: TimeStepControl.Trial) -> String {
+        guard t.finite else { return String(format: "  dt = %-10.4g the pilot blew up: too coarse", t.dt) }
+        return String(format: "  dt = %-10.4g bias shifts chi-square by %9.3g ± %-8.2g (allowed %.3g; t = %g, %d groups of %d^d cells)%@",
+                      t.dt, t.noncentrality, t.standardError, t.threshold, t.worstTime, t.groups, t.coarsening,
+                      t.passes ? ": passes" : "")
+    }
+
+    /// What a run's report says of its time step: a line for the table and a flag for the verdict
+    /// ("" when the step passed the check).
+    static func note(_ sample: SampleResult, fromFolder: Bool) -> (line: String, flag: String) {
+        guard sample.steps > 0 else { return ("time step: no steps (only t = 0)", "") }
+        guard let c = sample.timeStepControl else {
+            return ("time step: dt = \(sample.scenario.time.dt) NOT checked"
+                        + (fromFolder ? " (the sample folder has no time-step check)" : " (--skip-dt-check)")
+                        + ": the sampler's bias is unknown",
+                    "; the sampler's time step was NOT checked")
+        }
+        let line = decision(c)
+        return (line, c.passed ? "" : "; the sampler's time step is TOO COARSE for this N (bias not small against the noise)")
+    }
+
+    /// The decision, one line.
+    static func decision(_ r: TimeStepControl.Report) -> String {
+        let how = r.method == "pilot" ? "its own pilot passes"
+            : String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio ?? 1)
+        return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ (pilots %.1f s)", r.dt, how,
+                      r.boundOverThreshold,
+                      r.passed ? "" : ", NOT small against the Monte Carlo noise (--allow-coarse-dt)", r.seconds)
     }
 }
 

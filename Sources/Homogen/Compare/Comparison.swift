@@ -29,10 +29,15 @@ public struct Comparison {
         /// Use the particles of this `homogen sample` run folder (for instance merged from shards)
         /// instead of running the sampler; its fingerprint must match the scenario.
         public var sampleFolder: String?
-        /// Run the sampler above the rule of thumb ε² λ_min(B) / 10 (without `controlTimeStep`).
+        /// Sample at `samplerDt` even when the time-step check finds it too coarse (or, unchecked,
+        /// when it is above the rule of thumb ε² λ_min(B) / 10).
         public var allowCoarseTimeStep = false
-        /// The sampler's time step (default: the scenario's [time] dt).
+        /// The sampler's time step: checked when `checkTimeStep`, else used as is. Default: chosen
+        /// by `TimeStepControl` (unchecked: the scenario's [time] dt).
         public var samplerDt: Double?
+        /// Measure the sampler's time-discretisation bias against the run's Monte Carlo noise
+        /// (`TimeStepControl`) and choose or check the step by it.
+        public var checkTimeStep = true
         public init() {}
     }
 
@@ -138,8 +143,10 @@ public struct Comparison {
     /// Runs everything; `stage` is told what is being done (for progress messages). With
     /// `particles`, those are compared instead of sampling (their output times and grid must be the
     /// scenario's): e.g. particles of another medium or initial density, to see the verdict reject.
+    /// `timeStepTrial` hears of each step the time-step control tries.
     public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil,
-                    particles given: SampleResult? = nil) throws -> Result {
+                    particles given: SampleResult? = nil,
+                    timeStepTrial: ((TimeStepControl.Trial) -> Void)? = nil) throws -> Result {
         let start = Date()
         let s = scenario
         let sample: SampleResult
@@ -157,14 +164,24 @@ public struct Comparison {
                 throw ComparisonError.positionsMissing(folder)
             }
         } else {
-            let dt = options.samplerDt ?? s.time.dt
+            var dt = options.samplerDt ?? s.time.dt
+            var control: TimeStepControl.Report?
+            if options.checkTimeStep {
+                let c = TimeStepControl(scenario: s, threads: options.threads)
+                stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
+                       + "\(s.particles.count) particles")
+                control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, tried: timeStepTrial)
+                dt = control!.dt
+            }
             let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
             stage?("sampling \(s.particles.count) particles at dt = \(dt)")
             let sampler = try ParticleSampler(scenario: sampled, options: .init(
-                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep,
+                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep || control?.passed == true,
                 keepPositions: s.dimension == 1))
             samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
-            sample = try sampler.run(progress: samplerProgress)
+            var result = try sampler.run(progress: samplerProgress)
+            result.timeStepControl = control
+            sample = result
         }
         stage?("effective coefficients")
         let effective = try EffectiveCoefficients.compute(s)

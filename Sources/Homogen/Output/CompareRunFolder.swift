@@ -29,6 +29,9 @@ public struct CompareSummary: Codable, Sendable {
     public let epsilonStudy: Comparison.EpsilonStudy?
     /// The sampler's time step (absent when the particles came from a sample folder).
     public let samplerDt: Double?
+    /// The check of the sampler's time step (`TimeStepControl`; from the sample folder's summary
+    /// when the particles came from one). Absent when the step was not checked.
+    public var timeStepControl: TimeStepControl.Report? = nil
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -77,7 +80,7 @@ public enum CompareRunFolder {
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
                 outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
-                samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil)
+                samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil, timeStepControl: r.sample.timeStepControl)
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }

@@ -45,6 +45,9 @@ public struct SampleSummary: Codable, Sendable {
     public let nsPerParticleStep: Double
     public let initialAcceptanceRate: Double
     public let outputs: [Output]
+    /// The check of the time step (`TimeStepControl`): the steps tried, their estimated bias
+    /// against the run's Monte Carlo noise and the decision. Absent when the step was not checked.
+    public var timeStepControl: TimeStepControl.Report? = nil
 }
 
 /// Writes a `SampleResult` as a run folder: `summary.json`, `densities_NNN.csv` per output
@@ -80,7 +83,7 @@ public enum SampleRunFolder {
                 blockSeedRule: "seed(s, b) = 1 + (splitmix64(s) mod (2^32-1) + b * 0x9E3779B1) mod (2^32-1)",
                 vectorKernels: r.vectorKernels, steps: r.steps, seconds: r.seconds,
                 nsPerParticleStep: r.nsPerParticleStep, initialAcceptanceRate: r.initialAcceptanceRate,
-                outputs: outputs)
+                outputs: outputs, timeStepControl: r.timeStepControl)
             try write(try JSON.encodeSummary(summary), dir, "summary.json")
             summaryHolder.value = summary
         }
@@ -100,6 +103,8 @@ public enum SampleRunFolder {
         do { summary = try JSON.decode(SampleSummary.self, from: data) } catch {
             throw ShardMerge.MergeError(message: "\(file): not a sample summary (\(error))")
         }
+        // The folder's own time step (the sampler's time-step control may have chosen it).
+        let s = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: summary.scenario.dt))
         guard summary.fingerprint == (try s.runFingerprint()) else {
             throw ShardMerge.MergeError(message: "\(folder) was sampled from another scenario, seed, particle count or version (fingerprint \(summary.fingerprint))")
         }
@@ -112,11 +117,13 @@ public enum SampleRunFolder {
                 counts: try ShardMerge.readCounts((folder as NSString).appendingPathComponent(o.histogram), dimension: s.dimension),
                 positions: try o.positions.map { try ShardMerge.readNPY((folder as NSString).appendingPathComponent($0)) })
         }
-        return SampleResult(
+        var result = SampleResult(
             scenario: s, threads: summary.threads, blockSize: summary.blockSize, blocks: summary.blocks,
             blockRange: 0..<summary.blocks, particlesInRange: s.particles.count, steps: summary.steps,
             seconds: summary.seconds, initialAcceptanceRate: summary.initialAcceptanceRate,
             vectorKernels: summary.vectorKernels, snapshots: snapshots)
+        result.timeStepControl = summary.timeStepControl
+        return result
     }
 
     private static func write(_ data: Data, _ dir: String, _ name: String) throws {

@@ -75,7 +75,7 @@ public enum ShardMerge {
                 nsPerParticleStep: seconds * 1e9 / (Double(sc.particles) * Double(max(first.1.steps, 1))),
                 initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
                     / Double(sc.particles),
-                outputs: outputs)
+                outputs: outputs, timeStepControl: first.1.timeStepControl)   // the same decision in every shard (deterministic)
             try AtomicFile.write(try JSON.encodeSummary(m), to: (dir as NSString).appendingPathComponent("summary.json"))
             merged = m
         }) { dir in

@@ -43,6 +43,8 @@ public struct SampleResult: Sendable {
     /// Which build of the array kernels ran ("avx2+fma" or "baseline").
     public let vectorKernels: String
     public let snapshots: [Snapshot]
+    /// How the time step was checked or chosen (nil: not checked).
+    public var timeStepControl: TimeStepControl.Report?
 
     /// Wall nanoseconds per particle-step, all threads together.
     public var nsPerParticleStep: Double {

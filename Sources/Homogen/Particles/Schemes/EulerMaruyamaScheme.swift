@@ -24,8 +24,14 @@ final class EulerMaruyamaScheme: ParticleScheme {
 
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
         block.drawNormals()
+        try advance(block, h: h, normals: block.normals, stride: block.capacity, step: step, time: time)
+    }
+
+    /// The step with given normals (coordinate k's at `normals + k * stride`), for coupled paths
+    /// (`CoupledPilot`).
+    func advance(_ block: ParticleBlock, h: Double, normals: UnsafePointer<Double>, stride: Int, step: Int, time: Double) throws {
         let bad = withUnsafePointer(to: workspace.program) { p in
-            hk_em_step(p, block.positionTable, block.normals, Int64(block.capacity), h, h.squareRoot(), Int64(block.count))
+            hk_em_step(p, block.positionTable, normals, Int64(stride), h, h.squareRoot(), Int64(block.count))
         }
         if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
     }

@@ -1,0 +1,153 @@
+import Foundation
+
+/// The time-discretisation bias of a run's cell probabilities, estimated from a coupled pilot
+/// (`CoupledPilot`), and judged against the Monte Carlo noise of a run of N particles.
+///
+/// Euler–Maruyama's weak error is first order, p(h) − p(0) ≈ C h, so by Richardson extrapolation
+/// the bias of the cell probabilities at step h is
+///
+///     b_g = p_g(h) − p_g(0) ≈ 2 (p_g(h) − p_g(h/2)),
+///
+/// estimated per group of cells g from the pilot's per-particle differences D_i = w_g(coarse_i) −
+/// w_g(fine_i), w_g the cloud-in-cell weight of g (each position spreads over the 2^d nearest cell
+/// centres, so that a coupled pair straddling an edge contributes O(|X_h − X_{h/2}| / cell) rather
+/// than a whole count). The coupling makes Var D far smaller than the variance of either histogram.
+///
+/// What matters is whether a run of N particles could see that bias: Pearson's statistic on k
+/// groups gains the non-centrality
+///
+///     λ = N Σ_g b_g² / p_g          (its null mean is k − 1, its standard deviation √(2(k − 1))),
+///
+/// estimated without the pilot's own noise (E b̂² = b² + Var b̂) and with its standard error. The
+/// bias is judged at every scale the run's tests see: the output grid (cells merged until the
+/// expected count at N reaches 5, as `ChiSquareTest` merges) and its coarsenings by 2, 4, … down
+/// to two cells per axis — a smooth bias that the fine chi-square barely sees moves the coarse ones
+/// and the W2 test, which weighs low frequencies most.
+struct DiscretisationBias {
+    /// The estimate at one output time and one scale.
+    struct Estimate: Codable, Sendable, Equatable {
+        /// Output cells merged per axis (1: the output grid).
+        let coarsening: Int
+        /// Groups of cells tested.
+        let groups: Int
+        /// λ̂ and its standard error.
+        let noncentrality: Double
+        let standardError: Double
+        /// κ √(2(k − 1)).
+        let threshold: Double
+        /// Largest |b̂_g| (probability units).
+        let largestBias: Double
+
+        /// (λ̂ + 2 SE) / threshold: at most 1 when the bias is small against the noise.
+        var ratio: Double { (noncentrality + 2 * standardError) / threshold }
+        /// The bias stands clear of the pilot's noise (λ̂ ≥ 4 SE, and above zero).
+        var resolved: Bool { noncentrality > 0 && noncentrality >= 4 * standardError }
+    }
+
+    /// κ: the largest shift of a chi-square statistic, in null standard deviations, that a step's
+    /// bias may cause. With κ = 1/4 a test at level α keeps a size below about 2α.
+    static let tolerance = 0.25
+
+    let cells: Int
+    let dimension: Int
+    /// The run's particle count N.
+    let runParticles: Int
+
+    /// The estimates at every scale for the pilot's positions at one output time.
+    func estimates(_ record: CoupledPilot.Record) -> [Estimate] {
+        var result: [Estimate] = []
+        var c = 1
+        while cells / c >= 2 {
+            result.append(estimate(record, coarsening: c))
+            c *= 2
+        }
+        return result
+    }
+
+    /// Cloud-in-cell: the ≤ 2^d cells (flat indices of the output grid) and weights of a point.
+    @inline(__always)
+    private func spread(_ x: [[Double]], _ i: Int, into cell: inout (Int, Int, Int, Int), _ weight: inout (Double, Double, Double, Double)) {
+        let n = Double(cells)
+        func axis(_ v: Double) -> (Int, Int, Double) {
+            let u = v * n - 0.5
+            let lower = u.rounded(.down), w = u - lower
+            let i0 = ((Int(lower) % cells) + cells) % cells
+            return (i0, (i0 + 1) % cells, w)
+        }
+        let (a0, a1, wa) = axis(x[0][i])
+        if dimension == 1 {
+            cell = (a0, a1, -1, -1); weight = (1 - wa, wa, 0, 0)
+        } else {
+            let (b0, b1, wb) = axis(x[1][i])
+            cell = (a0 * cells + b0, a0 * cells + b1, a1 * cells + b0, a1 * cells + b1)
+            weight = ((1 - wa) * (1 - wb), (1 - wa) * wb, wa * (1 - wb), wa * wb)
+        }
+    }
+
+    private func estimate(_ r: CoupledPilot.Record, coarsening c: Int) -> Estimate {
+        let n = cells, coarse = (n + c - 1) / c
+        let fineCount = dimension == 1 ? n : n * n
+        // Output cell → coarse cell.
+        let toCoarse: [Int] = (0..<fineCount).map { f in
+            dimension == 1 ? f / c : (f / n / c) * coarse + (f % n) / c
+        }
+        let coarseCount = dimension == 1 ? coarse : coarse * coarse
+        let m = r.fine[0].count
+        let bigN = Double(runParticles), mm = Double(m)
+        var cell = (0, 0, 0, 0), weight = (0.0, 0.0, 0.0, 0.0)
+        // The fine path's cloud-in-cell probabilities per coarse cell; then groups, merged in order
+        // until the expected count at N reaches 5.
+        var p = [Double](repeating: 0, count: coarseCount)
+        for i in 0..<m {
+            spread(r.fine, i, into: &cell, &weight)
+            p[toCoarse[cell.0]] += weight.0; p[toCoarse[cell.1]] += weight.1
+            if dimension == 2 { p[toCoarse[cell.2]] += weight.2; p[toCoarse[cell.3]] += weight.3 }
+        }
+        var group = [Int](repeating: 0, count: coarseCount), groupP: [Double] = []
+        var acc = 0.0
+        for g in 0..<coarseCount {
+            group[g] = groupP.count
+            acc += p[g] / mm
+            if bigN * acc >= 5 { groupP.append(acc); acc = 0 }
+        }
+        if groupP.isEmpty {
+            groupP.append(acc)
+        } else if acc > 0 || group.last == groupP.count {
+            groupP[groupP.count - 1] += acc
+            for g in 0..<coarseCount where group[g] == groupP.count { group[g] = groupP.count - 1 }
+        }
+        let cellGroup = toCoarse.map { group[$0] }
+        // Σ D_i and Σ D_i² per group, D_i = w_g(coarse_i) − w_g(fine_i).
+        var sum = [Double](repeating: 0, count: groupP.count), sumSquares = sum
+        var touchedGroup = [Int](repeating: 0, count: 8), touchedValue = [Double](repeating: 0, count: 8)
+        for i in 0..<m {
+            var used = 0
+            func add(_ g: Int, _ v: Double) {
+                for j in 0..<used where touchedGroup[j] == g { touchedValue[j] += v; return }
+                touchedGroup[used] = g; touchedValue[used] = v; used += 1
+            }
+            spread(r.coarse, i, into: &cell, &weight)
+            add(cellGroup[cell.0], weight.0); add(cellGroup[cell.1], weight.1)
+            if dimension == 2 { add(cellGroup[cell.2], weight.2); add(cellGroup[cell.3], weight.3) }
+            spread(r.fine, i, into: &cell, &weight)
+            add(cellGroup[cell.0], -weight.0); add(cellGroup[cell.1], -weight.1)
+            if dimension == 2 { add(cellGroup[cell.2], -weight.2); add(cellGroup[cell.3], -weight.3) }
+            for j in 0..<used {
+                let v = touchedValue[j]
+                sum[touchedGroup[j]] += v; sumSquares[touchedGroup[j]] += v * v
+            }
+        }
+        var lambda = 0.0, variance = 0.0, largest = 0.0
+        for g in groupP.indices where groupP[g] > 0 {
+            let mean = sum[g] / mm
+            let b = 2 * mean
+            let v = 4 * max(sumSquares[g] / mm - mean * mean, 0) / mm   // Var b̂
+            lambda += bigN * (b * b - v) / groupP[g]
+            variance += bigN * bigN * (4 * b * b * v + 2 * v * v) / (groupP[g] * groupP[g])
+            largest = max(largest, abs(b))
+        }
+        let k = groupP.count
+        return Estimate(coarsening: c, groups: k, noncentrality: lambda, standardError: variance.squareRoot(),
+                        threshold: Self.tolerance * (2 * Double(max(k - 1, 1))).squareRoot(), largestBias: largest)
+    }
+}

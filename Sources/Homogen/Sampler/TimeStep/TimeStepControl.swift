@@ -1,0 +1,306 @@
+import Foundation
+
+/// Chooses the sampler's time step by its measured weak error, against the Monte Carlo noise of
+/// the run it is for (the rule of thumb ε² λ_min(B)/10 is only the first guess h₀).
+///
+/// **The measurement.** A pilot (`CoupledPilot`) runs the whole schedule with coupled steps h and
+/// h/2; the bias of the run's cell probabilities at h is estimated by Richardson extrapolation and
+/// judged by the shift λ it would cause in the run's chi-square statistics, at every output time
+/// and every scale (`DiscretisationBias`). A step passes when λ ≤ κ √(2(k − 1)) everywhere.
+///
+/// **Why extrapolate.** At the step that passes, the coupled paths still straddle cell edges often
+/// enough that the pilot's own noise is as large as the threshold: a pilot there cannot tell a
+/// passing step from a failing one, however right the step. At coarser steps the bias stands far
+/// above the noise. So the control starts coarse, at h_top = 2^u h₀ (u ≤ 6, h_top at most an eighth
+/// of the shortest output interval), where pilots are cheap, and halves the step until two
+/// consecutive steps h and h/2 both resolve the bias (λ̂ ≥ 4 SE somewhere). The decrease of λ̂ per
+/// halving over the last pilots that resolve it measures the convergence r (4 for Euler–Maruyama's
+/// first weak order); with a conservative r_eff ≥ 1.5 (its fit's slope less two standard errors,
+/// capped at 4), the bound at a finer step h/2^j is (λ̂ + 2SE)/r_eff^j, taken per output time and
+/// scale from every step tried. The step used
+/// is the largest power-of-two fraction of h_top, not above the requested step, whose bound passes
+/// everywhere. A step whose own pilot already passes (λ̂ + 2SE below the threshold) needs no
+/// extrapolation. Pilot particles: as many as the run (up to `maximumPilotParticles`), so that the
+/// pilot's noise, scaled by N/M, does not hide the bias.
+///
+/// **Where it cannot decide.** In stiff media the coupled paths separate — one crosses a steep
+/// barrier, the other does not — and the pilot's noise stops falling with the step. After two
+/// pilots in a row at or below h₀ that neither pass nor resolve the bias anywhere, the control
+/// stops and says so (`Failure.unresolved`) instead of certifying anything.
+public struct TimeStepControl {
+    /// Steps tried below h₀, at most.
+    public static let maximumHalvings = 12
+    /// Steps tried above h₀, at most (u).
+    public static let maximumCoarsenings = 6
+    /// Pilot particles: the run's own N, capped.
+    public static let maximumPilotParticles = 400_000
+    /// The smallest measured convergence ratio trusted for extrapolation.
+    public static let smallestRatio = 1.5
+    /// Pilots (the finest that resolve the bias) in the fit of the convergence ratio.
+    public static let fitPoints = 4
+
+    /// One step tried by the pilot, summarised at its worst output time and scale.
+    public struct Trial: Codable, Sendable, Equatable {
+        public let dt: Double
+        /// λ̂ (the estimated shift of a chi-square statistic), its standard error and the threshold
+        /// κ √(2(k − 1)), where (λ̂ + 2 SE)/threshold is largest.
+        public let noncentrality: Double
+        public let standardError: Double
+        public let threshold: Double
+        /// Where that is: the output time, output cells merged per axis, groups tested.
+        public let worstTime: Double
+        public let coarsening: Int
+        public let groups: Int
+        /// λ̂ + 2 SE ≤ threshold at every output time and scale.
+        public let passes: Bool
+        /// False when the pilot blew up at this step (then it only says the step is too coarse).
+        public let finite: Bool
+        /// Largest |b̂| over cells, scales and output times (probability units).
+        public let largestCellBias: Double
+    }
+
+    /// What the control decided.
+    public struct Report: Codable, Sendable {
+        /// The step the run uses.
+        public let dt: Double
+        /// True when `dt` passed; false when a coarse step was allowed explicitly.
+        public let passed: Bool
+        /// "pilot" (the pilot at `dt` itself passed) or "extrapolated" (by the measured ratio).
+        public let method: String
+        /// The convergence ratio r_eff used to extrapolate (nil for "pilot").
+        public let ratio: Double?
+        /// The bound on λ at `dt` over its threshold, worst over output times and scales (≤ 1 passes).
+        public let boundOverThreshold: Double
+        /// Every step tried, coarsest first.
+        public let trials: [Trial]
+        public let pilotParticles: Int
+        /// The run's particle count the bias was judged against.
+        public let runParticles: Int
+        public let seconds: Double
+    }
+
+    /// Why no step could be chosen.
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        /// The requested step fails; `passing` is the largest step that passes, if found.
+        case requestedStepTooCoarse(dt: Double, boundOverThreshold: Double, passing: Double?)
+        /// No step down to `smallest` passes.
+        case noPassingStep(smallest: Double)
+        /// Two successive pilots down to `smallest` neither pass nor resolve the bias: their own noise
+        /// does not fall with the step, because the coupled paths at dt and dt/2 separate (they do
+        /// in stiff media, where one path crosses a steep barrier and the other does not), so no
+        /// step can be certified this way.
+        case unresolved(smallest: Double)
+
+        public var description: String {
+            switch self {
+            case .requestedStepTooCoarse(let dt, let b, let passing):
+                return String(format: "the time step %g is too coarse for this many particles: its measured bias would shift a "
+                              + "chi-square statistic by up to %.3g times the allowed %g null standard deviations",
+                              dt, b, DiscretisationBias.tolerance)
+                    + (passing.map { String(format: "; dt = %g passes", $0) } ?? "; no smaller step passes either")
+            case .noPassingStep(let smallest):
+                return String(format: "no time step down to %g keeps the sampler's bias small against the Monte Carlo noise of "
+                              + "this run; use fewer particles, or allow a coarse step explicitly", smallest)
+            case .unresolved(let smallest):
+                return String(format: "the time-step pilot cannot certify any step: down to dt = %g its coupled paths at dt and dt/2 "
+                              + "separate (as in stiff media), so its noise hides the bias it measures; choose a step explicitly "
+                              + "and allow it, or use fewer particles", smallest)
+            }
+        }
+    }
+
+    public let scenario: Scenario
+    public let threads: Int
+
+    /// The control of Euler–Maruyama's step for a run of `scenario` (its particle count is the N the
+    /// bias is judged against).
+    public init(scenario: Scenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.scenario = scenario
+        self.threads = threads
+    }
+
+    /// h₀ when no step is requested: the scenario's [time] dt, or the rule of thumb ε² λ_min(B)/10
+    /// if that is smaller.
+    public var firstGuess: Double { min(scenario.time.dt, ParticleSampler.timeStepLimit(scenario)) }
+
+    public var pilotParticles: Int { min(scenario.particles.count, Self.maximumPilotParticles) }
+
+    /// One pilot's estimates: [output time][scale] (output times t > 0 only), nil if it blew up.
+    private struct Measured {
+        let dt: Double
+        let estimates: [[DiscretisationBias.Estimate]]?
+        let trial: Trial
+    }
+
+    /// Chooses the step. With `requested`, that step is checked: it is used if it passes, or if
+    /// `allowCoarse` (then `passed` is false); otherwise the error names the step that passes.
+    /// Without it, the largest passing step up to `firstGuess` is chosen. `tried` hears of each step
+    /// as soon as its pilot is judged.
+    public func choose(requested: Double? = nil, allowCoarse: Bool = false, tried: ((Trial) -> Void)? = nil) throws -> Report {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let h0 = requested ?? firstGuess
+        let shortest = zip(scenario.time.outputs, [0] + scenario.time.outputs).map { $0 - $1 }.filter { $0 > 0 }.min()
+        var u = 0
+        if let shortest { while u < Self.maximumCoarsenings, h0 * pow(2, Double(u + 1)) <= shortest / 8 { u += 1 } }
+        var measured: [Measured] = []
+        var decision: (dt: Double, method: String, ratio: Double?, bound: Double)?
+        var k = 0
+        while decision == nil, k <= u + Self.maximumHalvings {
+            let h = h0 * pow(2, Double(u - k))
+            let m = try measure(h)
+            measured.append(m)
+            tried?(m.trial)
+            k += 1
+            decision = decide(measured, notAbove: h0)
+            // Two pilots in a row at or below h₀ that neither pass nor resolve the bias: finer ones
+            // will not either (their noise does not fall), so stop rather than spend on them.
+            let unresolved = measured.suffix(2).filter { m in
+                m.dt <= h0 * (1 + 1e-12) && !m.trial.passes && !(m.estimates?.joined().contains { $0.resolved } ?? false)
+            }
+            if decision == nil, unresolved.count == 2 {
+                if let requested, allowCoarse {
+                    return Report(dt: requested, passed: false, method: "none", ratio: nil, boundOverThreshold: .infinity,
+                                  trials: measured.map(\.trial), pilotParticles: pilotParticles,
+                                  runParticles: scenario.particles.count,
+                                  seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                throw Failure.unresolved(smallest: measured.last!.dt)
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        func report(_ dt: Double, passed: Bool, method: String, ratio: Double?, bound: Double) -> Report {
+            Report(dt: dt, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
+                   trials: measured.map(\.trial), pilotParticles: pilotParticles, runParticles: scenario.particles.count,
+                   seconds: seconds)
+        }
+        guard let decision else {
+            if let requested {
+                if allowCoarse {
+                    return report(requested, passed: false, method: "none", ratio: nil, bound: .infinity)
+                }
+                throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: .infinity, passing: nil)
+            }
+            throw Failure.noPassingStep(smallest: measured.last?.dt ?? h0)
+        }
+        if let requested, decision.dt < requested * (1 - 1e-12) {
+            let bound = self.bound(at: requested, measured, ratio: decision.ratio)
+            if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
+            throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt)
+        }
+        return report(decision.dt, passed: true, method: decision.method, ratio: decision.ratio, bound: decision.bound)
+    }
+
+    /// The decision the pilots so far allow, or nil if another (finer) pilot is needed: the largest
+    /// candidate step ≤ h₀ — a step tried, h₀ itself, or (with a measured ratio) a power-of-two
+    /// fraction of the finest step tried — whose bound passes everywhere.
+    private func decide(_ measured: [Measured], notAbove h0: Double) -> (dt: Double, method: String, ratio: Double?, bound: Double)? {
+        let r = convergenceRatio(measured)
+        var candidates = measured.map(\.dt).filter { $0 <= h0 * (1 + 1e-12) } + [h0]
+        if let r, r > 1, let finest = measured.last?.dt {
+            for j in 1...Self.maximumHalvings { candidates.append(finest / pow(2, Double(j))) }
+        }
+        for h in candidates.sorted(by: >) {
+            let b = bound(at: h, measured, ratio: r)
+            if b <= 1 {
+                let own = measured.first { abs($0.dt - h) <= 1e-12 * h }
+                let direct = own.map { $0.trial.passes } ?? false
+                return (h, direct ? "pilot" : "extrapolated", direct ? nil : r, b)
+            }
+        }
+        return nil
+    }
+
+    /// The measured convergence ratio r_eff per halving: for every output time and scale whose bias
+    /// the last pilots resolve (λ̂ ≥ 4 SE) at two or more steps (the last `fitPoints` of them), a
+    /// weighted least-squares fit of log₂ λ̂ against the number of halvings (weights from SE/λ̂, the
+    /// delta method) gives a slope s and its standard error; r = 2^(s − 2 SE(s)). The smallest r
+    /// over output times and scales, capped at 4 (Euler–Maruyama's first weak order); nil if none,
+    /// or if it is below `smallestRatio`.
+    private func convergenceRatio(_ measured: [Measured]) -> Double? {
+        guard measured.count >= 2, let shape = measured.last?.estimates else { return nil }
+        var r = Double.infinity
+        for t in shape.indices {
+            for c in shape[t].indices {
+                var points: [(x: Double, y: Double, w: Double)] = []
+                for (k, m) in measured.enumerated().reversed() {
+                    guard let e = m.estimates?[t][c], e.resolved else { continue }
+                    let relative = e.standardError / e.noncentrality / log(2)
+                    points.append((Double(k), Foundation.log2(e.noncentrality), 1 / max(relative * relative, 1e-12)))
+                    if points.count == Self.fitPoints { break }
+                }
+                guard points.count >= 2 else { continue }
+                let w = points.reduce(0) { $0 + $1.w }
+                let mx = points.reduce(0) { $0 + $1.w * $1.x } / w, my = points.reduce(0) { $0 + $1.w * $1.y } / w
+                let sxx = points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.x - mx) }
+                let slope = -points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.y - my) } / sxx   // log₂ decrease per halving
+                let se = (1 / sxx).squareRoot()
+                r = min(r, pow(2, slope - 2 * se))
+            }
+        }
+        guard r.isFinite, r >= Self.smallestRatio else { return nil }
+        return min(r, 4)
+    }
+
+    /// max over output times and scales of the tightest bound on λ/threshold at step h: from each
+    /// step h' ≥ h tried, (λ̂ + 2SE)/r^log2(h'/h) — with r = 1 when no ratio is measured (the bias
+    /// does not grow as the step shrinks).
+    private func bound(at h: Double, _ measured: [Measured], ratio r: Double?) -> Double {
+        var worst = 0.0
+        guard let shape = measured.first(where: { $0.estimates != nil })?.estimates else { return .infinity }
+        for (t, scales) in shape.enumerated() {
+            for s in scales.indices {
+                var best = Double.infinity
+                for m in measured where m.dt >= h * (1 - 1e-12) {
+                    guard let e = m.estimates?[t][s] else { continue }
+                    let halvings = Foundation.log2(m.dt / h)
+                    best = min(best, (e.noncentrality + 2 * e.standardError) / pow(r ?? 1, halvings) / e.threshold)
+                }
+                worst = max(worst, best)
+            }
+        }
+        return worst
+    }
+
+    private func worstRatio(_ estimates: [[DiscretisationBias.Estimate]]) -> Double {
+        estimates.joined().map(\.ratio).max() ?? 0
+    }
+
+    /// Runs the coupled pilot at step `dt` and judges its bias.
+    private func measure(_ dt: Double) throws -> Measured {
+        let s = scenario
+        let pilot = try s.replacing(
+            particles: ParticleSettings(count: pilotParticles, seed: BlockSeeds.splitMix64(s.particles.seed ^ 0x7069_6C6F_74),
+                                        convention: s.particles.convention),
+            time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+        let records: [CoupledPilot.Record]
+        do {
+            records = try CoupledPilot(scenario: pilot, threads: threads).run()
+        } catch SamplerError.notFinite {
+            let trial = Trial(dt: dt, noncentrality: .infinity, standardError: 0, threshold: 1, worstTime: 0, coarsening: 1,
+                              groups: 0, passes: false, finite: false, largestCellBias: .infinity)
+            return Measured(dt: dt, estimates: nil, trial: trial)
+        }
+        let bias = DiscretisationBias(cells: s.cells, dimension: s.dimension, runParticles: s.particles.count)
+        var estimates: [[DiscretisationBias.Estimate]] = []
+        var worst: (estimate: DiscretisationBias.Estimate, time: Double)?
+        var largest = 0.0
+        for (k, t) in s.time.outputs.enumerated() where t > 0 {
+            let e = bias.estimates(records[k])
+            estimates.append(e)
+            for x in e {
+                largest = max(largest, x.largestBias)
+                if worst == nil || x.ratio > worst!.estimate.ratio { worst = (x, t) }
+            }
+        }
+        guard let (e, t) = worst else {
+            // Only t = 0 is output: the initial draw is exact, there is no time-stepping bias.
+            let trial = Trial(dt: dt, noncentrality: 0, standardError: 0, threshold: DiscretisationBias.tolerance * 2.0.squareRoot(),
+                              worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, largestCellBias: 0)
+            return Measured(dt: dt, estimates: [], trial: trial)
+        }
+        let trial = Trial(dt: dt, noncentrality: e.noncentrality, standardError: e.standardError, threshold: e.threshold,
+                          worstTime: t, coarsening: e.coarsening, groups: e.groups, passes: e.ratio <= 1, finite: true,
+                          largestCellBias: largest)
+        return Measured(dt: dt, estimates: estimates, trial: trial)
+    }
+}

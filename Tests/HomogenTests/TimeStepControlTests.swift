@@ -1,0 +1,148 @@
+import Foundation
+@testable import Homogen
+import XCTest
+
+/// The sampler's time-step control: the bias statistic against exact values, the decision on an
+/// exact scheme, and the command line's choice, check and refusal.
+final class TimeStepControlTests: XCTestCase {
+    /// A reproducible uniform stream for synthetic positions (SplitMix64).
+    private struct SplitMix {
+        var state: UInt64
+        mutating func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+
+    /// Coarse positions displaced from the fine ones by δ sin 2πx: the estimated non-centrality
+    /// must match N Σ b_g²/p_g with b_g = 2 ∫ (w_g(x + δ sin 2πx) − w_g(x)) dx (cloud-in-cell
+    /// weights, by a fine midpoint rule), within three of its own standard errors; identical paths
+    /// give exactly zero.
+    func testBiasStatisticMatchesAKnownDisplacement() {
+        let cells = 16, m = 40_000, delta = 0.004
+        var rng = SplitMix(state: 11)
+        let fine = (0..<m).map { _ in rng.next() }
+        let displaced = { (x: Double) -> Double in
+            let y = x + delta * sin(2 * .pi * x)
+            return y - y.rounded(.down)
+        }
+        let record = CoupledPilot.Record(coarse: [fine.map(displaced)], fine: [fine])
+        let statistic = DiscretisationBias(cells: cells, dimension: 1, runParticles: m)
+        let estimate = statistic.estimates(record)[0]
+        // Exact cell biases: hat weights around cell centres (g + ½)/n.
+        func weights(_ x: Double) -> [Double] {
+            var w = [Double](repeating: 0, count: cells)
+            let u = x * Double(cells) - 0.5, lower = u.rounded(.down), f = u - lower
+            let i0 = ((Int(lower) % cells) + cells) % cells
+            w[i0] += 1 - f; w[(i0 + 1) % cells] += f
+            return w
+        }
+        var b = [Double](repeating: 0, count: cells)
+        let q = 400_000
+        for j in 0..<q {
+            let x = (Double(j) + 0.5) / Double(q)
+            let a = weights(displaced(x)), c = weights(x)
+            for g in 0..<cells { b[g] += 2 * (a[g] - c[g]) / Double(q) }
+        }
+        let exact = Double(m) * b.reduce(0) { $0 + $1 * $1 / (1 / Double(cells)) }
+        XCTAssertEqual(estimate.coarsening, 1)
+        XCTAssertEqual(estimate.groups, cells)
+        XCTAssertGreaterThan(exact, 10 * estimate.standardError, "the test needs a resolved bias")
+        XCTAssertEqual(estimate.noncentrality, exact, accuracy: 3 * estimate.standardError)
+        let same = statistic.estimates(CoupledPilot.Record(coarse: [fine], fine: [fine]))
+        for e in same {
+            XCTAssertEqual(e.noncentrality, 0)
+            XCTAssertEqual(e.standardError, 0)
+        }
+    }
+
+    /// Constant medium and uniform equilibrium: Euler–Maruyama is exact in law and the coupled
+    /// paths coincide, so the first guess passes by its own pilot.
+    func testExactSchemePassesAtTheFirstGuess() throws {
+        let s = try Scenario(toml: scenario1D([
+            "B": "B = \"2\"", "pi": "pi = \"1\"", "f": "rho = \"1 + 0.5*cos(2*pi*x)\"",
+            "count": "count = 20000", "dt": "dt = 1e-4",
+        ]))
+        let report = try TimeStepControl(scenario: s, threads: 2).choose()
+        XCTAssertTrue(report.passed)
+        XCTAssertEqual(report.dt, TimeStepControl(scenario: s).firstGuess)
+        XCTAssertLessThan(report.boundOverThreshold, 1e-6)
+    }
+
+    private var coarseScenario: String {
+        scenario1D([
+            "B": "B = \"1.5 + sin(2*pi*y)\"",
+            "pi": "pi = \"1 + 0.5*cos(2*pi*x) + 0.4*cos(2*pi*y)\"",
+            "f": "rho = \"1 + 0.8*cos(2*pi*x)\"",
+            "final": "final = 0.02", "outputs": "outputs = [0.0, 0.005, 0.02]", "dt": "dt = 1e-3",
+            "count": "count = 20000", "cells": "cells = 32",
+        ])
+    }
+
+    /// dt = 1e-3 is below the rule of thumb here (ε² λ_min(B)/10 = 3.1e-3) but far too coarse for
+    /// 2·10⁴ particles: `--dt 1e-3` is refused, naming a step that passes; `--allow-coarse-dt` runs
+    /// it and says so; without `--dt` the control chooses a finer step; `--skip-dt-check` says
+    /// that nothing was checked.
+    func testCommandLineChoosesChecksAndRefuses() throws {
+        let file = temporaryPath("coarse.toml")
+        try coarseScenario.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        let refused = try runHomogen(["sample", file, "--dt", "1e-3", "--out", temporaryPath("never")])
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("too coarse for this many particles"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("passes (--dt"), refused.stderr)
+
+        let forcedFolder = temporaryPath("forced")
+        let forced = try runHomogen(["sample", file, "--dt", "1e-3", "--allow-coarse-dt", "--out", forcedFolder])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stdout.contains("NOT small against the Monte Carlo noise"), forced.stdout)
+        let forcedSummary = try summary(forcedFolder)
+        let forcedControl = try XCTUnwrap(forcedSummary["time_step_control"] as? [String: Any])
+        XCTAssertEqual(forcedControl["passed"] as? Bool, false)
+        XCTAssertEqual(forcedControl["dt"] as? Double, 1e-3)
+
+        let chosenFolder = temporaryPath("chosen")
+        let chosen = try runHomogen(["sample", file, "--out", chosenFolder])
+        XCTAssertEqual(chosen.status, 0, chosen.stderr)
+        let control = try XCTUnwrap(try summary(chosenFolder)["time_step_control"] as? [String: Any])
+        XCTAssertEqual(control["passed"] as? Bool, true)
+        let dt = try XCTUnwrap(control["dt"] as? Double)
+        XCTAssertLessThan(dt, 1e-3)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(control["bound_over_threshold"] as? Double), 1)
+        XCTAssertTrue(chosen.stdout.contains("time step: dt = \(dt)"), chosen.stdout)
+
+        let unchecked = try runHomogen(["sample", file, "--dt", "1e-4", "--skip-dt-check", "--out", temporaryPath("unchecked")])
+        XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
+        XCTAssertTrue(unchecked.stdout.contains("NOT checked"), unchecked.stdout)
+    }
+
+    /// End to end: by default `compare` samples at the step the control chooses and the verdict
+    /// agrees; forced to dt = 1e-3 the particles are wrong, and the verdict both rejects and flags
+    /// the step. (The verdict's level is 1%: a correct run is called different with probability
+    /// 0.01, fixed here by the seed.)
+    func testCompareAtTheChosenStepAgreesAndAtACoarseStepDiffers() throws {
+        let file = temporaryPath("coarse.toml")
+        try coarseScenario.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let chosen = try runHomogen(["compare", file, "--out", temporaryPath("compare-chosen")])
+        XCTAssertEqual(chosen.status, 0, chosen.stderr)
+        let last = chosen.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("verdict: the particles agree"), chosen.stdout)
+        XCTAssertFalse(last.contains("NOT checked") || last.contains("TOO COARSE"), last)
+
+        let coarse = try runHomogen(["compare", file, "--dt", "1e-3", "--allow-coarse-dt", "--strict",
+                                     "--out", temporaryPath("compare-coarse")])
+        XCTAssertEqual(coarse.status, 3, coarse.stderr)
+        let verdict = coarse.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(verdict.contains("DIFFER") && verdict.contains("TOO COARSE"), verdict)
+    }
+
+    private func summary(_ folder: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+}
