@@ -7,10 +7,14 @@ import Foundation
 /// (`LoweredFields.cellIntegrals`), q by Gauss–Legendre in x and composite Gauss–Legendre in y
 /// (`LoweredFields.fastAverageCellMasses`). For fields with a few Fourier modes (the scenarios'),
 /// both are accurate to ~1e-8 relative or better (the Gauss–Legendre remainder; the tests check
-/// them against adaptive GSL quadrature), far below the differences reported. At finite ε the two
-/// differ by O(ε) whenever π depends on x and y jointly (they agree when π(x, y) = π0(x)π1(y)).
-/// The particles sample π_ε, so this difference is what homogenisation neglects, never a
-/// sampling error.
+/// them against adaptive GSL quadrature), far below the differences reported.
+///
+/// At finite ε the two differ. In 1D, on the cell [a, a + ε] (a a multiple of ε, x = a + εs):
+/// p − q = ε² ∫₀¹ (s − ½) ∂ₓπ(a, s) ds + O(ε³), so with π normalised
+/// TV = (ε/2) ∫₀¹ |∫₀¹ (s − ½) ∂ₓπ(x, s) ds| dx + O(ε²): O(ε) in general, O(ε²) when that
+/// first moment vanishes (a fast profile even about the middle of the period, like cos 2πy, even
+/// when π factorises); in 2D the same along each axis. The particles sample π_ε, so this
+/// difference is what homogenisation neglects, never a sampling error.
 public struct HomogenisationError: Sendable, Codable, Equatable {
     /// 1/ε.
     public let inverseEpsilon: Int
