@@ -86,6 +86,7 @@ struct StationaryCommand: ParsableCommand {
         let dependence = try HomogenisationError.epsilonDependence(r.scenario)
         try StationaryRunFolder.write(r, sweep: sweep, epsilonDependence: dependence, to: folder)
         report(r, sweep: sweep, dependence: dependence)
+        fflush(stdout)   // the report first, then the warnings, also when both go to one file
         for w in StationaryRunFolder.warnings(r, sweep: sweep) { printError("stationary: warning: " + w) }
         print(formatSeconds(r.seconds) + "; run folder: " + folder)
     }
@@ -96,9 +97,11 @@ struct StationaryCommand: ParsableCommand {
               + "dt = \(r.dt), \(r.steps) steps (t = \(number(Double(r.steps) * r.dt))), burn-in \(r.burnInSteps) steps "
               + "(t = \(number(Double(r.burnInSteps) * r.dt)), \(r.burnInRule))")
         if let a = r.acceptanceRate { print(String(format: "acceptance rate %.4f", a)) }
-        print(r.runLength.startedAtPiEps ? "started at pi_eps"
-              : String(format: "started off pi_eps (total variation %.2g); burn-in %.3g tau_int, run after it %.3g tau_int (tau_int = %.3g)",
-                       r.runLength.initialTotalVariation, r.runLength.burnInOverTauInt, r.runLength.runOverTauInt, r.runLength.tauInt))
+        let c = r.runLength
+        print((c.startedAtPiEps ? "started at pi_eps (no burn-in needed)"
+               : String(format: "started off pi_eps (total variation %.2g); burn-in %.3g tau_int", c.initialTotalVariation, c.burnInOverTauInt))
+              + String(format: ", run after the burn-in %.3g tau_int (tau_int = %.3g, the largest of the observables'%@)",
+                       c.runOverTauInt, c.tauInt, c.tauIntRough ? String(format: "; rough below %.0f tau_int", RunLengthCheck.runFactor) : ""))
         let axis = s.dimension == 1 ? "" : " per axis"
         for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
             print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %d merged cells p = %.3g, total variation %.2e, "

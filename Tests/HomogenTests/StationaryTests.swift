@@ -221,6 +221,10 @@ final class StationaryTests: XCTestCase {
         let atPiEps = try result(f: "1", final: 0.25, burnIn: 0)
         XCTAssertTrue(atPiEps.runLength.startedAtPiEps)
         XCTAssertFalse(atPiEps.runLength.shortRun || atPiEps.runLength.shortBurnIn)
+        XCTAssertTrue(atPiEps.runLength.warnings.isEmpty)
+        // Its τ_int is still said to be rough (informational), the long run's is not.
+        XCTAssertTrue(atPiEps.runLength.tauIntRough)
+        XCTAssertFalse(long.runLength.tauIntRough)
     }
 
     /// ρ0 = π_ε is recognised whether given as f = 1 or as the density itself, and not otherwise.

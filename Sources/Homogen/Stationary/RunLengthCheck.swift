@@ -21,7 +21,8 @@ import Foundation
 ///   to a few per cent, and what is left of the transient after the burn-in, decaying with
 ///   τ_exp ≈ τ/2, adds at most 1% of its size at the start of the window to the time average.
 ///
-/// A chain started at π_ε needs neither: it is stationary from the first step.
+/// A chain started at π_ε needs neither: it is stationary from the first step. Its τ_int and ESS
+/// are still rough below 50 τ_int (the first reason above), which `tauIntRough` says.
 public struct RunLengthCheck: Sendable, Codable, Equatable {
     /// Minimum burn-in in units of τ_int when ρ0 ≠ π_ε.
     public static let burnInFactor = 5.0
@@ -41,6 +42,9 @@ public struct RunLengthCheck: Sendable, Codable, Equatable {
     public let shortRun: Bool
     /// ρ0 ≠ π_ε and the burn-in is shorter than `burnInFactor` τ_int.
     public let shortBurnIn: Bool
+    /// The run after the burn-in is shorter than `runFactor` τ_int, whatever the start: τ_int and
+    /// the ESS are rough (informational when ρ0 = π_ε).
+    public let tauIntRough: Bool
 
     public init(startedAtPiEps: Bool, initialTotalVariation: Double, tauInt: Double, burnIn: Double, run: Double) {
         self.startedAtPiEps = startedAtPiEps
@@ -50,6 +54,7 @@ public struct RunLengthCheck: Sendable, Codable, Equatable {
         runOverTauInt = run / tauInt
         shortRun = !startedAtPiEps && runOverTauInt < Self.runFactor
         shortBurnIn = !startedAtPiEps && burnInOverTauInt < Self.burnInFactor
+        tauIntRough = runOverTauInt < Self.runFactor
     }
 
     /// The warnings to print, in the library's terms (the burn-in, the run length).

@@ -68,7 +68,7 @@ public struct StationaryEstimator {
         }
         steps = max(1, Int((final / dt).rounded()))
         burnInSteps = min(steps - 1, Int((burnIn / dt).rounded()))
-        burnInRule = options.burnIn == nil ? "the first 20% of the run" : "given (--burn-in)"
+        burnInRule = options.burnIn == nil ? "the first 20% of the run" : "as given"
         guard s.particles.count >= 10 * options.batches else {
             throw StationaryError.badSetting("\(s.particles.count) particles are too few for \(options.batches) batches (10 per batch at least)")
         }

@@ -35,7 +35,7 @@ public struct StationaryResult: Sendable {
     public let dt: Double
     public let steps: Int
     public let burnInSteps: Int
-    /// How the burn-in was chosen ("the first 20% of the run" or "given (--burn-in)").
+    /// How the burn-in was chosen ("the first 20% of the run" or "as given").
     public let burnInRule: String
     public let recordEvery: Int
     public let batches: Int
