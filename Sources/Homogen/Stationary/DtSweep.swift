@@ -45,6 +45,24 @@ public struct DtSweep: Sendable, Codable {
         orderStandardError = biasesSignificant ? fittedSlopeStandardError : nil
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case dts, bias, standardError, fittedSlope, fittedSlopeStandardError, biasesSignificant, order, orderStandardError
+    }
+
+    /// As synthesised, except that a missing order is written as null rather than left out, so
+    /// that a script reading `order` finds "no order", not a missing key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dts, forKey: .dts)
+        try c.encode(bias, forKey: .bias)
+        try c.encode(standardError, forKey: .standardError)
+        try c.encode(fittedSlope, forKey: .fittedSlope)
+        try c.encode(fittedSlopeStandardError, forKey: .fittedSlopeStandardError)
+        try c.encode(biasesSignificant, forKey: .biasesSignificant)
+        try c.encode(order, forKey: .order)
+        try c.encode(orderStandardError, forKey: .orderStandardError)
+    }
+
     /// The warning when the biases do not stand out of the noise.
     public static let notSignificantWarning = "dt sweep: some biases are below twice their standard error, so no order is "
         + "fitted (use more particles or a longer run)"
