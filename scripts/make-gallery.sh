@@ -31,6 +31,9 @@ $h sample scenarios/full-medium-2d.toml --out "$out/full-medium-2d" -q > "$out/f
 python3 analysis/plot_run.py "$out/full-medium-2d" >/dev/null
 copy full-medium-2d histograms.png
 $h stationary scenarios/stationary-1d.toml --dt-sweep --out "$out/stationary-1d" > "$out/stationary-1d.txt"
+$h stationary scenarios/stationary-oscillatory-2d.toml --out "$out/stationary-oscillatory-2d" > "$out/stationary-oscillatory-2d.txt"
+python3 analysis/plot_run.py "$out/stationary-oscillatory-2d" >/dev/null
+copy stationary-oscillatory-2d stationary.png
 python3 analysis/plot_run.py "$out/stationary-1d" >/dev/null
 copy stationary-1d stationary.png; copy stationary-1d bias.png
 python3 analysis/effective_family.py "$h" "$out/family" >/dev/null

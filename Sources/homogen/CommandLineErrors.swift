@@ -20,6 +20,10 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--particles; --dt with --allow-coarse-dt)")
         case SamplerError.interrupted(let folder?):
             return CommandLineFailure(description: "\(error): continue with --resume \(folder)")
+        case StationaryError.badRunLength:
+            return CommandLineFailure(description: "\(error) (--final)")
+        case StationaryError.badBurnIn:
+            return CommandLineFailure(description: "\(error) (--burn-in)")
         case ComparisonError.positionsMissing:
             return CommandLineFailure(description: "\(error) (sample with --positions)")
         case let e as Checkpoint.Invalid where e.needsPositions:

@@ -37,7 +37,7 @@ enum ExitStatus: Int32 {
             }
         case let e as StationaryError:
             switch e {
-            case .badSetting: self = .usage
+            case .badSetting, .badRunLength, .badBurnIn: self = .usage
             case .partials: self = .dataError
             }
         case let e as ComparisonError:

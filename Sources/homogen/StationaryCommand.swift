@@ -7,12 +7,16 @@ extension SchemeKind: ExpressibleByArgument {}
 struct StationaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationary",
-        abstract: "Estimate the stationary density from particles (pi_eps and pi_bar) with error bars; MALA or Euler–Maruyama.",
+        abstract: "Estimate the stationary density from particles against the exact pi_eps, with error bars; MALA or Euler–Maruyama.",
         discussion: """
-            Runs the particles over [time] final, discards the first 20% (burn-in), records every --record-every steps,
-            and estimates cell probabilities with batch-means standard errors, against the exact pi_eps (output grid)
-            and pi_bar (one cell per eps-period). --dt-sweep runs Euler–Maruyama at dt, dt/2, dt/4, dt/8 and fits the
-            order of the bias of the fast observable cos(2 pi x1/eps).
+            Runs the particles over --final (default: [time] final), discards the burn-in (--burn-in, default the first
+            20%), records every --record-every steps, and estimates cell probabilities with batch-means standard errors.
+            They are tested against the exact cell masses of pi_eps on the output grid and on one cell per eps-period
+            (the coarse-grained pi_eps); the coarse-grained pi_eps against pi_bar is reported as the homogenisation error
+            at this eps (exact, not a test). A warning (and a flag in summary.json) says when the particles did not start
+            at pi_eps and the burn-in is shorter than 5 tau_int or the run after it shorter than 50 tau_int. --dt-sweep
+            runs Euler–Maruyama at dt, dt/2, dt/4, dt/8 and fits the order of the bias of cos(2 pi x1/eps), with its
+            standard error, when the biases stand out of the noise.
             """)
 
     @Argument(help: "Scenario file (TOML).")
@@ -23,6 +27,12 @@ struct StationaryCommand: ParsableCommand {
 
     @Option(help: "Time step (default: the scenario's [time] dt).")
     var dt: Double?
+
+    @Option(help: ArgumentHelp("Length of the run (default: the scenario's [time] final).", valueName: "T"))
+    var final: Double?
+
+    @Option(help: ArgumentHelp("Time discarded before recording (default: the first 20% of the run).", valueName: "T"))
+    var burnIn: Double?
 
     @Flag(help: "Run Euler–Maruyama at dt, dt/2, dt/4, dt/8 and report the bias of cos(2 pi x1/eps) with the fitted order.")
     var dtSweep = false
@@ -49,6 +59,8 @@ struct StationaryCommand: ParsableCommand {
         var o = StationaryEstimator.Options()
         o.scheme = scheme
         o.dt = dt
+        o.final = final
+        o.burnIn = burnIn
         if let threads = sampling.threads { o.threads = threads }
         o.batches = batches
         o.recordEvery = recordEvery
@@ -71,16 +83,57 @@ struct StationaryCommand: ParsableCommand {
         if dtSweep {
             sweep = try DtSweep.run(s, options: o, base: dt ?? s.time.dt)
         }
-        try StationaryRunFolder.write(r, sweep: sweep, to: folder)
+        let dependence = try HomogenisationError.epsilonDependence(r.scenario)
+        try StationaryRunFolder.write(r, sweep: sweep, epsilonDependence: dependence, to: folder)
+        report(r, sweep: sweep, dependence: dependence)
+        fflush(stdout)   // the report first, then the warnings, also when both go to one file
+        for w in StationaryRunFolder.warnings(r, sweep: sweep) { printError("stationary: warning: " + w) }
+        print(formatSeconds(r.seconds) + "; run folder: " + folder)
+    }
+
+    private func report(_ r: StationaryResult, sweep: DtSweep?, dependence: [HomogenisationError]) {
+        let s = r.scenario
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, scheme \(r.scheme.rawValue), "
-              + "dt = \(r.dt), \(r.steps) steps, burn-in \(r.burnInSteps) steps (first 20%)")
+              + "dt = \(r.dt), \(r.steps) steps (t = \(number(Double(r.steps) * r.dt))), burn-in \(r.burnInSteps) steps "
+              + "(t = \(number(Double(r.burnInSteps) * r.dt)), \(r.burnInRule))")
         if let a = r.acceptanceRate { print(String(format: "acceptance rate %.4f", a)) }
-        for (name, g) in [("pi_eps (output grid)", r.fine), ("pi_bar (one cell per eps-period)", r.coarse)] {
-            print(String(format: "%@: %d cells, Hotelling test on %d merged cells p = %.3g, total variation %.2e, 95%% intervals covering %.0f%%",
-                         name, g.cells, g.testCells, g.chi2PValue, g.totalVariation, 100 * g.coverage))
+        let c = r.runLength
+        print((c.startedAtPiEps ? "started at pi_eps (no burn-in needed)"
+               : String(format: "started off pi_eps (total variation %.2g); burn-in %.3g tau_int", c.initialTotalVariation, c.burnInOverTauInt))
+              + String(format: ", run after the burn-in %.3g tau_int (tau_int = %.3g, the largest of the observables'%@)",
+                       c.runOverTauInt, c.tauInt, c.tauIntRough ? String(format: "; rough below %.0f tau_int", RunLengthCheck.runFactor) : ""))
+        let axis = s.dimension == 1 ? "" : " per axis"
+        for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
+            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %d merged cells p = %.3g, total variation %.2e, "
+                         + "95%% intervals covering %.0f%%", name, g.cells, axis, g.testCells, g.chi2PValue, g.totalVariation, 100 * g.coverage))
             for w in g.worstCells.prefix(3) {
                 print(String(format: "   cell %4d: estimate %.5f  exact %.5f  se %.1e  z %+.2f", Int(w[0]), w[1], w[2], w[3], w[4]))
             }
+        }
+        let p = min(r.fine.chi2PValue, r.coarse.chi2PValue)
+        print(r.consistentWithPiEps
+              ? String(format: "the particles match pi_eps (smallest p = %.3g >= %.3g: level %.2g, Bonferroni over the two tests)",
+                       p, StationaryResult.significanceLevel / 2, StationaryResult.significanceLevel)
+              : String(format: "the particles DIFFER from pi_eps (smallest p = %.3g < %.3g: level %.2g, Bonferroni over the two tests)",
+                       p, StationaryResult.significanceLevel / 2, StationaryResult.significanceLevel))
+        let h = r.homogenisationError
+        print(String(format: "homogenisation error at eps = %@ (coarse-grained pi_eps vs pi_bar, exact; not a test): total variation %.3e, "
+                     + "max relative cell difference %.3g%%, chi-square distance %.3e", s.epsilonText, h.totalVariation,
+                     100 * h.maxRelativeCellDifference, h.chiSquareDistance))
+        if let z = h.largestDifferenceInStandardErrors {
+            print(String(format: "   largest cell difference = %.3g standard errors of this run: %@", z,
+                         z >= 3 ? "resolved by these particles" : "below the resolution of these particles"))
+        }
+        if dependence.count > 1 {
+            var line = "   against eps:"
+            for (k, d) in dependence.enumerated() {
+                line += String(format: " eps = 1/%d: %.3e", d.inverseEpsilon, d.totalVariation)
+                if k > 0, dependence[k - 1].totalVariation > 0, d.totalVariation > 0 {
+                    line += String(format: " (order %.2f)", Foundation.log2(dependence[k - 1].totalVariation / d.totalVariation))
+                }
+                line += k + 1 < dependence.count ? ";" : ""
+            }
+            print(line + " (total variation)")
         }
         for k in r.observables.indices {
             print(String(format: "%@: mean %.5f (exact %.5f), tau_int %.3g, ESS %.3g", r.observables[k], r.observableMeans[k],
@@ -90,15 +143,15 @@ struct StationaryCommand: ParsableCommand {
         if let sweep {
             print("Euler–Maruyama bias of \(s.dimension == 1 ? "cos(2 pi x/eps)" : "cos(2 pi x1/eps)") against dt:")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
-                print(String(format: "  dt = %.3e: bias %+.3e (se %.1e)", h, b, se))
+                print(String(format: "  dt = %.3e: bias %+.3e (se %.1e, %@)", h, b, se, abs(b) >= 2 * se ? "significant" : "not significant"))
             }
-            print(String(format: "  fitted order %.3f", sweep.order)
-                  + (sweep.orderStandardError.map { String(format: " ± %.3f (standard error)", $0) } ?? ""))
-            if !sweep.biasesSignificant {
-                print("  warning: some biases are below twice their standard error: the fitted order is not a measurement "
-                      + "(use more particles or a longer run)")
+            if let order = sweep.order, let se = sweep.orderStandardError {
+                print(String(format: "  fitted order %.3f ± %.3f (standard error)", order, se))
+            } else {
+                print("  fitted order: none — not every bias stands out of the noise (|bias| < 2 se), so a slope would not be an order")
             }
         }
-        print(formatSeconds(r.seconds) + "; run folder: " + folder)
     }
+
+    private func number(_ x: Double) -> String { String(format: "%.6g", x) }
 }

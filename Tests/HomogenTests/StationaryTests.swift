@@ -37,12 +37,13 @@ final class StationaryTests: XCTestCase {
         var o = StationaryEstimator.Options()
         o.scheme = .em
         let sweep = try DtSweep.run(s, options: o, base: 1.6e-3)
-        XCTAssertEqual(sweep.order, 1, accuracy: 0.2)
+        XCTAssertEqual(try XCTUnwrap(sweep.order), 1, accuracy: 0.2)
         XCTAssertGreaterThan(abs(sweep.bias.last!), 5 * sweep.standardError.last!)
         XCTAssertTrue(sweep.biasesSignificant)
-        // Four points: the order's standard error comes from the scatter about the line.
+        // Four points: the order's standard error is the larger of the scatter's and the noise's.
         let se = try XCTUnwrap(sweep.orderStandardError)
         XCTAssertTrue(se > 0 && se < 0.2, "\(se)")
+        XCTAssertEqual(sweep.order, sweep.fittedSlope)
     }
 
     /// At tiny steps the biases sink into the Monte Carlo noise: the sweep says so rather than
@@ -55,6 +56,23 @@ final class StationaryTests: XCTestCase {
         // standard errors with 1000 particles over t = 0.05 are ~1e-2.
         let sweep = try DtSweep.run(s, options: o, base: 2.5e-6 * 8)
         XCTAssertFalse(sweep.biasesSignificant, "\(sweep.bias) \(sweep.standardError)")
+        XCTAssertNil(sweep.order)
+        XCTAssertNil(sweep.orderStandardError)
+    }
+
+    /// The order's standard error from the noise, on exact synthetic biases b = 4 dt: the slope
+    /// is 1; with σᵢ = seᵢ/|bᵢ| = 0.05 at every dt the propagated variance is
+    /// 0.05² / Σ(xᵢ − x̄)² with xᵢ = log dtᵢ, Σ(xᵢ − x̄)² = 5 (log 2)² — and the scatter is zero.
+    /// With standard errors above half the biases, no order.
+    func testDtSweepOrderStandardErrorFromTheNoise() throws {
+        let dts = [8e-4, 4e-4, 2e-4, 1e-4]
+        let sweep = try DtSweep(dts: dts, bias: dts.map { 4 * $0 }, standardError: dts.map { 0.05 * 4 * $0 })
+        XCTAssertEqual(try XCTUnwrap(sweep.order), 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(sweep.orderStandardError), 0.05 / (5.0.squareRoot() * log(2)), accuracy: 1e-12)
+        let noisy = try DtSweep(dts: dts, bias: dts.map { 4 * $0 }, standardError: dts.map { 0.6 * 4 * $0 })
+        XCTAssertFalse(noisy.biasesSignificant)
+        XCTAssertNil(noisy.order)
+        XCTAssertEqual(noisy.fittedSlope, 1, accuracy: 1e-12)
     }
 
     /// Error bars are honest: over 20 seeds, the 95% intervals of the 32 cells cover the exact
@@ -70,8 +88,9 @@ final class StationaryTests: XCTestCase {
     }
 
     /// 2D, uniform case π^II = π0(x) + ε π1(x, x/ε): the coarse-grained estimate (one cell per
-    /// ε-period) matches π̄ within its error bars.
-    func testCoarseGrainedEstimateMatchesPiBarIn2D() throws {
+    /// ε-period) matches the coarse-grained π_ε within its error bars, and here also π̄ closely
+    /// (π1 averages out over each period: the homogenisation error is O(ε³) per cell).
+    func testCoarseGrainedEstimateMatchesCoarseGrainedPiEpsIn2D() throws {
         let s = try Scenario(toml: """
             name = "pi2-2d"
             description = "test"
@@ -96,6 +115,160 @@ final class StationaryTests: XCTestCase {
         let r = try run(s, .mala)
         XCTAssertGreaterThan(r.coarse.chi2PValue, 1e-3)
         XCTAssertEqual(r.coarse.cells, 8)
+        XCTAssertLessThan(r.homogenisationError.totalVariation, 1e-3)
+    }
+
+    /// The 2D oscillatory equilibrium of scenarios/stationary-oscillatory-2d.toml, π = g(x1)(1 +
+    /// 0.3 sin(2πy1) h(x2)), g = 1 + 0.5 cos 2πx1, h = 1 + 0.5 sin 2πx2, ε = 1/4, MALA started at
+    /// π_ε, 2e4 particles: the particles pass the test against the exact coarse-grained π_ε (a
+    /// fixed seed; under the null p is uniform, so p > 1e-3 fails one seed in a thousand), while
+    /// the coarse-grained π_ε differs from π̄ = g by the homogenisation error, which is reported
+    /// (it equals the difference computed here independently, by GSL adaptive quadrature of the
+    /// factors), resolved by these particles (several standard errors), and O(ε): to leading
+    /// order each coarse cell differs by 0.3 · ε² sin(2πa)/2 · ∫h over the cell (a its left edge;
+    /// ∫₀¹ s sin 2πs ds = −1/2π), so TV → ½ · 0.15 ε ∫|sin 2πx| dx = 0.15 ε/π.
+    func testParticlesMatchCoarseGrainedPiEpsAndTheHomogenisationErrorIsReported() throws {
+        let file = repositoryRoot.appendingPathComponent("scenarios/stationary-oscillatory-2d.toml").path
+        let s = try Scenario.load(path: file)
+        var o = StationaryEstimator.Options()
+        o.final = 1.5
+        let r = try StationaryEstimator(scenario: s, options: o).run()
+        XCTAssertGreaterThan(r.fine.chi2PValue, 1e-3)
+        XCTAssertGreaterThan(r.coarse.chi2PValue, 1e-3)
+        XCTAssertTrue(r.consistentWithPiEps)
+        XCTAssertTrue(r.runLength.startedAtPiEps)
+        XCTAssertFalse(r.runLength.shortRun || r.runLength.shortBurnIn)
+
+        // Independent: p_ij = ε G_i + 0.3 S_i H_j, with G_i = ∫g and S_i = ∫g sin(2πx/ε) over the
+        // x1 cell i, H_j = ∫h over the x2 cell j; π̄ = g, so q_ij = ε G_i. Both are normalised
+        // already (∫π = ∫g = 1).
+        let n = 4, eps = 0.25
+        let quad = AdaptiveQuadrature()
+        func integral(_ i: Int, _ f: @escaping (Double) -> Double) throws -> Double {
+            try quad.integrate(Double(i) * eps, Double(i + 1) * eps, f).value
+        }
+        let g = { (x: Double) in 1 + 0.5 * cos(2 * .pi * x) }, h = { (x: Double) in 1 + 0.5 * sin(2 * .pi * x) }
+        var p: [Double] = [], q: [Double] = []
+        for i in 0..<n {
+            let gi = try integral(i, g), si = try integral(i) { g($0) * sin(2 * .pi * $0 / eps) }
+            for j in 0..<n {
+                p.append(gi * eps + 0.3 * si * (try integral(j, h)))
+                q.append(gi * eps)
+            }
+        }
+        let expected = HomogenisationError(inverseEpsilon: n, piEps: p, piBar: q)
+        let reported = r.homogenisationError
+        XCTAssertEqual(reported.totalVariation, expected.totalVariation, accuracy: 1e-9)
+        XCTAssertEqual(reported.maxRelativeCellDifference, expected.maxRelativeCellDifference, accuracy: 1e-8)
+        XCTAssertEqual(reported.chiSquareDistance, expected.chiSquareDistance, accuracy: 1e-9)
+        for c in 0..<(n * n) {
+            XCTAssertEqual(r.coarse.exact[c], p[c], accuracy: 1e-12)
+            XCTAssertEqual(r.piBarCoarse[c], q[c], accuracy: 1e-9)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(reported.largestDifferenceInStandardErrors), 3)
+
+        // O(ε): exact values at ε = 1/4, 1/8, 1/16; each halving halves the error, and ε · 0.15/π
+        // is approached with the O(ε) relative correction of the next term.
+        let dependence = try HomogenisationError.epsilonDependence(s)
+        XCTAssertEqual(dependence.map(\.inverseEpsilon), [4, 8, 16])
+        XCTAssertEqual(dependence[0], HomogenisationError(inverseEpsilon: 4, piEps: r.coarse.exact, piBar: r.piBarCoarse))
+        for k in 1..<dependence.count {
+            XCTAssertEqual(log2(dependence[k - 1].totalVariation / dependence[k].totalVariation), 1, accuracy: 0.1)
+        }
+        XCTAssertEqual(dependence[2].totalVariation * 16, 0.15 / .pi, accuracy: 0.1 * 0.15 / .pi)
+    }
+
+    /// The leading term of the homogenisation error, (ε/2) ∫ |∫₀¹ (s − ½) ∂ₓπ(x, s) ds| dx, vanishes
+    /// for a fast profile even about the middle of the period: π = g(x)(1 + 0.5 cos 2πy) (the 1D
+    /// scenario of these tests) gives O(ε²) — each halving of ε divides the error by 4 — while the
+    /// odd profile 1 + 0.5 sin 2πy gives O(ε), with TV → (ε/2) ∫|g'| · 0.5/(2π) / ∫g = ε/(4π)
+    /// for g = 1 + 0.5 cos 2πx (∫|g'| = 2, ∫₀¹ (s − ½) sin 2πs ds = −1/(2π)).
+    func testHomogenisationErrorOrderFollowsTheFastProfile() throws {
+        let even = try HomogenisationError.epsilonDependence(try Scenario(toml: scenario1D()))
+        XCTAssertEqual(even.map(\.inverseEpsilon), [4, 8, 16])
+        for k in 1..<3 { XCTAssertEqual(log2(even[k - 1].totalVariation / even[k].totalVariation), 2, accuracy: 0.1) }
+        let odd = try HomogenisationError.epsilonDependence(try Scenario(toml: scenario1D(
+            ["pi": "pi = \"(1 + 0.5*cos(2*pi*x)) * (1 + 0.5*sin(2*pi*y))\""])))
+        for k in 1..<3 { XCTAssertEqual(log2(odd[k - 1].totalVariation / odd[k].totalVariation), 1, accuracy: 0.1) }
+        XCTAssertEqual(odd[2].totalVariation * 16, 1 / (4 * .pi), accuracy: 0.1 / (4 * .pi))
+    }
+
+    /// Started far from π_ε (f = e^{3 cos 2πx}, ρ0 heaped at x = 0; total variation 0.49 from π_ε)
+    /// and run briefly (t = 0.25), the run is flagged on both counts; run long, it is not: with
+    /// τ_int ≈ 0.2 (measured on the long run), a burn-in of 2 is 10 τ_int (> 5) and the 23 after it
+    /// are ~120 τ_int (> 50: a margin of 2.4, where Sokal's estimate of τ_int at this length has a
+    /// relative standard deviation √(20/120) ≈ 0.4). Started at π_ε, a short run needs no flag.
+    func testRunLengthIsCheckedAgainstTauIntWhenTheStartIsNotPiEps() throws {
+        func result(f: String, final: Double, burnIn: Double?) throws -> StationaryResult {
+            let s = try Scenario(toml: scenario1D([
+                "f": "f = \"\(f)\"", "count": "count = 1000", "final": "final = 1", "outputs": "outputs = [1]",
+                "dt": "dt = 1e-3", "seed": "seed = 4", "cells": "cells = 16"]))
+            var o = StationaryEstimator.Options()
+            o.final = final
+            o.burnIn = burnIn
+            return try StationaryEstimator(scenario: s, options: o).run()
+        }
+        let short = try result(f: "exp(3*cos(2*pi*x))", final: 0.25, burnIn: nil)
+        XCTAssertFalse(short.runLength.startedAtPiEps)
+        XCTAssertGreaterThan(short.runLength.initialTotalVariation, 0.2)
+        XCTAssertTrue(short.runLength.shortRun)
+        XCTAssertTrue(short.runLength.shortBurnIn)
+        XCTAssertEqual(short.runLength.warnings.count, 2)
+        let long = try result(f: "exp(3*cos(2*pi*x))", final: 25, burnIn: 2)
+        XCTAssertFalse(long.runLength.shortRun, "\(long.runLength)")
+        XCTAssertFalse(long.runLength.shortBurnIn, "\(long.runLength)")
+        XCTAssertTrue(long.runLength.warnings.isEmpty)
+        let atPiEps = try result(f: "1", final: 0.25, burnIn: 0)
+        XCTAssertTrue(atPiEps.runLength.startedAtPiEps)
+        XCTAssertFalse(atPiEps.runLength.shortRun || atPiEps.runLength.shortBurnIn)
+        XCTAssertTrue(atPiEps.runLength.warnings.isEmpty)
+        // Its τ_int is still said to be rough (informational), the long run's is not.
+        XCTAssertTrue(atPiEps.runLength.tauIntRough)
+        XCTAssertFalse(long.runLength.tauIntRough)
+    }
+
+    /// ρ0 = π_ε is recognised whether given as f = 1 or as the density itself, and not otherwise.
+    func testInitialIsEquilibrium() throws {
+        XCTAssertTrue(try Scenario(toml: scenario1D()).initialIsEquilibrium())
+        XCTAssertFalse(try Scenario(toml: scenario1D(["f": "f = \"1 + 0.01*cos(2*pi*y)\""])).initialIsEquilibrium())
+        XCTAssertTrue(try Scenario(toml: scenario1D(
+            ["f": "rho = \"(1 + 0.5*cos(2*pi*x)) * (1 + 0.5*cos(2*pi*y))\""])).initialIsEquilibrium())
+    }
+
+    /// --final and --burn-in: the library refuses in its own terms, the command line names the flag
+    /// and exits 64 (EX_USAGE).
+    func testRunLengthAndBurnInAreValidated() throws {
+        let s = try Scenario(toml: scenario1D())
+        func estimator(final: Double?, burnIn: Double?) throws {
+            var o = StationaryEstimator.Options()
+            o.final = final
+            o.burnIn = burnIn
+            _ = try StationaryEstimator(scenario: s, options: o)
+        }
+        XCTAssertThrowsError(try estimator(final: -1, burnIn: nil)) {
+            XCTAssertEqual($0 as? StationaryError, .badRunLength(final: -1, dt: 1e-5))
+        }
+        XCTAssertThrowsError(try estimator(final: 1, burnIn: 1)) {
+            XCTAssertEqual($0 as? StationaryError, .badBurnIn(burnIn: 1, final: 1))
+        }
+        XCTAssertThrowsError(try estimator(final: nil, burnIn: -0.001))
+        XCTAssertThrowsError(try estimator(final: nil, burnIn: .nan))
+        let ok = try StationaryEstimator(scenario: s, options: {
+            var o = StationaryEstimator.Options(); o.final = 0.02; o.burnIn = 0.005; return o }())
+        XCTAssertEqual(ok.steps, 2000)
+        XCTAssertEqual(ok.burnInSteps, 500)
+        XCTAssertEqual(ok.scenario.time.final, 0.02)
+
+        let file = repositoryRoot.appendingPathComponent("scenarios/stationary-1d.toml").path
+        for (arguments, flag) in [(["--final", "0"], "--final"), (["--final=-2"], "--final"),
+                                  (["--burn-in", "3"], "--burn-in"), (["--final", "1", "--burn-in", "1"], "--burn-in"),
+                                  (["--burn-in=-0.1"], "--burn-in")] {
+            let out = temporaryPath("stationary-bad")
+            let r = try runHomogen(["stationary", file, "--particles", "1000", "--out", out] + arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(flag), "\(arguments): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
     }
 
     func testStationaryCommandWritesTheSummary() throws {
@@ -104,12 +277,51 @@ final class StationaryTests: XCTestCase {
         let r = try runHomogen(["stationary", "scenarios/stationary-1d.toml", "--particles", "2000", "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("acceptance rate"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("the particles match pi_eps"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("homogenisation error at eps = 1/8"), r.stdout)
+        XCTAssertFalse(r.stderr.contains("warning"), r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
-        for key in ["acceptance_rate", "tau_int", "ess", "chi2_p_value_pi_eps", "chi2_p_value_pi_bar", "burn_in"] {
+        for key in ["acceptance_rate", "tau_int", "ess", "chi2_p_value_pi_eps", "chi2_p_value_pi_eps_coarse", "burn_in", "final",
+                    "homogenisation_error", "homogenisation_error_vs_epsilon", "run_length", "consistent_with_pi_eps", "warnings"] {
             XCTAssertNotNil(summary[key], key)
         }
+        XCTAssertNil(summary["chi2_p_value_pi_bar"])
+        XCTAssertEqual(summary["consistent_with_pi_eps"] as? Bool, true)
         let csv = try String(contentsOfFile: out + "/pi_eps.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "x_lo,x_hi,estimate,standard_error,exact")
+        let coarse = try String(contentsOfFile: out + "/pi_eps_coarse.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(coarse.first, "x_lo,x_hi,estimate,standard_error,exact,pi_bar")
+        XCTAssertEqual(coarse.count, 9)
+    }
+
+    /// A chain started far from π_ε and run briefly: the command warns on standard error and
+    /// flags it in summary.json (both checks); a dt sweep whose biases sink into the noise prints
+    /// no order, and summary.json has none (order null, biases_significant false).
+    func testStationaryCommandWarnsAndFlags() throws {
+        let dir = temporaryPath("stationary-warn")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/far.toml"
+        try scenario1D(["f": "f = \"exp(3*cos(2*pi*x))\"", "final": "final = 0.05", "outputs": "outputs = [0.05]",
+                        "dt": "dt = 2e-5"]).write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try runHomogen(["stationary", file, "--particles", "1000", "--dt-sweep", "--out", dir + "/run"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("stationary: warning: the particles did not start at pi_eps"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lengthen the burn-in"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lengthen the run"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("fitted order: none"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("fitted order 0") || r.stdout.contains("fitted order 1"), r.stdout)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run/summary.json"))) as! [String: Any]
+        let check = try XCTUnwrap(summary["run_length"] as? [String: Any])
+        XCTAssertEqual(check["started_at_pi_eps"] as? Bool, false)
+        XCTAssertEqual(check["short_run"] as? Bool, true)
+        XCTAssertEqual(check["short_burn_in"] as? Bool, true)
+        XCTAssertEqual((summary["warnings"] as? [String])?.count, 3)
+        let sweep = try XCTUnwrap(summary["dt_sweep"] as? [String: Any])
+        XCTAssertEqual(sweep["biases_significant"] as? Bool, false)
+        XCTAssertTrue(sweep["order"] is NSNull, "\(sweep)")
+        XCTAssertTrue(sweep["order_standard_error"] is NSNull, "\(sweep)")
+        XCTAssertNotNil(sweep["fitted_slope"])
     }
 }
 
@@ -123,7 +335,7 @@ final class StationaryShardTests: XCTestCase {
         for k in 0..<3 { XCTAssertEqual(try runHomogen(common + ["--shard", "\(k)/3", "--out", "\(base)/s\(k)"]).status, 0) }
         let merged = try runHomogen(common + ["--merge", "\(base)/s2", "\(base)/s0", "\(base)/s1", "--out", base + "/merged"])
         XCTAssertEqual(merged.status, 0, merged.stderr)
-        for f in ["pi_eps.csv", "pi_bar.csv"] {
+        for f in ["pi_eps.csv", "pi_eps_coarse.csv"] {
             XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/single/\(f)"), FileManager.default.contents(atPath: "\(base)/merged/\(f)"), f)
         }
         func summary(_ dir: String) throws -> [String: Any] {

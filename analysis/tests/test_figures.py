@@ -18,7 +18,7 @@ CASES = [
     ("compare-1d", "plot_run.py", ["densities.png", "w2.png", "w2_vs_eps.png"], "densities_002.csv"),
     ("compare-2d", "plot_run.py", ["densities.png", "w2.png"], "densities_000.csv"),
     ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),
-    ("stationary-1d", "plot_run.py", ["stationary.png", "bias.png"], "pi_bar.csv"),
+    ("stationary-1d", "plot_run.py", ["stationary.png", "bias.png"], "pi_eps_coarse.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),
     ("gh", "plot_unit_balls.py", ["unit_balls.png"], "laminate-2d.json"),
 ]

@@ -9,6 +9,8 @@ public struct StationarySummary: Codable, Sendable {
     public let scheme: String
     public let dt: Double
     public let steps: Int
+    /// The run's length (--final, or the scenario's [time] final).
+    public let final: Double
     public let burnIn: Double
     public let burnInRule: String
     public let recordEvery: Int
@@ -18,50 +20,73 @@ public struct StationarySummary: Codable, Sendable {
     public let ess: [String: Double]
     public let observableMeans: [String: Double]
     public let observableExact: [String: Double]
+    /// The tests of the particles against π_ε: on the output grid, and on one cell per ε-period
+    /// (the coarse-grained π_ε).
     public let chi2PValuePiEps: Double
-    public let chi2PValuePiBar: Double
+    public let chi2PValuePiEpsCoarse: Double
     public let totalVariationPiEps: Double
-    public let totalVariationPiBar: Double
+    public let totalVariationPiEpsCoarse: Double
     public let coveragePiEps: Double
-    public let coveragePiBar: Double
+    public let coveragePiEpsCoarse: Double
     public let w2PiEps: Double?
     public let worstCellsPiEps: [[Double]]
-    public let worstCellsPiBar: [[Double]]
+    public let worstCellsPiEpsCoarse: [[Double]]
+    /// Neither test rejects at level 0.01/2 (Bonferroni over the two).
+    public let consistentWithPiEps: Bool
+    /// Coarse-grained π_ε against π̄ (exact, not a test), at this ε and, where cheap, at ε/2, ε/4.
+    public let homogenisationError: HomogenisationError
+    public let homogenisationErrorVsEpsilon: [HomogenisationError]
+    /// The burn-in and the run length against the measured τ_int, with the two warning flags.
+    public let runLength: RunLengthCheck
+    /// The warnings printed by the command (empty when none).
+    public let warnings: [String]
     public let dtSweep: DtSweep?
     public let seconds: Double
 }
 
-/// Writes a stationary run: `summary.json`, `pi_eps.csv` and `pi_bar.csv` (the cell's edges,
-/// estimated probability, standard error, exact probability).
+/// Writes a stationary run: `summary.json`, `pi_eps.csv` (output grid) and `pi_eps_coarse.csv`
+/// (one cell per ε-period): the cell's edges, estimated probability, standard error, exact
+/// probability under π_ε, and in `pi_eps_coarse.csv` also π̄'s.
 public enum StationaryRunFolder {
+    /// The warnings of a run: the run-length check's, then the dt sweep's.
+    public static func warnings(_ r: StationaryResult, sweep: DtSweep?) -> [String] {
+        r.runLength.warnings + (sweep.map { $0.biasesSignificant ? [] : [DtSweep.notSignificantWarning] } ?? [])
+    }
+
     @discardableResult
-    public static func write(_ r: StationaryResult, sweep: DtSweep?, to path: String) throws -> StationarySummary {
+    public static func write(_ r: StationaryResult, sweep: DtSweep?, epsilonDependence: [HomogenisationError],
+                             to path: String) throws -> StationarySummary {
         var summary: StationarySummary?
         try AtomicFile.writeFolder(at: path) { dir in
-            for (name, g) in [("pi_eps.csv", r.fine), ("pi_bar.csv", r.coarse)] {
+            for (name, g) in [("pi_eps.csv", r.fine), ("pi_eps_coarse.csv", r.coarse)] {
                 // Cells as in every run folder: x_lo,x_hi (1D) or x1_lo,x1_hi,x2_lo,x2_hi (2D, row-major:
                 // x1 slowest), then the probabilities of the cell.
                 let m = g.cells, dimension = r.scenario.dimension
                 func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
-                var lines = [(dimension == 1 ? "x_lo,x_hi" : "x1_lo,x1_hi,x2_lo,x2_hi") + ",estimate,standard_error,exact"]
+                let coarse = name == "pi_eps_coarse.csv"
+                var lines = [(dimension == 1 ? "x_lo,x_hi" : "x1_lo,x1_hi,x2_lo,x2_hi") + ",estimate,standard_error,exact"
+                             + (coarse ? ",pi_bar" : "")]
                 for c in g.estimate.indices {
                     let cell = dimension == 1 ? "\(edge(c)),\(edge(c + 1))"
                         : "\(edge(c / m)),\(edge(c / m + 1)),\(edge(c % m)),\(edge(c % m + 1))"
-                    lines.append("\(cell),\(g.estimate[c]),\(g.standardError[c]),\(g.exact[c])")
+                    lines.append("\(cell),\(g.estimate[c]),\(g.standardError[c]),\(g.exact[c])" + (coarse ? ",\(r.piBarCoarse[c])" : ""))
                 }
                 try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)
             }
             func dict(_ v: [Double]) -> [String: Double] { Dictionary(uniqueKeysWithValues: zip(r.observables, v)) }
             let s = StationarySummary(
                 software: "homogen", version: HomogenVersion.current, command: "stationary", scenario: ScenarioRecord(r.scenario),
-                scheme: r.scheme.rawValue, dt: r.dt, steps: r.steps, burnIn: Double(r.burnInSteps) * r.dt,
-                burnInRule: "the first 20% of [time] final", recordEvery: r.recordEvery, batches: r.batches,
+                scheme: r.scheme.rawValue, dt: r.dt, steps: r.steps, final: Double(r.steps) * r.dt, burnIn: Double(r.burnInSteps) * r.dt,
+                burnInRule: r.burnInRule, recordEvery: r.recordEvery, batches: r.batches,
                 acceptanceRate: r.acceptanceRate, tauInt: dict(r.tauInt), ess: dict(r.ess),
                 observableMeans: dict(r.observableMeans), observableExact: dict(r.observableExact),
-                chi2PValuePiEps: r.fine.chi2PValue, chi2PValuePiBar: r.coarse.chi2PValue,
-                totalVariationPiEps: r.fine.totalVariation, totalVariationPiBar: r.coarse.totalVariation,
-                coveragePiEps: r.fine.coverage, coveragePiBar: r.coarse.coverage, w2PiEps: r.w2PiEps,
-                worstCellsPiEps: r.fine.worstCells, worstCellsPiBar: r.coarse.worstCells, dtSweep: sweep, seconds: r.seconds)
+                chi2PValuePiEps: r.fine.chi2PValue, chi2PValuePiEpsCoarse: r.coarse.chi2PValue,
+                totalVariationPiEps: r.fine.totalVariation, totalVariationPiEpsCoarse: r.coarse.totalVariation,
+                coveragePiEps: r.fine.coverage, coveragePiEpsCoarse: r.coarse.coverage, w2PiEps: r.w2PiEps,
+                worstCellsPiEps: r.fine.worstCells, worstCellsPiEpsCoarse: r.coarse.worstCells,
+                consistentWithPiEps: r.consistentWithPiEps,
+                homogenisationError: r.homogenisationError, homogenisationErrorVsEpsilon: epsilonDependence,
+                runLength: r.runLength, warnings: warnings(r, sweep: sweep), dtSweep: sweep, seconds: r.seconds)
             try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s
         }

@@ -140,10 +140,10 @@ private extension Double {
 
 extension LoweredFields {
     /// Normalised cell masses of π̄(x) = ∫π(x, y) dy (2.33) on `m` cells per axis: Gauss–Legendre
-    /// in x (8 points per cell in 1D; in 2D fewer on fine grids, at least 1) and composite
-    /// Gauss–Legendre in each y (64 points in 1D, 16 × 16 in 2D).
-    public func fastAverageCellMasses(cells m: Int) -> [Double] {
-        let xPoints = dimension == 1 ? 8 : max(1, min(8, 32 / m))
+    /// in x (`slowPoints` per cell, by default 8 in 1D; in 2D fewer on fine grids, at least 1) and
+    /// composite Gauss–Legendre in each y (64 points in 1D, 16 × 16 in 2D).
+    public func fastAverageCellMasses(cells m: Int, slowPoints: Int? = nil) -> [Double] {
+        let xPoints = slowPoints ?? (dimension == 1 ? 8 : max(1, min(8, 32 / m)))
         let gx = GaussLegendre(points: xPoints)
         let ySub = dimension == 1 ? 8 : 4, gy = GaussLegendre(points: dimension == 1 ? 8 : 4)
         var ys: [Double] = [], wy: [Double] = []

@@ -2,18 +2,70 @@ import Foundation
 
 /// The O(dt) bias of Euler–Maruyama's invariant measure made visible: the stationary mean of
 /// the fast observable cos 2πx₁/ε at dt, dt/2, dt/4, dt/8, its bias against the exact value
-/// under π_ε, and the order p of bias ~ C dtᵖ by least squares in log–log (`LinearFit`), with
-/// the standard error of p from the scatter about the line. The order means something only where
-/// the biases stand out of the Monte Carlo noise: `biasesSignificant` says whether every bias is
-/// at least twice its standard error.
+/// under π_ε, and the order p of bias ~ C dtᵖ by least squares in log–log (`LinearFit`).
+///
+/// The order means something only where the biases stand out of the Monte Carlo noise:
+/// `biasesSignificant` says whether every |bias| is at least twice its standard error, and only
+/// then are `order` and `orderStandardError` set (the least-squares slope stays available as
+/// `fittedSlope`, for reference, never to be read as an order).
 public struct DtSweep: Sendable, Codable {
     public let dts: [Double]
     public let bias: [Double]
     public let standardError: [Double]
-    public let order: Double
-    public let orderStandardError: Double?
-    /// Every |bias| ≥ 2 standard errors; when false the fitted order is not a measurement.
+    /// The least-squares slope of log|bias| against log dt, whatever the noise.
+    public let fittedSlope: Double
+    /// Its standard error: the larger of the one from the scatter about the line (two degrees of
+    /// freedom, so small by chance at times) and the Monte Carlo noise propagated through the fit,
+    /// Var = Σ (xᵢ − x̄)² σᵢ² / (Σ (xᵢ − x̄)²)² with σᵢ = seᵢ/|biasᵢ| (the delta method in log).
+    public let fittedSlopeStandardError: Double
+    /// Every |bias| ≥ 2 standard errors; when false the fitted slope is not a measurement.
     public let biasesSignificant: Bool
+    /// The fitted order of the bias, when `biasesSignificant` (nil otherwise).
+    public let order: Double?
+    public let orderStandardError: Double?
+
+    /// Builds the sweep from its measurements.
+    public init(dts: [Double], bias: [Double], standardError: [Double]) throws {
+        precondition(dts.count == bias.count && bias.count == standardError.count && dts.count >= 3)
+        self.dts = dts
+        self.bias = bias
+        self.standardError = standardError
+        let xs = dts.map { Foundation.log($0) }, ys = bias.map { Foundation.log(max(abs($0), 1e-300)) }
+        let fit = try LinearFit(x: xs, y: ys)
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let sxx = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let propagated = zip(xs, zip(bias, standardError)).reduce(0) { sum, p in
+            let sigma = p.1.1 / max(abs(p.1.0), 1e-300)
+            return sum + (p.0 - mean) * (p.0 - mean) * sigma * sigma
+        } / (sxx * sxx)
+        fittedSlope = fit.slope
+        fittedSlopeStandardError = max(fit.slopeStandardError ?? 0, propagated.squareRoot())
+        biasesSignificant = zip(bias, standardError).allSatisfy { abs($0) >= 2 * $1 }
+        order = biasesSignificant ? fittedSlope : nil
+        orderStandardError = biasesSignificant ? fittedSlopeStandardError : nil
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case dts, bias, standardError, fittedSlope, fittedSlopeStandardError, biasesSignificant, order, orderStandardError
+    }
+
+    /// As synthesised, except that a missing order is written as null rather than left out, so
+    /// that a script reading `order` finds "no order", not a missing key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dts, forKey: .dts)
+        try c.encode(bias, forKey: .bias)
+        try c.encode(standardError, forKey: .standardError)
+        try c.encode(fittedSlope, forKey: .fittedSlope)
+        try c.encode(fittedSlopeStandardError, forKey: .fittedSlopeStandardError)
+        try c.encode(biasesSignificant, forKey: .biasesSignificant)
+        try c.encode(order, forKey: .order)
+        try c.encode(orderStandardError, forKey: .orderStandardError)
+    }
+
+    /// The warning when the biases do not stand out of the noise.
+    public static let notSignificantWarning = "dt sweep: some biases are below twice their standard error, so no order is "
+        + "fitted (use more particles or a longer run)"
 
     public static func run(_ s: Scenario, options: StationaryEstimator.Options, base: Double) throws -> DtSweep {
         var o = options
@@ -28,9 +80,6 @@ public struct DtSweep: Sendable, Codable {
             // Standard error of the mean from its ESS and the observable's variance bound (|cos| ≤ 1).
             se.append((0.5 / r.ess[1]).squareRoot())
         }
-        let xs = dts.map { Foundation.log($0) }, ys = bias.map { Foundation.log(max(abs($0), 1e-300)) }
-        let fit = try LinearFit(x: xs, y: ys)
-        return DtSweep(dts: dts, bias: bias, standardError: se, order: fit.slope, orderStandardError: fit.slopeStandardError,
-                       biasesSignificant: zip(bias, se).allSatisfy { abs($0) >= 2 * $1 })
+        return try DtSweep(dts: dts, bias: bias, standardError: se)
     }
 }

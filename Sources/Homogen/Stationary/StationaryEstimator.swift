@@ -1,9 +1,10 @@
 import Foundation
 
 /// Estimates the stationary density of the ε-diffusion from particles: ergodic averages over many
-/// particles and long times after a burn-in, histograms at two resolutions (the output grid,
-/// resolving ε, against π_ε; one cell per ε-period, against π̄), standard errors per cell by batch
-/// means, integrated autocorrelation times and effective sample sizes.
+/// particles and long times after a burn-in, histograms at two resolutions (the output grid and
+/// one cell per ε-period, each against the exact masses of π_ε on its cells), standard errors per
+/// cell by batch means, integrated autocorrelation times and effective sample sizes; beside them
+/// the homogenisation error at this ε (coarse-grained π_ε against π̄, no particles involved).
 ///
 /// A composition of the particle engine: a `ParticleRun` with the chosen scheme — `mala` (π_ε
 /// exactly invariant) or `em` (Euler–Maruyama, invariant measure π_ε + O(dt)) — on a
@@ -23,6 +24,10 @@ public struct StationaryEstimator {
         public var recordEvery: Int = 5
         /// Run Euler–Maruyama even above the time-step rule.
         public var allowCoarseTimeStep = false
+        /// Length of the run (default: the scenario's [time] final).
+        public var final: Double?
+        /// Time discarded before recording (default: `burnInFraction` of the run).
+        public var burnIn: Double?
         public init() {}
     }
 
@@ -30,19 +35,29 @@ public struct StationaryEstimator {
     public let options: Options
     public let dt: Double
     public let steps: Int
-    /// Steps discarded before recording: the first fifth of the run.
+    /// Steps discarded before recording: `Options.burnIn`, by default the first fifth of the run.
     public let burnInSteps: Int
+    /// How the burn-in was chosen, for reports.
+    public let burnInRule: String
     private let schedule: RecordingSchedule
     private let particleRun: ParticleRun
 
-    /// The burn-in rule: the first 20% of [time] final is discarded.
+    /// The default burn-in: the first 20% of the run is discarded.
     public static let burnInFraction = 0.2
 
-    public init(scenario s: Scenario, options: Options = Options()) throws {
-        scenario = s
+    /// `scenario`'s [time] final is replaced by `options.final` when given (the estimator's
+    /// `scenario` is the one that ran).
+    public init(scenario given: Scenario, options: Options = Options()) throws {
         self.options = options
-        dt = options.dt ?? s.time.dt
+        dt = options.dt ?? given.time.dt
         guard dt > 0, dt.isFinite else { throw StationaryError.badSetting("the time step must be positive, not \(dt)") }
+        let final = options.final ?? given.time.final
+        guard final > 0, final.isFinite, final >= dt else { throw StationaryError.badRunLength(final: final, dt: dt) }
+        let burnIn = options.burnIn ?? Self.burnInFraction * final
+        guard burnIn >= 0, burnIn < final else { throw StationaryError.badBurnIn(burnIn: burnIn, final: final) }
+        let s = options.final == nil ? given
+            : try given.replacing(time: TimeSettings(final: final, outputs: [final], dt: given.time.dt <= final ? given.time.dt : dt))
+        scenario = s
         guard options.batches >= 2 else { throw StationaryError.badSetting("at least 2 batches are needed, not \(options.batches)") }
         guard options.recordEvery >= 1 else {
             throw StationaryError.badSetting("the recording interval must be at least 1 step, not \(options.recordEvery)")
@@ -51,14 +66,16 @@ public struct StationaryEstimator {
             throw SamplerError.timeStepTooCoarse(dt: dt, limit: ParticleSampler.timeStepLimit(s), epsilon: s.epsilonText,
                                                  smallestEigenvalue: s.facts.mediumSmallestEigenvalue)
         }
-        steps = max(1, Int((s.time.final / dt).rounded()))
-        burnInSteps = Int((Self.burnInFraction * Double(steps)).rounded())
+        steps = max(1, Int((final / dt).rounded()))
+        burnInSteps = min(steps - 1, Int((burnIn / dt).rounded()))
+        burnInRule = options.burnIn == nil ? "the first 20% of the run" : "as given"
         guard s.particles.count >= 10 * options.batches else {
             throw StationaryError.badSetting("\(s.particles.count) particles are too few for \(options.batches) batches (10 per batch at least)")
         }
         schedule = RecordingSchedule(dt: dt, steps: steps, burnIn: burnInSteps, every: options.recordEvery)
         guard schedule.recordings >= 2 else {
-            throw StationaryError.badSetting("too few recordings after the burn-in: lengthen [time] final or record more often")
+            throw StationaryError.badSetting("too few recordings after the burn-in (\(burnInSteps) of \(steps) steps, a record every "
+                                             + "\(options.recordEvery)): lengthen the run, shorten the burn-in or record more often")
         }
         particleRun = try ParticleRun(scenario: s, scheme: options.scheme, schedule: schedule, convention: .backwardIto)
     }
@@ -76,7 +93,7 @@ public struct StationaryEstimator {
     /// version, block size) and the estimator's options.
     public func fingerprint() throws -> String {
         try scenario.runFingerprint(blockSize: plan.blockSize)
-            + "-\(options.scheme.rawValue)-\(dt)-\(options.batches)-\(options.recordEvery)"
+            + "-\(options.scheme.rawValue)-\(dt)-\(options.batches)-\(options.recordEvery)-\(burnInSteps)"
     }
 
     /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators.
@@ -140,12 +157,22 @@ public struct StationaryEstimator {
 public enum StationaryError: Error, CustomStringConvertible, Equatable {
     /// An estimator setting out of range.
     case badSetting(String)
+    /// A run length that is not positive and finite, or shorter than one time step.
+    case badRunLength(final: Double, dt: Double)
+    /// A burn-in that is negative or not shorter than the run.
+    case badBurnIn(burnIn: Double, final: Double)
     /// Partial results (shards) that do not combine into one run.
     case partials(String)
 
     public var description: String {
         switch self {
         case .badSetting(let m): return m
+        case .badRunLength(let t, let dt):
+            return t > 0 && t.isFinite ? "the run (\(t)) is shorter than one time step (\(dt))"
+                : "the length of the run must be positive and finite, not \(t)"
+        case .badBurnIn(let b, let t):
+            return b < 0 || !b.isFinite ? "the burn-in must be a non-negative time, not \(b)"
+                : "the burn-in (\(b)) must be shorter than the run (\(t)): nothing would be left to record"
         case .partials(let m): return m
         }
     }

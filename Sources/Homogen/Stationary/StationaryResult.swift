@@ -1,7 +1,9 @@
 import Foundation
 
-/// The estimates of a stationary run, with their error bars and the comparison against the
-/// exact π_ε (fine grid) and π̄ (one cell per ε-period).
+/// The estimates of a stationary run, with their error bars and the tests against the exact
+/// masses of π_ε on two grids (the output grid, and one cell per ε-period: the coarse-grained
+/// π_ε), the homogenisation error at this ε (coarse-grained π_ε against π̄, exact, reported
+/// beside the tests and never as one), and the run-length check against the measured τ_int.
 public struct StationaryResult: Sendable {
     public struct Grid: Sendable, Codable {
         public let cells: Int
@@ -33,13 +35,30 @@ public struct StationaryResult: Sendable {
     public let dt: Double
     public let steps: Int
     public let burnInSteps: Int
+    /// How the burn-in was chosen ("the first 20% of the run" or "as given").
+    public let burnInRule: String
     public let recordEvery: Int
     public let batches: Int
     public let acceptanceRate: Double?
     /// Against π_ε on the output grid.
     public let fine: Grid
-    /// Against π̄ on one cell per ε-period (in 2D, per period in each direction).
+    /// Against the coarse-grained π_ε — its exact masses on one cell per ε-period (in 2D, per
+    /// period in each direction) — which is what the particles sample at this ε.
     public let coarse: Grid
+    /// π̄'s masses on the same coarse cells (the homogenised limit).
+    public let piBarCoarse: [Double]
+    /// Coarse-grained π_ε against π̄ (exact), with the difference in the run's standard errors.
+    public let homogenisationError: HomogenisationError
+    /// The burn-in and the run length against the measured τ_int.
+    public let runLength: RunLengthCheck
+
+    /// The level of the verdict on the two tests against π_ε (output grid and coarse cells).
+    public static let significanceLevel = 0.01
+    /// The particles are consistent with π_ε: neither Hotelling test rejects at level α/2
+    /// (Bonferroni over the two tests, so the verdict's level is at most α).
+    public var consistentWithPiEps: Bool {
+        min(fine.chi2PValue, coarse.chi2PValue) >= Self.significanceLevel / 2
+    }
     /// Integrated autocorrelation times (in time units) and effective sample sizes of the
     /// observables cos 2πx₁ and cos 2πx₁/ε (Sokal's automatic window).
     public let observables: [String]
@@ -59,6 +78,7 @@ public struct StationaryResult: Sendable {
         dt = e.dt
         steps = e.steps
         burnInSteps = e.burnInSteps
+        burnInRule = e.burnInRule
         recordEvery = e.options.recordEvery
         batches = e.options.batches
         self.acceptanceRate = acceptanceRate
@@ -69,9 +89,12 @@ public struct StationaryResult: Sendable {
         }
         let f = s.lowered()
         let exactFine = s.equilibriumCellMasses(cells: s.cells)
-        let piBarCoarse = f.fastAverageCellMasses(cells: s.inverseEpsilon)
+        let piEpsCoarse = s.equilibriumCellMasses(cells: s.inverseEpsilon)
         fine = Self.grid(fineCounts, perBatch: perBatch, exact: exactFine, cells: s.cells, dimension: s.dimension)
-        coarse = Self.grid(coarseCounts, perBatch: perBatch, exact: piBarCoarse, cells: s.inverseEpsilon, dimension: s.dimension)
+        coarse = Self.grid(coarseCounts, perBatch: perBatch, exact: piEpsCoarse, cells: s.inverseEpsilon, dimension: s.dimension)
+        piBarCoarse = f.fastAverageCellMasses(cells: s.inverseEpsilon, slowPoints: HomogenisationError.slowPoints(s.dimension, s.inverseEpsilon))
+        homogenisationError = HomogenisationError(inverseEpsilon: s.inverseEpsilon, piEps: piEpsCoarse, piBar: piBarCoarse,
+                                                  standardErrors: coarse.standardError)
         // Observables: their exact means under π_ε, and τ_int from the particle-averaged series
         // (independent particles share the single-particle autocorrelation).
         observables = s.dimension == 1 ? ["cos(2 pi x)", "cos(2 pi x / eps)"] : ["cos(2 pi x1)", "cos(2 pi x1 / eps)"]
@@ -82,6 +105,10 @@ public struct StationaryResult: Sendable {
         tauInt = taus.map { $0 * unit }
         // ESS = particles × recordings / τ_int (in recordings).
         ess = taus.map { Double(s.particles.count) * Double(observableSeries[0].count) / max($0, 1) }
+        let startedAtPiEps = s.initialIsEquilibrium()
+        let initialTV = startedAtPiEps ? 0 : 0.5 * zip(s.initialCellMasses(), exactFine).reduce(0) { $0 + abs($1.0 - $1.1) }
+        runLength = RunLengthCheck(startedAtPiEps: startedAtPiEps, initialTotalVariation: initialTV, tauInt: tauInt.max()!,
+                                   burnIn: Double(e.burnInSteps) * e.dt, run: Double(e.steps - e.burnInSteps) * e.dt)
         if s.dimension == 1 {
             w2PiEps = CircleWasserstein.distance(CircleMeasure(cellMasses: fine.estimate.map { max($0, 0) }),
                                                  CircleMeasure(cellMasses: exactFine)).distance
