@@ -21,7 +21,7 @@ import Foundation
 /// estimated without the pilot's own noise (E b̂² = b² + Var b̂) and with its standard error. The
 /// bias is judged at every scale the run's tests see: the output grid (cells merged until the
 /// expected count at N reaches 5, as `ChiSquareTest` merges) and its coarsenings by 2, 4, … down
-/// to two cells per axis — a smooth bias that the fine chi-square barely sees moves the coarse ones
+/// to four cells per axis — a smooth bias that the fine chi-square barely sees moves the coarse ones
 /// and the W2 test, which weighs low frequencies most.
 struct DiscretisationBias {
     /// The estimate at one output time and one scale.
@@ -44,6 +44,10 @@ struct DiscretisationBias {
         var resolved: Bool { noncentrality > 0 && noncentrality >= 4 * standardError }
     }
 
+    /// The coarsest scale judged: this many cells per axis (3 degrees of freedom in 1D, about as
+    /// many as the W2 test effectively has; two cells would judge a single degree of freedom).
+    static let coarsestCells = 4
+
     /// κ: the largest shift of a chi-square statistic, in null standard deviations, that a step's
     /// bias may cause. With κ = 1/4 a test at level α keeps a size below about 2α.
     static let tolerance = 0.25
@@ -57,7 +61,7 @@ struct DiscretisationBias {
     func estimates(_ record: CoupledPilot.Record) -> [Estimate] {
         var result: [Estimate] = []
         var c = 1
-        while cells / c >= 2 {
+        while c == 1 || cells / c >= Self.coarsestCells {
             result.append(estimate(record, coarsening: c))
             c *= 2
         }

@@ -15,8 +15,8 @@ import Foundation
 /// of the shortest output interval), where pilots are cheap, and halves the step until two
 /// consecutive steps h and h/2 both resolve the bias (λ̂ ≥ 4 SE somewhere). The decrease of λ̂ per
 /// halving over the last pilots that resolve it measures the convergence r (4 for Euler–Maruyama's
-/// first weak order); with a conservative r_eff ≥ 1.5 (its fit's slope less two standard errors,
-/// capped at 4), the bound at a finer step h/2^j is (λ̂ + 2SE)/r_eff^j, taken per output time and
+/// first weak order); with a conservative r_eff ≥ 1.5 (from the last three pilots that resolve
+/// it: its fit's slope less one standard error, capped at 4), the bound at a finer step h/2^j is (λ̂ + 2SE)/r_eff^j, taken per output time and
 /// scale from every step tried. The step used
 /// is the largest power-of-two fraction of h_top, not above the requested step, whose bound passes
 /// everywhere. A step whose own pilot already passes (λ̂ + 2SE below the threshold) needs no
@@ -37,7 +37,7 @@ public struct TimeStepControl {
     /// The smallest measured convergence ratio trusted for extrapolation.
     public static let smallestRatio = 1.5
     /// Pilots (the finest that resolve the bias) in the fit of the convergence ratio.
-    public static let fitPoints = 4
+    public static let fitPoints = 3
 
     /// One step tried by the pilot, summarised at its worst output time and scale.
     public struct Trial: Codable, Sendable, Equatable {
@@ -144,6 +144,7 @@ public struct TimeStepControl {
         if let shortest { while u < Self.maximumCoarsenings, h0 * pow(2, Double(u + 1)) <= shortest / 8 { u += 1 } }
         var measured: [Measured] = []
         var decision: (dt: Double, method: String, ratio: Double?, bound: Double)?
+        var fallback: (dt: Double, method: String, ratio: Double?, bound: Double)?
         var k = 0
         while decision == nil, k <= u + Self.maximumHalvings {
             let h = h0 * pow(2, Double(u - k))
@@ -152,12 +153,21 @@ public struct TimeStepControl {
             tried?(m.trial)
             k += 1
             decision = decide(measured, notAbove: h0)
+            // An extrapolation over more than four halvings rests on pilots that may not yet be in the
+            // asymptotic regime (it errs small, and the run pays for it): while a finer pilot costs
+            // under a quarter of the run it would save, refine the measurement, keeping this answer.
+            if let d = decision, d.method == "extrapolated", h > 16 * d.dt * (1 + 1e-9), k <= u + Self.maximumHalvings {
+                fallback = d
+                decision = nil
+                continue
+            }
             // Two pilots in a row at or below h₀ that neither pass nor resolve the bias: finer ones
             // will not either (their noise does not fall), so stop rather than spend on them.
             let unresolved = measured.suffix(2).filter { m in
                 m.dt <= h0 * (1 + 1e-12) && !m.trial.passes && !(m.estimates?.joined().contains { $0.resolved } ?? false)
             }
             if decision == nil, unresolved.count == 2 {
+                if let fallback { decision = fallback; break }
                 if let requested, allowCoarse {
                     return Report(dt: requested, passed: false, method: "none", ratio: nil, boundOverThreshold: .infinity,
                                   trials: measured.map(\.trial), pilotParticles: pilotParticles,
@@ -167,6 +177,9 @@ public struct TimeStepControl {
                 throw Failure.unresolved(smallest: measured.last!.dt)
             }
         }
+        // A refined measurement that ends in a smaller step than the one kept is noisier, not wiser:
+        // both are bounds from measured pilots; keep the larger step.
+        if let f = fallback, decision == nil || decision!.dt < f.dt { decision = f }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         func report(_ dt: Double, passed: Bool, method: String, ratio: Double?, bound: Double) -> Report {
             Report(dt: dt, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
@@ -211,16 +224,19 @@ public struct TimeStepControl {
     }
 
     /// The measured convergence ratio r_eff per halving: for every output time and scale whose bias
-    /// the last pilots resolve (λ̂ ≥ 4 SE) at two or more steps (the last `fitPoints` of them), a
+    /// the finest pilot resolves (λ̂ ≥ 4 SE) — the ones that drive the extrapolation — and that
+    /// resolve it at two or more steps (the last `fitPoints` of them), a
     /// weighted least-squares fit of log₂ λ̂ against the number of halvings (weights from SE/λ̂, the
-    /// delta method) gives a slope s and its standard error; r = 2^(s − 2 SE(s)). The smallest r
+    /// delta method) gives a slope s and its standard error; r = 2^(s − SE(s)), a one-sided 84%
+    /// lower bound — the coarser pilots in the fit, still before the asymptotic regime, already
+    /// pull s below its limit 2 (Euler–Maruyama's first weak order), so r errs low. The smallest r
     /// over output times and scales, capped at 4 (Euler–Maruyama's first weak order); nil if none,
     /// or if it is below `smallestRatio`.
     private func convergenceRatio(_ measured: [Measured]) -> Double? {
         guard measured.count >= 2, let shape = measured.last?.estimates else { return nil }
         var r = Double.infinity
         for t in shape.indices {
-            for c in shape[t].indices {
+            for c in shape[t].indices where shape[t][c].resolved {
                 var points: [(x: Double, y: Double, w: Double)] = []
                 for (k, m) in measured.enumerated().reversed() {
                     guard let e = m.estimates?[t][c], e.resolved else { continue }
@@ -234,7 +250,7 @@ public struct TimeStepControl {
                 let sxx = points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.x - mx) }
                 let slope = -points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.y - my) } / sxx   // log₂ decrease per halving
                 let se = (1 / sxx).squareRoot()
-                r = min(r, pow(2, slope - 2 * se))
+                r = min(r, pow(2, slope - se))
             }
         }
         guard r.isFinite, r >= Self.smallestRatio else { return nil }
