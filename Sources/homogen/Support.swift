@@ -32,13 +32,29 @@ struct SamplerOptionGroup: ParsableArguments {
         return try s.replacing(particles: p)
     }
 
-    func samplerOptions(keepPositions: Bool = false) -> ParticleSampler.Options {
+    func samplerOptions(keepPositions: Bool = false, scheme: SchemeKind = .em) -> ParticleSampler.Options {
         var o = ParticleSampler.Options()
+        o.scheme = scheme
         if let threads { o.threads = threads }
         o.allowCoarseTimeStep = allowCoarseDt
         o.keepPositions = keepPositions
         return o
     }
+}
+
+extension SchemeKind: ExpressibleByArgument {
+    /// "em" or "metropolis" (also "mala", its older name).
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["em", "metropolis"] }
+}
+
+/// `--scheme`, the particle scheme of `sample`, `compare` and `bench`.
+struct SchemeOptionGroup: ParsableArguments {
+    @Option(help: ArgumentHelp("em (Euler–Maruyama) or metropolis (the Euler–Maruyama step as a proposal, accepted or rejected so that pi_eps stays exactly invariant; backward-Ito only; 'mala' is accepted too).", valueName: "scheme"))
+    var scheme: SchemeKind?
+
+    /// The scheme to run: Euler–Maruyama unless given.
+    var kind: SchemeKind { scheme ?? .em }
 }
 
 /// Writes to standard error.

@@ -33,6 +33,9 @@ public struct Comparison {
         public var allowCoarseTimeStep = false
         /// The sampler's time step (default: the scenario's [time] dt).
         public var samplerDt: Double?
+        /// The sampler's scheme (Euler–Maruyama by default; `metropolis` needs the backward-Itô
+        /// convention).
+        public var scheme: SchemeKind = .em
         public init() {}
     }
 
@@ -162,7 +165,7 @@ public struct Comparison {
             stage?("sampling \(s.particles.count) particles at dt = \(dt)")
             let sampler = try ParticleSampler(scenario: sampled, options: .init(
                 threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep,
-                keepPositions: s.dimension == 1))
+                keepPositions: s.dimension == 1, scheme: options.scheme))
             samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
             sample = try sampler.run(progress: samplerProgress)
         }

@@ -29,6 +29,11 @@ public struct CompareSummary: Codable, Sendable {
     public let epsilonStudy: Comparison.EpsilonStudy?
     /// The sampler's time step (absent when the particles came from a sample folder).
     public let samplerDt: Double?
+    /// The particles' scheme ("em" or "metropolis").
+    public var samplerScheme: String? = nil
+    /// A Metropolised sampler's accepted and proposed moves per output interval (absent for
+    /// Euler–Maruyama).
+    public var acceptance: [AcceptanceInterval]? = nil
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -77,7 +82,8 @@ public enum CompareRunFolder {
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
                 outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
-                samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil)
+                samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil,
+                samplerScheme: r.sample.scheme.rawValue, acceptance: AcceptanceInterval.list(r.sample))
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }
