@@ -64,7 +64,7 @@ def plot(run_dir):
         ax.errorbar(dts, bias, yerr=2 * se, fmt="o", label="Euler–Maruyama |bias|")
         ax.loglog(dts, bias[0] * (dts / dts[0]) ** sweep["order"], "--", label=f"fit: dt^{sweep['order']:.2f}")
         key = next(k for k in summary["observable_means"] if k.endswith("/ eps)"))
-        if summary["scheme"] == "mala":
+        if summary["scheme"] in ("metropolis", "mala"):
             b = abs(summary["observable_means"][key] - summary["observable_exact"][key])
             ax.errorbar([summary["dt"]], [max(b, 1e-12)], fmt="s", color="C2",
                         label=f"MALA at dt = {summary['dt']:g} (|bias| {b:.1e})")
