@@ -98,7 +98,7 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains("USAGE:"), "\(arguments): \(r.stdout)")
             XCTAssertFalse(r.stderr.contains("Error"), "\(arguments): \(r.stderr)")
         }
-        let unknown = try runHomogen(["compare", "--no-such-flag"])
+        let unknown = try runHomogen(["compare", "scenarios/bench-1d.toml", "--no-such-flag"])
         XCTAssertEqual(unknown.status, 64, unknown.stderr)
         XCTAssertTrue(unknown.stderr.contains("--no-such-flag"), unknown.stderr)
     }
