@@ -74,7 +74,7 @@ def plot(run_dir):
         else:
             ax.plot([], [], " ", label="no order: not every bias exceeds 2 se")
         key = next(k for k in summary["observable_means"] if k.endswith("/ eps)"))
-        if summary["scheme"] == "mala":
+        if summary["scheme"] in ("metropolis", "mala"):
             b = abs(summary["observable_means"][key] - summary["observable_exact"][key])
             ax.errorbar([summary["dt"]], [max(b, 1e-12)], fmt="s", color="C2",
                         label=f"MALA at dt = {summary['dt']:g} (|bias| {b:.1e})")

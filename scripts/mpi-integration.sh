@@ -23,5 +23,16 @@ status=0
 for f in densities_000.csv densities_001.csv positions_000.npy positions_001.npy; do
   if cmp -s "$work/single/$f" "$work/mpi/$f"; then echo "mpi-integration: $f identical"; else echo "mpi-integration: $f DIFFERS"; status=1; fi
 done
-[ "$status" = 0 ] && echo "mpi-integration: 1 passed, 0 failed" || echo "mpi-integration: 0 passed, 1 failed"
+# The Metropolised scheme: the same histograms and the same acceptance counts per output interval.
+.build/release/homogen sample "$scenario" --scheme metropolis --out "$work/single-m" --quiet >/dev/null
+mpirun --allow-run-as-root --oversubscribe -n 2 .build-mpi/release/homogen-mpi sample "$scenario" --scheme metropolis --out "$work/mpi-m"
+for f in densities_000.csv densities_001.csv; do
+  if cmp -s "$work/single-m/$f" "$work/mpi-m/$f"; then echo "mpi-integration: metropolis $f identical"; else echo "mpi-integration: metropolis $f DIFFERS"; status=1; fi
+done
+if python3 -c "import json,sys; a,b=(json.load(open(f'$work/{d}/summary.json'))['acceptance'] for d in ('single-m','mpi-m')); sys.exit(a!=b)"; then
+  echo "mpi-integration: metropolis acceptance counts identical"
+else
+  echo "mpi-integration: metropolis acceptance counts DIFFER"; status=1
+fi
+[ "$status" = 0 ] && echo "mpi-integration: 2 passed, 0 failed" || echo "mpi-integration: some failed"
 exit $status

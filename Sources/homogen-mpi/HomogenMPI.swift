@@ -25,6 +25,12 @@ struct HomogenMPI: ParsableCommand {
         @Option(help: "Run folder to create (written by rank 0).") var out: String
         @Flag(help: "Also write the particle positions (.npy).") var positions = false
         @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10.") var allowCoarseDt = false
+        @Option(help: "em (Euler–Maruyama) or metropolis (also 'mala'): the particle scheme, as in `homogen sample`.",
+                transform: { text in
+                    guard let k = SchemeKind(name: text) else { throw ValidationError("--scheme must be em or metropolis, not '\(text)'") }
+                    return k
+                })
+        var scheme: SchemeKind = .em
 
         func run() throws {
             _ = hmpi_init()
@@ -43,7 +49,7 @@ struct HomogenMPI: ParsableCommand {
             s = try s.replacing(particles: ParticleSettings(count: particles ?? s.particles.count,
                                                            seed: seed ?? s.particles.seed, convention: s.particles.convention))
             let sampler = try ParticleSampler(scenario: s, options: .init(
-                threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt, keepPositions: positions))
+                threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt, keepPositions: positions, scheme: scheme))
             guard let mine = sampler.plan.blocks(ofShard: rank, of: size) else {
                 throw ValidationError("\(size) ranks exceed the run's \(sampler.plan.blockCount) blocks")
             }
@@ -70,7 +76,14 @@ struct HomogenMPI: ParsableCommand {
                     _ = hmpi_gatherv(p, Int32(p.count), &all, counts, displs)
                     gathered = all
                 }
-                snapshots.append(.init(time: snap.time, counts: total, positions: rank == 0 ? gathered : nil))
+                // A Metropolised run's moves in this output interval: integers, summed exactly.
+                var moves: SampleResult.Moves?
+                if let m = snap.moves {
+                    var sum = [0.0, 0.0]
+                    _ = hmpi_reduce_sum([Double(m.accepted), Double(m.proposed)], &sum, 2)
+                    moves = SampleResult.Moves(accepted: Int(sum[0]), proposed: Int(sum[1]))
+                }
+                snapshots.append(.init(time: snap.time, counts: total, positions: rank == 0 ? gathered : nil, moves: moves))
             }
             var seconds = 0.0
             _ = hmpi_reduce_max(part.seconds, &seconds)
@@ -82,7 +95,7 @@ struct HomogenMPI: ParsableCommand {
                 scenario: s, threads: part.threads * size, blockSize: part.blockSize, blocks: part.blocks,
                 blockRange: 0..<part.blocks, particlesInRange: s.particles.count, steps: part.steps, seconds: seconds,
                 initialAcceptanceRate: accepted / Double(s.particles.count), vectorKernels: part.vectorKernels,
-                snapshots: snapshots)
+                snapshots: snapshots, scheme: scheme)
             try SampleRunFolder.write(merged, to: out, command: "sample")
             print("homogen-mpi: \(size) ranks, \(s.particles.count) particles, \(String(format: "%.2f", seconds)) s; run folder: \(out)")
         }

@@ -13,6 +13,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var sampling: SamplerOptionGroup
 
+    @OptionGroup var scheme: SchemeOptionGroup
+
     @Option(help: "Number of time steps.")
     var steps = 1000
 
@@ -27,10 +29,13 @@ struct BenchCommand: ParsableCommand {
         var s = try sampling.apply(to: try Scenario.load(path: scenario))
         let horizon = Double(steps) * s.time.dt
         s = try s.replacing(time: TimeSettings(final: horizon, outputs: [horizon], dt: s.time.dt))
-        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions())
+        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(scheme: scheme.kind))
         let r = try sampler.run()
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
-              + "threads=\(r.threads) kernels=\(r.vectorKernels) seconds=\(String(format: "%.3f", r.seconds))")
+              + "threads=\(r.threads) kernels=\(r.vectorKernels) scheme=\(r.scheme.rawValue) seconds=\(String(format: "%.3f", r.seconds))")
+        if let m = r.totalMoves, let rate = m.rate {
+            print(String(format: "acceptance=%.5f accepted=%d proposed=%d", rate, m.accepted, m.proposed))
+        }
         print("tape: \(sampler.coefficientTape.operationSummary)")
         if !noFloor {
             // The floor on the same threads, right after the run: d normals per particle-step.

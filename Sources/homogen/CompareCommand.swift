@@ -51,6 +51,8 @@ struct CompareOptionGroup: ParsableArguments {
 
     @OptionGroup var timeStep: TimeStepOptionGroup
 
+    @OptionGroup var scheme: SchemeOptionGroup
+
     @Flag(help: "Sample even when dt > eps^2 * lambda_min(B) / 10.")
     var allowCoarseDt = false
 
@@ -98,6 +100,10 @@ struct CompareOptionGroup: ParsableArguments {
         o.samplerDt = timeStep.dt
         o.checkTimeStep = !timeStep.skipDtCheck
         o.sampleFolder = sample
+        o.scheme = scheme.kind
+        if let sample, let given = scheme.scheme {
+            throw ValidationError("--scheme \(given.rawValue) applies to sampling; with --sample the particles of \(sample) are used as they were sampled")
+        }
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
         let folder = out ?? defaultRunFolder(sc, "compare")
@@ -122,11 +128,13 @@ struct CompareOptionGroup: ParsableArguments {
         Provenance.resolve("seed", "\(sc.particles.seed)")
         Provenance.resolve("threads", "\(result.sample.threads)")
         Provenance.resolve("dt", "\(result.sample.scenario.time.dt)")
+        Provenance.resolve("scheme", result.sample.scheme.rawValue)
         Provenance.resolve("bootstrap", "\(result.bootstrapRepetitions)")
         Provenance.resolve("solver-dt", "\(result.epsilonSolution.dt)")
         Provenance.resolve("solver-cells", "\(result.epsilonSolution.solverCells)")
         // The table first, so that the numbers are on screen even if writing the folder fails.
         print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
+              + "scheme \(result.sample.scheme.rawValue), dt = \(result.sample.scenario.time.dt), "
               + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
         print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
         func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
@@ -149,6 +157,11 @@ struct CompareOptionGroup: ParsableArguments {
               + "N (floor/s)^2 particles (last column) to rise above it")
         let stepNote = TimeStepOptionGroup.note(result.sample, fromFolder: sample != nil)
         print(stepNote.line)
+        if let acceptance = AcceptanceInterval.list(result.sample) {
+            for a in acceptance where a.proposed > 0 {
+                print(String(format: "acceptance in (%g, %g]: %.5f (%d of %d moves)", a.from, a.to, a.rate!, a.accepted, a.proposed))
+            }
+        }
         for r in result.rows { print(String(format: "t = %g: ", r.t) + r.verdict) }
         if let study = result.epsilonStudy {
             print("eps -> 0 at t = \(study.time):")

@@ -5,7 +5,7 @@ import Homogen
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Run the particle sampler (Euler–Maruyama, backward-Itô SDE) and write histograms to a run folder.")
+        abstract: "Run the particle sampler (Euler–Maruyama or Metropolised, backward-Itô SDE) and write histograms to a run folder.")
 
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
@@ -13,6 +13,8 @@ struct SampleCommand: ParsableCommand {
     @OptionGroup var sampling: SamplerOptionGroup
 
     @OptionGroup var timeStep: TimeStepOptionGroup
+
+    @OptionGroup var scheme: SchemeOptionGroup
 
     @Option(help: "Run folder to create (default: runs/NAME-sample-TIMESTAMP).")
     var out: String?
@@ -58,15 +60,17 @@ struct SampleCommand: ParsableCommand {
         signal(SIGINT) { _ in ParticleSampler.requestStop() }
         signal(SIGTERM) { _ in ParticleSampler.requestStop() }
         try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling, timeStep: timeStep,
-                                          shard: try parsedShard(), checkpoint: policy)
+                                          scheme: scheme.kind, shard: try parsedShard(), checkpoint: policy)
         if let policy { try? FileManager.default.removeItem(atPath: policy.directory) }
     }
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
-                                sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, shard: (index: Int, count: Int)? = nil,
+                                sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, scheme: SchemeKind = .em,
+                                shard: (index: Int, count: Int)? = nil,
                                 checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
-        let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet)
-        var options = sampling.samplerOptions(keepPositions: positions)
+        let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet,
+                                               scheme: scheme)
+        var options = sampling.samplerOptions(keepPositions: positions, scheme: scheme)
         if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot
         let sampler = try ParticleSampler(scenario: s, options: options)
         let folder = out ?? defaultRunFolder(s, "sample")
@@ -80,18 +84,29 @@ struct SampleCommand: ParsableCommand {
         }
         // The header before the work, so that a long run says at once what it is doing.
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
-              + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue)")
+              + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue), scheme \(scheme.rawValue)")
         var result = try runSampler(sampler, quiet: quiet, blocks: blocks, checkpoint: checkpoint)
         result.timeStepControl = control
         Provenance.resolve("particles", "\(s.particles.count)")
         Provenance.resolve("seed", "\(s.particles.seed)")
         Provenance.resolve("threads", "\(result.threads)")
         Provenance.resolve("dt", "\(s.time.dt)")
+        Provenance.resolve("scheme", scheme.rawValue)
         let summary = try SampleRunFolder.write(result, to: folder, shard: shard)
         if let shard { print("shard \(shard.index)/\(shard.count): blocks \(result.blockRange), \(result.particlesInRange) particles") }
-        print("     t   particles  file")
-        for o in summary.outputs {
-            print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
+        if let acceptance = summary.acceptance {
+            // Metropolised: the moves accepted over the interval ending at each output time.
+            print("     t   particles  acceptance (accepted/proposed since the previous output)  file")
+            for (o, a) in zip(summary.outputs, acceptance) {
+                let rate = a.rate.map { String(format: "%.5f", $0) } ?? "      -"
+                print(String(format: "%6.4g  %10d  ", o.t, o.particles) + rate
+                      + "  " + "\(a.accepted)/\(a.proposed)".padding(toLength: 48, withPad: " ", startingAt: 0) + o.histogram)
+            }
+        } else {
+            print("     t   particles  file")
+            for o in summary.outputs {
+                print(String(format: "%6.4g  %10d  ", o.t, o.particles) + o.histogram)
+            }
         }
         print(TimeStepOptionGroup.note(result, fromFolder: false).line)
         print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,

@@ -2,12 +2,10 @@ import ArgumentParser
 import Foundation
 import Homogen
 
-extension SchemeKind: ExpressibleByArgument {}
-
 struct StationaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationary",
-        abstract: "Estimate the stationary density from particles against the exact pi_eps, with error bars; MALA or Euler–Maruyama.",
+        abstract: "Estimate the stationary density from particles against the exact pi_eps, with error bars; Metropolised (MALA) or Euler–Maruyama.",
         discussion: """
             Runs the particles over --final (default: [time] final), discards the burn-in (--burn-in, default the first
             20%), records every --record-every steps, and estimates cell probabilities with batch-means standard errors.
@@ -22,8 +20,8 @@ struct StationaryCommand: ParsableCommand {
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
 
-    @Option(help: "em (Euler–Maruyama, biased by O(dt)) or mala (exactly invariant).")
-    var scheme: SchemeKind = .mala
+    @Option(help: "em (Euler–Maruyama, biased by O(dt)) or metropolis (MALA, exactly invariant; 'mala' is accepted too).")
+    var scheme: SchemeKind = .metropolis
 
     @Option(help: "Time step (default: the scenario's [time] dt).")
     var dt: Double?

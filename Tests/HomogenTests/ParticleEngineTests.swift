@@ -95,7 +95,7 @@ final class ParticleEngineTests: XCTestCase {
 
     func testMALAStepAcceptsExactlyWhenTheHandRatioSaysSo() throws {
         let s = try Scenario(toml: scenario1D())
-        let run = try ParticleRun(scenario: s, scheme: .mala, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
+        let run = try ParticleRun(scenario: s, scheme: .metropolis, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
         let start = (0..<64).map { (Double($0) + 0.3) / 64 }
         let b = block(run, capacity: 64, count: 64, positions: [start], seed: 5)
         let scheme = MALAScheme(coefficients: run.coefficients, capacity: 64, inverseEpsilon: 4)

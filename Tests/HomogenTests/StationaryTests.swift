@@ -21,7 +21,7 @@ final class StationaryTests: XCTestCase {
     /// fast observable ~6%), and the test on batch means rejects it; MALA keeps π_ε exactly.
     func testMALAIsInvariantWhereEulerMaruyamaIsBiased() throws {
         let s = try scenario(count: 4000)
-        let mala = try run(s, .mala)
+        let mala = try run(s, .metropolis)
         let em = try run(s, .em)
         XCTAssertGreaterThan(mala.fine.chi2PValue, 1e-3)
         XCTAssertGreaterThan(mala.acceptanceRate!, 0.8)
@@ -81,7 +81,7 @@ final class StationaryTests: XCTestCase {
         var covered = 0.0
         let seeds = 20
         for k in 0..<seeds {
-            let r = try run(try scenario(count: 1000, final: 1, seed: 100 + k), .mala)
+            let r = try run(try scenario(count: 1000, final: 1, seed: 100 + k), .metropolis)
             covered += r.fine.coverage
         }
         XCTAssertEqual(covered / Double(seeds), 0.95, accuracy: 4 * 0.0086)
@@ -112,7 +112,7 @@ final class StationaryTests: XCTestCase {
             [grid]
             cells = 16
             """)
-        let r = try run(s, .mala)
+        let r = try run(s, .metropolis)
         XCTAssertGreaterThan(r.coarse.chi2PValue, 1e-3)
         XCTAssertEqual(r.coarse.cells, 8)
         XCTAssertLessThan(r.homogenisationError.totalVariation, 1e-3)

@@ -38,6 +38,9 @@ public struct Comparison {
         /// Measure the sampler's time-discretisation bias against the run's Monte Carlo noise
         /// (`TimeStepControl`) and choose or check the step by it.
         public var checkTimeStep = true
+        /// The sampler's scheme (Euler–Maruyama by default; `metropolis` needs the backward-Itô
+        /// convention).
+        public var scheme: SchemeKind = .em
         public init() {}
     }
 
@@ -166,7 +169,8 @@ public struct Comparison {
         } else {
             var dt = options.samplerDt ?? s.time.dt
             var control: TimeStepControl.Report?
-            if options.checkTimeStep {
+            // The control measures Euler–Maruyama's bias; the Metropolised scheme's is not checked.
+            if options.checkTimeStep, options.scheme == .em {
                 let c = TimeStepControl(scenario: s, threads: options.threads)
                 stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
                        + "\(s.particles.count) particles")
@@ -177,7 +181,7 @@ public struct Comparison {
             stage?("sampling \(s.particles.count) particles at dt = \(dt)")
             let sampler = try ParticleSampler(scenario: sampled, options: .init(
                 threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep || control?.passed == true,
-                keepPositions: s.dimension == 1))
+                keepPositions: s.dimension == 1, scheme: options.scheme))
             samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
             var result = try sampler.run(progress: samplerProgress)
             result.timeStepControl = control

@@ -48,6 +48,32 @@ public struct SampleSummary: Codable, Sendable {
     /// The check of the time step (`TimeStepControl`): the steps tried, their estimated bias
     /// against the run's Monte Carlo noise and the decision. Absent when the step was not checked.
     public var timeStepControl: TimeStepControl.Report? = nil
+    /// The particle scheme ("em" or "metropolis"; absent in folders written before schemes).
+    public var scheme: String? = nil
+    /// A Metropolised run's accepted and proposed moves per output interval; absent for
+    /// Euler–Maruyama.
+    public var acceptance: [AcceptanceInterval]? = nil
+}
+
+/// A Metropolised run's moves between two consecutive output times (the first interval starts
+/// at t = 0), summed over all particles: `rate` = accepted / proposed (absent when nothing was
+/// proposed, e.g. an output at t = 0). In `summary.json` of sample and compare run folders.
+public struct AcceptanceInterval: Codable, Sendable, Equatable {
+    public let index: Int
+    public let from: Double
+    public let to: Double
+    public let accepted: Int
+    public let proposed: Int
+    public let rate: Double?
+
+    /// One interval per snapshot of a Metropolised result; nil for Euler–Maruyama.
+    public static func list(_ r: SampleResult) -> [AcceptanceInterval]? {
+        guard r.snapshots.allSatisfy({ $0.moves != nil }), !r.snapshots.isEmpty else { return nil }
+        return r.snapshots.enumerated().map { k, snap in
+            AcceptanceInterval(index: k, from: k == 0 ? 0 : r.snapshots[k - 1].time, to: snap.time,
+                               accepted: snap.moves!.accepted, proposed: snap.moves!.proposed, rate: snap.moves!.rate)
+        }
+    }
 }
 
 /// Writes a `SampleResult` as a run folder: `summary.json`, `densities_NNN.csv` per output
@@ -75,7 +101,7 @@ public enum SampleRunFolder {
             }
             let summary = SampleSummary(
                 software: "homogen", version: HomogenVersion.current, command: command,
-                scenario: ScenarioRecord(s), fingerprint: try s.runFingerprint(),
+                scenario: ScenarioRecord(s), fingerprint: try s.runFingerprint(scheme: r.scheme),
                 shard: shard.map { .init(index: $0.index, count: $0.count, firstBlock: r.blockRange.lowerBound,
                                          endBlock: r.blockRange.upperBound, particles: r.particlesInRange) },
                 mergedFrom: nil, seed: s.particles.seed, threads: r.threads,
@@ -83,7 +109,8 @@ public enum SampleRunFolder {
                 blockSeedRule: "seed(s, b) = 1 + (splitmix64(s) mod (2^32-1) + b * 0x9E3779B1) mod (2^32-1)",
                 vectorKernels: r.vectorKernels, steps: r.steps, seconds: r.seconds,
                 nsPerParticleStep: r.nsPerParticleStep, initialAcceptanceRate: r.initialAcceptanceRate,
-                outputs: outputs, timeStepControl: r.timeStepControl)
+                outputs: outputs, timeStepControl: r.timeStepControl, scheme: r.scheme.rawValue,
+                acceptance: AcceptanceInterval.list(r))
             try write(try JSON.encodeSummary(summary), dir, "summary.json")
             summaryHolder.value = summary
         }
@@ -105,23 +132,33 @@ public enum SampleRunFolder {
         }
         // The folder's own time step (the sampler's time-step control may have chosen it).
         let s = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: summary.scenario.dt))
-        guard summary.fingerprint == (try s.runFingerprint()) else {
+        let scheme = try summary.scheme.map { name in
+            guard let k = SchemeKind(name: name) else {
+                throw ShardMerge.MergeError(message: "\(file): unknown scheme '\(name)'")
+            }
+            return k
+        } ?? .em
+        guard summary.fingerprint == (try s.runFingerprint(scheme: scheme)) else {
             throw ShardMerge.MergeError(message: "\(folder) was sampled from another scenario, seed, particle count or version (fingerprint \(summary.fingerprint))")
         }
         guard summary.shard == nil else {
             throw ShardMerge.MergeError(message: "\(folder) is a shard; merge the shards first (homogen merge)")
         }
-        let snapshots = try summary.outputs.map { o in
+        if scheme.isMetropolised, summary.acceptance?.count != summary.outputs.count {
+            throw ShardMerge.MergeError(message: "\(file): a \(scheme.rawValue) run without its acceptance counts per output time")
+        }
+        let snapshots = try summary.outputs.enumerated().map { k, o in
             SampleResult.Snapshot(
                 time: o.t,
                 counts: try ShardMerge.readCounts((folder as NSString).appendingPathComponent(o.histogram), dimension: s.dimension),
-                positions: try o.positions.map { try ShardMerge.readNPY((folder as NSString).appendingPathComponent($0)) })
+                positions: try o.positions.map { try ShardMerge.readNPY((folder as NSString).appendingPathComponent($0)) },
+                moves: summary.acceptance.map { SampleResult.Moves(accepted: $0[k].accepted, proposed: $0[k].proposed) })
         }
         var result = SampleResult(
             scenario: s, threads: summary.threads, blockSize: summary.blockSize, blocks: summary.blocks,
             blockRange: 0..<summary.blocks, particlesInRange: s.particles.count, steps: summary.steps,
             seconds: summary.seconds, initialAcceptanceRate: summary.initialAcceptanceRate,
-            vectorKernels: summary.vectorKernels, snapshots: snapshots)
+            vectorKernels: summary.vectorKernels, snapshots: snapshots, scheme: scheme)
         result.timeStepControl = summary.timeStepControl
         return result
     }

@@ -3,7 +3,8 @@ import Foundation
 /// Combines the partial run folders of a sharded `homogen sample` (`--shard K/N`) into the run
 /// folder a single process would have written: histogram counts add (integers, so the sum does
 /// not depend on the order), positions concatenate in block order, and the data files are
-/// byte-identical to the single-process run's. Shards that disagree (fingerprint, shard count),
+/// byte-identical to the single-process run's; a Metropolised run's acceptance counts add per
+/// output interval (integers too). Shards that disagree (fingerprint, shard count),
 /// overlap or leave a gap are refused with an error naming the folders; nothing is combined
 /// silently.
 public enum ShardMerge {
@@ -62,6 +63,22 @@ public enum ShardMerge {
             throw MergeError(message: "the shards end at block \(expected) of \(totalBlocks) (gap)")
         }
 
+        // Acceptance counts (Metropolised runs): every shard must hold them, per output time.
+        var acceptance: [AcceptanceInterval]?
+        if let firstIntervals = first.1.acceptance {
+            var accepted = [Int](repeating: 0, count: firstIntervals.count), proposed = accepted
+            for (folder, s) in ordered {
+                guard let a = s.acceptance, a.count == firstIntervals.count else {
+                    throw MergeError(message: "\(folder): no acceptance counts for its \(firstIntervals.count) output times, unlike \(first.0)")
+                }
+                for k in a.indices { accepted[k] += a[k].accepted; proposed[k] += a[k].proposed }
+            }
+            acceptance = firstIntervals.indices.map { k in
+                let m = SampleResult.Moves(accepted: accepted[k], proposed: proposed[k])
+                return AcceptanceInterval(index: k, from: firstIntervals[k].from, to: firstIntervals[k].to,
+                                          accepted: m.accepted, proposed: m.proposed, rate: m.rate)
+            }
+        }
         var outputs: [SampleSummary.Output] = []
         var merged: SampleSummary?
         try AtomicFile.writeFolder(at: path, finish: { dir in
@@ -75,7 +92,8 @@ public enum ShardMerge {
                 nsPerParticleStep: seconds * 1e9 / (Double(sc.particles) * Double(max(first.1.steps, 1))),
                 initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
                     / Double(sc.particles),
-                outputs: outputs, timeStepControl: first.1.timeStepControl)   // the same decision in every shard (deterministic)
+                // The time-step decision is the same in every shard (its pilot is deterministic).
+                outputs: outputs, timeStepControl: first.1.timeStepControl, scheme: first.1.scheme, acceptance: acceptance)
             try AtomicFile.write(try JSON.encodeSummary(m), to: (dir as NSString).appendingPathComponent("summary.json"))
             merged = m
         }) { dir in

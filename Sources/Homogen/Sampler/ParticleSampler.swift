@@ -61,7 +61,7 @@ public struct ParticleSampler {
                 dt: scenario.time.dt, limit: limit, epsilon: scenario.epsilonText,
                 smallestEigenvalue: scenario.facts.mediumSmallestEigenvalue)
         }
-        if options.scheme == .mala, scenario.particles.convention != .backwardIto {
+        if options.scheme.isMetropolised, scenario.particles.convention != .backwardIto {
             throw SamplerError.metropolisNeedsBackwardIto
         }
         schedule = TimeSchedule(dt: scenario.time.dt, outputs: scenario.time.outputs)
@@ -106,13 +106,15 @@ public struct ParticleSampler {
         defer { positions?.deallocate() }
         positions?.initialize(repeating: 0, count: positionCount)
         let cellCount = Int(pow(Double(scenario.cells), Double(d)))
-        let fingerprint = try scenario.runFingerprint(blockSize: plan.blockSize)
+        let fingerprint = try scenario.runFingerprint(blockSize: plan.blockSize, scheme: options.scheme)
+        let metropolised = options.scheme.isMetropolised
 
         var previous: Checkpoint?
         if let checkpoint, checkpoint.resume {
             let (c, data) = try Checkpoint.load(from: checkpoint.directory, fingerprint: fingerprint, blockSize: plan.blockSize,
                                                 blocks: range, outputs: outs, cells: cellCount,
-                                                positionsBytes: options.keepPositions ? positionCount * 8 : nil)
+                                                positionsBytes: options.keepPositions ? positionCount * 8 : nil,
+                                                metropolised: metropolised)
             previous = c
             if let data, let positions { Self.decode(data, into: positions, count: positionCount) }
         }
@@ -129,7 +131,8 @@ public struct ParticleSampler {
             if let positions {
                 recorders.append(PositionRecorder(buffer: positions, particles: n, firstParticle: firstParticle, dimension: d))
             }
-            return ParticleWorker(run: run, recorders: recorders, histograms: histograms)
+            return ParticleWorker(run: run, recorders: recorders, histograms: histograms,
+                                  acceptanceRecords: metropolised ? outs : nil)
         }
         let checkpointing = checkpoint.map { policy in
             ParticleEngine.Checkpointing(interval: policy.interval) { workers, completed, inProgress in
@@ -137,10 +140,16 @@ public struct ParticleSampler {
                 for w in workers {
                     for (k, c) in w.histograms!.committedByRecord.enumerated() { for i in 0..<cellCount { counts[k][i] += c[i] } }
                 }
+                var moves: [Int]?
+                if metropolised {
+                    var m = previous?.acceptance ?? [Int](repeating: 0, count: 2 * outs)
+                    for w in workers { for (i, c) in w.acceptance!.committed.enumerated() { m[i] += c } }
+                    moves = m
+                }
                 let data = positions.map { Self.encode($0, count: positionCount) }
                 let c = Checkpoint(fingerprint: fingerprint, blockSize: plan.blockSize, firstBlock: range.lowerBound,
                                    endBlock: range.upperBound, completed: completed, counts: counts,
-                                   positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress)
+                                   positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress, acceptance: moves)
                 try c.write(to: policy.directory, positions: data)
             }
         }
@@ -152,10 +161,17 @@ public struct ParticleSampler {
         var totals = [Double](repeating: 0, count: outs * cellCount)
         for w in outcome.workers { for (i, c) in w.histograms!.committed.enumerated() { totals[i] += c } }
         if let previous { for k in 0..<outs { for i in 0..<cellCount { totals[k * cellCount + i] += previous.counts[k][i] } } }
+        var moves: [Int]?
+        if metropolised {
+            var m = previous?.acceptance ?? [Int](repeating: 0, count: 2 * outs)
+            for w in outcome.workers { for (i, c) in w.acceptance!.committed.enumerated() { m[i] += c } }
+            moves = m
+        }
         let snapshots = (0..<outs).map { k in
             SampleResult.Snapshot(
                 time: scenario.time.outputs[k], counts: Array(totals[k * cellCount..<(k + 1) * cellCount]),
-                positions: positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) })
+                positions: positions.map { Array(UnsafeBufferPointer(start: $0 + k * n * d, count: n * d)) },
+                moves: moves.map { SampleResult.Moves(accepted: $0[2 * k], proposed: $0[2 * k + 1]) })
         }
         let proposals = outcome.workers.reduce(0) { $0 + $1.proposals }
         let drawn = todo.reduce(0) { $0 + plan.particles(in: $1) }
@@ -163,7 +179,7 @@ public struct ParticleSampler {
             scenario: scenario, threads: outcome.workers.count, blockSize: plan.blockSize, blocks: plan.blockCount,
             blockRange: range, particlesInRange: n, steps: stepCount, seconds: outcome.seconds,
             initialAcceptanceRate: proposals == 0 ? 1 : Double(drawn) / Double(proposals),
-            vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline", snapshots: snapshots)
+            vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline", snapshots: snapshots, scheme: options.scheme)
     }
 
     private static func encode(_ p: UnsafeMutablePointer<Double>, count: Int) -> Data {

@@ -9,21 +9,36 @@ public struct SampleResult: Sendable {
         public let counts: [Double]
         /// Positions, interleaved by particle (x1, x2, x1, x2, ... in 2D), when kept.
         public let positions: [Double]?
+        /// A Metropolised run's moves in the interval from the previous output time (or the start)
+        /// to this one, over all particles counted; nil for Euler–Maruyama.
+        public let moves: Moves?
 
-        public init(time: Double, counts: [Double], positions: [Double]?) {
-            self.time = time; self.counts = counts; self.positions = positions
+        public init(time: Double, counts: [Double], positions: [Double]?, moves: Moves? = nil) {
+            self.time = time; self.counts = counts; self.positions = positions; self.moves = moves
         }
+    }
+
+    /// Accepted and proposed moves of a Metropolised scheme over an interval.
+    public struct Moves: Sendable, Equatable {
+        public let accepted: Int
+        public let proposed: Int
+        public init(accepted: Int, proposed: Int) { self.accepted = accepted; self.proposed = proposed }
+        /// accepted / proposed (nil when nothing was proposed).
+        public var rate: Double? { proposed > 0 ? Double(accepted) / Double(proposed) : nil }
     }
 
     /// A result assembled from parts (the MPI mode reduces the ranks' shards into one).
     public init(scenario: Scenario, threads: Int, blockSize: Int, blocks: Int, blockRange: Range<Int>,
                 particlesInRange: Int, steps: Int, seconds: Double, initialAcceptanceRate: Double,
-                vectorKernels: String, snapshots: [Snapshot]) {
+                vectorKernels: String, snapshots: [Snapshot], scheme: SchemeKind = .em) {
         self.scenario = scenario; self.threads = threads; self.blockSize = blockSize; self.blocks = blocks
         self.blockRange = blockRange; self.particlesInRange = particlesInRange; self.steps = steps
         self.seconds = seconds; self.initialAcceptanceRate = initialAcceptanceRate
-        self.vectorKernels = vectorKernels; self.snapshots = snapshots
+        self.vectorKernels = vectorKernels; self.snapshots = snapshots; self.scheme = scheme
     }
+
+    /// The scheme that stepped the particles.
+    public let scheme: SchemeKind
 
     public let scenario: Scenario
     public let threads: Int
@@ -45,6 +60,13 @@ public struct SampleResult: Sendable {
     public let snapshots: [Snapshot]
     /// How the time step was checked or chosen (nil: not checked).
     public var timeStepControl: TimeStepControl.Report?
+
+    /// A Metropolised run's moves over the whole run (nil for Euler–Maruyama).
+    public var totalMoves: Moves? {
+        let m = snapshots.compactMap(\.moves)
+        guard !m.isEmpty else { return nil }
+        return Moves(accepted: m.reduce(0) { $0 + $1.accepted }, proposed: m.reduce(0) { $0 + $1.proposed })
+    }
 
     /// Wall nanoseconds per particle-step, all threads together.
     public var nsPerParticleStep: Double {

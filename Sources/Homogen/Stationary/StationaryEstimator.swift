@@ -6,7 +6,7 @@ import Foundation
 /// cell by batch means, integrated autocorrelation times and effective sample sizes; beside them
 /// the homogenisation error at this ε (coarse-grained π_ε against π̄, no particles involved).
 ///
-/// A composition of the particle engine: a `ParticleRun` with the chosen scheme — `mala` (π_ε
+/// A composition of the particle engine: a `ParticleRun` with the chosen scheme — `metropolis` (MALA, π_ε
 /// exactly invariant) or `em` (Euler–Maruyama, invariant measure π_ε + O(dt)) — on a
 /// `RecordingSchedule` (burn-in, then a record every `recordEvery` steps), and a
 /// `BatchMeansRecorder` per worker. The batches are groups of particles (particle p in batch
@@ -14,7 +14,7 @@ import Foundation
 /// the time correlation of each trajectory.
 public struct StationaryEstimator {
     public struct Options: Sendable {
-        public var scheme: SchemeKind = .mala
+        public var scheme: SchemeKind = .metropolis
         /// Time step (default: the scenario's [time] dt).
         public var dt: Double?
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -149,7 +149,7 @@ public struct StationaryEstimator {
         let n = Double(scenario.particles.count)
         return StationaryResult(
             estimator: self, fineCounts: fine, coarseCounts: coarse, observableSeries: series.map { $0.map { $0 / n } },
-            acceptanceRate: options.scheme == .mala ? Double(accepted) / Double(max(proposed, 1)) : nil, seconds: seconds)
+            acceptanceRate: options.scheme == .metropolis ? Double(accepted) / Double(max(proposed, 1)) : nil, seconds: seconds)
     }
 }
 

@@ -23,6 +23,9 @@ public struct Checkpoint: Codable, Sendable {
     public let positionsHash: String?
     /// Blocks in progress at the checkpoint.
     public let inProgress: [BlockState]
+    /// A Metropolised run's accepted and proposed moves of the completed blocks per output
+    /// interval (`AcceptanceRecorder` layout); nil for Euler–Maruyama.
+    public var acceptance: [Int]? = nil
 
     /// A block stopped at a step boundary.
     public struct BlockState: Codable, Sendable {
@@ -37,6 +40,8 @@ public struct Checkpoint: Codable, Sendable {
         public let counts: [[Double]]
         /// Its initial-draw proposals (for the acceptance rate).
         public let proposals: Int
+        /// A Metropolised run's moves of this block so far (`AcceptanceRecorder.pendingState`).
+        public var acceptance: [Int]? = nil
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -60,8 +65,9 @@ public struct Checkpoint: Codable, Sendable {
     }
 
     /// Loads and checks a checkpoint against the run about to resume.
+    /// `metropolised`: the run books acceptance counts (then the checkpoint must hold them).
     public static func load(from directory: String, fingerprint: String, blockSize: Int, blocks range: Range<Int>, outputs: Int,
-                            cells: Int, positionsBytes: Int?) throws -> (Checkpoint, Data?) {
+                            cells: Int, positionsBytes: Int?, metropolised: Bool = false) throws -> (Checkpoint, Data?) {
         let file = directory + "/checkpoint.json"
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Invalid(message: "\(file): missing (is \(directory) a checkpoint folder?)")
@@ -81,6 +87,11 @@ public struct Checkpoint: Codable, Sendable {
               c.inProgress.allSatisfy({ range.contains($0.block) && !c.completed.contains($0.block)
                   && $0.counts.count == outputs && $0.counts.allSatisfy { $0.count == cells } }) else {
             throw Invalid(message: "\(file): corrupt (counts or completed blocks do not fit this run)")
+        }
+        if metropolised {
+            guard c.acceptance?.count == 2 * outputs, c.inProgress.allSatisfy({ $0.acceptance?.count == 2 * outputs + 2 }) else {
+                throw Invalid(message: "\(file): corrupt (no acceptance counts for this Metropolised run)")
+            }
         }
         var positions: Data?
         if let bytes = positionsBytes {

@@ -10,6 +10,8 @@ final class ParticleWorker {
     let recorders: [ParticleRecorder]
     /// The recorder whose per-block counts a checkpoint saves (sampling runs).
     let histograms: HistogramRecorder?
+    /// Accepted and proposed moves per record, for a Metropolised scheme when asked for.
+    let acceptance: AcceptanceRecorder?
     private let run: ParticleRun
     private let initialWorkspace: InitialDensitySampler.Workspace
     /// Held while committing a block and while a checkpoint reads the committed state.
@@ -20,11 +22,19 @@ final class ParticleWorker {
     /// Initial-draw proposals of this worker's blocks (fresh and resumed).
     private(set) var proposals = 0
 
-    init(run: ParticleRun, recorders: [ParticleRecorder], histograms: HistogramRecorder?) {
+    /// `acceptanceRecords`: with a Metropolised scheme, also book its accepted and proposed moves
+    /// per interval between this many records (`acceptance`).
+    init(run: ParticleRun, recorders: [ParticleRecorder], histograms: HistogramRecorder?, acceptanceRecords: Int? = nil) {
         self.run = run
         block = ParticleBlock(dimension: run.dimension, capacity: run.plan.blockSize)
-        scheme = run.scheme.make(coefficients: run.coefficients, plan: run.plan, inverseEpsilon: run.inverseEpsilon)
-        self.recorders = recorders
+        let scheme = run.scheme.make(coefficients: run.coefficients, plan: run.plan, inverseEpsilon: run.inverseEpsilon)
+        self.scheme = scheme
+        if let records = acceptanceRecords, scheme.acceptance != nil {
+            acceptance = AcceptanceRecorder(records: records, scheme: scheme)
+        } else {
+            acceptance = nil
+        }
+        self.recorders = recorders + (acceptance.map { [$0] } ?? [])
         self.histograms = histograms
         initialWorkspace = run.initial.makeWorkspace(capacity: run.plan.blockSize)
     }
@@ -56,6 +66,12 @@ final class ParticleWorker {
                 throw Checkpoint.Invalid(message: "block \(index): the checkpoint's generator state does not fit a \(RandomStream.generatorName) generator")
             }
             histograms?.restorePending(resume.counts)
+            if let acceptance {
+                guard let state = resume.acceptance, state.count == 2 * acceptance.records + 2 else {
+                    throw Checkpoint.Invalid(message: "block \(index): the checkpoint holds no acceptance counts for this Metropolised run")
+                }
+                acceptance.restorePending(state)
+            }
             blockProposals = resume.proposals
         } else {
             let before = initialWorkspace.proposals
@@ -76,7 +92,8 @@ final class ParticleWorker {
             let stop = atSafePoint {
                 Checkpoint.BlockState(block: index, iterations: done, x: self.block.positionArrays,
                                       generator: self.block.rng.stateBytes,
-                                      counts: self.histograms?.pendingByRecord ?? [], proposals: blockProposals)
+                                      counts: self.histograms?.pendingByRecord ?? [], proposals: blockProposals,
+                                      acceptance: self.acceptance?.pendingState)
             }
             if stop { throw ParticleEngine.Interrupted() }
             iterations += 1

@@ -24,8 +24,11 @@ final class MALAScheme: ParticleScheme {
     private let cholesky: Bool
     /// Tape outputs: drift (d), noise (d or 3), log π.
     private let logPiOutput: Int
-    /// The current points' outputs, kept per particle: cache[o][i].
-    private var cache: [[Double]]
+    /// The current points' outputs, kept per particle: output o of particle i at
+    /// `cache[o * capacity + i]` (a flat buffer: the step reads and writes it through pointers,
+    /// without the exclusivity checks and copies of nested Swift arrays).
+    private let cache: UnsafeMutablePointer<Double>
+    private let capacity: Int
     private(set) var accepted = 0, proposed = 0
 
     init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
@@ -39,15 +42,19 @@ final class MALAScheme: ParticleScheme {
             w.program.dimension = Int32(dimension)
             w.program.scale = Double(inverseEpsilon)
         }
-        cache = [[Double]](repeating: [Double](repeating: 0, count: capacity), count: logPiOutput + 1)
+        self.capacity = capacity
+        cache = .allocate(capacity: (logPiOutput + 1) * capacity)
+        cache.initialize(repeating: 0, count: (logPiOutput + 1) * capacity)
     }
+
+    deinit { cache.deallocate() }
 
     var acceptance: (accepted: Int, proposed: Int)? { (accepted, proposed) }
 
     /// Evaluates the tape at the block's positions and caches the outputs.
     func begin(_ block: ParticleBlock) {
         evaluate(current, at: block.positionTable, count: block.count)
-        for o in 0...logPiOutput { for i in 0..<block.count { cache[o][i] = current.output(o)[i] } }
+        for o in 0...logPiOutput { (cache + o * capacity).update(from: current.output(o), count: block.count) }
     }
 
     private func evaluate(_ ws: TapeWorkspace, at x: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, count m: Int) {
@@ -58,49 +65,62 @@ final class MALAScheme: ParticleScheme {
     }
 
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
-        let d = dimension, m = block.count, sq = h.squareRoot()
+        let d = dimension, m = block.count, sq = h.squareRoot(), outputs = logPiOutput + 1
         let x = block.x
         let y = (0..<d).map { proposal.input($0) }
         block.drawNormals()
-        let xi1 = block.normals(0), xi2 = d == 2 ? block.normals(1) : block.normals(0)
+        let xi = (0..<d).map { block.normals($0) }
+        let xi1 = xi[0], xi2 = xi[d - 1]
+        let c = (0..<outputs).map { cache + $0 * capacity }
         // The proposals (Euler–Maruyama steps, not wrapped), straight into the proposal tape's inputs.
-        for i in 0..<m {
-            if cholesky {
-                y[0][i] = x[0][i] + cache[0][i] * h + cache[2][i] * sq * xi1[i]
-                y[1][i] = x[1][i] + cache[1][i] * h + (cache[3][i] * xi1[i] + cache[4][i] * xi2[i]) * sq
-            } else {
-                for k in 0..<d { y[k][i] = x[k][i] + cache[k][i] * h + cache[d + k][i] * sq * block.normals(k)[i] }
+        if cholesky {
+            let x0 = x[0], x1 = x[1], y0 = y[0], y1 = y[1]
+            let b0 = c[0], b1 = c[1], l11 = c[2], l21 = c[3], l22 = c[4]
+            for i in 0..<m {
+                y0[i] = x0[i] + b0[i] * h + l11[i] * sq * xi1[i]
+                y1[i] = x1[i] + b1[i] * h + (l21[i] * xi1[i] + l22[i] * xi2[i]) * sq
+            }
+        } else {
+            for k in 0..<d {
+                let xk = x[k], yk = y[k], bk = c[k], sk = c[d + k], nk = xi[k]
+                for i in 0..<m { yk[i] = xk[i] + bk[i] * h + sk[i] * sq * nk[i] }
             }
         }
         for k in 0..<d { hk_scale(proposal.input(k), proposal.program.scale, proposal.input(d + k), Int64(m)) }
         withUnsafePointer(to: proposal.program) { hk_run_program($0, Int64(m)) }
-        let out = (0...logPiOutput).map { proposal.output($0) }
+        let out = (0..<outputs).map { proposal.output($0) }
+        let logPiY = out[logPiOutput], logPiX = c[logPiOutput]
+        let rng = block.rng!
+        var taken = 0
         for i in 0..<m {
             // log α = log π(y) − log π(x) + log q(y→x) − log q(x→y), lifted displacement Δ = y − x.
-            var logAlpha = out[logPiOutput][i] - cache[logPiOutput][i]
+            var logAlpha = logPiY[i] - logPiX[i]
             if cholesky {
                 let d0 = y[0][i] - x[0][i], d1 = y[1][i] - x[1][i]
                 logAlpha += Self.logQ(-d0 - out[0][i] * h, -d1 - out[1][i] * h, out[2][i], out[3][i], out[4][i], sq)
-                logAlpha -= Self.logQ(d0 - cache[0][i] * h, d1 - cache[1][i] * h, cache[2][i], cache[3][i], cache[4][i], sq)
+                logAlpha -= Self.logQ(d0 - c[0][i] * h, d1 - c[1][i] * h, c[2][i], c[3][i], c[4][i], sq)
             } else {
                 for k in 0..<d {
                     let delta = y[k][i] - x[k][i]
-                    let sy = out[d + k][i], sx = cache[d + k][i]
-                    let ry = -delta - out[k][i] * h, rx = delta - cache[k][i] * h
+                    let sy = out[d + k][i], sx = c[d + k][i]
+                    let ry = -delta - out[k][i] * h, rx = delta - c[k][i] * h
                     logAlpha += -ry * ry / (2 * sy * sy * h) - Foundation.log(sy)
                     logAlpha -= -rx * rx / (2 * sx * sx * h) - Foundation.log(sx)
                 }
             }
-            proposed += 1
             guard logAlpha.isFinite || logAlpha == -.infinity else {
+                proposed += i + 1
+                accepted += taken
                 throw SamplerError.notFinite(step: step, time: time, block: block.index)
             }
-            if Foundation.log(block.rng.uniformPositive()) < logAlpha {
-                accepted += 1
+            if Foundation.log(rng.uniformPositive()) < logAlpha {
+                taken += 1
                 for k in 0..<d { x[k][i] = Torus.wrap(y[k][i]) }
-                for o in 0...logPiOutput { cache[o][i] = out[o][i] }
+                for o in 0..<outputs { c[o][i] = out[o][i] }
             }
         }
+        proposed += m
+        accepted += taken
     }
 
     /// log of the Gaussian density, up to a constant, of the residual r = (r1, r2) under the

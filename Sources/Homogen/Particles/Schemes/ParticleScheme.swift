@@ -2,18 +2,43 @@
 public enum SchemeKind: String, Sendable, Codable, CaseIterable {
     /// Euler–Maruyama for the forward-Itô form: weak order 1, invariant measure π_ε + O(dt).
     case em
-    /// Metropolis-adjusted Langevin with the position-dependent preconditioner B_ε⁻¹: π_ε is
-    /// exactly invariant for any step (backward-Itô convention only).
-    case mala
+    /// The Metropolised integrator: the Euler–Maruyama step of the backward-Itô form as a proposal,
+    /// accepted with the Metropolis–Hastings probability for π_ε with the position-dependent
+    /// preconditioner B_ε⁻¹ (MALA; `MALAScheme`). π_ε is exactly invariant for any step
+    /// (backward-Itô convention only). Also accepted under its older name "mala".
+    case metropolis
+
+    /// The names a user may give: the raw values, and "mala" for `metropolis`.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "mala": self = .metropolis
+        default:
+            guard let k = SchemeKind(rawValue: name.lowercased()) else { return nil }
+            self = k
+        }
+    }
+
+    /// Decodes the raw value or the alias "mala" (run folders written before the rename).
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let k = SchemeKind(name: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown scheme '\(text)' (em or metropolis)"))
+        }
+        self = k
+    }
+
+    /// Whether the scheme rejects steps (and so records acceptance counts).
+    public var isMetropolised: Bool { self == .metropolis }
 
     /// Whether the coefficient tape must also produce log π (for an acceptance ratio).
-    var needsLogDensity: Bool { self == .mala }
+    var needsLogDensity: Bool { self == .metropolis }
 
     /// Makes one worker's instance of the scheme.
     func make(coefficients: SDECoefficients, plan: BlockPlan, inverseEpsilon: Int) -> ParticleScheme {
         switch self {
         case .em: return EulerMaruyamaScheme(coefficients: coefficients, inverseEpsilon: inverseEpsilon)
-        case .mala: return MALAScheme(coefficients: coefficients, capacity: plan.blockSize, inverseEpsilon: inverseEpsilon)
+        case .metropolis: return MALAScheme(coefficients: coefficients, capacity: plan.blockSize, inverseEpsilon: inverseEpsilon)
         }
     }
 }
@@ -27,6 +52,7 @@ protocol ParticleScheme: AnyObject {
     /// Advances every particle of the block by one step of length h > 0; throws
     /// `SamplerError.notFinite` naming `step` (1-based) and `time` (after the step).
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws
-    /// Metropolis statistics so far (nil for a scheme without rejection).
+    /// Metropolis statistics of this worker so far, over all its blocks (nil for a scheme
+    /// without rejection).
     var acceptance: (accepted: Int, proposed: Int)? { get }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// The stiff medium of `scenarios/stiff-barrier-1d.toml` (a thin barrier, B from 1 to 10, ε = 1/4)
+/// at 10⁵ particles, the setting of the measurements in docs/sampler.md ("The Metropolised
+/// scheme"), through `Comparison` with the package's verdict (level 0.01, Holm over 6 tests):
+///
+/// - Euler–Maruyama passes at dt_EM = 6.25e-3 / 2⁹ (the time-step rule halved nine times) and
+///   differs at 2 dt_EM: dt_EM is the largest passing step of the halving sequence.
+/// - The Metropolised scheme differs at 10 dt_EM: its Euler–Maruyama proposal is rejected at a
+///   rate that falls only like dt^{1/2} with a multiplicative noise (6.5% of the moves here), and
+///   the rejections bias the dynamics (π_ε stays exactly invariant). At the rule's step, where
+///   Euler–Maruyama is 31 floors off, it is about ten times closer to the ε-PDE.
+///
+/// Deterministic (fixed seed, any thread count); the bootstrap of the runs that must differ is
+/// capped at 19 draws (the chi-square decides them, with p-values far below α/6).
+final class StiffMediumTests: XCTestCase {
+    private let rule = 6.25e-3
+    private var dtEM: Double { rule / 512 }
+
+    private func compare(_ scheme: SchemeKind, dt: Double, bootstrap: Int? = nil) throws -> Comparison.Result {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/stiff-barrier-1d.toml").path)
+        XCTAssertEqual(s.particles.count, 100_000)
+        XCTAssertEqual(ParticleSampler.timeStepLimit(s), rule, accuracy: 1e-15)
+        var o = Comparison.Options()
+        o.scheme = scheme
+        o.samplerDt = dt
+        o.bootstrap = bootstrap
+        return try Comparison(scenario: s, options: o).run()
+    }
+
+    private func worstRatio(_ r: Comparison.Result) -> Double {
+        r.rows.map { $0.w2ParticlesEpsilon / $0.w2MonteCarloFloor }.max()!
+    }
+
+    func testEulerMaruyamaNeedsDtEMAndTheMetropolisedSchemeDoesNotPassAtTenTimesIt() throws {
+        let em = try compare(.em, dt: dtEM)
+        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map(\.verdict).joined(separator: "; "))
+        let em2 = try compare(.em, dt: 2 * dtEM, bootstrap: 19)
+        XCTAssertFalse(em2.consistent, "EM at 2 dt_EM")
+        let metropolis10 = try compare(.metropolis, dt: 10 * dtEM, bootstrap: 19)
+        XCTAssertFalse(metropolis10.consistent, "Metropolised at 10 dt_EM")
+        let rejected = 1 - metropolis10.sample.totalMoves!.rate!
+        XCTAssertGreaterThan(rejected, 0.01, "rejections are frequent at 10 dt_EM")
+
+        // At the rule's step both differ, the Metropolised particles far less.
+        let emRule = try compare(.em, dt: rule, bootstrap: 19)
+        let metropolisRule = try compare(.metropolis, dt: rule, bootstrap: 19)
+        XCTAssertFalse(emRule.consistent)
+        XCTAssertFalse(metropolisRule.consistent)
+        XCTAssertLessThan(5 * worstRatio(metropolisRule), worstRatio(emRule),
+                          "W2/floor: Metropolised \(worstRatio(metropolisRule)), EM \(worstRatio(emRule))")
+    }
+}
