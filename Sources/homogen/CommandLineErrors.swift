@@ -14,8 +14,6 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--allow-coarse-dt)")
         case TimeStepControl.Failure.requestedStepTooCoarse:
             return CommandLineFailure(description: "\(error) (--dt; --allow-coarse-dt samples at --dt anyway)")
-        case TimeStepControl.Failure.unresolved:
-            return CommandLineFailure(description: "\(error) (--dt with --allow-coarse-dt, --particles, or --skip-dt-check)")
         case TimeStepControl.Failure.noPassingStep:
             return CommandLineFailure(description: "\(error) (--particles; --dt with --allow-coarse-dt)")
         case SamplerError.interrupted(let folder?):

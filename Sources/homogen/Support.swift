@@ -143,12 +143,20 @@ struct TimeStepOptionGroup: ParsableArguments {
                     "; the sampler's time step was NOT checked")
         }
         let line = decision(c)
-        return (line, c.passed ? "" : "; the sampler's time step is TOO COARSE for this N (bias not small against the noise)")
+        if c.passed { return (line, "") }
+        return (line, c.method == "unresolved"
+                ? "; the sampler's time step is NOT certified (its bias is below what the pilot resolves)"
+                : "; the sampler's time step is TOO COARSE for this N (bias not small against the noise)")
     }
 
     /// The decision, one line.
     static func decision(_ r: TimeStepControl.Report) -> String {
+        if r.method == "unresolved" {
+            return String(format: "time step: dt = %g NOT certified: its bias is lost in the pilot's noise (bound %.2g of the "
+                          + "allowed shift), where the pilots stopped resolving it (pilots %.1f s)", r.dt, r.boundOverThreshold, r.seconds)
+        }
         let how = r.method == "pilot" ? "its own pilot passes"
+            : r.method == "none" ? "no step certified"
             : String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio ?? 1)
         return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ (pilots %.1f s)", r.dt, how,
                       r.boundOverThreshold,

@@ -64,9 +64,18 @@ final class SamplerBehaviourTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: file) }
         try scenario1D(["dt": "dt = 0.01", "final": "final = 0.02", "outputs": "outputs = [0.02]"])
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try runHomogen(["sample", file, "--particles", "100", "--out", temporaryPath("coarse-run"), "--quiet"])
+        // Unchecked (--skip-dt-check), the scenario's step must satisfy the rule.
+        let r = try runHomogen(["sample", file, "--particles", "100", "--out", temporaryPath("coarse-run"), "--quiet", "--skip-dt-check"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("dt <= epsilon^2") && r.stderr.contains("--allow-coarse-dt"), r.stderr)
+        // Checked (the default), the scenario's step is only a first guess: the control starts from
+        // the rule's step and samples at a step no larger.
+        let folder = temporaryPath("chosen-run")
+        let chosen = try runHomogen(["sample", file, "--particles", "100", "--out", folder, "--quiet"])
+        XCTAssertEqual(chosen.status, 0, chosen.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as? [String: Any]
+        let control = try XCTUnwrap(summary?["time_step_control"] as? [String: Any])
+        XCTAssertLessThanOrEqual(try XCTUnwrap(control["dt"] as? Double), ParticleSampler.timeStepLimit(s) * (1 + 1e-12))
     }
 
     func testNonDifferentiableMediumIsRefusedBySamplerOnly() throws {

@@ -86,7 +86,7 @@ final class VerdictTests: XCTestCase {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let out1 = temporaryPath("verdict-1"), out2 = temporaryPath("verdict-2")
         defer { for o in [out1, out2] { try? FileManager.default.removeItem(atPath: o) } }
-        let plain = try runHomogen(["compare", file, "--allow-coarse-dt", "--out", out1, "--quiet"])
+        let plain = try runHomogen(["compare", file, "--dt", "2e-3", "--allow-coarse-dt", "--out", out1, "--quiet"])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         let last = plain.stdout.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(last.hasPrefix("verdict: the particles DIFFER"), last)
@@ -96,7 +96,7 @@ final class VerdictTests: XCTestCase {
         XCTAssertEqual(rows[1]["consistent"] as? Bool, false)
         XCTAssertNotNil(rows[1]["chi2_p_value_particles_epsilon"])
         XCTAssertTrue((rows[1]["verdict"] as? String ?? "").contains("DIFFER"))
-        let strict = try runHomogen(["compare", file, "--allow-coarse-dt", "--strict", "--out", out2, "--quiet"])
+        let strict = try runHomogen(["compare", file, "--dt", "2e-3", "--allow-coarse-dt", "--strict", "--out", out2, "--quiet"])
         XCTAssertEqual(strict.status, 3, strict.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out2 + "/summary.json"))
     }

@@ -23,16 +23,19 @@ import Foundation
 /// extrapolation. Pilot particles: as many as the run (up to `maximumPilotParticles`), so that the
 /// pilot's noise, scaled by N/M, does not hide the bias.
 ///
-/// **Where it cannot decide.** In stiff media the coupled paths separate — one crosses a steep
-/// barrier, the other does not — and the pilot's noise stops falling with the step. After two
-/// pilots in a row at or below h₀ that neither pass nor resolve the bias anywhere, the control
-/// stops and says so (`Failure.unresolved`) instead of certifying anything.
+/// **Where it cannot decide.** The pilot's noise falls slowly with the step (the coupled paths
+/// separate at the scale of a cell, and in stiff media, where one path crosses a steep barrier and
+/// the other does not, they separate outright). After two pilots in a row that neither pass nor
+/// resolve the bias anywhere, the control stops: the larger of the two (at most h₀) is used,
+/// reported as not certified (method "unresolved", `passed` false) — not shown too coarse, not
+/// shown fine either.
 public struct TimeStepControl {
     /// Steps tried below h₀, at most.
     public static let maximumHalvings = 12
     /// Steps tried above h₀, at most (u).
     public static let maximumCoarsenings = 6
-    /// Pilot particles: the run's own N, capped.
+    /// Pilot particles: the run's own N, within these bounds.
+    public static let minimumPilotParticles = 20_000
     public static let maximumPilotParticles = 400_000
     /// The smallest measured convergence ratio trusted for extrapolation.
     public static let smallestRatio = 1.5
@@ -81,30 +84,24 @@ public struct TimeStepControl {
 
     /// Why no step could be chosen.
     public enum Failure: Error, CustomStringConvertible, Equatable {
-        /// The requested step fails; `passing` is the largest step that passes, if found.
-        case requestedStepTooCoarse(dt: Double, boundOverThreshold: Double, passing: Double?)
+        /// The requested step fails; `passing` is the largest step that passes (`certified`) or that
+        /// the pilot cannot show too coarse, if found.
+        case requestedStepTooCoarse(dt: Double, boundOverThreshold: Double, passing: Double?, certified: Bool)
         /// No step down to `smallest` passes.
         case noPassingStep(smallest: Double)
-        /// Two successive pilots down to `smallest` neither pass nor resolve the bias: their own noise
-        /// does not fall with the step, because the coupled paths at dt and dt/2 separate (they do
-        /// in stiff media, where one path crosses a steep barrier and the other does not), so no
-        /// step can be certified this way.
-        case unresolved(smallest: Double)
 
         public var description: String {
             switch self {
-            case .requestedStepTooCoarse(let dt, let b, let passing):
+            case .requestedStepTooCoarse(let dt, let b, let passing, let certified):
                 return String(format: "the time step %g is too coarse for this many particles: its measured bias would shift a "
                               + "chi-square statistic by up to %.3g times the allowed %g null standard deviations",
                               dt, b, DiscretisationBias.tolerance)
-                    + (passing.map { String(format: "; dt = %g passes", $0) } ?? "; no smaller step passes either")
+                    + (passing.map { certified ? String(format: "; dt = %g passes", $0)
+                                        : String(format: "; dt = %g is the largest step the pilot cannot show too coarse", $0) }
+                       ?? "; no smaller step passes either")
             case .noPassingStep(let smallest):
                 return String(format: "no time step down to %g keeps the sampler's bias small against the Monte Carlo noise of "
                               + "this run; use fewer particles, or allow a coarse step explicitly", smallest)
-            case .unresolved(let smallest):
-                return String(format: "the time-step pilot cannot certify any step: down to dt = %g its coupled paths at dt and dt/2 "
-                              + "separate (as in stiff media), so its noise hides the bias it measures; choose a step explicitly "
-                              + "and allow it, or use fewer particles", smallest)
             }
         }
     }
@@ -123,7 +120,12 @@ public struct TimeStepControl {
     /// if that is smaller.
     public var firstGuess: Double { min(scenario.time.dt, ParticleSampler.timeStepLimit(scenario)) }
 
-    public var pilotParticles: Int { min(scenario.particles.count, Self.maximumPilotParticles) }
+    /// Pilot particles M: the run's N, at least `minimumPilotParticles` (the pilot's noise in λ̂
+    /// scales like N/M, so a small run's bias is judged cheaply and sharply), at most
+    /// `maximumPilotParticles`.
+    public var pilotParticles: Int {
+        min(max(scenario.particles.count, Self.minimumPilotParticles), Self.maximumPilotParticles)
+    }
 
     /// One pilot's estimates: [output time][scale] (output times t > 0 only), nil if it blew up.
     private struct Measured {
@@ -153,28 +155,25 @@ public struct TimeStepControl {
             tried?(m.trial)
             k += 1
             decision = decide(measured, notAbove: h0)
-            // An extrapolation over more than four halvings rests on pilots that may not yet be in the
+            // An extrapolation over more than five halvings rests on pilots that may not yet be in the
             // asymptotic regime (it errs small, and the run pays for it): while a finer pilot costs
-            // under a quarter of the run it would save, refine the measurement, keeping this answer.
-            if let d = decision, d.method == "extrapolated", h > 16 * d.dt * (1 + 1e-9), k <= u + Self.maximumHalvings {
+            // under a ninth of the run it would save, refine the measurement, keeping this answer.
+            if let d = decision, d.method == "extrapolated", h > 32 * d.dt * (1 + 1e-9), k <= u + Self.maximumHalvings {
                 fallback = d
                 decision = nil
                 continue
             }
-            // Two pilots in a row at or below h₀ that neither pass nor resolve the bias: finer ones
-            // will not either (their noise does not fall), so stop rather than spend on them.
+            // Two pilots in a row that neither pass nor resolve the bias anywhere: finer ones will
+            // not either (their noise falls more slowly than the bias), so stop rather than spend.
             let unresolved = measured.suffix(2).filter { m in
-                m.dt <= h0 * (1 + 1e-12) && !m.trial.passes && !(m.estimates?.joined().contains { $0.resolved } ?? false)
+                !m.trial.passes && !(m.estimates?.joined().contains { $0.resolved } ?? false)
             }
             if decision == nil, unresolved.count == 2 {
                 if let fallback { decision = fallback; break }
-                if let requested, allowCoarse {
-                    return Report(dt: requested, passed: false, method: "none", ratio: nil, boundOverThreshold: .infinity,
-                                  trials: measured.map(\.trial), pilotParticles: pilotParticles,
-                                  runParticles: scenario.particles.count,
-                                  seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                }
-                throw Failure.unresolved(smallest: measured.last!.dt)
+                // Neither certified nor shown too coarse: the larger step ≤ h₀ where the bias sank
+                // into the pilot's noise, used with that said (`passed` false, method "unresolved").
+                let step = min(unresolved[0].dt, h0)
+                decision = (step, "unresolved", nil, bound(at: step, measured, ratio: nil))
             }
         }
         // A refined measurement that ends in a smaller step than the one kept is noisier, not wiser:
@@ -191,16 +190,17 @@ public struct TimeStepControl {
                 if allowCoarse {
                     return report(requested, passed: false, method: "none", ratio: nil, bound: .infinity)
                 }
-                throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: .infinity, passing: nil)
+                throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: .infinity, passing: nil, certified: false)
             }
             throw Failure.noPassingStep(smallest: measured.last?.dt ?? h0)
         }
+        let certified = decision.method != "unresolved"
         if let requested, decision.dt < requested * (1 - 1e-12) {
             let bound = self.bound(at: requested, measured, ratio: decision.ratio)
             if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
-            throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt)
+            throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt, certified: certified)
         }
-        return report(decision.dt, passed: true, method: decision.method, ratio: decision.ratio, bound: decision.bound)
+        return report(decision.dt, passed: certified, method: decision.method, ratio: decision.ratio, bound: decision.bound)
     }
 
     /// The decision the pilots so far allow, or nil if another (finer) pilot is needed: the largest
@@ -223,38 +223,37 @@ public struct TimeStepControl {
         return nil
     }
 
-    /// The measured convergence ratio r_eff per halving: for every output time and scale whose bias
-    /// the finest pilot resolves (λ̂ ≥ 4 SE) — the ones that drive the extrapolation — and that
-    /// resolve it at two or more steps (the last `fitPoints` of them), a
-    /// weighted least-squares fit of log₂ λ̂ against the number of halvings (weights from SE/λ̂, the
-    /// delta method) gives a slope s and its standard error; r = 2^(s − SE(s)), a one-sided 84%
-    /// lower bound — the coarser pilots in the fit, still before the asymptotic regime, already
-    /// pull s below its limit 2 (Euler–Maruyama's first weak order), so r errs low. The smallest r
-    /// over output times and scales, capped at 4 (Euler–Maruyama's first weak order); nil if none,
-    /// or if it is below `smallestRatio`.
+    /// The measured convergence ratio r_eff per halving, from the last three pilots (or two): over
+    /// the output times and scales that all of them resolve (λ̂ ≥ 4 SE), the pooled Λ = Σ λ̂ (its
+    /// standard error bounded by Σ SE) is fitted, log₂ Λ against the number of halvings, by weighted
+    /// least squares (weights from SE/Λ, the delta method): slope s with its standard error, and
+    /// r = 2^(s − SE(s)), a one-sided 84% lower bound — pilots still before the asymptotic regime
+    /// pull s below its limit 2 (Euler–Maruyama's first weak order), so r errs low. Capped at 4; nil
+    /// if nothing is resolved throughout, or if r is below `smallestRatio`.
     private func convergenceRatio(_ measured: [Measured]) -> Double? {
-        guard measured.count >= 2, let shape = measured.last?.estimates else { return nil }
-        var r = Double.infinity
-        for t in shape.indices {
-            for c in shape[t].indices where shape[t][c].resolved {
-                var points: [(x: Double, y: Double, w: Double)] = []
-                for (k, m) in measured.enumerated().reversed() {
-                    guard let e = m.estimates?[t][c], e.resolved else { continue }
-                    let relative = e.standardError / e.noncentrality / log(2)
-                    points.append((Double(k), Foundation.log2(e.noncentrality), 1 / max(relative * relative, 1e-12)))
-                    if points.count == Self.fitPoints { break }
-                }
-                guard points.count >= 2 else { continue }
-                let w = points.reduce(0) { $0 + $1.w }
-                let mx = points.reduce(0) { $0 + $1.w * $1.x } / w, my = points.reduce(0) { $0 + $1.w * $1.y } / w
-                let sxx = points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.x - mx) }
-                let slope = -points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.y - my) } / sxx   // log₂ decrease per halving
-                let se = (1 / sxx).squareRoot()
-                r = min(r, pow(2, slope - se))
+        for count in stride(from: min(Self.fitPoints, measured.count), through: 2, by: -1) {
+            let last = Array(measured.suffix(count))
+            guard let shape = last.last?.estimates, last.allSatisfy({ $0.estimates != nil }) else { return nil }
+            var components: [(Int, Int)] = []
+            for t in shape.indices {
+                for c in shape[t].indices where last.allSatisfy({ $0.estimates![t][c].resolved }) { components.append((t, c)) }
             }
+            guard !components.isEmpty else { continue }
+            let points: [(x: Double, y: Double, w: Double)] = last.enumerated().map { k, m in
+                let pooled = components.reduce(0.0) { $0 + m.estimates![$1.0][$1.1].noncentrality }
+                let se = components.reduce(0.0) { $0 + m.estimates![$1.0][$1.1].standardError }
+                let relative = se / pooled / log(2)
+                return (Double(k), Foundation.log2(pooled), 1 / max(relative * relative, 1e-12))
+            }
+            let w = points.reduce(0) { $0 + $1.w }
+            let mx = points.reduce(0) { $0 + $1.w * $1.x } / w, my = points.reduce(0) { $0 + $1.w * $1.y } / w
+            let sxx = points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.x - mx) }
+            let slope = -points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.y - my) } / sxx   // log₂ decrease per halving
+            let r = pow(2, slope - (1 / sxx).squareRoot())
+            guard r.isFinite, r >= Self.smallestRatio else { return nil }
+            return min(r, 4)
         }
-        guard r.isFinite, r >= Self.smallestRatio else { return nil }
-        return min(r, 4)
+        return nil
     }
 
     /// max over output times and scales of the tightest bound on λ/threshold at step h: from each
