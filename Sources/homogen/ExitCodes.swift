@@ -63,7 +63,7 @@ extension HomogenCommand {
         if arguments.isEmpty {
             print(helpMessage())
             print("\nNo command given. `homogen demo` runs the main job on the embedded default scenario "
-                + "(about 25 s on 2 cores; it writes runs/); `homogen help COMMAND` describes a command.")
+                + "(about 30 s on 2 cores; it writes runs/); `homogen help COMMAND` describes a command.")
             return
         }
         var command: ParsableCommand

@@ -152,8 +152,8 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// The decision, one line.
     static func decision(_ r: TimeStepControl.Report) -> String {
         if r.method == "unresolved" {
-            return String(format: "time step: dt = %g NOT certified: its bias is lost in the pilot's noise (bound %.2g of the "
-                          + "allowed shift), where the pilots stopped resolving it (pilots %.1f s)", r.dt, r.boundOverThreshold, r.seconds)
+            return String(format: "time step: dt = %g NOT certified: the pilots lost its bias in their own noise before they could "
+                          + "show it small or too large (pilots %.1f s)", r.dt, r.seconds)
         }
         let how = r.method == "pilot" ? "its own pilot passes"
             : r.method == "none" ? "no step certified"

@@ -25,8 +25,9 @@ import Foundation
 ///
 /// **Where it cannot decide.** The pilot's noise falls slowly with the step (the coupled paths
 /// separate at the scale of a cell, and in stiff media, where one path crosses a steep barrier and
-/// the other does not, they separate outright). After two pilots in a row that neither pass nor
-/// resolve the bias anywhere, the control stops: the larger of the two (at most h₀) is used,
+/// the other does not, they separate outright). After two pilots in a row that neither pass, nor
+/// resolve the bias anywhere, nor show it too large anywhere (λ̂ − 2SE above the threshold), the
+/// control stops: the larger of the two (at most h₀) is used,
 /// reported as not certified (method "unresolved", `passed` false) — not shown too coarse, not
 /// shown fine either.
 public struct TimeStepControl {
@@ -163,10 +164,12 @@ public struct TimeStepControl {
                 decision = nil
                 continue
             }
-            // Two pilots in a row that neither pass nor resolve the bias anywhere: finer ones will
-            // not either (their noise falls more slowly than the bias), so stop rather than spend.
+            // Two pilots in a row that neither pass, nor resolve the bias anywhere, nor show it too
+            // large anywhere: finer ones will not decide either (their noise falls more slowly than
+            // the bias), so stop rather than spend.
             let unresolved = measured.suffix(2).filter { m in
-                !m.trial.passes && !(m.estimates?.joined().contains { $0.resolved } ?? false)
+                guard let e = m.estimates, !m.trial.passes else { return false }
+                return !e.joined().contains { $0.resolved || $0.noncentrality - 2 * $0.standardError > $0.threshold }
             }
             if decision == nil, unresolved.count == 2 {
                 if let fallback { decision = fallback; break }
