@@ -66,13 +66,15 @@ enum ParticleEngine {
         let timerFailure = Mutex<Error?>(nil)
         let timerDone = DispatchSemaphore(value: 0)
         if let policy = checkpointing {
+            let interval = policy.interval
+            let task = SnapshotTask(snapshot)
             Thread.detachNewThread {
                 var last = DispatchTime.now().uptimeNanoseconds
                 while !finished.load(ordering: .relaxed) {
-                    Thread.sleep(forTimeInterval: min(0.05, policy.interval))
+                    Thread.sleep(forTimeInterval: min(0.05, interval))
                     let stopping = stopRequested
-                    if stopping || Double(DispatchTime.now().uptimeNanoseconds - last) / 1e9 >= policy.interval {
-                        do { try snapshot() } catch { timerFailure.withLock { $0 = error } }
+                    if stopping || Double(DispatchTime.now().uptimeNanoseconds - last) / 1e9 >= interval {
+                        do { try task.run() } catch { timerFailure.withLock { $0 = error } }
                         last = DispatchTime.now().uptimeNanoseconds
                         if stopping { break }
                     }
@@ -107,4 +109,12 @@ enum ParticleEngine {
         if let e = timerFailure.withLock({ $0 }) { throw e }
         return Outcome(workers: workers, seconds: seconds, stopped: stopped)
     }
+}
+
+/// The checkpoint snapshot, handed to the timer thread. Unchecked: the workers it reads are paused
+/// at the checkpoint barrier and held under their locks while it reads them, and the rest of what
+/// it touches (the completed list, the barrier) synchronises itself.
+private final class SnapshotTask: @unchecked Sendable {
+    let run: () throws -> Void
+    init(_ run: @escaping () throws -> Void) { self.run = run }
 }
