@@ -68,20 +68,25 @@ struct SampleCommand: ParsableCommand {
                                 sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, scheme: SchemeKind = .em,
                                 shard: (index: Int, count: Int)? = nil,
                                 checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
-        let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet,
-                                               scheme: scheme)
-        var options = sampling.samplerOptions(keepPositions: positions, scheme: scheme)
-        if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot
-        let sampler = try ParticleSampler(scenario: s, options: options)
+        // Everything that can be refused without sampling is refused before the time-step pilots:
+        // the run folder, the memory, the scheme's convention, the shard.
         let folder = out ?? defaultRunFolder(s, "sample")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: s.dimension == 1 ? 4 : 6, positions: positions))
+        var options = sampling.samplerOptions(keepPositions: positions, scheme: scheme)
+        var unchecked = options
+        unchecked.allowCoarseTimeStep = true
+        let plan = try ParticleSampler(scenario: s, options: unchecked).plan
         var blocks: Range<Int>?
         if let shard {
-            guard let range = sampler.plan.blocks(ofShard: shard.index, of: shard.count) else {
-                throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(sampler.plan.blockCount) blocks of \(sampler.plan.blockSize) particles")
+            guard let range = plan.blocks(ofShard: shard.index, of: shard.count) else {
+                throw ValidationError("--shard \(shard.index)/\(shard.count): the run has only \(plan.blockCount) blocks of \(plan.blockSize) particles")
             }
             blocks = range
         }
+        let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet,
+                                               scheme: scheme)
+        if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot
+        let sampler = try ParticleSampler(scenario: s, options: options)
         // The header before the work, so that a long run says at once what it is doing.
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(s.particles.count) particles, "
               + "\(sampler.stepCount) steps of dt = \(s.time.dt), convention \(s.particles.convention.rawValue), scheme \(scheme.rawValue)")
