@@ -152,6 +152,12 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// The decision, one line.
     static func decision(_ r: TimeStepControl.Report) -> String {
         if r.method == "unresolved" {
+            let coarsest = r.trials.map(\.dt).max() ?? r.dt
+            if !r.trials.contains(where: \.resolved) {
+                return String(format: "time step: dt = %g NOT certified: the pilots resolved no bias at any step up to %g (%.0f times "
+                              + "this one), but their noise is too large to show it small (pilots %.1f s)",
+                              r.dt, coarsest, coarsest / r.dt, r.seconds)
+            }
             return String(format: "time step: dt = %g NOT certified: the pilots lost its bias in their own noise before they could "
                           + "show it small or too large (pilots %.1f s)", r.dt, r.seconds)
         }

@@ -59,6 +59,8 @@ public struct TimeStepControl {
         public let passes: Bool
         /// False when the pilot blew up at this step (then it only says the step is too coarse).
         public let finite: Bool
+        /// The bias stands clear of the pilot's noise (λ̂ ≥ 4 SE) at some output time and scale.
+        public let resolved: Bool
         /// Largest |b̂| over cells, scales and output times (probability units).
         public let largestCellBias: Double
     }
@@ -295,7 +297,7 @@ public struct TimeStepControl {
             records = try CoupledPilot(scenario: pilot, threads: threads).run()
         } catch SamplerError.notFinite {
             let trial = Trial(dt: dt, noncentrality: .infinity, standardError: 0, threshold: 1, worstTime: 0, coarsening: 1,
-                              groups: 0, passes: false, finite: false, largestCellBias: .infinity)
+                              groups: 0, passes: false, finite: false, resolved: true, largestCellBias: .infinity)
             return Measured(dt: dt, estimates: nil, trial: trial)
         }
         let bias = DiscretisationBias(cells: s.cells, dimension: s.dimension, runParticles: s.particles.count)
@@ -313,12 +315,12 @@ public struct TimeStepControl {
         guard let (e, t) = worst else {
             // Only t = 0 is output: the initial draw is exact, there is no time-stepping bias.
             let trial = Trial(dt: dt, noncentrality: 0, standardError: 0, threshold: DiscretisationBias.tolerance * 2.0.squareRoot(),
-                              worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, largestCellBias: 0)
+                              worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, resolved: false, largestCellBias: 0)
             return Measured(dt: dt, estimates: [], trial: trial)
         }
         let trial = Trial(dt: dt, noncentrality: e.noncentrality, standardError: e.standardError, threshold: e.threshold,
                           worstTime: t, coarsening: e.coarsening, groups: e.groups, passes: e.ratio <= 1, finite: true,
-                          largestCellBias: largest)
+                          resolved: estimates.joined().contains { $0.resolved }, largestCellBias: largest)
         return Measured(dt: dt, estimates: estimates, trial: trial)
     }
 }
