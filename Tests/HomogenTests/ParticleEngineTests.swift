@@ -168,8 +168,6 @@ final class ParticleEngineTests: XCTestCase {
     }
 
     func testPositionRecorderInterleavesByParticleAtTheBlockOffset() throws {
-        let s = try Scenario(toml: scenario2DConstantFull())
-        let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
         let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * 6 * 2)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: -1, count: 24)

@@ -281,10 +281,6 @@ public struct TimeStepControl {
         return worst
     }
 
-    private func worstRatio(_ estimates: [[DiscretisationBias.Estimate]]) -> Double {
-        estimates.joined().map(\.ratio).max() ?? 0
-    }
-
     /// Runs the coupled pilot at step `dt` and judges its bias.
     private func measure(_ dt: Double) throws -> Measured {
         let s = scenario
