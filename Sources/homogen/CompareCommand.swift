@@ -43,11 +43,14 @@ struct CompareOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).", transform: parseCount)
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: "Fokker–Planck solver cells per eps-period (default 32 in 1D, 16 in 2D).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "eps-Fokker–Planck solver cells per eps-period to start from (default 32 in 1D, 16 in 2D); refined with --solver-dt while the solution's error is not small against the run's noise.", transform: parseCount)
     var resolution: Int?
 
-    @Option(parsing: .unconditional, help: "Fokker–Planck time step (default: the scenario's [time] dt).", transform: parsePositive)
+    @Option(parsing: .unconditional, help: "Fokker–Planck time step to start from (default: the scenario's [time] dt).", transform: parsePositive)
     var solverDt: Double?
+
+    @Flag(help: "Use --resolution and --solver-dt as given: no check of the eps-PDE reference against a finer solve (faster, but its error is unknown).")
+    var skipReferenceCheck = false
 
     @OptionGroup var timeStep: TimeStepOptionGroup
 
@@ -95,6 +98,7 @@ struct CompareOptionGroup: ParsableArguments {
         o.significance = significance
         o.solverResolution = resolution
         o.solverDt = solverDt
+        o.checkReference = !skipReferenceCheck
         o.epsilonStudy = try parsedEpsilons()
         o.allowCoarseTimeStep = allowCoarseDt
         o.samplerDt = timeStep.dt
@@ -157,6 +161,8 @@ struct CompareOptionGroup: ParsableArguments {
               + "N (floor/s)^2 particles (last column) to rise above it")
         let stepNote = TimeStepOptionGroup.note(result.sample, fromFolder: sample != nil)
         print(stepNote.line)
+        let referenceNote = Self.note(result.referenceCheck, solution: result.epsilonSolution)
+        print(referenceNote.line)
         if let acceptance = AcceptanceInterval.list(result.sample) {
             for a in acceptance where a.proposed > 0 {
                 print(String(format: "acceptance in (%g, %g]: %.5f (%d of %d moves)", a.from, a.to, a.rate!, a.accepted, a.proposed))
@@ -185,12 +191,32 @@ struct CompareOptionGroup: ParsableArguments {
         let differing = result.rows.filter { !$0.consistent }.map { String(format: "%g", $0.t) }
         if differing.isEmpty {
             print(String(format: "verdict: the particles agree with the eps-PDE at every output time (level %g, Holm over %d tests)",
-                         result.significance, 2 * result.rows.count) + stepNote.flag)
+                         result.significance, 2 * result.rows.count) + stepNote.flag + referenceNote.flag)
         } else {
             print(String(format: "verdict: the particles DIFFER from the eps-PDE at t = %@ (level %g, Holm over %d tests)",
-                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + stepNote.flag)
+                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + stepNote.flag + referenceNote.flag)
             if strict { throw ComparisonDiffers() }
         }
+    }
+}
+
+extension CompareOptionGroup {
+    /// What the check says of the ε-PDE reference: a line for the table, and a flag for the verdict
+    /// ("" when it passed).
+    static func note(_ check: ReferenceCheck.Report?, solution: FokkerPlanckResult) -> (line: String, flag: String) {
+        guard let check else {
+            return (String(format: "eps-PDE reference: %d solver cells per axis, dt = %g, NOT checked (--skip-reference-check): "
+                           + "its error is unknown", solution.solverCells, solution.dt),
+                    "; the eps-PDE reference was NOT checked")
+        }
+        let steps = check.levels.map { String(format: "%d cells/period, dt %g: %.2g", $0.resolution, $0.dt, $0.ratio) }
+        let line = String(format: "eps-PDE reference: %d cells per period (%d solver cells per axis), dt = %g; ", check.resolution,
+                          check.solverCells, check.dt)
+            + (check.passed ? "its error is at most " + String(format: "%.2g", check.levels.last!.ratio) + " of the allowed shift"
+                : "NOT converged against the noise of \(check.particles) particles")
+            + " (error bound over allowed shift, from twice the resolution and half the step: " + steps.joined(separator: "; ")
+            + (check.stoppedBecause.map { "; " + $0 } ?? "") + String(format: "; solves %.1f s)", check.seconds)
+        return (line, check.passed ? "" : "; the eps-PDE reference is NOT converged against this run's noise (raise --resolution, lower --solver-dt)")
     }
 }
 

@@ -2,9 +2,17 @@ import Foundation
 import Homogen
 import XCTest
 
-/// The stiff medium of `scenarios/stiff-barrier-1d.toml` (a thin barrier, B from 1 to 10, ε = 1/4)
-/// at 10⁵ particles, the setting of the measurements in docs/sampler.md ("The Metropolised
-/// scheme"), through `Comparison` with the package's verdict (level 0.01, Holm over 6 tests):
+/// Two stiff media at 10⁵ particles, the settings of the measurements in docs/sampler.md ("The
+/// Metropolised scheme"), through `Comparison` with the package's verdict (level 0.01, Holm over 6
+/// tests). dt_EM is the largest step of the halving sequence from the time-step rule at which
+/// Euler–Maruyama passes (it differs at 2 dt_EM).
+///
+/// A stiff equilibrium, `scenarios/stiff-energy-1d.toml` (π falls by e⁸ over a twentieth of the
+/// cell, B = 1): the Metropolised scheme passes at 10 dt_EM. With a constant B its rejection rate
+/// is MALA's O(dt^{3/2}), and π_ε's steep barrier — what forces Euler–Maruyama's small step — is
+/// exactly what the Metropolis test sees.
+///
+/// A stiff mobility, `scenarios/stiff-barrier-1d.toml` (a thin barrier, B from 1 to 10):
 ///
 /// - Euler–Maruyama passes at dt_EM = 6.25e-3 / 2⁹ (the time-step rule halved nine times) and
 ///   differs at 2 dt_EM: dt_EM is the largest passing step of the halving sequence.
@@ -19,8 +27,9 @@ final class StiffMediumTests: XCTestCase {
     private let rule = 6.25e-3
     private var dtEM: Double { rule / 512 }
 
-    private func compare(_ scheme: SchemeKind, dt: Double, bootstrap: Int? = nil) throws -> Comparison.Result {
-        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/stiff-barrier-1d.toml").path)
+    private func compare(_ scheme: SchemeKind, dt: Double, bootstrap: Int? = nil,
+                         scenario name: String = "stiff-barrier-1d") throws -> Comparison.Result {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/\(name).toml").path)
         XCTAssertEqual(s.particles.count, 100_000)
         XCTAssertEqual(ParticleSampler.timeStepLimit(s), rule, accuracy: 1e-15)
         var o = Comparison.Options()
@@ -52,5 +61,17 @@ final class StiffMediumTests: XCTestCase {
         XCTAssertFalse(metropolisRule.consistent)
         XCTAssertLessThan(5 * worstRatio(metropolisRule), worstRatio(emRule),
                           "W2/floor: Metropolised \(worstRatio(metropolisRule)), EM \(worstRatio(emRule))")
+    }
+
+    func testOnAStiffEquilibriumTheMetropolisedSchemePassesAtTenTimesDtEM() throws {
+        let name = "stiff-energy-1d", dtEM = rule / 1024
+        let em = try compare(.em, dt: dtEM, scenario: name)
+        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map(\.verdict).joined(separator: "; "))
+        let em2 = try compare(.em, dt: 2 * dtEM, bootstrap: 19, scenario: name)
+        XCTAssertFalse(em2.consistent, "EM at 2 dt_EM")
+        let metropolis10 = try compare(.metropolis, dt: 10 * dtEM, scenario: name)
+        XCTAssertTrue(metropolis10.consistent, "Metropolised at 10 dt_EM: " + metropolis10.rows.map(\.verdict).joined(separator: "; "))
+        // The ε-PDE reference had to be refined here (32 cells per period are far too coarse).
+        XCTAssertGreaterThan(try XCTUnwrap(em.referenceCheck).resolution, 32)
     }
 }

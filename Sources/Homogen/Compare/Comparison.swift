@@ -22,8 +22,13 @@ public struct Comparison {
         /// The bootstrap's maximum number of draws (default: enough for a smallest p-value of
         /// α / (2m), m the number of tests, well below Holm's smallest threshold α / m).
         public var bootstrap: Int?
+        /// The ε-PDE's first resolution (cells per ε-period) and step; refined from there while
+        /// `checkReference` finds the solution's error not small against the run's noise.
         public var solverResolution: Int?
         public var solverDt: Double?
+        /// Check the ε-PDE reference against a solve at twice the resolution and half the step, and
+        /// refine until its error is small against the Monte Carlo noise of the run (`ReferenceCheck`).
+        public var checkReference = true
         /// 1/ε values for the ε → 0 study.
         public var epsilonStudy: [Int] = []
         /// Use the particles of this `homogen sample` run folder (for instance merged from shards)
@@ -132,6 +137,8 @@ public struct Comparison {
         public let sample: SampleResult
         public let epsilonSolution: FokkerPlanckResult
         public let homogenisedSolution: FokkerPlanckResult
+        /// The check of the ε-PDE reference (nil when not checked).
+        public let referenceCheck: ReferenceCheck.Report?
         public let epsilonStudy: EpsilonStudy?
         /// max over consecutive output times of W2(ρ_t, ρ_s)²/|t − s| along the ε-PDE (3.24).
         public let timeContinuityConstant: Double?
@@ -189,14 +196,32 @@ public struct Comparison {
         }
         stage?("effective coefficients")
         let effective = try EffectiveCoefficients.compute(s)
-        stage?("solving the epsilon equation")
         let solverOptions = { (eq: FokkerPlanckSolver.Equation) in
             FokkerPlanckSolver.Options(equation: eq, resolution: options.solverResolution, dt: options.solverDt,
                                        threads: options.threads, effective: effective)
         }
-        let eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
+        let eps: FokkerPlanckResult
+        var referenceCheck: ReferenceCheck.Report?
+        let r0 = options.solverResolution ?? FokkerPlanckSolver.defaultResolution(dimension: s.dimension)
+        let dt0 = options.solverDt ?? s.time.dt
+        if options.checkReference {
+            stage?("solving the epsilon equation at \(r0) cells per period, dt = \(dt0), checked against twice the resolution "
+                   + "and half the step (refined while its error is not small against the noise of \(s.particles.count) particles)")
+            (eps, referenceCheck) = try ReferenceCheck(scenario: s, particles: s.particles.count).run(resolution: r0, dt: dt0) { r, dt in
+                var o = solverOptions(.epsilon)
+                o.resolution = r; o.dt = dt
+                return try FokkerPlanckSolver(scenario: s, options: o).run()
+            }
+        } else {
+            stage?("solving the epsilon equation")
+            eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
+        }
         stage?("solving the homogenised equation")
-        let hom = try FokkerPlanckSolver(scenario: s, options: solverOptions(.homogenised)).run()
+        // On the reference's grid and step: the PDE-against-PDE distances need one solver grid.
+        var homogenisedOptions = solverOptions(.homogenised)
+        homogenisedOptions.resolution = referenceCheck?.resolution ?? r0
+        homogenisedOptions.dt = eps.dt
+        let hom = try FokkerPlanckSolver(scenario: s, options: homogenisedOptions).run()
         // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
         var ghCost: FinslerTorusCost?
         if s.dimension == 2, !StableNorm.mediumDependsOnX(s) {
@@ -229,7 +254,7 @@ public struct Comparison {
         }
         return Result(
             scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
-            homogenisedSolution: hom, epsilonStudy: study, timeContinuityConstant: timeContinuity(eps),
+            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: timeContinuity(eps),
             bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
     }
 

@@ -32,6 +32,9 @@ public struct CompareSummary: Codable, Sendable {
     /// The check of the sampler's time step (`TimeStepControl`; from the sample folder's summary
     /// when the particles came from one). Absent when the step was not checked.
     public var timeStepControl: TimeStepControl.Report? = nil
+    /// The check of the ε-PDE reference (`ReferenceCheck`): the resolution and step used, and
+    /// every solve checked. Absent when not checked.
+    public var referenceCheck: ReferenceCheck.Report? = nil
     /// The particles' scheme ("em" or "metropolis").
     public var samplerScheme: String? = nil
     /// A Metropolised sampler's accepted and proposed moves per output interval (absent for
@@ -86,7 +89,8 @@ public enum CompareRunFolder {
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
                 outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
                 samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil, timeStepControl: r.sample.timeStepControl,
-                samplerScheme: r.sample.scheme.rawValue, acceptance: AcceptanceInterval.list(r.sample))
+                referenceCheck: r.referenceCheck, samplerScheme: r.sample.scheme.rawValue,
+                acceptance: AcceptanceInterval.list(r.sample))
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }

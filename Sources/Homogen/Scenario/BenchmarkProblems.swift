@@ -49,6 +49,6 @@ public enum BenchmarkProblems {
                 cells = 256
                 """
         }
-        return (try Scenario(toml: text, source: "<bench-solve \(dimension)d>"), dimension == 1 ? 32 : 16)
+        return (try Scenario(toml: text, source: "<bench-solve \(dimension)d>"), FokkerPlanckSolver.defaultResolution(dimension: dimension))
     }
 }

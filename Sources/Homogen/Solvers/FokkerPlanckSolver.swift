@@ -72,6 +72,9 @@ public struct FokkerPlanckSolver {
     public let warnings: [String]
     let rho0: [Double]
 
+    /// Solver cells per ε-period when none are asked for: 32 in 1D, 16 in 2D.
+    public static func defaultResolution(dimension: Int) -> Int { dimension == 1 ? 32 : 16 }
+
     /// The solver grid: the smallest multiple of lcm(output cells, 1/ε) with at least
     /// `resolution` cells per ε-period, so that ε-periods and output cells both align with solver cells.
     public static func solverCells(inverseEpsilon: Int, outputCells: Int, resolution: Int) -> Int {
@@ -85,7 +88,7 @@ public struct FokkerPlanckSolver {
         scenario = s
         self.options = options
         let d = s.dimension
-        let resolution = options.resolution ?? (d == 1 ? 32 : 16)
+        let resolution = options.resolution ?? Self.defaultResolution(dimension: d)
         outputCells = options.cells ?? s.cells
         guard resolution >= 2, resolution <= 4096 else { throw SolverError.badOption("--resolution must be from 2 to 4096") }
         guard outputCells >= 1 else { throw SolverError.badOption("--cells must be positive") }

@@ -13,16 +13,10 @@ import Foundation
 /// centres, so that a coupled pair straddling an edge contributes O(|X_h − X_{h/2}| / cell) rather
 /// than a whole count). The coupling makes Var D far smaller than the variance of either histogram.
 ///
-/// What matters is whether a run of N particles could see that bias: Pearson's statistic on k
-/// groups gains the non-centrality
-///
-///     λ = N Σ_g b_g² / p_g          (its null mean is k − 1, its standard deviation √(2(k − 1))),
-///
-/// estimated without the pilot's own noise (E b̂² = b² + Var b̂) and with its standard error. The
-/// bias is judged at every scale the run's tests see: the output grid (cells merged until the
-/// expected count at N reaches 5, as `ChiSquareTest` merges) and its coarsenings by 2, 4, … down
-/// to four cells per axis — a smooth bias that the fine chi-square barely sees moves the coarse ones
-/// and the W2 test, which weighs low frequencies most.
+/// What matters is whether a run of N particles could see that bias: the non-centrality
+/// λ = N Σ_g b_g² / p_g it adds to Pearson's statistic (`TestedScales`), estimated without the
+/// pilot's own noise (E b̂² = b² + Var b̂) and with its standard error, at every scale the run's
+/// tests see (`TestedScales.coarsenings`).
 struct DiscretisationBias {
     /// The estimate at one output time and one scale.
     struct Estimate: Codable, Sendable, Equatable {
@@ -44,10 +38,6 @@ struct DiscretisationBias {
         var resolved: Bool { noncentrality > 0 && noncentrality >= 4 * standardError }
     }
 
-    /// The coarsest scale judged: this many cells per axis (3 degrees of freedom in 1D, about as
-    /// many as the W2 test effectively has; two cells would judge a single degree of freedom).
-    static let coarsestCells = 4
-
     /// κ: the largest shift of a chi-square statistic, in null standard deviations, that a step's
     /// bias may cause. With κ = 1/4 a test at level α keeps a size below about 2α.
     static let tolerance = 0.25
@@ -59,13 +49,7 @@ struct DiscretisationBias {
 
     /// The estimates at every scale for the pilot's positions at one output time.
     func estimates(_ record: CoupledPilot.Record) -> [Estimate] {
-        var result: [Estimate] = []
-        var c = 1
-        while c == 1 || cells / c >= Self.coarsestCells {
-            result.append(estimate(record, coarsening: c))
-            c *= 2
-        }
-        return result
+        TestedScales.coarsenings(cells: cells).map { estimate(record, coarsening: $0) }
     }
 
     /// Cloud-in-cell: the ≤ 2^d cells (flat indices of the output grid) and weights of a point.
@@ -89,38 +73,18 @@ struct DiscretisationBias {
     }
 
     private func estimate(_ r: CoupledPilot.Record, coarsening c: Int) -> Estimate {
-        let n = cells, coarse = (n + c - 1) / c
-        let fineCount = dimension == 1 ? n : n * n
-        // Output cell → coarse cell.
-        let toCoarse: [Int] = (0..<fineCount).map { f in
-            dimension == 1 ? f / c : (f / n / c) * coarse + (f % n) / c
-        }
-        let coarseCount = dimension == 1 ? coarse : coarse * coarse
         let m = r.fine[0].count
         let bigN = Double(runParticles), mm = Double(m)
         var cell = (0, 0, 0, 0), weight = (0.0, 0.0, 0.0, 0.0)
-        // The fine path's cloud-in-cell probabilities per coarse cell; then groups, merged in order
-        // until the expected count at N reaches 5.
-        var p = [Double](repeating: 0, count: coarseCount)
+        // The fine path's cloud-in-cell probabilities per output cell, grouped as the run's tests group them.
+        var p = [Double](repeating: 0, count: dimension == 1 ? cells : cells * cells)
         for i in 0..<m {
             spread(r.fine, i, into: &cell, &weight)
-            p[toCoarse[cell.0]] += weight.0; p[toCoarse[cell.1]] += weight.1
-            if dimension == 2 { p[toCoarse[cell.2]] += weight.2; p[toCoarse[cell.3]] += weight.3 }
+            p[cell.0] += weight.0; p[cell.1] += weight.1
+            if dimension == 2 { p[cell.2] += weight.2; p[cell.3] += weight.3 }
         }
-        var group = [Int](repeating: 0, count: coarseCount), groupP: [Double] = []
-        var acc = 0.0
-        for g in 0..<coarseCount {
-            group[g] = groupP.count
-            acc += p[g] / mm
-            if bigN * acc >= 5 { groupP.append(acc); acc = 0 }
-        }
-        if groupP.isEmpty {
-            groupP.append(acc)
-        } else if acc > 0 || group.last == groupP.count {
-            groupP[groupP.count - 1] += acc
-            for g in 0..<coarseCount where group[g] == groupP.count { group[g] = groupP.count - 1 }
-        }
-        let cellGroup = toCoarse.map { group[$0] }
+        let groups = TestedScales.Groups(cells: cells, dimension: dimension, coarsening: c, particles: runParticles) { p[$0] / mm }
+        let cellGroup = groups.groupOfCell, groupP = groups.probability
         // Σ D_i and Σ D_i² per group, D_i = w_g(coarse_i) − w_g(fine_i).
         var sum = [Double](repeating: 0, count: groupP.count), sumSquares = sum
         var touchedGroup = [Int](repeating: 0, count: 8), touchedValue = [Double](repeating: 0, count: 8)
@@ -152,6 +116,6 @@ struct DiscretisationBias {
         }
         let k = groupP.count
         return Estimate(coarsening: c, groups: k, noncentrality: lambda, standardError: variance.squareRoot(),
-                        threshold: Self.tolerance * (2 * Double(max(k - 1, 1))).squareRoot(), largestBias: largest)
+                        threshold: TestedScales.threshold(groups: k, tolerance: Self.tolerance), largestBias: largest)
     }
 }
