@@ -217,11 +217,19 @@ public struct Comparison {
             eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
         }
         stage?("solving the homogenised equation")
-        // On the reference's grid and step: the PDE-against-PDE distances need one solver grid.
+        // The PDE-against-PDE distances need one solver grid: a refined reference is averaged onto
+        // the homogenised solve's grid (a smooth solution, at the first resolution and step) when
+        // that grid divides its own, else the homogenised equation is solved on the reference's grid.
         var homogenisedOptions = solverOptions(.homogenised)
-        homogenisedOptions.resolution = referenceCheck?.resolution ?? r0
-        homogenisedOptions.dt = eps.dt
-        let hom = try FokkerPlanckSolver(scenario: s, options: homogenisedOptions).run()
+        homogenisedOptions.resolution = r0
+        homogenisedOptions.dt = dt0
+        var hom = try FokkerPlanckSolver(scenario: s, options: homogenisedOptions).run()
+        if eps.solverCells != hom.solverCells, eps.solverCells % hom.solverCells != 0 {
+            homogenisedOptions.resolution = referenceCheck?.resolution ?? r0
+            homogenisedOptions.dt = eps.dt
+            hom = try FokkerPlanckSolver(scenario: s, options: homogenisedOptions).run()
+        }
+        let epsOnHomGrid = eps.averaged(toSolverCells: hom.solverCells)
         // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
         var ghCost: FinslerTorusCost?
         if s.dimension == 2, !StableNorm.mediumDependsOnX(s) {
@@ -245,7 +253,7 @@ public struct Comparison {
         stage?("distances and bootstrap (sequential, up to \(reps) draws per time)")
         var rows: [Row] = []
         for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, hom, effective, SequentialMonteCarlo(maximumDraws: reps), ghCost, barCost))
+            rows.append(try compareAt(k, sample, eps, epsOnHomGrid, hom, effective, SequentialMonteCarlo(maximumDraws: reps), ghCost, barCost))
         }
         Self.decide(&rows, significance: options.significance)
         var study: EpsilonStudy?
@@ -306,7 +314,9 @@ public struct Comparison {
         return (r.distance, r.marginalError)
     }
 
-    private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ hom: FokkerPlanckResult,
+    /// `epsH`: the ε-solution on the homogenised solve's grid, for the distances between the two.
+    private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ epsH: FokkerPlanckResult,
+                           _ hom: FokkerPlanckResult,
                            _ e: EffectiveCoefficients, _ test: SequentialMonteCarlo, _ ghCost: FinslerTorusCost?,
                            _ barCost: GeodesicTorusCost?) throws -> Row {
         let s = scenario
@@ -324,21 +334,21 @@ public struct Comparison {
                                             seed: seed(k, 1), threads: options.threads)
             ph = try ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), test: Self.informational(test),
                                             seed: seed(k, 2), threads: options.threads)
-            w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(eps, k)),
+            w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(epsH, k)),
                                               CircleMeasure(cellMasses: masses(hom, k))).distance
             if e.isConstant {
                 wBar = e.bBar[0][0].squareRoot() * w2eh
             } else {
                 // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
-                let change = CircleMetricChange(cells: eps.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
-                wBar = change.distance(masses(eps, k), masses(hom, k))
+                let change = CircleMetricChange(cells: epsH.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
+                wBar = change.distance(masses(epsH, k), masses(hom, k))
             }
             if let c = e.cGH {
                 if c.allSatisfy({ $0 == c[0] }) {
                     wGH = c[0].squareRoot() * w2eh
                 } else {
-                    let change = CircleMetricChange(cells: eps.solverCells) { e.interpolateGH(at: $0) }
-                    wGH = change.distance(masses(eps, k), masses(hom, k))
+                    let change = CircleMetricChange(cells: epsH.solverCells) { e.interpolateGH(at: $0) }
+                    wGH = change.distance(masses(epsH, k), masses(hom, k))
                 }
             }
         } else {
@@ -349,12 +359,12 @@ public struct Comparison {
             ph = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: hom.snapshots[k].density, cells: g,
                                                particles: s.particles.count, test: Self.informational(test), seed: seed(k, 2),
                                                threads: options.threads)
-            let r = try gridDistance(eps, hom, k)!
+            let r = try gridDistance(epsH, hom, k)!
             w2eh = r.distance
             marginal = r.marginalError
             if e.isConstant {
                 let m = e.bBar[0]
-                wBar = try gridDistance(eps, hom, k, metric: [[m[0], m[1]], [m[2], m[3]]])?.distance
+                wBar = try gridDistance(epsH, hom, k, metric: [[m[0], m[1]], [m[2], m[3]]])?.distance
             }
             if barCost != nil || ghCost != nil {
                 // Ground costs that are not a constant quadratic form: exact transport between the

@@ -52,6 +52,26 @@ public struct FokkerPlanckResult: Sendable {
     public let warnings: [String]
 }
 
+extension FokkerPlanckResult {
+    /// The same solution with its solver-grid densities averaged onto a coarser solver grid of
+    /// `cells` per axis (a divisor of `solverCells`): for distances between two solutions on one grid.
+    public func averaged(toSolverCells cells: Int) -> FokkerPlanckResult {
+        precondition(solverCells % cells == 0)
+        if cells == solverCells { return self }
+        let grid = PeriodicGrid(dimension: scenario.dimension, n: solverCells)
+        let merged = pow(Double(solverCells / cells), Double(scenario.dimension))
+        let snaps = snapshots.map { q in
+            Snapshot(time: q.time, density: q.density, solverDensity: grid.aggregate(q.solverDensity, to: cells).map { $0 / merged },
+                     energy: q.energy, psiStar: q.psiStar, psi: q.psi, balanceResidual: q.balanceResidual, mass: q.mass,
+                     minimumDensity: q.minimumDensity)
+        }
+        return FokkerPlanckResult(scenario: scenario, equation: equation, solverCells: cells, outputCells: outputCells, dt: dt,
+                                  steps: steps, seconds: seconds, snapshots: snaps, history: history, effective: effective,
+                                  massDrift: massDrift, minimumDensity: minimumDensity, timeStepping: timeStepping,
+                                  warnings: warnings)
+    }
+}
+
 extension FokkerPlanckSolver {
     /// Runs the solver to the last output time. `progress` receives the fraction done.
     public func run(progress: ((Double) -> Void)? = nil) throws -> FokkerPlanckResult {
