@@ -293,22 +293,30 @@ public struct TimeStepControl {
 
     /// max over output times and scales of the tightest bound on λ/threshold at step h: from each
     /// step h' ≥ h tried, (λ̂ + 2SE)/r^log2(h'/h) — with r = 1 when no ratio is measured (the bias
-    /// does not grow as the step shrinks) — but never from a step coarser than the finest one that
-    /// resolves that time and scale's bias: before the asymptotic regime the bias need not fall as
-    /// the step shrinks (on `stiff-energy-1d` it grows from 3.2e-4 to 1.6e-4), so a coarse pilot's
-    /// small bias, extrapolated, would promise too much.
+    /// does not grow as the step shrinks) — but only from steps whose extrapolation no finer pilot
+    /// contradicts: before the asymptotic regime the bias need not fall by r per halving (on
+    /// `stiff-energy-1d` it grows from 3.2e-4 to 1.6e-4), and a coarse pilot's small bias,
+    /// extrapolated past a finer pilot that resolves a larger one (λ̂ − 2SE above the extrapolated
+    /// bound), would promise too much.
     private func bound(at h: Double, _ measured: [Measured], ratio r: Double?) -> Double {
         var worst = 0.0
         guard let shape = measured.first(where: { $0.estimates != nil })?.estimates else { return .infinity }
         for (t, scales) in shape.enumerated() {
             for s in scales.indices {
                 var best = Double.infinity
-                let finestResolved = measured.filter { $0.estimates?[t][s].resolved == true }.map(\.dt).min()
+                let resolved = measured.compactMap { m in m.estimates.map { (dt: m.dt, e: $0[t][s]) } }.filter { $0.e.resolved }
                 for m in measured where m.dt >= h * (1 - 1e-12) {
-                    if let f = finestResolved, m.dt > max(f, h) * (1 + 1e-12) { continue }
                     guard let e = m.estimates?[t][s] else { continue }
+                    let upper = e.noncentrality + 2 * e.standardError
+                    // (A pilot at h itself is a measurement there, not an extrapolation.)
+                    let direct = abs(m.dt - h) <= 1e-12 * h
+                    let contradicted = !direct && resolved.contains { f in
+                        f.dt < m.dt * (1 - 1e-12)
+                            && f.e.noncentrality - 2 * f.e.standardError > upper / pow(r ?? 1, Foundation.log2(m.dt / f.dt))
+                    }
+                    if contradicted { continue }
                     let halvings = Foundation.log2(m.dt / h)
-                    best = min(best, (e.noncentrality + 2 * e.standardError) / pow(r ?? 1, halvings) / e.threshold)
+                    best = min(best, upper / pow(r ?? 1, halvings) / e.threshold)
                 }
                 worst = max(worst, best)
             }
