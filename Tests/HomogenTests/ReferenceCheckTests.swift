@@ -61,6 +61,18 @@ final class ReferenceCheckTests: XCTestCase {
         XCTAssertNil(report.stoppedBecause)
     }
 
+    /// At the solver's resolution limit the check cannot refine: the first solve is the
+    /// reference, not passed, and the report says why.
+    func testTheSolverLimitStopsTheCheckAndSaysSo() throws {
+        let s = try Scenario(toml: scenario1D(["count": "count = 1000", "final": "final = 0.0001", "outputs": "outputs = [0.0, 0.0001]"]))
+        let (reference, report) = try ReferenceCheck(scenario: s, particles: 1000).run(resolution: 4096, dt: 1e-4) { try solve(s, $0, $1) }
+        XCTAssertFalse(report.passed)
+        XCTAssertTrue(report.levels.isEmpty)
+        XCTAssertEqual(report.resolution, 4096)
+        XCTAssertEqual(reference.solverCells, report.solverCells)
+        XCTAssertTrue(report.stoppedBecause?.contains("cannot refine to 8192 cells per period") == true, report.stoppedBecause ?? "nil")
+    }
+
     /// The error allowed scales with the noise: 100 particles see no error where 10⁵ see one.
     func testTheAllowedErrorScalesWithTheParticleCount() throws {
         let s = try stiffEnergy(count: 100)

@@ -65,7 +65,7 @@ void hk_log(const double *x, double *out, int64_t n);
 
 /// Solves, in place, systems s0..s1-1 of a batch of L cyclic tridiagonal systems of size n
 /// stored position-major (entry i of system s at i*L + s), from their precomputed banded
-/// Cholesky factors (see CyclicTridiagonalBatch.swift): forward and backward substitution
+/// Cholesky factors (`CyclicTridiagonalBatch` in GSL/CyclicTridiagonal.swift): forward and backward substitution
 /// x_i = x_i * finv_i - fm_i * x_{i-1}, x_i = x_i * inv_i - bm_i * x_{i+1} (finv = inv times a
 /// scale applied to the right-hand side, e.g. the mass matrix), then the
 /// Sherman–Morrison correction x -= z * (gamma_s x_0 + corner_s x_{n-1}) * invdenom_s
