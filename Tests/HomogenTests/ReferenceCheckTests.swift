@@ -61,6 +61,27 @@ final class ReferenceCheckTests: XCTestCase {
         XCTAssertNil(report.stoppedBecause)
     }
 
+    /// On a grid where resolution × 2 would not nest (60 output cells, ε = 1/4: 32 cells per period
+    /// give 180 solver cells, 64 would give 300), every refinement doubles the solver's own cells,
+    /// so the reference averages exactly onto the first grid.
+    func testRefinementsNestInTheFirstGrid() throws {
+        let s = try Scenario(toml: scenario1D([
+            "B": "B = \"1\"", "pi": "pi = \"exp(-3*exp(-40*sin(pi*y)^2))\"", "f": "rho = \"1 + 0.8*cos(2*pi*x)\"",
+            "final": "final = 0.01", "outputs": "outputs = [0.0, 0.01]", "count": "count = 100000", "cells": "cells = 60"]))
+        let (reference, report) = try ReferenceCheck(scenario: s, particles: 100_000)
+            .run(resolution: 32, dt: 1e-5, maximumRefinements: 1) { try solve(s, $0, $1) }
+        XCTAssertEqual(report.levels.first?.solverCells, 180)
+        XCTAssertGreaterThan(report.levels.first?.ratio ?? 0, 1, "32 cells per period should not pass here")
+        for (a, b) in zip(report.levels, report.levels.dropFirst()) { XCTAssertEqual(b.solverCells, 2 * a.solverCells) }
+        XCTAssertEqual(reference.solverCells % 180, 0)
+        let averaged = reference.averaged(toSolverCells: 180)
+        for (q, r) in zip(averaged.snapshots, reference.snapshots) {
+            // Mass (Σ density × cell width) is kept to round-off.
+            XCTAssertEqual(q.solverDensity.reduce(0, +) / 180, r.solverDensity.reduce(0, +) / Double(reference.solverCells),
+                           accuracy: 1e-12)
+        }
+    }
+
     /// At the solver's resolution limit the check cannot refine: the first solve is the
     /// reference, not passed, and the report says why.
     func testTheSolverLimitStopsTheCheckAndSaysSo() throws {

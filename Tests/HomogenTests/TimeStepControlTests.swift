@@ -141,6 +141,19 @@ final class TimeStepControlTests: XCTestCase {
         XCTAssertTrue(verdict.contains("DIFFER") && verdict.contains("TOO COARSE"), verdict)
     }
 
+    /// JSON has no infinity: an unbounded bias (no pilot bounds the step) is written as null and
+    /// read back as infinity, so that `--allow-coarse-dt` runs can always write their summary.
+    func testAnUnboundedBiasIsWrittenAsNull() throws {
+        let report = TimeStepControl.Report(dt: 1e-3, passed: false, method: "none", ratio: nil, boundOverThreshold: .infinity,
+                                            trials: [], pilotParticles: 20000, runParticles: 20000, seconds: 0.1)
+        let data = try JSON.encodeSummary(report)
+        let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        XCTAssertTrue(object["bound_over_threshold"] is NSNull, "\(object)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        XCTAssertEqual(try decoder.decode(TimeStepControl.Report.self, from: data).boundOverThreshold, .infinity)
+    }
+
     private func summary(_ folder: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])

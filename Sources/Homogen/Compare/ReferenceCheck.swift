@@ -5,7 +5,7 @@ import Foundation
 /// or a correct sampler is called different (and a wrong one may be called consistent).
 ///
 /// The solver (`FokkerPlanckSolver`) is second order in space and first order in time (backward
-/// Euler). A solve S_k at resolution R 2^k and step dt / 2^k is checked against S_{k+1}: when
+/// Euler). A solve S_k on n 2^k solver cells per axis and step dt / 2^k is checked against S_{k+1}: when
 /// refining halves both errors or better, the error of S_k is at most twice the difference,
 ///
 ///     e_k ≤ 2 (m_k − m_{k+1})   (cell masses on the output grid),
@@ -80,11 +80,14 @@ public struct ReferenceCheck {
         var levels: [Level] = []
         var stopped: String?
         for _ in 0...limit {
+            // Twice the solver's own cells per axis (a multiple of ε-periods and output cells, so the
+            // finer grid nests in the coarser and its solution averages onto it exactly).
+            let finerResolution = 2 * current.solverCells / scenario.inverseEpsilon
             let finer: FokkerPlanckResult
             do {
-                finer = try solve(resolution * 2, dt / 2)
+                finer = try solve(finerResolution, dt / 2)
             } catch SolverError.badOption(let why) {
-                stopped = "the solver cannot refine to \(resolution * 2) cells per period: " + why
+                stopped = "the solver cannot refine to \(finerResolution) cells per period: " + why
                 break
             }
             seconds += finer.seconds
@@ -94,7 +97,7 @@ public struct ReferenceCheck {
                 return (current, Report(resolution: resolution, solverCells: current.solverCells, dt: dt, passed: true,
                                         levels: levels, particles: particles, seconds: seconds, stoppedBecause: nil))
             }
-            resolution *= 2; dt /= 2
+            resolution = finerResolution; dt /= 2
             current = finer
         }
         return (current, Report(resolution: resolution, solverCells: current.solverCells, dt: dt, passed: false,
