@@ -17,15 +17,18 @@ value() { grep -o "$1=[0-9.]*" | tail -1 | cut -d= -f2; }
 for d in 1 2; do
   out=$(.build/release/homogen bench "scenarios/bench-${d}d.toml" --particles "$n" --steps "$steps" --threads $threads)
   h=$(value ns_per_particle_step <<<"$out"); hf=$(value floor_ns_per_normal <<<"$out")
+  tape=$(value tape_ns_per_particle <<<"$out"); lib=$(value library_functions_ns_per_particle <<<"$out")
   f=$("$tmp/floor" $((n * steps / 4)) $threads | value ns_per_normal)
   nb=$(python3 benchmarks/sampler/em_numba.py $d "$n" "$steps" $threads | value ns_per_particle_step)
   c=$("$tmp/em_c_gsl" $d "$n" "$steps" | value ns_per_particle_step)
-  python3 - "$d" "$h" "$hf" "$f" "$nb" "$c" "$threads" <<'PY'
+  python3 - "$d" "$h" "$hf" "$f" "$nb" "$c" "$threads" "$tape" "$lib" <<'PY'
 import sys
-d, h, hf, f, nb, c, t = int(sys.argv[1]), *map(float, sys.argv[2:7]), int(sys.argv[7])
+d, h, hf, f, nb, c, t, tape, lib = int(sys.argv[1]), *map(float, sys.argv[2:7]), int(sys.argv[7]), *map(float, sys.argv[8:10])
 print(f"bench-{d}d  homogen {h:6.2f} ns ({t} threads) | GSL floor {f:5.2f} ns/normal (C), {hf:5.2f} (homogen's own) "
       f"| numba {nb:6.2f} ns ({t} threads) | c-gsl {c:6.2f} ns (1 thread)")
 print(f"          homogen / ({d} x floor) = {h / (d * f):4.2f}   numba / homogen = {nb / h:4.2f}x   "
       f"c-gsl per thread / homogen per thread = {c / (h * t):4.2f}x")
+print(f"          tape alone {tape:5.2f} ns, of which library functions (sin, cos, exp, ...) {lib:5.2f} ns; "
+      f"homogen / ({d} x floor + library functions) = {h / (d * f + lib):4.2f}")
 PY
 done

@@ -109,6 +109,26 @@ final class CommandLineTests: XCTestCase {
         let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(last.hasPrefix("ns_per_particle_step="), last)
         XCTAssertGreaterThan(Double(last.dropFirst("ns_per_particle_step=".count)) ?? 0, 0)
+        // Every figure of the split is printed, positive and finite.
+        for key in ["floor_ns_per_normal", "tape_ns_per_particle", "library_functions_ns_per_particle",
+                    "bound_ns_per_particle_step", "ratio_to_bound"] {
+            let value = r.stdout.components(separatedBy: key + "=").dropFirst().first?
+                .prefix { !$0.isWhitespace }
+            let x = value.flatMap { Double($0) } ?? .nan
+            XCTAssertTrue(x.isFinite && x > 0, "\(key) in \(r.stdout)")
+        }
+        // --show-tape lists as many instructions as the summary line counts.
+        let shown = try runHomogen(["bench", "scenarios/bench-1d.toml", "--particles", "2048", "--steps", "2",
+                                    "--no-floor", "--show-tape"])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        let summary = shown.stdout.split(separator: "\n").first { $0.hasPrefix("tape: ") } ?? ""
+        let counted = summary.dropFirst(6).split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+        }.reduce(0, +)
+        let instructions = shown.stdout.split(separator: "\n").filter { $0.range(of: #"^r\d+ = [a-z]+ r"#, options: .regularExpression) != nil }
+        XCTAssertEqual(instructions.count, counted, shown.stdout)
+        XCTAssertGreaterThan(counted, 0)
+        XCTAssertFalse(shown.stdout.contains("floor_ns_per_normal"), "--no-floor skips the floor")
     }
 
     func testDemoRunsTheEmbeddedScenario() throws {

@@ -124,6 +124,23 @@ final class ExpressionTests: XCTestCase {
         }
     }
 
+    /// The listing shows the program the kernels run: constants, then one instruction per line
+    /// with registers reused once free, then the output registers.
+    func testTapeListingShowsEveryInstruction() throws {
+        let g = ExpressionGraph()
+        let e = try g.lower(try ExpressionParser.parse("sin(2*x) + y*y"), variables: ["x": 0, "y": 1], constants: [:], field: "t")
+        let tape = Tape(graph: g, outputs: [e], inputs: [0, 1])
+        XCTAssertEqual(tape.listing, """
+            r2 = 2.0
+            r3 = mul r2 r0
+            r4 = sin r3
+            r3 = mul r1 r1
+            r5 = add r4 r3
+            outputs: r5
+            """)
+        XCTAssertEqual(tape.operationSummary, "2 mul, 1 sin, 1 add")
+    }
+
     func testClosuresTraceToTheSameFieldAsText() throws {
         let fromText = try Coefficient("2 + sin(2*pi*y)")
         let fromClosure = Coefficient { v in 2 + sin(2 * .pi * v.y) }

@@ -24,6 +24,19 @@ public struct Tape: Sendable {
             .map { "\($0.value) \(GraphOp(rawValue: $0.key).map { "\($0)" } ?? "?")" }.joined(separator: ", ")
     }
 
+    /// One line per instruction ("r7 = mul r2 r5"; constants listed first as "r3 = 6.283…"), then
+    /// the output registers: what `homogen bench --show-tape` prints.
+    public var listing: String {
+        var lines = constants.map { "r\($0.register) = \($0.value)" }
+        for k in ops.indices {
+            let op = GraphOp(rawValue: ops[k]).map { "\($0)" } ?? "?"
+            let operands = GraphOp(rawValue: ops[k])?.isUnary == true ? "r\(lhs[k])" : "r\(lhs[k]) r\(rhs[k])"
+            lines.append("r\(dst[k]) = \(op) \(operands)")
+        }
+        lines.append("outputs: " + outputRegisters.map { "r\($0)" }.joined(separator: " "))
+        return lines.joined(separator: "\n")
+    }
+
     /// Compiles `outputs` for evaluation with the given input variables (every variable the
     /// outputs depend on must be among `inputs`).
     public init(graph: ExpressionGraph, outputs: [NodeID], inputs: [Int]) {
