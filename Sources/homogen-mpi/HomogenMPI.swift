@@ -57,7 +57,7 @@ struct HomogenMPI: ParsableCommand {
                 throw AtomicFile.WriteError(path: out, reason: "it already exists; choose another --out or remove it")
             }
             let part = try sampler.run(blocks: mine)
-            let d = s.dimension
+            let d = s.dimension.count
             var snapshots: [SampleResult.Snapshot] = []
             for snap in part.snapshots {
                 var total = [Double](repeating: 0, count: snap.counts.count)

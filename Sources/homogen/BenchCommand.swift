@@ -50,14 +50,14 @@ struct BenchCommand: ParsableCommand {
             // The floor on the same threads, right after the run: d normals per particle-step.
             let floor = NormalFloor.measure(threads: r.threads)
             print(String(format: "floor_ns_per_normal=%.2f ratio_to_floor=%.2f", floor,
-                         r.nsPerParticleStep / (floor * Double(s.dimension))))
+                         r.nsPerParticleStep / (floor * Double(s.dimension.count))))
             // The coefficient tape alone, and its library functions alone, on the same threads.
             let c = TapeCost.measure(tape: sampler.coefficientTape, dimension: s.dimension,
                                      inverseEpsilon: s.inverseEpsilon, threads: r.threads)
             print(String(format: "tape_ns_per_particle=%.2f library_functions_ns_per_particle=%.2f", c.tapeNs,
                          c.libraryFunctionNs))
             // No step can cost less than its normals plus its library-function calls.
-            let bound = floor * Double(s.dimension) + c.libraryFunctionNs
+            let bound = floor * Double(s.dimension.count) + c.libraryFunctionNs
             print(String(format: "bound_ns_per_particle_step=%.2f ratio_to_bound=%.2f", bound, r.nsPerParticleStep / bound))
         }
         print(String(format: "ns_per_particle_step=%.2f", r.nsPerParticleStep))

@@ -111,7 +111,7 @@ struct CompareOptionGroup: ParsableArguments {
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
         let folder = out ?? defaultRunFolder(sc, "compare")
-        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(sc, columns: sc.dimension == 1 ? 7 : 9))
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(sc, columns: 2 * sc.dimension.count + 5))
         let progress = SamplerProgress(total: sc.particles.count)
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in

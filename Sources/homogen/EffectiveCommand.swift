@@ -25,8 +25,9 @@ struct EffectiveCommand: ParsableCommand {
     func run() throws {
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
-        let norm = s.dimension == 2 && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil
-        let xDependent = s.dimension == 2 && StableNorm.mediumDependsOnX(s)
+        // The stable norm (5.17) exists in 2D only (in 1D the Gromov–Hausdorff constant is C_gh).
+        let norm = s.dimension == .two && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil
+        let xDependent = s.dimension == .two && StableNorm.mediumDependsOnX(s)
         if json {
             print(String(decoding: try JSON.encode(EffectiveReport(e, gh: norm, ghAtX: xDependent ? e.slowGrid[0] : nil), snakeCase: false),
                          as: UTF8.self), terminator: "")
@@ -50,26 +51,34 @@ struct EffectiveCommand: ParsableCommand {
         if e.isConstant {
             print("B_bar is constant (pi(x, y) factorises into slow and fast factors and B depends on y only)")
             print("B_bar = \(format(e.bBar[0]))")
-            print("B_bar^-1 = A_hom / pi_bar = \(format(e.dimension == 1 ? [1 / e.bBar[0][0]] : Matrix2(rowMajor: e.bBar[0]).inverse.rowMajor))")
+            switch e.dimension {
+            case .one: print("B_bar^-1 = A_hom / pi_bar = \(format([1 / e.bBar[0][0]]))")
+            case .two: print("B_bar^-1 = A_hom / pi_bar = \(format(Matrix2(rowMajor: e.bBar[0]).inverse.rowMajor))")
+            }
             if let c = e.cGH {
                 print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0]) (>= 1, equality iff pi is proportional to sqrt(B))")
             }
             print("pi_bar(x) and A_hom(x) = pi_bar(x) B_bar^-1 on the slow grid: --json")
         } else {
             print("B_bar depends on x: values on the slow grid")
-            if e.dimension == 2 {
+            switch e.dimension {
+            case .one: printTable1D(e)
+            case .two:
                 printTable2D(e)
                 return
             }
-            let header = e.dimension == 1 ? "x  pi_bar  A_hom  B_bar  C_gh  B_bar/C_gh" : "x1  x2  pi_bar  A_hom  B_bar"
-            print(header)
-            for k in e.slowGrid.indices {
-                var line = e.slowGrid[k].map { String(format: "%.4f", $0) } + [String(format: "%.10g", e.piBar[k]), format(e.aHom[k]), format(e.bBar[k])]
-                if let c = e.cGH { line += [String(format: "%.10g", c[k]), String(format: "%.10g", e.bBar[k][0] / c[k])] }
-                print(line.joined(separator: "  "))
-            }
         }
         if let norm { printGromovHausdorff(norm, e, xDependent: xDependent) }
+    }
+
+    /// 1D: one line per slow point, with C_gh and B̄/C_gh (5.14).
+    private func printTable1D(_ e: EffectiveCoefficients) {
+        print("x  pi_bar  A_hom  B_bar  C_gh  B_bar/C_gh")
+        for k in e.slowGrid.indices {
+            var line = e.slowGrid[k].map { String(format: "%.4f", $0) } + [String(format: "%.10g", e.piBar[k]), format(e.aHom[k]), format(e.bBar[k])]
+            if let c = e.cGH { line += [String(format: "%.10g", c[k]), String(format: "%.10g", e.bBar[k][0] / c[k])] }
+            print(line.joined(separator: "  "))
+        }
     }
 
     /// φ against ⟨B̄ v, v⟩ at every fourth angle (B̄ at the first slow point).

@@ -51,13 +51,13 @@ enum OutputFolder {
         }
     }
 
-    /// Bytes a run folder of histograms or densities takes: `columns` numbers of about 24
+    /// Bytes a run folder of histograms or densities takes: `columns` numbers (cell bounds and values) of about 24
     /// characters per output cell and time, plus positions (`.npy`, 8 bytes per coordinate).
     static func estimate(_ s: Scenario, columns: Int, positions: Bool = false) -> Int {
-        let cellsPerTime = Int(pow(Double(s.cells), Double(s.dimension)))
+        let cellsPerTime = s.dimension.cells(perAxis: s.cells)
         let outputs = s.time.outputs.count
         var bytes = outputs * cellsPerTime * columns * 24 + 64 * 1024
-        if positions { bytes += outputs * s.particles.count * s.dimension * 8 }
+        if positions { bytes += outputs * s.particles.count * s.dimension.count * 8 }
         return bytes
     }
 

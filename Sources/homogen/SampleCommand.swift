@@ -71,7 +71,7 @@ struct SampleCommand: ParsableCommand {
         // Everything that can be refused without sampling is refused before the time-step pilots:
         // the run folder, the memory, the scheme's convention, the shard.
         let folder = out ?? defaultRunFolder(s, "sample")
-        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: s.dimension == 1 ? 4 : 6, positions: positions))
+        try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 2 * s.dimension.count + 2, positions: positions))
         var options = sampling.samplerOptions(keepPositions: positions, scheme: scheme)
         var unchecked = options
         unchecked.allowCoarseTimeStep = true

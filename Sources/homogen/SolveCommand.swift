@@ -27,6 +27,7 @@ struct SolverOptionGroup: ParsableArguments {
 }
 
 extension FokkerPlanckSolver.Equation: ExpressibleByArgument {}
+extension TorusDimension: ExpressibleByArgument {}
 
 struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +58,7 @@ struct SolveCommand: ParsableCommand {
         for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(result.equation.rawValue) equation, "
-              + "\(result.solverCells) solver cells\(s.dimension == 1 ? "" : " per side") (\(summary.cellsPerEpsilonPeriod) per eps-period), "
+              + "\(result.solverCells) solver cells\(s.dimension == .one ? "" : " per side") (\(summary.cellsPerEpsilonPeriod) per eps-period), "
               + "\(result.steps) steps of dt = \(result.dt)")
         print("     t         energy            psi       psi_star  balance_resid    min_rho")
         for o in summary.outputs {
@@ -91,7 +92,7 @@ struct BenchSolveCommand: ParsableCommand {
             """)
 
     @Argument(help: "1 or 2.")
-    var dimension: Int
+    var dimension: TorusDimension
 
     @Option(help: "Time steps (default 1000, as the peer).")
     var steps = 1000
@@ -109,7 +110,6 @@ struct BenchSolveCommand: ParsableCommand {
     var energy = false
 
     func validate() throws {
-        guard dimension == 1 || dimension == 2 else { throw ValidationError("dimension must be 1 or 2") }
         guard steps >= 1 else { throw ValidationError("--steps must be positive") }
     }
 

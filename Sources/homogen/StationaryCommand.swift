@@ -100,7 +100,7 @@ struct StationaryCommand: ParsableCommand {
                : String(format: "started off pi_eps (total variation %.2g); burn-in %.3g tau_int", c.initialTotalVariation, c.burnInOverTauInt))
               + String(format: ", run after the burn-in %.3g tau_int (tau_int = %.3g, the largest of the observables'%@)",
                        c.runOverTauInt, c.tauInt, c.tauIntRough ? String(format: "; rough below %.0f tau_int", RunLengthCheck.runFactor) : ""))
-        let axis = s.dimension == 1 ? "" : " per axis"
+        let axis = s.dimension == .one ? "" : " per axis"
         for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
             print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %d merged cells p = %.3g, total variation %.2e, "
                          + "95%% intervals covering %.0f%%", name, g.cells, axis, g.testCells, g.chi2PValue, g.totalVariation, 100 * g.coverage))
@@ -139,7 +139,7 @@ struct StationaryCommand: ParsableCommand {
         }
         if let w = r.w2PiEps { print(String(format: "W2(estimate, pi_eps) = %.3e", w)) }
         if let sweep {
-            print("Euler–Maruyama bias of \(s.dimension == 1 ? "cos(2 pi x/eps)" : "cos(2 pi x1/eps)") against dt:")
+            print("Euler–Maruyama bias of cos(2 pi \(s.dimension.slowNames[0])/eps) against dt:")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e, %@)", h, b, se, abs(b) >= 2 * se ? "significant" : "not significant"))
             }

@@ -34,7 +34,7 @@ final class ParticleEngineTests: XCTestCase {
     private func block(_ run: ParticleRun, capacity: Int, count: Int, positions: [[Double]], seed: UInt64 = 11) -> ParticleBlock {
         let b = ParticleBlock(dimension: run.dimension, capacity: capacity)
         b.start(0, of: BlockPlan(particles: count, blockSize: capacity), seed: seed)
-        for k in 0..<run.dimension { for i in 0..<count { b.x[k][i] = positions[k][i] } }
+        for k in run.dimension.axes { for i in 0..<count { b.x[k][i] = positions[k][i] } }
         return b
     }
 
@@ -151,7 +151,7 @@ final class ParticleEngineTests: XCTestCase {
     func testHistogramRecorderCountsInOneFlatRowMajorLayout() throws {
         let s = try Scenario(toml: scenario2DConstantFull())
         let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
-        let r = HistogramRecorder(cells: 4, dimension: 2, records: 2)
+        let r = HistogramRecorder(cells: 4, dimension: .two, records: 2)
         let b = block(run, capacity: 4, count: 3, positions: [[0.1, 0.6, 0.99], [0.3, 0.3, 0.75]])
         r.beginBlock(b)
         r.record(b, at: 1)
@@ -172,8 +172,8 @@ final class ParticleEngineTests: XCTestCase {
         defer { buffer.deallocate() }
         buffer.initialize(repeating: -1, count: 24)
         // Six particles from particle 0; this block is the run's block 1 of size 2 (particles 2 and 3).
-        let r = PositionRecorder(buffer: buffer, particles: 6, firstParticle: 0, dimension: 2)
-        let b = ParticleBlock(dimension: 2, capacity: 2)
+        let r = PositionRecorder(buffer: buffer, particles: 6, firstParticle: 0, dimension: .two)
+        let b = ParticleBlock(dimension: .two, capacity: 2)
         b.start(1, of: BlockPlan(particles: 8, blockSize: 2), seed: 1)
         b.x[0][0] = 0.1; b.x[1][0] = 0.2; b.x[0][1] = 0.3; b.x[1][1] = 0.4
         r.record(b, at: 1)
@@ -184,9 +184,9 @@ final class ParticleEngineTests: XCTestCase {
     func testBatchMeansRecorderPutsParticlePInBatchPModB() throws {
         let s = try Scenario(toml: scenario1D())
         let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
-        let r = BatchMeansRecorder(dimension: 1, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4)
+        let r = BatchMeansRecorder(dimension: .one, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4)
         let x: [Double] = [0.05, 0.3, 0.55, 0.8, 0.95]
-        let b = ParticleBlock(dimension: 1, capacity: 5)
+        let b = ParticleBlock(dimension: .one, capacity: 5)
         b.start(1, of: BlockPlan(particles: 10, blockSize: 5), seed: 1)   // particles 5…9
         for i in 0..<5 { b.x[0][i] = x[i] }
         _ = run

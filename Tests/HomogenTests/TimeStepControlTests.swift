@@ -30,7 +30,7 @@ final class TimeStepControlTests: XCTestCase {
             return y - y.rounded(.down)
         }
         let record = CoupledPilot.Record(coarse: [fine.map(displaced)], fine: [fine])
-        let statistic = DiscretisationBias(cells: cells, dimension: 1, runParticles: m)
+        let statistic = DiscretisationBias(cells: cells, dimension: .one, runParticles: m)
         let estimate = statistic.estimates(record)[0]
         // Exact cell biases: hat weights around cell centres (g + ½)/n.
         func weights(_ x: Double) -> [Double] {

@@ -45,8 +45,8 @@ final class W2CommandTests: XCTestCase {
         let n = 16
         let fa = (0..<(n * n)).map { k in 1 + 0.5 * cos(2 * Double.pi * (Double(k / n) + 0.5) / Double(n)) }
         let fb = (0..<(n * n)).map { k in 1 + 0.5 * sin(2 * Double.pi * (Double(k % n) + 0.5) / Double(n)) }
-        let ca = try file("a.csv", Data(SolveRunFolder.densityCSV(fa, cells: n, dimension: 2).utf8))
-        let cb = try file("b.csv", Data(SolveRunFolder.densityCSV(fb, cells: n, dimension: 2).utf8))
+        let ca = try file("a.csv", Data(SolveRunFolder.densityCSV(fa, cells: n, dimension: .two).utf8))
+        let cb = try file("b.csv", Data(SolveRunFolder.densityCSV(fb, cells: n, dimension: .two).utf8))
         let na = try file("a.npy", NPY.encode(fa, shape: [n, n])), nb = try file("b.npy", NPY.encode(fb, shape: [n, n]))
         let fromCSV = try runHomogen(["w2", "--grid", ca, cb]), fromNPY = try runHomogen(["w2", "--grid", na, nb])
         XCTAssertEqual(fromCSV.status, 0, fromCSV.stderr)
@@ -58,7 +58,7 @@ final class W2CommandTests: XCTestCase {
         XCTAssertTrue(wrong.stderr.contains("--grid"), wrong.stderr)
         // 1D: exact on the circle.
         let m1 = (0..<64).map { 1 + 0.9 * cos(2 * Double.pi * Double($0) / 64) }, m2 = [Double](repeating: 1, count: 64)
-        let r = try runHomogen(["w2", "--grid", try file("c.csv", Data(SolveRunFolder.densityCSV(m1, cells: 64, dimension: 1).utf8)),
+        let r = try runHomogen(["w2", "--grid", try file("c.csv", Data(SolveRunFolder.densityCSV(m1, cells: 64, dimension: .one).utf8)),
                                 try file("d.npy", NPY.encode(m2, shape: [64]))])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(value(r)!, CircleWasserstein.distance(CircleMeasure(cellMasses: m1), CircleMeasure(cellMasses: m2)).distance,

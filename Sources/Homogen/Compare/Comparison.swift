@@ -159,18 +159,19 @@ public struct Comparison {
                     timeStepTrial: ((TimeStepControl.Trial) -> Void)? = nil) throws -> Result {
         let start = Date()
         let s = scenario
+        let method = TransportMethod(s.dimension)
         let sample: SampleResult
         if let given {
             guard given.snapshots.map(\.time) == s.time.outputs, given.scenario.cells == s.cells,
                   given.scenario.dimension == s.dimension, given.particlesInRange == s.particles.count,
-                  s.dimension == 2 || given.snapshots.allSatisfy({ $0.positions != nil }) else {
+                  !method.needsPositions || given.snapshots.allSatisfy({ $0.positions != nil }) else {
                 throw ComparisonError.particlesDoNotFit
             }
             sample = given
         } else if let folder = options.sampleFolder {
             stage?("reading the particles of \(folder)")
             sample = try SampleRunFolder.read(folder, scenario: s)
-            if s.dimension == 1, sample.snapshots.contains(where: { $0.positions == nil }) {
+            if method.needsPositions, sample.snapshots.contains(where: { $0.positions == nil }) {
                 throw ComparisonError.positionsMissing(folder)
             }
         } else {
@@ -188,7 +189,7 @@ public struct Comparison {
             stage?("sampling \(s.particles.count) particles at dt = \(dt)")
             let sampler = try ParticleSampler(scenario: sampled, options: .init(
                 threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep || control?.passed == true,
-                keepPositions: s.dimension == 1, scheme: options.scheme))
+                keepPositions: method.needsPositions, scheme: options.scheme))
             samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
             var result = try sampler.run(progress: samplerProgress)
             result.timeStepControl = control
@@ -227,14 +228,14 @@ public struct Comparison {
         let epsOnHomGrid = eps.averaged(toSolverCells: hom.solverCells)
         // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
         var ghCost: FinslerTorusCost?
-        if s.dimension == 2, !StableNorm.mediumDependsOnX(s) {
+        if method == .torusGrid, !StableNorm.mediumDependsOnX(s) {
             stage?("Gromov-Hausdorff norm")
             let norm = try StableNorm.compute(s)
             ghCost = try? FinslerTorusCost(norm)   // nil ("-") when too anisotropic for the nine-image cost
         }
         // 2D with an x-dependent B̄: the geodesic ground cost of W̄ between the coarse cell centres.
         var barCost: GeodesicTorusCost?
-        if s.dimension == 2, !effective.isConstant {
+        if method == .torusGrid, !effective.isConstant {
             stage?("geodesic distances of B_bar(x) for W_bar")
             barCost = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells)) { x in
                 Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
@@ -267,17 +268,11 @@ public struct Comparison {
 
     /// Solver-grid cell masses (ρ h^d).
     private func masses(_ r: FokkerPlanckResult, _ k: Int) -> [Double] {
-        let v = pow(1 / Double(r.solverCells), Double(scenario.dimension))
+        let v = scenario.dimension.volume(side: 1 / Double(r.solverCells))
         return r.snapshots[k].solverDensity.map { $0 * v }
     }
 
-    /// How the distances are computed, for the run folder's summary.
-    public static func distanceMethod(dimension: Int) -> String {
-        dimension == 1
-            ? "exact W2 on the circle against the solvers' fine-grid densities"
-            : "W2 on the torus by the back-and-forth method: PDE against PDE on the solver grid, particles' counts "
-                + "against the PDE on the output grid (bootstrap null by the same pipeline)"
-    }
+
 
     /// 2D W2 (or W̄ with a constant metric) between two PDE solutions at output k. A diagonal metric
     /// (and the identity): the back-and-forth method on the solver grid, refined to 32 cells per
@@ -317,13 +312,14 @@ public struct Comparison {
         let s = scenario
         let t = s.time.outputs[k]
         let counts = sample.snapshots[k].counts
-        let outputVolume = pow(1 / Double(s.cells), Double(s.dimension))
+        let outputVolume = s.dimension.volume(side: 1 / Double(s.cells))
         let chi2 = ChiSquareTest(counts: counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
         let pe: BootstrapResult, ph: BootstrapResult
         let w2eh: Double
         var metricGrid: MetricGridDistances?
         var wBar: Double?, wGH: Double?, marginal: Double?
-        if s.dimension == 1 {
+        switch TransportMethod(s.dimension) {
+        case .circle:
             let x = sample.snapshots[k].positions!
             pe = try ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), test: test,
                                             seed: seed(k, 1), threads: options.threads)
@@ -346,7 +342,7 @@ public struct Comparison {
                     wGH = change.distance(masses(epsH, k), masses(hom, k))
                 }
             }
-        } else {
+        case .torusGrid:
             let g = s.cells
             pe = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: eps.snapshots[k].density, cells: g,
                                                particles: s.particles.count, test: test, seed: seed(k, 1),
@@ -364,7 +360,7 @@ public struct Comparison {
             if barCost != nil || ghCost != nil {
                 // Ground costs that are not a constant quadratic form: exact transport between the
                 // cell-centre measures of a coarser grid (`metricCells`), with W2 and W̄ on the same grid.
-                let gm = Self.metricCells(outputCells: g), grid = PeriodicGrid(dimension: 2, n: g)
+                let gm = Self.metricCells(outputCells: g), grid = PeriodicGrid(dimension: .two, n: g)
                 func measure(_ d: [Double]) -> TorusMeasure { TorusMeasure(cellMasses: gm == g ? d : grid.aggregate(d, to: gm), cells: gm) }
                 let a = measure(eps.snapshots[k].density), b = measure(hom.snapshots[k].density)
                 var barOnGrid: Double?
@@ -440,12 +436,13 @@ public struct Comparison {
                 return try FokkerPlanckSolver(scenario: s, options: o).run()
             }
             let e = try solve(.epsilon), h = try solve(.homogenised)
-            if s.dimension == 1 {
+            switch TransportMethod(s.dimension) {
+            case .circle:
                 let ve = 1 / Double(e.solverCells), vh = 1 / Double(h.solverCells)
                 values.append(CircleWasserstein.distance(
                     CircleMeasure(cellMasses: e.snapshots[k].solverDensity.map { $0 * ve }),
                     CircleMeasure(cellMasses: h.snapshots[k].solverDensity.map { $0 * vh })).distance)
-            } else {
+            case .torusGrid:
                 values.append(try gridDistance(e, h, k)!.distance)
             }
         }
@@ -460,7 +457,7 @@ public struct Comparison {
 
     /// W2(ρ_t, ρ_s)² / |t − s| for consecutive output times of the ε-PDE (1D, exact).
     private func timeContinuity(_ r: FokkerPlanckResult) -> Double? {
-        guard scenario.dimension == 1, r.snapshots.count >= 2 else { return nil }
+        guard TransportMethod(scenario.dimension) == .circle, r.snapshots.count >= 2 else { return nil }
         var worst = 0.0
         for k in 1..<r.snapshots.count {
             let dt = r.snapshots[k].time - r.snapshots[k - 1].time

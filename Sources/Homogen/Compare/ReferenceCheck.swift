@@ -67,7 +67,12 @@ public struct ReferenceCheck {
 
     /// Refinements allowed past the first solve: 4 in 1D (cheap line solves), 1 in 2D (each costs
     /// about 8 times the previous solve).
-    public static func maximumRefinements(dimension: Int) -> Int { dimension == 1 ? 4 : 1 }
+    public static func maximumRefinements(dimension: TorusDimension) -> Int {
+        switch dimension {
+        case .one: return 4
+        case .two: return 1
+        }
+    }
 
     /// Solves (through `solve(resolution, dt)`), refining until the error bound passes or the
     /// refinements run out; returns the reference and the report.
@@ -107,7 +112,7 @@ public struct ReferenceCheck {
     /// The error bound 2 (m_coarse − m_fine) of `coarse`, judged at every output time and scale.
     public func judge(_ coarse: FokkerPlanckResult, _ fine: FokkerPlanckResult, resolution: Int) -> Level {
         let s = scenario
-        let volume = pow(1 / Double(s.cells), Double(s.dimension))
+        let volume = s.dimension.volume(side: 1 / Double(s.cells))
         var worst = (ratio: -Double.infinity, time: 0.0, coarsening: 1)
         var largest = 0.0
         for k in s.time.outputs.indices {

@@ -52,27 +52,16 @@ public enum CompareRunFolder {
         var summary: CompareSummary?
         try AtomicFile.writeFolder(at: path) { dir in
             var names: [String] = []
-            let cellVolume = pow(1 / Double(s.cells), Double(s.dimension))
+            let cellVolume = s.dimension.volume(side: 1 / Double(s.cells))
             let piEps = s.equilibriumCellMasses().map { $0 / cellVolume }
             let piBar = s.lowered().fastAverageCellMasses(cells: s.cells).map { $0 / cellVolume }
             for k in s.time.outputs.indices {
                 let name = String(format: "densities_%03d.csv", k)
                 let particles = r.sample.density(r.sample.snapshots[k])
                 let eps = r.epsilonSolution.snapshots[k].density, hom = r.homogenisedSolution.snapshots[k].density
-                let m = s.cells
-                func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
-                var lines: [String] = []
-                if s.dimension == 1 {
-                    lines.append("x_lo,x_hi,particles,epsilon,homogenised,pi_eps,pi_bar")
-                    for i in 0..<m {
-                        lines.append("\(edge(i)),\(edge(i + 1)),\(particles[i]),\(eps[i]),\(hom[i]),\(piEps[i]),\(piBar[i])")
-                    }
-                } else {
-                    lines.append("x1_lo,x1_hi,x2_lo,x2_hi,particles,epsilon,homogenised,pi_eps,pi_bar")
-                    for i in 0..<m { for j in 0..<m {
-                        let c = i * m + j
-                        lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(particles[c]),\(eps[c]),\(hom[c]),\(piEps[c]),\(piBar[c])")
-                    } }
+                var lines = [s.dimension.cellBoundsHeader + ",particles,epsilon,homogenised,pi_eps,pi_bar"]
+                for c in particles.indices {
+                    lines.append("\(s.dimension.cellBounds(c, perAxis: s.cells)),\(particles[c]),\(eps[c]),\(hom[c]),\(piEps[c]),\(piBar[c])")
                 }
                 try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)
                 names.append(name)
@@ -83,7 +72,7 @@ public enum CompareRunFolder {
                 software: "homogen", version: HomogenVersion.current, command: "compare", scenario: ScenarioRecord(s),
                 particles: s.particles.count, seed: s.particles.seed, bootstrapRepetitions: r.bootstrapRepetitions,
                 significance: r.significance, consistent: r.consistent,
-                distanceMethod: Comparison.distanceMethod(dimension: s.dimension),
+                distanceMethod: TransportMethod(s.dimension).description,
                 bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,

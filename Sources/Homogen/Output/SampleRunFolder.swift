@@ -92,7 +92,7 @@ public enum SampleRunFolder {
                 var npyName: String?
                 if let p = snap.positions {
                     npyName = String(format: "positions_%03d.npy", k)
-                    let shape = s.dimension == 1 ? [r.particlesInRange] : [r.particlesInRange, 2]
+                    let shape = s.dimension.positionShape(particles: r.particlesInRange)
                     try write(NPY.encode(p, shape: shape), dir, npyName!)
                 }
                 outputs.append(.init(
@@ -168,22 +168,10 @@ public enum SampleRunFolder {
     }
 
     /// 1D: `x_lo,x_hi,count,density`; 2D: `x1_lo,x1_hi,x2_lo,x2_hi,count,density`, row-major.
-    static func histogramCSV(counts: [Double], particles: Int, cells m: Int, dimension: Int) -> String {
+    static func histogramCSV(counts: [Double], particles: Int, cells m: Int, dimension: TorusDimension) -> String {
         let density = SampleResult.density(counts: counts, particles: particles, cells: m, dimension: dimension)
-        func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
-        var lines: [String] = []
-        if dimension == 1 {
-            lines.append("x_lo,x_hi,count,density")
-            for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(Int(counts[i])),\(density[i])") }
-        } else {
-            lines.append("x1_lo,x1_hi,x2_lo,x2_hi,count,density")
-            for i in 0..<m {
-                for j in 0..<m {
-                    let k = i * m + j
-                    lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(Int(counts[k])),\(density[k])")
-                }
-            }
-        }
+        let lines = [dimension.cellBoundsHeader + ",count,density"]
+            + counts.indices.map { "\(dimension.cellBounds($0, perAxis: m)),\(Int(counts[$0])),\(density[$0])" }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -9,7 +9,7 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
 
     public let name: String
     public let description: String
-    public let dimension: Int
+    public let dimension: TorusDimension
     public let epsilon: String
     public let epsilonValue: Double
     public let medium: Medium

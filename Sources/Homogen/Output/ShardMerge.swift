@@ -116,9 +116,9 @@ public enum ShardMerge {
                     for (folder, s) in ordered {
                         values += try readNPY((folder as NSString).appendingPathComponent(s.outputs[k].positions!))
                     }
-                    let shape = sc.dimension == 1 ? [sc.particles] : [sc.particles, 2]
-                    guard values.count == sc.particles * sc.dimension else {
-                        throw MergeError(message: "the shards' positions hold \(values.count / sc.dimension) particles, expected \(sc.particles)")
+                    let shape = sc.dimension.positionShape(particles: sc.particles)
+                    guard values.count == sc.particles * sc.dimension.count else {
+                        throw MergeError(message: "the shards' positions hold \(values.count / sc.dimension.count) particles, expected \(sc.particles)")
                     }
                     npy = o.positions
                     try AtomicFile.write(NPY.encode(values, shape: shape), to: (dir as NSString).appendingPathComponent(o.positions!))
@@ -132,9 +132,9 @@ public enum ShardMerge {
 
     /// The integer `count` column of a histogram CSV, parsed byte by byte (64 shards of a
     /// 256 × 256 grid are millions of lines; splitting strings would dominate the merge).
-    static func readCounts(_ file: String, dimension: Int) throws -> [Double] {
+    static func readCounts(_ file: String, dimension: TorusDimension) throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: file) else { throw MergeError(message: "\(file): cannot read") }
-        let column = dimension == 1 ? 2 : 4
+        let column = dimension.countColumn
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
         var counts: [Double] = []
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in

@@ -76,16 +76,9 @@ public enum SolveRunFolder {
     }
 
     /// Cell edges and densities, 1D `x_lo,x_hi,density`, 2D `x1_lo,x1_hi,x2_lo,x2_hi,density` (x1 slowest).
-    public static func densityCSV(_ density: [Double], cells m: Int, dimension: Int) -> String {
-        func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
-        var lines: [String] = []
-        if dimension == 1 {
-            lines.append("x_lo,x_hi,density")
-            for i in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(density[i])") }
-        } else {
-            lines.append("x1_lo,x1_hi,x2_lo,x2_hi,density")
-            for i in 0..<m { for j in 0..<m { lines.append("\(edge(i)),\(edge(i + 1)),\(edge(j)),\(edge(j + 1)),\(density[i * m + j])") } }
-        }
+    public static func densityCSV(_ density: [Double], cells m: Int, dimension: TorusDimension) -> String {
+        let lines = [dimension.cellBoundsHeader + ",density"]
+            + density.indices.map { "\(dimension.cellBounds($0, perAxis: m)),\(density[$0])" }
         return lines.joined(separator: "\n") + "\n"
     }
 }

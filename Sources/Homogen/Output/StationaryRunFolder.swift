@@ -61,14 +61,11 @@ public enum StationaryRunFolder {
             for (name, g) in [("pi_eps.csv", r.fine), ("pi_eps_coarse.csv", r.coarse)] {
                 // Cells as in every run folder: x_lo,x_hi (1D) or x1_lo,x1_hi,x2_lo,x2_hi (2D, row-major:
                 // x1 slowest), then the probabilities of the cell.
-                let m = g.cells, dimension = r.scenario.dimension
-                func edge(_ i: Int) -> String { "\(Double(i) / Double(m))" }
+                let dimension = r.scenario.dimension
                 let coarse = name == "pi_eps_coarse.csv"
-                var lines = [(dimension == 1 ? "x_lo,x_hi" : "x1_lo,x1_hi,x2_lo,x2_hi") + ",estimate,standard_error,exact"
-                             + (coarse ? ",pi_bar" : "")]
+                var lines = [dimension.cellBoundsHeader + ",estimate,standard_error,exact" + (coarse ? ",pi_bar" : "")]
                 for c in g.estimate.indices {
-                    let cell = dimension == 1 ? "\(edge(c)),\(edge(c + 1))"
-                        : "\(edge(c / m)),\(edge(c / m + 1)),\(edge(c % m)),\(edge(c % m + 1))"
+                    let cell = dimension.cellBounds(c, perAxis: g.cells)
                     lines.append("\(cell),\(g.estimate[c]),\(g.standardError[c]),\(g.exact[c])" + (coarse ? ",\(r.piBarCoarse[c])" : ""))
                 }
                 try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/" + name)

@@ -5,7 +5,7 @@ import CKernels
 /// Exact whenever ρ0 ≤ M everywhere; a value above M is detected and reported rather than
 /// silently biasing the sample. A uniform ρ0 is drawn directly.
 struct InitialDensitySampler {
-    let dimension: Int
+    let dimension: TorusDimension
     let inverseEpsilon: Int
     let tape: Tape
     let isUniform: Bool
@@ -14,7 +14,7 @@ struct InitialDensitySampler {
     init(scenario: Scenario, fields: LoweredFields) {
         dimension = scenario.dimension
         inverseEpsilon = scenario.inverseEpsilon
-        tape = Tape(graph: fields.graph, outputs: [fields.rho0], inputs: Array(0..<(2 * scenario.dimension)))
+        tape = Tape(graph: fields.graph, outputs: [fields.rho0], inputs: scenario.dimension.variables)
         isUniform = fields.graph.constantValue(fields.rho0) != nil
         bound = 1.25 * scenario.facts.initialMaximum
     }
@@ -37,7 +37,7 @@ struct InitialDensitySampler {
 
     /// Draws `m` positions into `x` (one array per coordinate) from `rng`.
     func draw(into x: [UnsafeMutablePointer<Double>], count m: Int, rng: RandomStream, workspace w: Workspace) throws {
-        let d = dimension
+        let d = dimension.count
         if isUniform {
             for i in 0..<m { for k in 0..<d { x[k][i] = rng.uniform() } }
             w.proposals += m

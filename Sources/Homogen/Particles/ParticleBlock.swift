@@ -2,7 +2,7 @@
 /// (`x[k][i]`, coordinate k of particle i), the block's random stream and its normals. A worker
 /// owns one and reuses it for every block it runs.
 final class ParticleBlock {
-    let dimension: Int
+    let dimension: TorusDimension
     /// Particles the buffers hold (the plan's block size).
     let capacity: Int
     /// The block's index in its run.
@@ -20,18 +20,18 @@ final class ParticleBlock {
     /// Standard normals of the current step: coordinate k's at `normals + k * capacity`.
     let normals: UnsafeMutablePointer<Double>
 
-    init(dimension: Int, capacity: Int) {
+    init(dimension: TorusDimension, capacity: Int) {
         self.dimension = dimension
         self.capacity = capacity
-        x = (0..<dimension).map { _ in
+        x = dimension.axes.map { _ in
             let p = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
             p.initialize(repeating: 0, count: capacity)
             return p
         }
-        positionTable = .allocate(capacity: dimension)
-        positionTable.initialize(from: x.map { Optional($0) }, count: dimension)
-        normals = .allocate(capacity: dimension * capacity)
-        normals.initialize(repeating: 0, count: dimension * capacity)
+        positionTable = .allocate(capacity: dimension.count)
+        positionTable.initialize(from: x.map { Optional($0) }, count: dimension.count)
+        normals = .allocate(capacity: dimension.count * capacity)
+        normals.initialize(repeating: 0, count: dimension.count * capacity)
     }
 
     deinit {
@@ -52,7 +52,7 @@ final class ParticleBlock {
     /// Draws the step's normals: all of coordinate 0 in particle order, then coordinate 1, … (the
     /// stream layout that defines a run's trajectories).
     func drawNormals() {
-        for k in 0..<dimension { rng.fillGaussian(normals + k * capacity, count: count) }
+        for k in dimension.axes { rng.fillGaussian(normals + k * capacity, count: count) }
     }
 
     /// The normals of coordinate k.

@@ -3,7 +3,7 @@
 struct ParticleRun {
     let plan: BlockPlan
     let seed: UInt64
-    let dimension: Int
+    let dimension: TorusDimension
     let inverseEpsilon: Int
     let scheme: SchemeKind
     let coefficients: SDECoefficients

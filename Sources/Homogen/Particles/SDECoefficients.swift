@@ -15,7 +15,7 @@ public struct SDECoefficients {
     public enum Noise: String, Sendable { case diagonal, cholesky }
 
     public let tape: Tape
-    public let dimension: Int
+    public let dimension: TorusDimension
     public let noise: Noise
     /// Whether log π is the tape's last output.
     public let hasLogDensity: Bool
@@ -45,7 +45,8 @@ public struct SDECoefficients {
         switch f.mediumKind {
         case .scalar:
             let inv = g.div(one, f.medium[0])
-            b = dimension == 1 ? [[inv]] : [[inv, g.constant(0)], [g.constant(0), inv]]
+            let axes = f.dimension.axes
+            b = axes.map { i in axes.map { j in i == j ? inv : g.constant(0) } }
         case .diagonal:
             b = [[g.div(one, f.medium[0]), g.constant(0)], [g.constant(0), g.div(one, f.medium[1])]]
         case .full:
@@ -57,10 +58,10 @@ public struct SDECoefficients {
         }
 
         var outputs: [NodeID] = []
-        let gradLogPi = try (0..<dimension).map { try D(f.logPi, $0) }
-        for i in 0..<dimension {
+        let gradLogPi = try dimension.axes.map { try D(f.logPi, $0) }
+        for i in dimension.axes {
             var drift = g.constant(0)
-            for j in 0..<dimension {
+            for j in dimension.axes {
                 drift = g.add(drift, g.mul(b[i][j], gradLogPi[j]))
                 if c != 0, g.constantValue(b[i][j]) == nil {
                     drift = g.add(drift, g.scale(c, try D(b[i][j], j)))
@@ -76,11 +77,11 @@ public struct SDECoefficients {
             outputs += [l11, l21, l22]
             noise = .cholesky
         } else {
-            outputs += (0..<dimension).map { g.unary(.sqrt, g.mul(two, b[$0][$0])) }
+            outputs += dimension.axes.map { g.unary(.sqrt, g.mul(two, b[$0][$0])) }
             noise = .diagonal
         }
         if logDensity { outputs.append(f.logPi) }
         hasLogDensity = logDensity
-        tape = Tape(graph: g, outputs: outputs, inputs: Array(0..<(2 * dimension)))
+        tape = Tape(graph: g, outputs: outputs, inputs: dimension.variables)
     }
 }

@@ -67,12 +67,12 @@ public struct ParticleSampler {
         schedule = TimeSchedule(dt: scenario.time.dt, outputs: scenario.time.outputs)
         particleRun = try ParticleRun(scenario: scenario, scheme: options.scheme, schedule: schedule)
         plan = particleRun.plan
-        let n = scenario.particles.count, d = scenario.dimension, outs = scenario.time.outputs.count
+        let n = scenario.particles.count, d = scenario.dimension.count, outs = scenario.time.outputs.count
         if options.keepPositions, Double(n * d * outs) * 8 > 8 * 1_073_741_824 {
             throw SamplerError.tooMuchMemory(
                 "keeping the positions would take \(n) x \(d) x \(outs) numbers (over 8 GiB); use fewer particles or output times")
         }
-        let histogramBytes = pow(Double(scenario.cells), Double(d)) * Double(outs * max(1, options.threads)) * 16
+        let histogramBytes = Double(scenario.dimension.cells(perAxis: scenario.cells)) * Double(outs * max(1, options.threads)) * 16
         if histogramBytes > 4 * 1_073_741_824 {
             throw SamplerError.tooMuchMemory(
                 "the histograms would need \(Int(histogramBytes / 1_048_576)) MiB; use fewer [grid] cells, output times or threads")
@@ -98,14 +98,14 @@ public struct ParticleSampler {
                     checkpoint: CheckpointPolicy? = nil) throws -> SampleResult {
         let range = range ?? 0..<plan.blockCount
         precondition(range.lowerBound >= 0 && range.upperBound <= plan.blockCount)
-        let d = scenario.dimension, outs = scenario.time.outputs.count
+        let dim = scenario.dimension, d = dim.count, outs = scenario.time.outputs.count
         let firstParticle = plan.firstParticle(of: range.lowerBound)
         let n = plan.particles(in: range)
         let positionCount = n * d * outs
         let positions: UnsafeMutablePointer<Double>? = options.keepPositions ? .allocate(capacity: positionCount) : nil
         defer { positions?.deallocate() }
         positions?.initialize(repeating: 0, count: positionCount)
-        let cellCount = Int(pow(Double(scenario.cells), Double(d)))
+        let cellCount = dim.cells(perAxis: scenario.cells)
         let fingerprint = try scenario.runFingerprint(blockSize: plan.blockSize, scheme: options.scheme)
         let metropolised = options.scheme.isMetropolised
 
@@ -126,10 +126,10 @@ public struct ParticleSampler {
         var run = particleRun
         run.progress = progress
         let makeWorker = { () -> ParticleWorker in
-            let histograms = HistogramRecorder(cells: scenario.cells, dimension: d, records: outs)
+            let histograms = HistogramRecorder(cells: scenario.cells, dimension: dim, records: outs)
             var recorders: [ParticleRecorder] = [histograms]
             if let positions {
-                recorders.append(PositionRecorder(buffer: positions, particles: n, firstParticle: firstParticle, dimension: d))
+                recorders.append(PositionRecorder(buffer: positions, particles: n, firstParticle: firstParticle, dimension: dim))
             }
             return ParticleWorker(run: run, recorders: recorders, histograms: histograms,
                                   acceptanceRecords: metropolised ? outs : nil)

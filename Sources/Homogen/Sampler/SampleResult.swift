@@ -79,8 +79,8 @@ public struct SampleResult: Sendable {
                              dimension: scenario.dimension)
     }
 
-    public static func density(counts: [Double], particles: Int, cells: Int, dimension: Int) -> [Double] {
-        let volume = 1 / pow(Double(cells), Double(dimension))
+    public static func density(counts: [Double], particles: Int, cells: Int, dimension: TorusDimension) -> [Double] {
+        let volume = 1 / Double(dimension.cells(perAxis: cells))
         return counts.map { $0 / (Double(particles) * volume) }
     }
 }

@@ -22,15 +22,15 @@ public enum TapeCost {
     /// Times `tape` on `threads` threads, `evaluations` particles in all (chunks of
     /// `EulerMaruyamaScheme.chunkSize` points; inputs x_j spread over [0, 1), y_j = x_j/ε). The
     /// library functions are timed on the arguments they meet in the tape, captured from one run.
-    public static func measure(tape: Tape, dimension: Int, inverseEpsilon: Int, threads: Int,
+    public static func measure(tape: Tape, dimension: TorusDimension, inverseEpsilon: Int, threads: Int,
                                evaluations: Int = 20_000_000) -> Figures {
         let chunk = EulerMaruyamaScheme.chunkSize
         let w = TapeWorkspace(tape: tape, capacity: chunk)
-        for j in 0..<dimension {
+        for j in dimension.axes {
             for i in 0..<chunk {
                 let x = (Double(i) + 0.5) / Double(chunk)
                 w.input(j)[i] = x
-                w.input(dimension + j)[i] = x * Double(inverseEpsilon)
+                w.input(dimension.count + j)[i] = x * Double(inverseEpsilon)
             }
         }
         // Library instruction m reads registers 3m, 3m+1 and writes 3m+2 of `captured`.
@@ -53,7 +53,7 @@ public enum TapeCost {
                        a: keep.indices.map { Int32(3 * $0) }, b: keep.indices.map { Int32(3 * $0 + 1) })
         let whole = time(threads: threads, evaluations: evaluations) { () -> () -> Void in
             let own = TapeWorkspace(tape: tape, capacity: chunk)
-            for r in 0..<(2 * dimension) { own.input(r).update(from: w.input(r), count: chunk) }
+            for r in dimension.variables { own.input(r).update(from: w.input(r), count: chunk) }
             return { own.run(count: chunk) }
         }
         let calls = keep.isEmpty ? 0 : time(threads: threads, evaluations: evaluations) { () -> () -> Void in

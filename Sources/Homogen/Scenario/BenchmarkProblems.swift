@@ -2,9 +2,10 @@
 /// `homogen bench-solve` runs exactly the peer's problem.
 public enum BenchmarkProblems {
     /// The Fokker–Planck benchmark: scenario and solver cells per ε-period.
-    public static func solverProblem(dimension: Int) throws -> (Scenario, Int) {
+    public static func solverProblem(dimension: TorusDimension) throws -> (Scenario, Int) {
         let text: String
-        if dimension == 1 {
+        switch dimension {
+        case .one:
             text = """
                 name = "bench-solve-1d"
                 description = "fp_scipy.py 1: bench-1d medium, eps = 1/64, 2048 cells, 1000 steps to t = 1"
@@ -26,7 +27,7 @@ public enum BenchmarkProblems {
                 [grid]
                 cells = 2048
                 """
-        } else {
+        case .two:
             text = """
                 name = "bench-solve-2d"
                 description = "fp_scipy.py 2: bench-2d medium, eps = 1/16, 256 x 256 cells, 1000 steps to t = 0.1"

@@ -25,18 +25,17 @@ extension Scenario {
     public func initialIsEquilibrium() -> Bool {
         let f = lowered()
         let ratio = f.graph.div(f.rho0, f.pi)
-        let perAxis = dimension == 1 ? 4096 : 128
+        let perAxis: Int
+        switch dimension {
+        case .one: perAxis = 4096
+        case .two: perAxis = 128
+        }
         let axis = (0..<perAxis).map { (Double($0) + 0.318_309_886) / Double(perAxis) }
         let n = Double(inverseEpsilon)
-        let columns: [[Double]]
-        if dimension == 1 {
-            columns = [axis, axis.map { $0 * n }]
-        } else {
-            let x1 = axis.flatMap { a in [Double](repeating: a, count: perAxis) }
-            let x2 = (0..<perAxis).flatMap { _ in axis }
-            columns = [x1, x2, x1.map { $0 * n }, x2.map { $0 * n }]
-        }
-        let values = f.evaluate([ratio], inputs: Array(0..<(2 * dimension)), columns: columns)[0]
+        let points = (0..<dimension.cells(perAxis: perAxis)).map { dimension.indices(ofCell: $0, perAxis: perAxis) }
+        let slow = dimension.axes.map { k in points.map { axis[$0[k]] } }
+        let columns = slow + slow.map { $0.map { $0 * n } }
+        let values = f.evaluate([ratio], inputs: dimension.variables, columns: columns)[0]
         guard let lo = values.min(), let hi = values.max(), lo.isFinite, hi.isFinite, hi > 0 else { return false }
         return hi - lo <= 1e-9 * hi
     }

@@ -6,8 +6,8 @@
 public struct Scenario: Sendable {
     public let name: String
     public let description: String
-    /// n = 1 or 2.
-    public let dimension: Int
+    /// d = 1 or 2.
+    public let dimension: TorusDimension
     /// 1/ε, a positive integer, so that every ε-periodic field is periodic on Ω.
     public let inverseEpsilon: Int
     /// The medium B(y) of (2.30), symmetric positive definite; B_ε(x) = B(x/ε).
@@ -34,7 +34,7 @@ public struct Scenario: Sendable {
         time: TimeSettings, particles: ParticleSettings, cells: Int
     ) throws {
         try ScenarioValidation.checkName(name)
-        guard dimension == 1 || dimension == 2 else {
+        guard let d = TorusDimension(count: dimension) else {
             throw ScenarioError(key: "dimension", message: "must be 1 or 2, not \(dimension)")
         }
         guard inverseEpsilon >= 1, inverseEpsilon <= ScenarioValidation.maximumInverseEpsilon else {
@@ -44,7 +44,7 @@ public struct Scenario: Sendable {
         }
         self.name = name
         self.description = description
-        self.dimension = dimension
+        self.dimension = d
         self.inverseEpsilon = inverseEpsilon
         self.medium = medium
         self.equilibrium = equilibrium
@@ -52,9 +52,9 @@ public struct Scenario: Sendable {
         self.time = time
         self.particles = particles
         self.cells = cells
-        try ScenarioValidation.checkSettings(time: time, particles: particles, cells: cells, dimension: dimension)
+        try ScenarioValidation.checkSettings(time: time, particles: particles, cells: cells, dimension: d)
         let lowered = try LoweredFields(
-            dimension: dimension, inverseEpsilon: inverseEpsilon,
+            dimension: d, inverseEpsilon: inverseEpsilon,
             medium: medium, equilibrium: equilibrium, initial: initial)
         self.facts = try ScenarioValidation.checkFields(
             lowered, medium: medium, equilibrium: equilibrium, initial: initial)
@@ -78,7 +78,7 @@ public struct Scenario: Sendable {
 
     /// The same scenario at another ε = 1/n (all fields checked again, since they may use `eps`).
     public func replacing(inverseEpsilon n: Int) throws -> Scenario {
-        try Scenario(name: name, description: description, dimension: dimension, inverseEpsilon: n,
+        try Scenario(name: name, description: description, dimension: dimension.count, inverseEpsilon: n,
                      medium: medium, equilibrium: equilibrium, initial: initial, time: time,
                      particles: particles, cells: cells)
     }

@@ -6,7 +6,7 @@ import Foundation
 /// extends the graph with its own derivatives.
 public struct LoweredFields {
     public let graph: ExpressionGraph
-    public let dimension: Int
+    public let dimension: TorusDimension
     public let inverseEpsilon: Int
     /// Entries of B: [B] for a scalar medium, [B11, B22] diagonal, [B11, B12, B22] full.
     public let medium: [NodeID]
@@ -18,18 +18,17 @@ public struct LoweredFields {
     /// ρ0 (or f·π), unnormalised.
     public let rho0: NodeID
 
-    public var slowVariables: [Int] { dimension == 1 ? [0] : [0, 1] }
-    public var fastVariables: [Int] { dimension == 1 ? [1] : [2, 3] }
-    public var variableNames: [String] { dimension == 1 ? ["x", "y"] : ["x1", "x2", "y1", "y2"] }
+    public var slowVariables: [Int] { dimension.slowVariables }
+    public var fastVariables: [Int] { dimension.fastVariables }
+    public var variableNames: [String] { dimension.variableNames }
 
-    init(dimension: Int, inverseEpsilon: Int, medium: Medium, equilibrium: Equilibrium,
+    init(dimension: TorusDimension, inverseEpsilon: Int, medium: Medium, equilibrium: Equilibrium,
          initial: InitialDensity) throws {
         let g = ExpressionGraph()
         self.graph = g
         self.dimension = dimension
         self.inverseEpsilon = inverseEpsilon
-        let names = dimension == 1 ? ["x", "y"] : ["x1", "x2", "y1", "y2"]
-        let variables = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let variables = Dictionary(uniqueKeysWithValues: dimension.variableNames.enumerated().map { ($1, $0) })
         let constants = ["eps": 1 / Double(inverseEpsilon)]
         func lower(_ c: Coefficient, _ key: String) throws -> NodeID {
             do {
@@ -110,13 +109,21 @@ public struct LoweredFields {
         }
         let pointsPerCell = sub * gl.nodes.count
         let n = Double(inverseEpsilon)
-        if dimension == 1 {
+        switch dimension {
+        case .one:
             let values = evaluate([field], inputs: [0, 1], columns: [xs, xs.map { $0 * n }])[0]
             return (0..<cells).map { c in
                 (c * pointsPerCell..<(c + 1) * pointsPerCell).reduce(0) { $0 + values[$1] * ws[$1] }
             }
+        case .two:
+            return tensorRows(field, cells: cells, xs: xs, ws: ws, pointsPerCell: pointsPerCell)
         }
-        // 2D: one row of x1 at a time keeps memory at perAxis points.
+    }
+
+    /// 2D cell integrals from the 1D rule (xs, ws) in each axis, one row of x1 at a time (memory
+    /// stays at one axis' points).
+    private func tensorRows(_ field: NodeID, cells: Int, xs: [Double], ws: [Double], pointsPerCell: Int) -> [Double] {
+        let perAxis = xs.count, n = Double(inverseEpsilon)
         var out = [Double](repeating: 0, count: cells * cells)
         let x2 = xs, y2 = xs.map { $0 * n }
         let evaluator = BatchEvaluator(graph: graph, outputs: [field], inputs: [0, 1, 2, 3])
@@ -143,22 +150,26 @@ extension LoweredFields {
     /// in x (`slowPoints` per cell, by default 8 in 1D; in 2D fewer on fine grids, at least 1) and
     /// composite Gauss–Legendre in each y (64 points in 1D, 16 × 16 in 2D).
     public func fastAverageCellMasses(cells m: Int, slowPoints: Int? = nil) -> [Double] {
-        let xPoints = slowPoints ?? (dimension == 1 ? 8 : max(1, min(8, 32 / m)))
-        let gx = GaussLegendre(points: xPoints)
-        let ySub = dimension == 1 ? 8 : 4, gy = GaussLegendre(points: dimension == 1 ? 8 : 4)
+        let xPoints: Int, ySub: Int, yPoints: Int
+        switch dimension {
+        case .one: (xPoints, ySub, yPoints) = (slowPoints ?? 8, 8, 8)
+        case .two: (xPoints, ySub, yPoints) = (slowPoints ?? max(1, min(8, 32 / m)), 4, 4)
+        }
+        let gx = GaussLegendre(points: xPoints), gy = GaussLegendre(points: yPoints)
         var ys: [Double] = [], wy: [Double] = []
         for s in 0..<ySub { for (t, w) in zip(gy.nodes, gy.weights) { ys.append((Double(s) + t) / Double(ySub)); wy.append(w / Double(ySub)) } }
         var xs: [Double] = [], wx: [Double] = []
         for c in 0..<m { for (t, w) in zip(gx.nodes, gx.weights) { xs.append((Double(c) + t) / Double(m)); wx.append(w / Double(m)) } }
-        let evaluator = BatchEvaluator(graph: graph, outputs: [pi], inputs: Array(0..<(2 * dimension)))
+        let evaluator = BatchEvaluator(graph: graph, outputs: [pi], inputs: dimension.variables)
         var out: [Double]
-        if dimension == 1 {
+        switch dimension {
+        case .one:
             out = [Double](repeating: 0, count: m)
             for (i, x) in xs.enumerated() {
                 let v = evaluator.evaluate([[Double](repeating: x, count: ys.count), ys])[0]
                 out[i / xPoints] += wx[i] * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
             }
-        } else {
+        case .two:
             out = [Double](repeating: 0, count: m * m)
             var y1: [Double] = [], y2: [Double] = [], w2: [Double] = []
             for a in ys.indices { for b in ys.indices { y1.append(ys[a]); y2.append(ys[b]); w2.append(wy[a] * wy[b]) } }

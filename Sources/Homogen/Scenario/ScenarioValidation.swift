@@ -38,7 +38,7 @@ enum ScenarioValidation {
         }
     }
 
-    static func checkSettings(time: TimeSettings, particles: ParticleSettings, cells: Int, dimension: Int) throws {
+    static func checkSettings(time: TimeSettings, particles: ParticleSettings, cells: Int, dimension: TorusDimension) throws {
         guard time.final.isFinite, time.final > 0 else {
             throw ScenarioError(key: "[time] final", message: "must be a positive number, not \(time.final)")
         }
@@ -65,7 +65,11 @@ enum ScenarioValidation {
         guard particles.count >= 1, particles.count <= maximumParticles else {
             throw ScenarioError(key: "[particles] count", message: "must be from 1 to \(maximumParticles), not \(particles.count)")
         }
-        let maxCells = dimension == 1 ? maximumCells1D : maximumCells2D
+        let maxCells: Int
+        switch dimension {
+        case .one: maxCells = maximumCells1D
+        case .two: maxCells = maximumCells2D
+        }
         guard cells >= 1, cells <= maxCells else {
             throw ScenarioError(key: "[grid] cells", message: "must be from 1 to \(maxCells) in \(dimension)D, not \(cells)")
         }

@@ -11,7 +11,7 @@ import Foundation
 /// case, (A.11)): the cell problem is solved once and `isConstant` is true (π̄ and A_hom = π̄ B̄⁻¹
 /// still depend on x); otherwise the cell problem is solved at every slow point.
 public struct EffectiveCoefficients: Sendable, Codable {
-    public let dimension: Int
+    public let dimension: TorusDimension
     /// Slow-grid points per axis.
     public let slowPoints: Int
     /// The slow points: [x] in 1D, [x1, x2] in 2D (x1 slowest).
@@ -52,6 +52,16 @@ public struct EffectiveCoefficients: Sendable, Codable {
         return interpolate([x]) { c[$0] }
     }
 
+    /// Whether A_hom has off-diagonal entries (beyond 1e-12 of its diagonal) at some slow point:
+    /// then the homogenised solver needs the nine-point scheme.
+    public var hasCrossTerms: Bool {
+        let d = dimension.count
+        return aHom.contains { a in
+            let scale = dimension.axes.map { abs(a[$0 * d + $0]) }.max() ?? 0
+            return dimension.axes.contains { i in dimension.axes.contains { j in i != j && abs(a[i * d + j]) > 1e-12 * scale } }
+        }
+    }
+
     private func interpolate(_ x: [Double], _ value: (Int) -> Double) -> Double {
         if isConstant { return value(0) }
         let g = slowPoints
@@ -61,13 +71,15 @@ public struct EffectiveCoefficients: Sendable, Codable {
             let i = Int(s.rounded(.down)) % g
             return (i, (i + 1) % g, s - s.rounded(.down))
         }
-        if dimension == 1 {
+        switch dimension {
+        case .one:
             let (i, j, w) = bracket(x[0])
             return (1 - w) * value(i) + w * value(j)
+        case .two:
+            let (i1, j1, w1) = bracket(x[0]), (i2, j2, w2) = bracket(x[1])
+            return (1 - w1) * ((1 - w2) * value(i1 * g + i2) + w2 * value(i1 * g + j2))
+                + w1 * ((1 - w2) * value(j1 * g + i2) + w2 * value(j1 * g + j2))
         }
-        let (i1, j1, w1) = bracket(x[0]), (i2, j2, w2) = bracket(x[1])
-        return (1 - w1) * ((1 - w2) * value(i1 * g + i2) + w2 * value(i1 * g + j2))
-            + w1 * ((1 - w2) * value(j1 * g + i2) + w2 * value(j1 * g + j2))
     }
 }
 
@@ -101,17 +113,23 @@ extension EffectiveCoefficients {
         let f = s.lowered()
         let z = s.facts.equilibriumMass
         let constant = try isSeparable(f)
-        let g = slowPoints ?? (s.dimension == 1 ? 64 : 8)
+        let g: Int
+        switch s.dimension {
+        case .one: g = slowPoints ?? 64
+        case .two: g = slowPoints ?? 8
+        }
         guard g >= 1, g <= 4096 else { throw SolverError.badOption("--slow-points must be from 1 to 4096") }
         let axis = (0..<g).map { (Double($0) + 0.5) / Double(g) }
-        let slow: [[Double]] = s.dimension == 1 ? axis.map { [$0] } : axis.flatMap { a in axis.map { [a, $0] } }
-        if s.dimension == 1 {
+        let slow = (0..<s.dimension.cells(perAxis: g)).map { s.dimension.indices(ofCell: $0, perAxis: g).map { axis[$0] } }
+        switch s.dimension {
+        case .one:
             return try oneDimensional(f, z: z, slow: slow, g: g, constant: constant)
+        case .two:
+            if let r = resolution {
+                guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badOption("--resolution must be even, from 8 to 4096") }
+            }
+            return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
         }
-        if let r = resolution {
-            guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badOption("--resolution must be even, from 8 to 4096") }
-        }
-        return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
     }
 
     /// True when ∂²log π/∂x_i∂y_j vanishes on a grid (π = π0(x) π1(y)) and B depends on y only.
@@ -138,16 +156,16 @@ extension EffectiveCoefficients {
     }
 
     private static func separableByValues(_ f: LoweredFields) throws -> Bool {
-        let n = f.dimension
+        let dim = f.dimension, n = dim.count
         let pts = (0..<16).map { (Double($0) + 0.37) / 16 }
         var columns = [[Double]](repeating: [], count: 2 * n)
         // Pairs (x, y) on a 16^n x 16^n grid for the four combinations.
-        let xs: [[Double]] = n == 1 ? pts.map { [$0] } : pts.flatMap { a in pts.map { [a, $0] } }
+        let xs = (0..<dim.cells(perAxis: 16)).map { dim.indices(ofCell: $0, perAxis: 16).map { pts[$0] } }
         let x0 = xs[3], y0 = xs[5].map { $0 * 0.9 + 0.05 }
         var points: [([Double], [Double])] = []
         for x in xs { for y in xs { points += [(x, y), (x0, y0), (x, y0), (x0, y)] } }
         for (x, y) in points { for k in 0..<n { columns[k].append(x[k]); columns[n + k].append(y[k]) } }
-        let v = f.evaluate([f.pi], inputs: Array(0..<(2 * n)), columns: columns)[0]
+        let v = f.evaluate([f.pi], inputs: dim.variables, columns: columns)[0]
         for q in stride(from: 0, to: v.count, by: 4) where abs(v[q] * v[q + 1] - v[q + 2] * v[q + 3]) > 1e-12 * abs(v[q] * v[q + 1]) {
             return false
         }
@@ -176,7 +194,7 @@ extension EffectiveCoefficients {
             cGH.append(sqrtB * sqrtB)           // (∫ √B dy)²
         }
         return EffectiveCoefficients(
-            dimension: 1, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: cGH,
+            dimension: .one, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: cGH,
             isConstant: constant, resolution: nil, resolutionDifference: nil,
             aHomLower: nil, aHomUpper: nil, cellIterations: nil,
             method: "closed forms A_hom = (int B/pi dy)^-1, B_bar = pi_bar int B/pi dy, C_gh = (int sqrt(B) dy)^2 by GSL QAG (Gauss-Kronrod 61)")
@@ -223,7 +241,7 @@ extension EffectiveCoefficients {
         }
         for (k, x) in slow.enumerated() {
             // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
-            let cell = PeriodicGrid(dimension: 2, n: r)
+            let cell = PeriodicGrid(dimension: .two, n: r)
             let y = cell.centres
             let xs = (0..<2).map { [Double](repeating: x[$0], count: cell.count) }
             let pb = f.evaluate([f.pi], inputs: [0, 1, 2, 3], columns: xs + y)[0].reduce(0, +) / z / Double(cell.count)
@@ -254,7 +272,7 @@ extension EffectiveCoefficients {
             piBar.append(pb)
         }
         return EffectiveCoefficients(
-            dimension: 2, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
+            dimension: .two, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
             isConstant: constant, resolution: r, resolutionDifference: difference,
             aHomLower: lower, aHomUpper: upper, cellIterations: iterations,
             method: "cell problem (A.6) by conforming Q1 finite elements on an R x R cell grid: primal energy (4.8) "

@@ -59,7 +59,7 @@ extension FokkerPlanckResult {
         precondition(solverCells % cells == 0)
         if cells == solverCells { return self }
         let grid = PeriodicGrid(dimension: scenario.dimension, n: solverCells)
-        let merged = pow(Double(solverCells / cells), Double(scenario.dimension))
+        let merged = Double(scenario.dimension.cells(perAxis: solverCells / cells))
         let snaps = snapshots.map { q in
             Snapshot(time: q.time, density: q.density, solverDensity: grid.aggregate(q.solverDensity, to: cells).map { $0 / merged },
                      energy: q.energy, psiStar: q.psiStar, psi: q.psi, balanceResidual: q.balanceResidual, mass: q.mass,
@@ -154,7 +154,7 @@ extension FokkerPlanckSolver {
                     }
                 }
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
-                let outputVolume = pow(1 / Double(outputCells), Double(grid.dimension))
+                let outputVolume = grid.dimension.volume(side: 1 / Double(outputCells))
                 snapshots.append(.init(
                     time: step.time, density: outputMass.map { $0 / outputVolume }, solverDensity: rho,
                     energy: energy, psiStar: psiStar, psi: psi, balanceResidual: energy - e0 + integral,
@@ -167,10 +167,7 @@ extension FokkerPlanckSolver {
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
             steps: done, seconds: seconds, snapshots: snapshots, history: history, effective: effective,
             massDrift: massDrift, minimumDensity: minimum,
-            timeStepping: grid.dimension == 1 ? "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
-                : operatorK.diagonalWeights != nil
-                ? "symmetric nine-point fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
-                : "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves",
+            timeStepping: timeStepping,
             warnings: warnings + (minimum < 0 ? ["the density became negative: most negative cell value \(minimum) at t = \(minimumTime)"] : []))
     }
 
@@ -197,6 +194,19 @@ extension FokkerPlanckSolver {
 /// one regular length and at most one shortened step per output time). In 2D the second
 /// direction works on the transposed array, so that both directions solve position-major
 /// batches (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
+extension FokkerPlanckSolver {
+    /// The scheme in words, for the run folder's summary.
+    var timeStepping: String {
+        if operatorK.diagonalWeights != nil {
+            return "symmetric nine-point fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
+        }
+        switch grid.dimension {
+        case .one: return "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
+        case .two: return "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves"
+        }
+    }
+}
+
 struct Stepper {
     let solver: FokkerPlanckSolver
     let mass: [Double]
@@ -210,7 +220,10 @@ struct Stepper {
         self.solver = solver
         self.mass = mass
         let g = solver.grid
-        massTransposed = g.dimension == 2 ? Self.transpose(mass, g.n) : mass
+        switch g.dimension {
+        case .one: massTransposed = mass
+        case .two: massTransposed = Self.transpose(mass, g.n)
+        }
         scratch = [Double](repeating: 0, count: g.count)
     }
 
@@ -248,7 +261,8 @@ struct Stepper {
             try advanceNinePoint(&f, by: h)
             return
         }
-        if g.dimension == 1 {
+        switch g.dimension {
+        case .one:
             let system: CyclicTridiagonal
             if let s = cache1D[h.bitPattern] { system = s } else {
                 let k = solver.operatorK.weights[0]
@@ -258,8 +272,15 @@ struct Stepper {
                 cache1D[h.bitPattern] = system
             }
             f.withUnsafeMutableBufferPointer { system.solve($0.baseAddress!) }
-            return
+        case .two:
+            try advanceByLines(&f, by: h)
         }
+    }
+
+    /// 2D two-point fluxes: Lie splitting into the x1 line solves and the x2 line solves
+    /// (the latter on the transposed grid, so each batch is position-major).
+    private mutating func advanceByLines(_ f: inout [Double], by h: Double) throws {
+        let g = solver.grid
         let systems = try self.systems(h)
         let threads = solver.options.threads
         f.withUnsafeMutableBufferPointer { systems[0].solve($0.baseAddress!, threads: threads) }

@@ -73,7 +73,20 @@ public struct FokkerPlanckSolver {
     let rho0: [Double]
 
     /// Solver cells per ε-period when none are asked for: 32 in 1D, 16 in 2D.
-    public static func defaultResolution(dimension: Int) -> Int { dimension == 1 ? 32 : 16 }
+    public static func defaultResolution(dimension: TorusDimension) -> Int {
+        switch dimension {
+        case .one: return 32
+        case .two: return 16
+        }
+    }
+
+    /// The most solver cells per side: 2^22 in 1D (line solves), 4096 in 2D.
+    static func maximumCells(dimension: TorusDimension) -> Int {
+        switch dimension {
+        case .one: return 1 << 22
+        case .two: return 4096
+        }
+    }
 
     /// The solver grid: the smallest multiple of lcm(output cells, 1/ε) with at least
     /// `resolution` cells per ε-period, so that ε-periods and output cells both align with solver cells.
@@ -87,17 +100,17 @@ public struct FokkerPlanckSolver {
     public init(scenario s: Scenario, options: Options = Options()) throws {
         scenario = s
         self.options = options
-        let d = s.dimension
-        let resolution = options.resolution ?? Self.defaultResolution(dimension: d)
+        let dim = s.dimension, d = dim.count
+        let resolution = options.resolution ?? Self.defaultResolution(dimension: dim)
         outputCells = options.cells ?? s.cells
         guard resolution >= 2, resolution <= 4096 else { throw SolverError.badOption("--resolution must be from 2 to 4096") }
         guard outputCells >= 1 else { throw SolverError.badOption("--cells must be positive") }
         let n = Self.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: outputCells, resolution: resolution)
-        let maxCells = d == 1 ? 1 << 22 : 4096
+        let maxCells = Self.maximumCells(dimension: dim)
         guard n <= maxCells, n >= 3 else {
             throw SolverError.badOption("the solver grid would need \(n) cells per side (limit \(maxCells) in \(d)D); lower --resolution or --cells")
         }
-        let grid = PeriodicGrid(dimension: d, n: n)
+        let grid = PeriodicGrid(dimension: dim, n: n)
         self.grid = grid
         dt = options.dt ?? s.time.dt
         guard dt > 0, dt.isFinite else { throw SolverError.badOption("--dt must be positive") }
@@ -107,7 +120,11 @@ public struct FokkerPlanckSolver {
         let fastColumns = centres.map { $0.map { $0 * n2 } }
         let h = grid.h
         // Conductivity k_d at cell centres (ε-equation) and face weights T = k_face h^(d-2).
-        let faceScale = d == 1 ? 1 / h : 1.0
+        let faceScale: Double
+        switch dim {
+        case .one: faceScale = 1 / h
+        case .two: faceScale = 1
+        }
         var weights: [[Double]] = []
         var diagonalWeights: [[Double]]?
         var warnings: [String] = []
@@ -143,7 +160,7 @@ public struct FokkerPlanckSolver {
                 break
             }
             let entries: [NodeID] = f.medium.count == 1 ? Array(repeating: f.medium[0], count: d) : Array(f.medium.prefix(d))
-            let b = f.evaluate(entries, inputs: Array(0..<(2 * d)), columns: centres + fastColumns)
+            let b = f.evaluate(entries, inputs: dim.variables, columns: centres + fastColumns)
             for k in 0..<d {
                 let cond = zip(pi, b[k]).map { $0 / $1 }
                 weights.append((0..<grid.count).map { i in
@@ -156,7 +173,7 @@ public struct FokkerPlanckSolver {
             effective = eff
             let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
             pi = piBar
-            if d == 2, !eff.aHom.allSatisfy({ abs($0[1]) <= 1e-12 * max(abs($0[0]), abs($0[3])) }) {
+            if eff.hasCrossTerms {
                 // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
                 try ninePoint(pi: piBar) { x1, x2 in
                     (0..<x1.count).map { i in
@@ -195,11 +212,15 @@ public struct FokkerPlanckSolver {
     /// the cell centres (midpoint rule in y, 256 points in 1D and 32×32 in 2D: spectrally accurate
     /// for smooth fields), normalised to Σ ḡ_i h^d = 1.
     static func fastAverage(of node: NodeID, _ f: LoweredFields, grid: PeriodicGrid) -> [Double] {
-        let q = grid.dimension == 1 ? 256 : 32
+        let q: Int
+        switch grid.dimension {
+        case .one: q = 256
+        case .two: q = 32
+        }
         let cell = PeriodicGrid(dimension: grid.dimension, n: q)
         let ys = cell.centres
         let centres = grid.centres
-        let evaluator = BatchEvaluator(graph: f.graph, outputs: [node], inputs: Array(0..<(2 * grid.dimension)))
+        let evaluator = BatchEvaluator(graph: f.graph, outputs: [node], inputs: grid.dimension.variables)
         var values = [Double](repeating: 0, count: grid.count)
         for i in 0..<grid.count {
             let xs = centres.map { [Double](repeating: $0[i], count: cell.count) }

@@ -24,7 +24,7 @@ struct NinePointWeights {
 
     /// `pi`: cell values; `tensor(x1, x2)`: M at the given points of Ω.
     init(grid: PeriodicGrid, pi: [Double], tensor: ([Double], [Double]) throws -> [Matrix2]) rethrows {
-        precondition(grid.dimension == 2)
+        precondition(grid.dimension == .two)
         let n = grid.n, h = grid.h, count = grid.count
         // Points: faces in direction 0, faces in direction 1, vertices (upper-right corner of each cell).
         var x1 = [Double](repeating: 0, count: 3 * count), x2 = x1

@@ -1,54 +1,56 @@
 /// A uniform periodic grid of cells on the unit torus (or the unit cell), n cells per side in
-/// 1 or 2 dimensions; cell (i1, i2) has the flat index i1·n + i2 (i1 along the first axis).
+/// 1 or 2 dimensions; cells have row-major flat indices (`TorusDimension.flatIndex`): cell (i1, i2)
+/// is i1·n + i2 (i1 along the first axis).
 public struct PeriodicGrid: Sendable, Equatable {
-    public let dimension: Int
+    public let dimension: TorusDimension
     public let n: Int
 
-    public init(dimension: Int, n: Int) {
-        precondition(dimension == 1 || dimension == 2)
+    public init(dimension: TorusDimension, n: Int) {
         precondition(n >= 3, "a periodic grid needs at least 3 cells per side")
         self.dimension = dimension
         self.n = n
     }
 
-    public var count: Int { dimension == 1 ? n : n * n }
+    public var count: Int { dimension.cells(perAxis: n) }
     public var h: Double { 1 / Double(n) }
     /// Cell volume h^d.
-    public var volume: Double { dimension == 1 ? h : h * h }
+    public var volume: Double { dimension.volume(side: h) }
 
     /// Index of the neighbour in direction `d` (0 or 1), one cell forward (periodic).
     @inline(__always) public func forward(_ i: Int, _ d: Int) -> Int {
-        if dimension == 1 { return i + 1 == n ? 0 : i + 1 }
-        if d == 0 { return i + n >= n * n ? i + n - n * n : i + n }
-        return (i % n) + 1 == n ? i + 1 - n : i + 1
+        switch dimension {
+        case .one: return i + 1 == n ? 0 : i + 1
+        case .two:
+            if d == 0 { return i + n >= n * n ? i + n - n * n : i + n }
+            return (i % n) + 1 == n ? i + 1 - n : i + 1
+        }
     }
 
     /// Index of the neighbour in direction `d`, one cell back.
     @inline(__always) public func backward(_ i: Int, _ d: Int) -> Int {
-        if dimension == 1 { return i == 0 ? n - 1 : i - 1 }
-        if d == 0 { return i < n ? i - n + n * n : i - n }
-        return i % n == 0 ? i + n - 1 : i - 1
+        switch dimension {
+        case .one: return i == 0 ? n - 1 : i - 1
+        case .two:
+            if d == 0 { return i < n ? i - n + n * n : i - n }
+            return i % n == 0 ? i + n - 1 : i - 1
+        }
     }
 
     /// Coordinates of cell centres, one array per axis (length `count`).
     public var centres: [[Double]] {
-        let c = (0..<n).map { (Double($0) + 0.5) / Double(n) }
-        if dimension == 1 { return [c] }
-        var x1 = [Double](repeating: 0, count: count), x2 = x1
-        for i in 0..<n { for j in 0..<n { x1[i * n + j] = c[i]; x2[i * n + j] = c[j] } }
-        return [x1, x2]
+        var out = dimension.axes.map { _ in [Double](repeating: 0, count: count) }
+        for cell in 0..<count {
+            for (k, i) in dimension.indices(ofCell: cell, perAxis: n).enumerated() { out[k][cell] = (Double(i) + 0.5) / Double(n) }
+        }
+        return out
     }
 
     /// Sums the cells of this grid into the cells of a coarser grid with `m` cells per side
     /// (`n` must be a multiple of `m`).
     public func aggregate(_ values: [Double], to m: Int) -> [Double] {
         precondition(n % m == 0)
-        let r = n / m
-        if dimension == 1 {
-            return (0..<m).map { c in (c * r..<(c + 1) * r).reduce(0) { $0 + values[$1] } }
-        }
-        var out = [Double](repeating: 0, count: m * m)
-        for i in 0..<n { for j in 0..<n { out[(i / r) * m + j / r] += values[i * n + j] } }
+        var out = [Double](repeating: 0, count: dimension.cells(perAxis: m))
+        for cell in 0..<count { out[dimension.coarseCell(cell, perAxis: n, factor: n / m)] += values[cell] }
         return out
     }
 }
@@ -73,8 +75,8 @@ public struct FaceOperator: Sendable, SymmetricOperator {
     public let mass: [Double]?
 
     public init(grid: PeriodicGrid, weights: [[Double]], diagonalWeights: [[Double]]? = nil, mass: [Double]? = nil) {
-        precondition(weights.count == grid.dimension && weights.allSatisfy { $0.count == grid.count })
-        precondition(diagonalWeights == nil || (grid.dimension == 2 && diagonalWeights!.count == 2
+        precondition(weights.count == grid.dimension.count && weights.allSatisfy { $0.count == grid.count })
+        precondition(diagonalWeights == nil || (grid.dimension == .two && diagonalWeights!.count == 2
                                                   && diagonalWeights!.allSatisfy { $0.count == grid.count }))
         self.grid = grid
         self.weights = weights
@@ -98,7 +100,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
         let g = grid
         for i in 0..<g.count {
             var s = mass.map { $0[i] * v[i] } ?? 0
-            for d in 0..<g.dimension {
+            for d in g.dimension.axes {
                 let f = g.forward(i, d), b = g.backward(i, d)
                 s += weights[d][i] * (v[i] - v[f]) + weights[d][b] * (v[i] - v[b])
             }
@@ -115,7 +117,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
     public var diagonal: [Double] {
         (0..<grid.count).map { i in
             var s = mass?[i] ?? 0
-            for d in 0..<grid.dimension { s += weights[d][i] + weights[d][grid.backward(i, d)] }
+            for d in grid.dimension.axes { s += weights[d][i] + weights[d][grid.backward(i, d)] }
             if let w = diagonalWeights {
                 for k in 0..<2 { s += w[k][i] + w[k][diagonalOrigin(i, k)] }
             }
@@ -127,7 +129,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
     public func dirichletForm(_ v: [Double], _ u: [Double]) -> Double {
         var s = 0.0
         for i in 0..<grid.count {
-            for d in 0..<grid.dimension {
+            for d in grid.dimension.axes {
                 let j = grid.forward(i, d)
                 s += weights[d][i] * (v[j] - v[i]) * (u[j] - u[i])
             }
@@ -144,7 +146,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
     /// The same edges with every weight multiplied by `edgeFactor(i, j)` (i the edge's origin,
     /// j its far end), and an optional mass term.
     public func reweighted(mass: [Double]? = nil, _ edgeFactor: (Int, Int) -> Double) -> FaceOperator {
-        let w = (0..<grid.dimension).map { d in (0..<grid.count).map { i in weights[d][i] * edgeFactor(i, grid.forward(i, d)) } }
+        let w = grid.dimension.axes.map { d in (0..<grid.count).map { i in weights[d][i] * edgeFactor(i, grid.forward(i, d)) } }
         let dw = diagonalWeights.map { dw in
             (0..<2).map { k in (0..<grid.count).map { i in dw[k][i] * edgeFactor(i, diagonalNeighbour(i, k)) } }
         }

@@ -163,7 +163,7 @@ extension StableNorm {
     /// φ for a 2D scenario's medium B(y). Where B also depends on x (B(x, y)), the norm is that of
     /// the cell metric at the slow point `x` (default the origin).
     public static func compute(_ s: Scenario, x: [Double] = [0, 0], options: Options = Options()) throws -> StableNorm {
-        guard s.dimension == 2 else { throw Failure.badOption("gh: the stable norm is computed in 2D (in 1D it is C_gh)") }
+        guard s.dimension == .two else { throw Failure.badOption("gh: the stable norm is computed in 2D (in 1D it is C_gh)") }
         let f = s.lowered()
         return try StableNorm(options: options) { y1, y2 in
             let xs = (0..<2).map { [Double](repeating: x[$0], count: y1.count) }

@@ -53,7 +53,7 @@ public struct HomogenisationError: Sendable, Codable, Equatable {
     public static func epsilonDependence(_ s: Scenario) throws -> [HomogenisationError] {
         var out: [HomogenisationError] = []
         var n = s.inverseEpsilon
-        while out.count < 3, pow(64 * Double(n), Double(s.dimension)) <= 4_194_304 || out.isEmpty {
+        while out.count < 3, s.dimension.cells(perAxis: 64 * n) <= 4_194_304 || out.isEmpty {
             out.append(n == s.inverseEpsilon ? at(s) : at(try s.replacing(inverseEpsilon: n)))
             n *= 2
         }
@@ -64,7 +64,10 @@ public struct HomogenisationError: Sendable, Codable, Equatable {
     /// 4 (cheaper in 2D). The p-point remainder h^{2p+1}(p!)⁴/((2p+1)((2p)!)³) f^{(2p)} makes the
     /// relative error for a slow mode e^{2πikx} on cells of width h ≤ 1/16 at most
     /// 5.6e-10 (2πkh)⁸ < 1e-10 for k ≤ 2.
-    static func slowPoints(_ dimension: Int, _ cells: Int) -> Int {
-        cells <= 8 || dimension == 1 ? 8 : 4
+    static func slowPoints(_ dimension: TorusDimension, _ cells: Int) -> Int {
+        switch dimension {
+        case .one: return 8
+        case .two: return cells <= 8 ? 8 : 4
+        }
     }
 }

@@ -97,7 +97,8 @@ public struct StationaryResult: Sendable {
                                                   standardErrors: coarse.standardError)
         // Observables: their exact means under π_ε, and τ_int from the particle-averaged series
         // (independent particles share the single-particle autocorrelation).
-        observables = s.dimension == 1 ? ["cos(2 pi x)", "cos(2 pi x / eps)"] : ["cos(2 pi x1)", "cos(2 pi x1 / eps)"]
+        let x = s.dimension.slowNames[0]
+        observables = ["cos(2 pi \(x))", "cos(2 pi \(x) / eps)"]
         observableExact = Self.exactMeans(f, mass: s.facts.equilibriumMass)
         observableMeans = observableSeries.map { $0.reduce(0, +) / Double($0.count) }
         let unit = Double(e.options.recordEvery) * e.dt
@@ -109,15 +110,16 @@ public struct StationaryResult: Sendable {
         let initialTV = startedAtPiEps ? 0 : 0.5 * zip(s.initialCellMasses(), exactFine).reduce(0) { $0 + abs($1.0 - $1.1) }
         runLength = RunLengthCheck(startedAtPiEps: startedAtPiEps, initialTotalVariation: initialTV, tauInt: tauInt.max()!,
                                    burnIn: Double(e.burnInSteps) * e.dt, run: Double(e.steps - e.burnInSteps) * e.dt)
-        if s.dimension == 1 {
+        switch TransportMethod(s.dimension) {
+        case .circle:
             w2PiEps = CircleWasserstein.distance(CircleMeasure(cellMasses: fine.estimate.map { max($0, 0) }),
                                                  CircleMeasure(cellMasses: exactFine)).distance
-        } else {
+        case .torusGrid:
             w2PiEps = nil
         }
     }
 
-    static func grid(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, dimension: Int) -> Grid {
+    static func grid(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, dimension: TorusDimension) -> Grid {
         let b = counts.count
         let k = exact.count
         var est = [Double](repeating: 0, count: k), se = est
@@ -146,20 +148,19 @@ public struct StationaryResult: Sendable {
     }
 
     static func hotelling(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int,
-                          dimension d: Int) -> (Double, Double, Int) {
+                          dimension d: TorusDimension) -> (Double, Double, Int) {
         let b = counts.count
         // Merge by a factor r per axis (r dividing cells) until k − 1 ≤ B/2.
         var r = 1
-        while pow(Double(cells / r), Double(d)) - 1 > Double(b / 2), let next = (r + 1...cells).first(where: { cells % $0 == 0 }) {
+        while d.cells(perAxis: cells / r) - 1 > b / 2, let next = (r + 1...cells).first(where: { cells % $0 == 0 }) {
             r = next
         }
         let m = cells / r
-        let k = Int(pow(Double(m), Double(d)))
+        let k = d.cells(perAxis: m)
         guard k >= 2 else { return (0, 1, m) }
         func merged(_ v: [Double]) -> [Double] {
-            if d == 1 { return (0..<m).map { c in (c * r..<(c + 1) * r).reduce(0) { $0 + v[$1] } } }
             var out = [Double](repeating: 0, count: k)
-            for i in 0..<cells { for j in 0..<cells { out[(i / r) * m + j / r] += v[i * cells + j] } }
+            for c in v.indices { out[d.coarseCell(c, perAxis: cells, factor: r)] += v[c] }
             return out
         }
         let p = merged(exact)

@@ -40,13 +40,10 @@ enum TestedScales {
 
         /// Merges the output grid c × c, then in order until N p ≥ 5; `probability(cell)` is the
         /// probability of an output cell.
-        init(cells n: Int, dimension: Int, coarsening c: Int, particles: Int, probability: (Int) -> Double) {
-            let coarse = (n + c - 1) / c
-            let fineCount = dimension == 1 ? n : n * n
-            let coarseCount = dimension == 1 ? coarse : coarse * coarse
-            let toCoarse: [Int] = (0..<fineCount).map { f in
-                dimension == 1 ? f / c : (f / n / c) * coarse + (f % n) / c
-            }
+        init(cells n: Int, dimension: TorusDimension, coarsening c: Int, particles: Int, probability: (Int) -> Double) {
+            let fineCount = dimension.cells(perAxis: n)
+            let coarseCount = dimension.cells(perAxis: (n + c - 1) / c)
+            let toCoarse = (0..<fineCount).map { dimension.coarseCell($0, perAxis: n, factor: c) }
             var p = [Double](repeating: 0, count: coarseCount)
             for f in 0..<fineCount { p[toCoarse[f]] += probability(f) }
             let bigN = Double(particles)

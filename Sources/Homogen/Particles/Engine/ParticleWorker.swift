@@ -61,7 +61,7 @@ final class ParticleWorker {
         for r in recorders { r.beginBlock(block) }
         var blockProposals = 0
         if let resume {
-            for k in 0..<block.dimension { for i in 0..<block.count { block.x[k][i] = resume.x[k][i] } }
+            for k in block.dimension.axes { for i in 0..<block.count { block.x[k][i] = resume.x[k][i] } }
             guard block.rng.restore(resume.generator) else {
                 throw Checkpoint.Invalid(message: "block \(index): the checkpoint's generator state does not fit a \(RandomStream.generatorName) generator")
             }

@@ -18,13 +18,13 @@ final class BatchMeansRecorder: ParticleRecorder {
     /// Per observable, per recording: the sum over this worker's particles.
     private(set) var series: [[Double]]
 
-    init(dimension d: Int, batches: Int, fine: Int, coarse: Int, recordings: Int, inverseEpsilon: Int) {
+    init(dimension d: TorusDimension, batches: Int, fine: Int, coarse: Int, recordings: Int, inverseEpsilon: Int) {
         self.batches = batches
         self.fine = fine
         self.coarse = coarse
         self.inverseEpsilon = Double(inverseEpsilon)
-        fineCounts = [[Double]](repeating: [Double](repeating: 0, count: Int(pow(Double(fine), Double(d)))), count: batches)
-        coarseCounts = [[Double]](repeating: [Double](repeating: 0, count: Int(pow(Double(coarse), Double(d)))), count: batches)
+        fineCounts = [[Double]](repeating: [Double](repeating: 0, count: d.cells(perAxis: fine)), count: batches)
+        coarseCounts = [[Double]](repeating: [Double](repeating: 0, count: d.cells(perAxis: coarse)), count: batches)
         series = [[Double]](repeating: [Double](repeating: 0, count: recordings), count: Self.observables)
     }
 

@@ -3,7 +3,7 @@
 /// Counts are integers held in doubles, so sums over workers and shards are exact in any order.
 final class HistogramRecorder: ParticleRecorder {
     let cells: Int
-    let dimension: Int
+    let dimension: TorusDimension
     let records: Int
     /// cells^dimension.
     let cellCount: Int
@@ -12,14 +12,12 @@ final class HistogramRecorder: ParticleRecorder {
     /// Counts of the block in progress.
     private(set) var pending: [Double]
 
-    init(cells: Int, dimension: Int, records: Int) {
+    init(cells: Int, dimension: TorusDimension, records: Int) {
         self.cells = cells
         self.dimension = dimension
         self.records = records
-        var c = 1
-        for _ in 0..<dimension { c *= cells }
-        cellCount = c
-        committed = [Double](repeating: 0, count: records * c)
+        cellCount = dimension.cells(perAxis: cells)
+        committed = [Double](repeating: 0, count: records * cellCount)
         pending = committed
     }
 

@@ -7,9 +7,9 @@ final class PositionRecorder: ParticleRecorder {
     let particles: Int
     /// The first particle the buffer covers.
     let firstParticle: Int
-    let dimension: Int
+    let dimension: TorusDimension
 
-    init(buffer: UnsafeMutablePointer<Double>, particles: Int, firstParticle: Int, dimension: Int) {
+    init(buffer: UnsafeMutablePointer<Double>, particles: Int, firstParticle: Int, dimension: TorusDimension) {
         self.buffer = buffer
         self.particles = particles
         self.firstParticle = firstParticle
@@ -19,7 +19,7 @@ final class PositionRecorder: ParticleRecorder {
     func beginBlock(_ block: ParticleBlock) {}
 
     func record(_ block: ParticleBlock, at k: Int) {
-        let d = dimension
+        let d = dimension.count
         let base = buffer + k * particles * d + (block.firstParticle - firstParticle) * d
         for i in 0..<block.count { for c in 0..<d { base[i * d + c] = block.x[c][i] } }
     }

@@ -15,7 +15,7 @@ final class EulerMaruyamaScheme: ParticleScheme {
 
     init(coefficients: SDECoefficients, inverseEpsilon: Int) {
         workspace = TapeWorkspace(tape: coefficients.tape, capacity: Self.chunkSize)
-        workspace.program.dimension = Int32(coefficients.dimension)
+        workspace.program.dimension = Int32(coefficients.dimension.count)
         workspace.program.cholesky = coefficients.noise == .cholesky ? 1 : 0
         workspace.program.scale = Double(inverseEpsilon)
     }

@@ -33,7 +33,7 @@ final class MALAScheme: ParticleScheme {
 
     init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
         precondition(coefficients.hasLogDensity)
-        dimension = coefficients.dimension
+        dimension = coefficients.dimension.count
         cholesky = coefficients.noise == .cholesky
         logPiOutput = dimension + (cholesky ? 3 : dimension)
         current = TapeWorkspace(tape: coefficients.tape, capacity: capacity)

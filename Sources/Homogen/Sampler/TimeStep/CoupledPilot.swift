@@ -19,7 +19,7 @@ struct CoupledPilot {
     let threads: Int
 
     func run() throws -> [Record] {
-        let s = scenario, d = s.dimension
+        let s = scenario, dim = s.dimension, d = dim.count
         let schedule = TimeSchedule(dt: s.time.dt, outputs: s.time.outputs)
         let run = try ParticleRun(scenario: s, scheme: .em, schedule: schedule)
         let plan = run.plan
@@ -30,8 +30,8 @@ struct CoupledPilot {
         let next = Atomic<Int>(0)
         let failure = Mutex<Error?>(nil)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, plan.blockCount))) { _ in
-            let coarse = ParticleBlock(dimension: d, capacity: plan.blockSize)
-            let fine = ParticleBlock(dimension: d, capacity: plan.blockSize)
+            let coarse = ParticleBlock(dimension: dim, capacity: plan.blockSize)
+            let fine = ParticleBlock(dimension: dim, capacity: plan.blockSize)
             let coarseScheme = EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: s.inverseEpsilon)
             let fineScheme = EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: s.inverseEpsilon)
             let initial = run.initial.makeWorkspace(capacity: plan.blockSize)

@@ -43,7 +43,7 @@ struct DiscretisationBias {
     static let tolerance = 0.25
 
     let cells: Int
-    let dimension: Int
+    let dimension: TorusDimension
     /// The run's particle count N.
     let runParticles: Int
 
@@ -52,54 +52,35 @@ struct DiscretisationBias {
         TestedScales.coarsenings(cells: cells).map { estimate(record, coarsening: $0) }
     }
 
-    /// Cloud-in-cell: the ≤ 2^d cells (flat indices of the output grid) and weights of a point.
-    @inline(__always)
-    private func spread(_ x: [[Double]], _ i: Int, into cell: inout (Int, Int, Int, Int), _ weight: inout (Double, Double, Double, Double)) {
-        let n = Double(cells)
-        func axis(_ v: Double) -> (Int, Int, Double) {
-            let u = v * n - 0.5
-            let lower = u.rounded(.down), w = u - lower
-            let i0 = ((Int(lower) % cells) + cells) % cells
-            return (i0, (i0 + 1) % cells, w)
-        }
-        let (a0, a1, wa) = axis(x[0][i])
-        if dimension == 1 {
-            cell = (a0, a1, -1, -1); weight = (1 - wa, wa, 0, 0)
-        } else {
-            let (b0, b1, wb) = axis(x[1][i])
-            cell = (a0 * cells + b0, a0 * cells + b1, a1 * cells + b0, a1 * cells + b1)
-            weight = ((1 - wa) * (1 - wb), (1 - wa) * wb, wa * (1 - wb), wa * wb)
-        }
-    }
-
     private func estimate(_ r: CoupledPilot.Record, coarsening c: Int) -> Estimate {
         let m = r.fine[0].count
         let bigN = Double(runParticles), mm = Double(m)
-        var cell = (0, 0, 0, 0), weight = (0.0, 0.0, 0.0, 0.0)
+        let corners = dimension.corners
+        var cell = [Int](repeating: 0, count: corners), weight = [Double](repeating: 0, count: corners)
+        func spread(_ x: [[Double]], _ i: Int) {
+            dimension.cloudInCell(perAxis: cells, { x[$0][i] }, cells: &cell, weights: &weight)
+        }
         // The fine path's cloud-in-cell probabilities per output cell, grouped as the run's tests group them.
-        var p = [Double](repeating: 0, count: dimension == 1 ? cells : cells * cells)
+        var p = [Double](repeating: 0, count: dimension.cells(perAxis: cells))
         for i in 0..<m {
-            spread(r.fine, i, into: &cell, &weight)
-            p[cell.0] += weight.0; p[cell.1] += weight.1
-            if dimension == 2 { p[cell.2] += weight.2; p[cell.3] += weight.3 }
+            spread(r.fine, i)
+            for q in 0..<corners { p[cell[q]] += weight[q] }
         }
         let groups = TestedScales.Groups(cells: cells, dimension: dimension, coarsening: c, particles: runParticles) { p[$0] / mm }
         let cellGroup = groups.groupOfCell, groupP = groups.probability
         // Σ D_i and Σ D_i² per group, D_i = w_g(coarse_i) − w_g(fine_i).
         var sum = [Double](repeating: 0, count: groupP.count), sumSquares = sum
-        var touchedGroup = [Int](repeating: 0, count: 8), touchedValue = [Double](repeating: 0, count: 8)
+        var touchedGroup = [Int](repeating: 0, count: 2 * corners), touchedValue = [Double](repeating: 0, count: 2 * corners)
         for i in 0..<m {
             var used = 0
             func add(_ g: Int, _ v: Double) {
                 for j in 0..<used where touchedGroup[j] == g { touchedValue[j] += v; return }
                 touchedGroup[used] = g; touchedValue[used] = v; used += 1
             }
-            spread(r.coarse, i, into: &cell, &weight)
-            add(cellGroup[cell.0], weight.0); add(cellGroup[cell.1], weight.1)
-            if dimension == 2 { add(cellGroup[cell.2], weight.2); add(cellGroup[cell.3], weight.3) }
-            spread(r.fine, i, into: &cell, &weight)
-            add(cellGroup[cell.0], -weight.0); add(cellGroup[cell.1], -weight.1)
-            if dimension == 2 { add(cellGroup[cell.2], -weight.2); add(cellGroup[cell.3], -weight.3) }
+            spread(r.coarse, i)
+            for q in 0..<corners { add(cellGroup[cell[q]], weight[q]) }
+            spread(r.fine, i)
+            for q in 0..<corners { add(cellGroup[cell[q]], -weight[q]) }
             for j in 0..<used {
                 let v = touchedValue[j]
                 sum[touchedGroup[j]] += v; sumSquares[touchedGroup[j]] += v * v
