@@ -24,6 +24,17 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--burn-in)")
         case ComparisonError.positionsMissing:
             return CommandLineFailure(description: "\(error) (sample with --positions)")
+        case SolverError.badSetting(let setting, _):
+            switch setting {
+            case .solverResolution, .cellResolution: return CommandLineFailure(description: "\(error) (--resolution)")
+            case .outputCells: return CommandLineFailure(description: "\(error) (--cells)")
+            case .slowPoints: return CommandLineFailure(description: "\(error) (--slow-points)")
+            case .dt: return error   // the flags' parsers already refuse a non-positive step
+            }
+        case let e as TransportFiles.FileError where e.isGridDensity:
+            return CommandLineFailure(description: "\(e) (--grid)")
+        case SolverError.gridTooLarge:
+            return CommandLineFailure(description: "\(error) (--resolution, --cells)")
         case let e as Checkpoint.Invalid where e.needsPositions:
             return CommandLineFailure(description: "\(e.message): resume with --positions")
         default:

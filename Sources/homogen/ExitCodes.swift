@@ -32,8 +32,8 @@ enum ExitStatus: Int32 {
         case let e as SolverError:
             switch e {
             case .badMedium: self = .dataError
-            case .badOption: self = .usage
-            case .notConverged: self = .failure
+            case .badSetting, .gridTooLarge: self = .usage
+            case .notConverged, .unusableCost: self = .failure
             }
         case let e as StationaryError:
             switch e {

@@ -65,6 +65,22 @@ final class SolverCommandLineTests: XCTestCase {
         let bad = try runHomogen(["solve", "scenarios/bench-1d.toml", "--equation", "limit"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("--equation"), bad.stderr)
+        // The library speaks of settings; the command line names the flag that sets them.
+        let fine = try runHomogen(["solve", "scenarios/bench-1d.toml", "--resolution", "5000", "--out", temporaryPath("fine")])
+        XCTAssertEqual(fine.status, 64)
+        XCTAssertTrue(fine.stderr.contains("the Fokker–Planck resolution (solver cells per eps-period) must be from 2 to 4096 (--resolution)"),
+                      fine.stderr)
+        let big = try runHomogen(["solve", "scenarios/uniform-2d.toml", "--resolution", "4000", "--out", temporaryPath("big")])
+        XCTAssertEqual(big.status, 64)
+        XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D); lower the resolution or the output cells (--resolution, --cells)"),
+                      big.stderr)
+        let cell = try runHomogen(["effective", "scenarios/laminate-smooth-2d.toml", "--resolution", "9"])
+        XCTAssertEqual(cell.status, 64)
+        XCTAssertTrue(cell.stderr.contains("the cell-problem resolution (cells per side of the unit cell) must be even, from 8 to 4096 (--resolution)"),
+                      cell.stderr)
+        let dimension = try runHomogen(["bench-solve", "3"])
+        XCTAssertEqual(dimension.status, 64)
+        XCTAssertTrue(dimension.stderr.contains("The value '3' is invalid for '<dimension>'. Please provide one of '1' and '2'."), dimension.stderr)
     }
 
     func testBenchSolve() throws {

@@ -13,7 +13,7 @@ public struct FinslerTorusCost {
     public init(_ norm: StableNorm) throws {
         let roots = norm.phi.map { $0.squareRoot() }
         guard let lo = roots.min(), let hi = roots.max(), lo > 0, hi / lo <= 1.5 * 2.0.squareRoot() else {
-            throw SolverError.badOption("W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 2.12) for the nine-image torus cost")
+            throw SolverError.unusableCost("W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 2.12) for the nine-image torus cost")
         }
         spline = PeriodicSpline(x: norm.angles + [norm.angles[0] + .pi], y: roots + [roots[0]])
     }

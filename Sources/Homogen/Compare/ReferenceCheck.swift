@@ -91,8 +91,8 @@ public struct ReferenceCheck {
             let finer: FokkerPlanckResult
             do {
                 finer = try solve(finerResolution, dt / 2)
-            } catch SolverError.badOption(let why) {
-                stopped = "the solver cannot refine to \(finerResolution) cells per period: " + why
+            } catch let e as SolverError where e.isOutOfRange {
+                stopped = "the solver cannot refine to \(finerResolution) cells per period: \(e)"
                 break
             }
             seconds += finer.seconds

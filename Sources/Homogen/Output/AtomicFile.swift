@@ -75,7 +75,7 @@ public enum AtomicFile {
     public static func writeFolder(at path: String, finish: (String) throws -> Void, _ fill: (String) throws -> Void) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
-            throw WriteError(path: path, reason: "it already exists; choose another --out or remove it")
+            throw WriteError(path: path, reason: "it already exists; choose another folder or remove it")
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {

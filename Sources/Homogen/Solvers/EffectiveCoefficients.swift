@@ -87,13 +87,46 @@ public struct EffectiveCoefficients: Sendable, Codable {
 public enum SolverError: Error, CustomStringConvertible, Equatable {
     case badMedium(String)
     case notConverged(String)
-    case badOption(String)
+    /// A solver setting outside its range: which setting, and the range ("must be from 2 to 4096").
+    case badSetting(SolverSetting, String)
+    /// The solver grid that the resolution and output cells ask for exceeds the solver's limit.
+    case gridTooLarge(cellsPerSide: Int, limit: Int, dimension: TorusDimension)
+    /// A ground cost that the transport method cannot use.
+    case unusableCost(String)
 
     public var description: String {
         switch self {
         case .notConverged(let what): return what
         case .badMedium(let what): return what
-        case .badOption(let what): return what
+        case .badSetting(let setting, let range): return "\(setting.description) \(range)"
+        case .gridTooLarge(let n, let limit, let d):
+            return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D); lower the resolution or the output cells"
+        case .unusableCost(let what): return what
+        }
+    }
+}
+
+extension SolverError {
+    /// A setting or the grid it asks for is out of the solver's range.
+    public var isOutOfRange: Bool {
+        switch self {
+        case .badSetting, .gridTooLarge: return true
+        case .badMedium, .notConverged, .unusableCost: return false
+        }
+    }
+}
+
+/// The settings of the solvers that a caller chooses (the command line maps each to its flag).
+public enum SolverSetting: String, Sendable, Equatable, CustomStringConvertible {
+    case solverResolution, outputCells, dt, slowPoints, cellResolution
+
+    public var description: String {
+        switch self {
+        case .solverResolution: return "the Fokker–Planck resolution (solver cells per eps-period)"
+        case .outputCells: return "the output cells per axis"
+        case .dt: return "the Fokker–Planck time step"
+        case .slowPoints: return "the slow-grid points per axis"
+        case .cellResolution: return "the cell-problem resolution (cells per side of the unit cell)"
         }
     }
 }
@@ -118,7 +151,7 @@ extension EffectiveCoefficients {
         case .one: g = slowPoints ?? 64
         case .two: g = slowPoints ?? 8
         }
-        guard g >= 1, g <= 4096 else { throw SolverError.badOption("--slow-points must be from 1 to 4096") }
+        guard g >= 1, g <= 4096 else { throw SolverError.badSetting(.slowPoints, "must be from 1 to 4096") }
         let axis = (0..<g).map { (Double($0) + 0.5) / Double(g) }
         let slow = (0..<s.dimension.cells(perAxis: g)).map { s.dimension.indices(ofCell: $0, perAxis: g).map { axis[$0] } }
         switch s.dimension {
@@ -126,7 +159,7 @@ extension EffectiveCoefficients {
             return try oneDimensional(f, z: z, slow: slow, g: g, constant: constant)
         case .two:
             if let r = resolution {
-                guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badOption("--resolution must be even, from 8 to 4096") }
+                guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badSetting(.cellResolution, "must be even, from 8 to 4096") }
             }
             return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
         }

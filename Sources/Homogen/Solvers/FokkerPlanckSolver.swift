@@ -103,17 +103,17 @@ public struct FokkerPlanckSolver {
         let dim = s.dimension, d = dim.count
         let resolution = options.resolution ?? Self.defaultResolution(dimension: dim)
         outputCells = options.cells ?? s.cells
-        guard resolution >= 2, resolution <= 4096 else { throw SolverError.badOption("--resolution must be from 2 to 4096") }
-        guard outputCells >= 1 else { throw SolverError.badOption("--cells must be positive") }
+        guard resolution >= 2, resolution <= 4096 else { throw SolverError.badSetting(.solverResolution, "must be from 2 to 4096") }
+        guard outputCells >= 1 else { throw SolverError.badSetting(.outputCells, "must be positive") }
         let n = Self.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: outputCells, resolution: resolution)
         let maxCells = Self.maximumCells(dimension: dim)
         guard n <= maxCells, n >= 3 else {
-            throw SolverError.badOption("the solver grid would need \(n) cells per side (limit \(maxCells) in \(d)D); lower --resolution or --cells")
+            throw SolverError.gridTooLarge(cellsPerSide: n, limit: maxCells, dimension: dim)
         }
         let grid = PeriodicGrid(dimension: dim, n: n)
         self.grid = grid
         dt = options.dt ?? s.time.dt
-        guard dt > 0, dt.isFinite else { throw SolverError.badOption("--dt must be positive") }
+        guard dt > 0, dt.isFinite else { throw SolverError.badSetting(.dt, "must be positive") }
         let f = s.lowered()
         let centres = grid.centres
         let n2 = Double(s.inverseEpsilon)

@@ -15,6 +15,8 @@ public enum TransportFiles {
         public let reason: String
         /// The file could not be read at all (rather than holding bad content).
         public var unreadable = false
+        /// The file is a grid density (a density CSV), given where points were expected.
+        public var isGridDensity = false
         public var description: String { "\(path): \(reason)" }
     }
 
@@ -44,7 +46,9 @@ public enum TransportFiles {
             return Points(values: values, columns: shape.count == 1 ? 1 : shape[1])
         }
         if let header = csvHeader(data), header.contains("density") {
-            throw FileError(path: path, reason: "this is a density/histogram CSV (header '\(header)'); compare it with --grid")
+            var e = FileError(path: path, reason: "this is a density/histogram CSV (header '\(header)'), not a set of points; compare it as a grid density")
+            e.isGridDensity = true
+            throw e
         }
         let (values, columns) = try parseText(data, path)
         return Points(values: values, columns: columns)
