@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side sampler benchmark, one run, same machine (bench-1d, bench-2d): homogen bench (2
 # threads) against the GSL normal floor on the same threads, Numba (2 threads) and the hand-written
-# C + GSL loop (1 thread), all from benchmarks/sampler/. Prints ns per particle-step and the ratios.
+# C + GSL loop (1 thread), all from benchmarks/sampler/. Prints ns per particle-step and the ratios,
+# the split of a step (tape alone, its library functions alone) and the sin/cos alternatives.
 # Needs numba (python3 -m pip install numba numpy; installed here when missing) and libgsl-dev.
 # Usage: bash scripts/bench-sampler.sh [PARTICLES] [STEPS]
 set -euo pipefail
@@ -32,3 +33,13 @@ print(f"          tape alone {tape:5.2f} ns, of which library functions (sin, co
       f"homogen / ({d} x floor + library functions) = {h / (d * f + lib):4.2f}")
 PY
 done
+# The paired-sincos alternatives to the tape's separate libmvec sin and cos (one thread; SLEEF when
+# libsleef-dev is installed): benchmarks/sampler/trig_pairs.c.
+if grep -qw avx2 /proc/cpuinfo; then
+  sleef=(); [ -f /usr/include/sleef.h ] && sleef=(-DHAVE_SLEEF -lsleef)
+  gcc -O2 -mavx2 -mfma -o "$tmp/trig_pairs" benchmarks/sampler/trig_pairs.c -lmvec -lm "${sleef[@]}"
+  "$tmp/trig_pairs"
+  # The most that compiling bench-1d's tape could gain (one thread; compare 2 x its tape alone).
+  clang -O3 -fno-math-errno -fveclib=libmvec -o "$tmp/compiled" benchmarks/sampler/compiled_coefficients.c -lmvec -lm
+  "$tmp/compiled"
+fi

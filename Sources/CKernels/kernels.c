@@ -70,6 +70,32 @@
 KERNEL_SET(avx2, AVX2)
 KERNEL_SET(base, )
 
+// Fused pairs t = x OP1 y, then r = t OP2 z (side 0) or r = z OP2 t (side 1): one pass over the
+// chunk instead of two, with t kept in a register. Contraction into FMA is off, so every result
+// rounds exactly as the two separate instructions would (bit-identical to the unfused tape).
+#define FUSED_ONE(SUFFIX, ATTR, NAME, E1, E2)                                      \
+    ATTR static void NAME##_##SUFFIX(const double *restrict a, const double *restrict b, \
+                                     const double *restrict c, double *restrict r, int64_t n) { \
+        _Pragma("clang fp contract(off)")                                          \
+        for (int64_t i = 0; i < n; i++) {                                          \
+            double x = a[i], y = b[i], z = c[i];                                   \
+            double t = E1;                                                         \
+            r[i] = E2;                                                             \
+        }                                                                          \
+    }
+#define FUSED_SIDES(SUFFIX, ATTR, N1, E1, N2, O2)                                  \
+    FUSED_ONE(SUFFIX, ATTR, f_##N1##_##N2##_0, E1, t O2 z)                         \
+    FUSED_ONE(SUFFIX, ATTR, f_##N1##_##N2##_1, E1, z O2 t)
+#define FUSED_SECOND(SUFFIX, ATTR, N1, E1)                                         \
+    FUSED_SIDES(SUFFIX, ATTR, N1, E1, add, +) FUSED_SIDES(SUFFIX, ATTR, N1, E1, sub, -) \
+    FUSED_SIDES(SUFFIX, ATTR, N1, E1, mul, *) FUSED_SIDES(SUFFIX, ATTR, N1, E1, div, /)
+#define FUSED_SET(SUFFIX, ATTR)                                                    \
+    FUSED_SECOND(SUFFIX, ATTR, add, x + y) FUSED_SECOND(SUFFIX, ATTR, sub, x - y)  \
+    FUSED_SECOND(SUFFIX, ATTR, mul, x * y) FUSED_SECOND(SUFFIX, ATTR, div, x / y)
+
+FUSED_SET(avx2, AVX2)
+FUSED_SET(base, )
+
 #define SUBSTITUTE(SUFFIX, ATTR)                                                   \
     ATTR static void subst_##SUFFIX(double *restrict x, const double *restrict finv, const double *restrict inv, \
                                     const double *restrict fm, const double *restrict bm, \
@@ -144,19 +170,25 @@ typedef int64_t (*em_fn)(double *, const double *, const double *, const double 
 typedef int64_t (*emc_fn)(double *, const double *, const double *, const double *, const double *,
                           const double *, double, double, int64_t);
 typedef void (*scale_fn)(const double *, double, double *, int64_t);
+typedef void (*fused_fn)(const double *, const double *, const double *, double *, int64_t);
 
 typedef struct {
     unary_fn unary[HK_ADD];
     binary_fn binary[HK_OP_COUNT - HK_ADD];
+    fused_fn fused[HK_FUSED_COUNT];
     em_fn em;
     emc_fn emc;
     scale_fn scale;
 } kernel_set;
 
+#define FUSED_ROW(S, N1)                                                           \
+    f_##N1##_add_0_##S, f_##N1##_add_1_##S, f_##N1##_sub_0_##S, f_##N1##_sub_1_##S, \
+    f_##N1##_mul_0_##S, f_##N1##_mul_1_##S, f_##N1##_div_0_##S, f_##N1##_div_1_##S
 #define SET(S)                                                                     \
     { { neg_##S, sin_##S, cos_##S, tan_##S, exp_##S, log_##S, sqrt_##S, abs_##S,   \
         tanh_##S, floor_##S },                                                     \
       { add_##S, sub_##S, mul_##S, div_##S, pow_##S, mod_##S, min_##S, max_##S },  \
+      { FUSED_ROW(S, add), FUSED_ROW(S, sub), FUSED_ROW(S, mul), FUSED_ROW(S, div) }, \
       em_##S, emc_##S, scale_##S }
 
 static const kernel_set set_avx2 = SET(avx2);
@@ -175,22 +207,25 @@ static const kernel_set *hk_select(void) {
 int hk_uses_avx2(void) { return hk_select() == &set_avx2; }
 
 static void run_tape(const kernel_set *k, double *base, int64_t stride, int64_t n, int64_t count,
-                     const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b) {
+                     const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b, const int32_t *c) {
     for (int64_t i = 0; i < count; i++) {
         double *r = base + (int64_t)dst[i] * stride;
         const double *x = base + (int64_t)a[i] * stride;
         if (op[i] < HK_ADD) {
             k->unary[op[i]](x, r, n);
-        } else {
+        } else if (op[i] < HK_OP_COUNT) {
             const double *y = base + (int64_t)b[i] * stride;
             k->binary[op[i] - HK_ADD](x, y, r, n);
+        } else {
+            const double *y = base + (int64_t)b[i] * stride, *z = base + (int64_t)c[i] * stride;
+            k->fused[op[i] - HK_FUSED](x, y, z, r, n);
         }
     }
 }
 
 void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
-                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b) {
-    run_tape(hk_select(), base, stride, n, count, op, dst, a, b);
+                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b, const int32_t *c) {
+    run_tape(hk_select(), base, stride, n, count, op, dst, a, b, c);
 }
 
 void hk_load_inputs(const hk_program *p, double *const *x, int64_t offset, int64_t n) {
@@ -203,7 +238,7 @@ void hk_load_inputs(const hk_program *p, double *const *x, int64_t offset, int64
 }
 
 void hk_run_program(const hk_program *p, int64_t n) {
-    run_tape(hk_select(), p->regs, p->stride, n, p->count, p->op, p->dst, p->a, p->b);
+    run_tape(hk_select(), p->regs, p->stride, n, p->count, p->op, p->dst, p->a, p->b, p->c);
 }
 
 int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
@@ -214,7 +249,7 @@ int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int6
     for (int64_t o = 0; o < n; o += p->chunk) {
         int64_t c = n - o < p->chunk ? n - o : p->chunk;
         hk_load_inputs(p, x, o, c);
-        run_tape(k, p->regs, p->stride, c, p->count, p->op, p->dst, p->a, p->b);
+        run_tape(k, p->regs, p->stride, c, p->count, p->op, p->dst, p->a, p->b, p->c);
         const double *out[5];
         for (int32_t j = 0; j < d + (p->cholesky ? 3 : d); j++) out[j] = p->regs + (int64_t)p->outputs[j] * p->stride;
         if (p->cholesky) {

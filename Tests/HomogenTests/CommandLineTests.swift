@@ -125,7 +125,7 @@ final class CommandLineTests: XCTestCase {
         let counted = summary.dropFirst(6).split(separator: ",").compactMap {
             Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
         }.reduce(0, +)
-        let instructions = shown.stdout.split(separator: "\n").filter { $0.range(of: #"^r\d+ = [a-z]+ r"#, options: .regularExpression) != nil }
+        let instructions = shown.stdout.split(separator: "\n").filter { $0.range(of: #"^r\d+ = [a-z+']+ r"#, options: .regularExpression) != nil }
         XCTAssertEqual(instructions.count, counted, shown.stdout)
         XCTAssertGreaterThan(counted, 0)
         XCTAssertFalse(shown.stdout.contains("floor_ns_per_normal"), "--no-floor skips the floor")

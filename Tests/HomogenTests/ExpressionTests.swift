@@ -1,5 +1,6 @@
 import Foundation
-import Homogen
+@testable import Homogen
+import CKernels
 import XCTest
 
 final class ExpressionTests: XCTestCase {
@@ -130,7 +131,17 @@ final class ExpressionTests: XCTestCase {
         let g = ExpressionGraph()
         let e = try g.lower(try ExpressionParser.parse("sin(2*x) + y*y"), variables: ["x": 0, "y": 1], constants: [:], field: "t")
         let tape = Tape(graph: g, outputs: [e], inputs: [0, 1])
+        // y·y is read by the addition alone, so the two are one fused instruction: sin(2x) + (y·y).
         XCTAssertEqual(tape.listing, """
+            r2 = 2.0
+            r3 = mul r2 r0
+            r4 = sin r3
+            r3 = mul+add' r1 r1 r4
+            outputs: r3
+            """)
+        XCTAssertEqual(tape.operationSummary, "1 sin, 1 mul, 1 mul+add'")
+        let unfused = Tape(graph: g, outputs: [e], inputs: [0, 1], fusing: false)
+        XCTAssertEqual(unfused.listing, """
             r2 = 2.0
             r3 = mul r2 r0
             r4 = sin r3
@@ -138,7 +149,49 @@ final class ExpressionTests: XCTestCase {
             r5 = add r4 r3
             outputs: r5
             """)
-        XCTAssertEqual(tape.operationSummary, "2 mul, 1 sin, 1 add")
+    }
+
+    /// Every fused pair (t = a OP1 b, then t OP2 c or c OP2 t, OP in +, −, ×, ÷) rounds exactly as
+    /// the two separate instructions: the fused tape agrees with the unfused one bit for bit, on
+    /// values that make every operation round (and on a chunk length that leaves a remainder).
+    func testFusedPairsAreBitIdenticalToSeparateInstructions() throws {
+        let g = ExpressionGraph()
+        let vars = ["x": 0, "y": 1]
+        // Distinct constants keep every t read by its own expression only (no shared nodes).
+        var texts: [String] = [], k = 0
+        for first in ["+", "-", "*", "/"] {
+            for second in ["+", "-", "*", "/"] {
+                k += 1
+                texts.append("(x \(first) sin(y + \(k))) \(second) cos(y + 0.\(k))")   // t first
+                texts.append("cos(y - 0.\(k)) \(second) (x \(first) sin(y - \(k)))")   // t second
+            }
+        }
+        texts.append("((x * 3.7 + y) * (y - 0.17) / (x + 2.3) - x * x) * 1.9 + (y / 3) * (x / 7)")
+        let nodes = try texts.map { try g.lower(try ExpressionParser.parse($0), variables: vars, constants: [:], field: "t") }
+        let fused = Tape(graph: g, outputs: nodes, inputs: [0, 1])
+        let separate = Tape(graph: g, outputs: nodes, inputs: [0, 1], fusing: false)
+        // All 32 fused kernels are used; the last expression fuses 6 pairs (greedily, in order:
+        // x·3.7 into +y, y − 0.17 into the product, x + 2.3 into the quotient, x·x into the
+        // difference, y/3 into the product of quotients, the ×1.9 into the final sum).
+        XCTAssertEqual(Set(fused.ops.filter { $0 >= HK_FUSED.rawValue }).count, 32, fused.operationSummary)
+        XCTAssertEqual(fused.instructionCount, separate.instructionCount - 32 - 6, fused.operationSummary)
+        let count = 1003
+        let xs = (0..<count).map { 0.1 + 3.3 * Double($0) / Double(count) }
+        let ys = xs.map { 0.37 + 0.61 * sin(17 * $0) }
+        func run(_ tape: Tape) -> [[Double]] {
+            let w = TapeWorkspace(tape: tape, capacity: count)
+            w.input(0).update(from: xs, count: count)
+            w.input(1).update(from: ys, count: count)
+            w.run(count: count)
+            return nodes.indices.map { Array(UnsafeBufferPointer(start: w.output($0), count: count)) }
+        }
+        let a = run(fused), b = run(separate)
+        for k in nodes.indices {
+            for i in 0..<count where a[k][i].bitPattern != b[k][i].bitPattern {
+                XCTFail("\(texts[k]) at point \(i): fused \(a[k][i]) against \(b[k][i])")
+                break
+            }
+        }
     }
 
     func testClosuresTraceToTheSameFieldAsText() throws {

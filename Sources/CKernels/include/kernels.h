@@ -13,16 +13,21 @@
 #include <stdint.h>
 
 /// Operation codes of a tape instruction. Unary ops read `a`; binary ops read `a` and `b`.
+/// Fused pairs (codes HK_FUSED + 8 i1 + 2 i2 + side, i1 and i2 in add, sub, mul, div order) read
+/// `a`, `b` and `c`: t = a OP1 b, then t OP2 c (side 0) or c OP2 t (side 1), rounded as the two
+/// separate instructions would be.
 typedef enum {
     HK_NEG = 0, HK_SIN, HK_COS, HK_TAN, HK_EXP, HK_LOG, HK_SQRT, HK_ABS, HK_TANH, HK_FLOOR,
     HK_ADD, HK_SUB, HK_MUL, HK_DIV, HK_POW, HK_MOD, HK_MIN, HK_MAX,
-    HK_OP_COUNT
+    HK_OP_COUNT,
+    HK_FUSED = 32,
+    HK_FUSED_COUNT = 32
 } hk_op;
 
 /// Runs `count` tape instructions over arrays of length n. Instruction k computes
-/// regs[dst[k]] = op[k](regs[a[k]], regs[b[k]]); register r lives at base + r * stride.
+/// regs[dst[k]] = op[k](regs[a[k]], regs[b[k]] [, regs[c[k]]]); register r lives at base + r * stride.
 void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
-                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b);
+                 const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b, const int32_t *c);
 
 /// A compiled coefficient tape (Sources/Homogen/Expressions/Tape.swift) with its registers, as
 /// the particle schemes run it on chunks of a block: inputs x_1..x_d in registers 0..d-1 and
@@ -33,7 +38,7 @@ typedef struct {
     int64_t stride;
     int64_t chunk;
     int64_t count;         /* instructions */
-    const int32_t *op, *dst, *a, *b;
+    const int32_t *op, *dst, *a, *b, *c;
     const int32_t *outputs;
     int32_t dimension;
     int32_t cholesky;

@@ -19,12 +19,6 @@ public enum Distributions {
         GSLRuntime.ensureConfigured()
         return gsl_cdf_tdist_Pinv(p, nu)
     }
-
-    /// Two-sided p-value of a standard normal statistic z: P(|Z| > |z|).
-    public static func normalTwoSided(_ z: Double) -> Double {
-        GSLRuntime.ensureConfigured()
-        return 2 * gsl_cdf_ugaussian_Q(abs(z))
-    }
 }
 
 /// Gauss–Legendre nodes and weights on [0, 1] from GSL's fixed-order tables

@@ -45,7 +45,7 @@ public enum TapeCost {
                     m += 1
                 }
                 hk_run_tape(w.input(0), Int64(chunk), Int64(chunk), 1,
-                            w.program.op + i, w.program.dst + i, w.program.a + i, w.program.b + i)
+                            w.program.op + i, w.program.dst + i, w.program.a + i, w.program.b + i, w.program.c + i)
             }
             count = max(1, 3 * keep.count * chunk)
         }
@@ -61,7 +61,7 @@ public enum TapeCost {
             return {
                 regs.withUnsafeMutableBufferPointer {
                     hk_run_tape($0.baseAddress!, Int64(chunk), Int64(chunk), Int64(library.op.count), library.op,
-                                library.dst, library.a, library.b)
+                                library.dst, library.a, library.b, library.b)
                 }
             }
         }

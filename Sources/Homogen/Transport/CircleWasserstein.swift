@@ -90,12 +90,7 @@ public enum CircleWasserstein {
         return Result(distance: max(g, 0).squareRoot(), shift: root, evaluations: evaluations + 1)
     }
 
-    /// g(θ) = ∫₀¹ |Q_μ(q) − Q_ν(q + θ)|² dq, exactly.
-    static func cost(_ mu: CircleMeasure, _ nu: CircleMeasure, shift theta: Double) -> Double {
-        costAndSlope(mu, nu, shift: theta).cost
-    }
-
-    /// g(θ) and its right derivative g'(θ⁺).
+    /// g(θ) = ∫₀¹ |Q_μ(q) − Q_ν(q + θ)|² dq, exactly, and its right derivative g'(θ⁺).
     static func costAndSlope(_ mu: CircleMeasure, _ nu: CircleMeasure, shift theta: Double) -> (cost: Double, slope: Double) {
         // Walk q from 0 to 1. On μ's side piece i covers (c_{i−1}, c_i]; on ν's side, q + θ runs
         // from θ to 1 + θ: start in the lift copy j = ⌊θ⌋ at the piece containing θ − j.
