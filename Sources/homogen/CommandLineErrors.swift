@@ -34,7 +34,9 @@ struct CommandLineFailure: Error, CustomStringConvertible {
         case let e as TransportFiles.FileError where e.isGridDensity:
             return CommandLineFailure(description: "\(e) (--grid)")
         case SolverError.gridTooLarge:
-            return CommandLineFailure(description: "\(error) (--resolution, --cells)")
+            return CommandLineFailure(description: "\(error) (--resolution; the output cells are --cells in solve, [grid] cells in the scenario)")
+        case SolverError.gridTooSmall:
+            return CommandLineFailure(description: "\(error) (--resolution)")
         case let e as Checkpoint.Invalid where e.needsPositions:
             return CommandLineFailure(description: "\(e.message): resume with --positions")
         default:

@@ -32,7 +32,7 @@ enum ExitStatus: Int32 {
         case let e as SolverError:
             switch e {
             case .badMedium: self = .dataError
-            case .badSetting, .gridTooLarge: self = .usage
+            case .badSetting, .gridTooLarge, .gridTooSmall: self = .usage
             case .notConverged, .unusableCost: self = .failure
             }
         case let e as StationaryError:

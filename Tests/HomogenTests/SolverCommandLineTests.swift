@@ -72,12 +72,17 @@ final class SolverCommandLineTests: XCTestCase {
                       fine.stderr)
         let big = try runHomogen(["solve", "scenarios/uniform-2d.toml", "--resolution", "4000", "--out", temporaryPath("big")])
         XCTAssertEqual(big.status, 64)
-        XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D); lower the resolution or the output cells (--resolution, --cells)"),
+        XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D); lower the resolution or the output cells (--resolution; the output cells are --cells in solve, [grid] cells in the scenario)"),
                       big.stderr)
         let cell = try runHomogen(["effective", "scenarios/laminate-smooth-2d.toml", "--resolution", "9"])
         XCTAssertEqual(cell.status, 64)
         XCTAssertTrue(cell.stderr.contains("the cell-problem resolution (cells per side of the unit cell) must be even, from 8 to 4096 (--resolution)"),
                       cell.stderr)
+        // Too few cells for a periodic grid: eps = 1, one output cell, 2 cells per period.
+        let coarse = try Scenario(toml: scenario1D(["epsilon": "epsilon = \"1\""]), source: "test")
+        XCTAssertThrowsError(try FokkerPlanckSolver(scenario: coarse, options: .init(resolution: 2, cells: 1))) {
+            XCTAssertEqual($0 as? SolverError, .gridTooSmall(cellsPerSide: 2))
+        }
         let dimension = try runHomogen(["bench-solve", "3"])
         XCTAssertEqual(dimension.status, 64)
         XCTAssertTrue(dimension.stderr.contains("The value '3' is invalid for '<dimension>'. Please provide one of '1' and '2'."), dimension.stderr)

@@ -325,7 +325,8 @@ final class StationaryTests: XCTestCase {
     }
 }
 
-/// `homogen stationary --shard K/N` and `--merge`: the merged estimate equals the single run's.
+/// `homogen stationary --shard K/N` and `--merge`: the merged estimate equals the single run's, and
+/// so does a run on another number of threads.
 final class StationaryShardTests: XCTestCase {
     func testMergedShardsEqualTheSingleRun() throws {
         let base = temporaryPath("stationary-shards")
@@ -343,8 +344,13 @@ final class StationaryShardTests: XCTestCase {
         }
         let a = try summary(base + "/single"), b = try summary(base + "/merged")
         let ma = a["observable_means"] as! [String: Double], mb = b["observable_means"] as! [String: Double]
-        for (k, v) in ma { XCTAssertEqual(v, mb[k]!, accuracy: 1e-12, k) }
+        for (k, v) in ma { XCTAssertEqual(v, mb[k]!, k) }   // exact sums: bit for bit
         XCTAssertEqual(a["acceptance_rate"] as? Double, b["acceptance_rate"] as? Double)
+        // Any thread count gives the same bits (the observable sums are exact per block).
+        XCTAssertEqual(try runHomogen(common + ["--threads", "3", "--out", base + "/three"]).status, 0)
+        let c = try summary(base + "/three")
+        XCTAssertEqual(c["observable_means"] as! [String: Double], ma)
+        XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/single/pi_eps.csv"), FileManager.default.contents(atPath: "\(base)/three/pi_eps.csv"))
         let gap = try runHomogen(common + ["--merge", "\(base)/s0", "\(base)/s2", "--out", base + "/gap"])
         XCTAssertNotEqual(gap.status, 0)
         XCTAssertTrue(gap.stderr.contains("leave a gap"), gap.stderr)

@@ -272,8 +272,6 @@ public struct Comparison {
         return r.snapshots[k].solverDensity.map { $0 * v }
     }
 
-
-
     /// 2D W2 (or W̄ with a constant metric) between two PDE solutions at output k. A diagonal metric
     /// (and the identity): the back-and-forth method on the solver grid, refined to 32 cells per
     /// ε-period by splitting cells as long as the grid stays within 256 × 256 (the method's error on

@@ -72,17 +72,22 @@ public enum TorusDimension: Int, Sendable, Codable, CaseIterable, CustomStringCo
     /// varying fastest) and their weights Π_k (1 − w_k or w_k), written into `cells` and `weights`
     /// (each of length ≥ `corners`). `coordinate(k)` is the point's coordinate on axis k, in [0, 1).
     public func cloudInCell(perAxis n: Int, _ coordinate: (Int) -> Double, cells: inout [Int], weights: inout [Double]) {
-        for q in 0..<corners {
-            var flat = 0, weight = 1.0
+        withUnsafeTemporaryAllocation(of: (lower: Int, upper: Int, w: Double).self, capacity: rawValue) { axis in
             for k in axes {
                 let u = coordinate(k) * Double(n) - 0.5
-                let lower = u.rounded(.down), w = u - lower
+                let lower = u.rounded(.down)
                 let i0 = ((Int(lower) % n) + n) % n
-                let high = (q >> (rawValue - 1 - k)) & 1 == 1   // corner q's bit for axis k
-                flat = flat * n + (high ? (i0 + 1) % n : i0)
-                weight *= high ? w : 1 - w
+                (axis.baseAddress! + k).initialize(to: (i0, (i0 + 1) % n, u - lower))
             }
-            cells[q] = flat; weights[q] = weight
+            for q in 0..<corners {
+                var flat = 0, weight = 1.0
+                for k in axes {
+                    let high = (q >> (rawValue - 1 - k)) & 1 == 1   // corner q's bit for axis k
+                    flat = flat * n + (high ? axis[k].upper : axis[k].lower)
+                    weight *= high ? axis[k].w : 1 - axis[k].w
+                }
+                cells[q] = flat; weights[q] = weight
+            }
         }
     }
 

@@ -35,19 +35,17 @@ public enum TapeCost {
         }
         // Library instruction m reads registers 3m, 3m+1 and writes 3m+2 of `captured`.
         let keep = tape.ops.indices.filter { GraphOp(rawValue: tape.ops[$0]).map(libraryFunctions.contains) ?? false }
-        let captured = [Double](unsafeUninitializedCapacity: max(1, 3 * keep.count * chunk)) { buffer, count in
-            var m = 0
-            for i in tape.ops.indices {
-                if m < keep.count, keep[m] == i {
-                    for (slot, r) in [tape.lhs[i], tape.rhs[i]].enumerated() {
-                        for p in 0..<chunk { buffer[(3 * m + slot) * chunk + p] = w.input(Int(r))[p] }
-                    }
-                    m += 1
+        var captured = [Double](repeating: 0, count: max(1, 3 * keep.count * chunk))
+        var m = 0
+        for i in tape.ops.indices {
+            if m < keep.count, keep[m] == i {
+                for (slot, r) in [tape.lhs[i], tape.rhs[i]].enumerated() {
+                    for p in 0..<chunk { captured[(3 * m + slot) * chunk + p] = w.input(Int(r))[p] }
                 }
-                hk_run_tape(w.input(0), Int64(chunk), Int64(chunk), 1,
-                            w.program.op + i, w.program.dst + i, w.program.a + i, w.program.b + i, w.program.c + i)
+                m += 1
             }
-            count = max(1, 3 * keep.count * chunk)
+            hk_run_tape(w.input(0), Int64(chunk), Int64(chunk), 1,
+                        w.program.op + i, w.program.dst + i, w.program.a + i, w.program.b + i, w.program.c + i)
         }
         let library = (op: keep.map { tape.ops[$0] }, dst: keep.indices.map { Int32(3 * $0 + 2) },
                        a: keep.indices.map { Int32(3 * $0) }, b: keep.indices.map { Int32(3 * $0 + 1) })

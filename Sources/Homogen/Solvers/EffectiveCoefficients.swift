@@ -52,13 +52,13 @@ public struct EffectiveCoefficients: Sendable, Codable {
         return interpolate([x]) { c[$0] }
     }
 
-    /// Whether A_hom has off-diagonal entries (beyond 1e-12 of its diagonal) at some slow point:
-    /// then the homogenised solver needs the nine-point scheme.
+    /// Whether A_hom has off-diagonal entries (beyond 1e-12 of its diagonal, or not a number) at
+    /// some slow point: then the homogenised solver needs the nine-point scheme.
     public var hasCrossTerms: Bool {
         let d = dimension.count
         return aHom.contains { a in
             let scale = dimension.axes.map { abs(a[$0 * d + $0]) }.max() ?? 0
-            return dimension.axes.contains { i in dimension.axes.contains { j in i != j && abs(a[i * d + j]) > 1e-12 * scale } }
+            return dimension.axes.contains { i in dimension.axes.contains { j in i != j && !(abs(a[i * d + j]) <= 1e-12 * scale) } }
         }
     }
 
@@ -91,6 +91,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case badSetting(SolverSetting, String)
     /// The solver grid that the resolution and output cells ask for exceeds the solver's limit.
     case gridTooLarge(cellsPerSide: Int, limit: Int, dimension: TorusDimension)
+    /// The solver grid has fewer than the 3 cells per side a periodic grid needs.
+    case gridTooSmall(cellsPerSide: Int)
     /// A ground cost that the transport method cannot use.
     case unusableCost(String)
 
@@ -101,6 +103,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
         case .badSetting(let setting, let range): return "\(setting.description) \(range)"
         case .gridTooLarge(let n, let limit, let d):
             return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D); lower the resolution or the output cells"
+        case .gridTooSmall(let n):
+            return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
         case .unusableCost(let what): return what
         }
     }
@@ -110,7 +114,7 @@ extension SolverError {
     /// A setting or the grid it asks for is out of the solver's range.
     public var isOutOfRange: Bool {
         switch self {
-        case .badSetting, .gridTooLarge: return true
+        case .badSetting, .gridTooLarge, .gridTooSmall: return true
         case .badMedium, .notConverged, .unusableCost: return false
         }
     }

@@ -190,10 +190,6 @@ extension FokkerPlanckSolver {
     }
 }
 
-/// The implicit steps, with the factorised line systems cached per step length (a run has
-/// one regular length and at most one shortened step per output time). In 2D the second
-/// direction works on the transposed array, so that both directions solve position-major
-/// batches (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
 extension FokkerPlanckSolver {
     /// The scheme in words, for the run folder's summary.
     var timeStepping: String {
@@ -207,6 +203,10 @@ extension FokkerPlanckSolver {
     }
 }
 
+/// The implicit steps, with the factorised line systems cached per step length (a run has
+/// one regular length and at most one shortened step per output time). In 2D the second
+/// direction works on the transposed array, so that both directions solve position-major
+/// batches (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
 struct Stepper {
     let solver: FokkerPlanckSolver
     let mass: [Double]

@@ -107,9 +107,8 @@ public struct FokkerPlanckSolver {
         guard outputCells >= 1 else { throw SolverError.badSetting(.outputCells, "must be positive") }
         let n = Self.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: outputCells, resolution: resolution)
         let maxCells = Self.maximumCells(dimension: dim)
-        guard n <= maxCells, n >= 3 else {
-            throw SolverError.gridTooLarge(cellsPerSide: n, limit: maxCells, dimension: dim)
-        }
+        guard n <= maxCells else { throw SolverError.gridTooLarge(cellsPerSide: n, limit: maxCells, dimension: dim) }
+        guard n >= 3 else { throw SolverError.gridTooSmall(cellsPerSide: n) }
         let grid = PeriodicGrid(dimension: dim, n: n)
         self.grid = grid
         dt = options.dt ?? s.time.dt

@@ -39,8 +39,10 @@ public struct PeriodicGrid: Sendable, Equatable {
     /// Coordinates of cell centres, one array per axis (length `count`).
     public var centres: [[Double]] {
         var out = dimension.axes.map { _ in [Double](repeating: 0, count: count) }
-        for cell in 0..<count {
-            for (k, i) in dimension.indices(ofCell: cell, perAxis: n).enumerated() { out[k][cell] = (Double(i) + 0.5) / Double(n) }
+        var place = 1   // n^(d-1-k): the flat-index step of axis k (the last axis varies fastest)
+        for k in dimension.axes.reversed() {
+            for cell in 0..<count { out[k][cell] = (Double(cell / place % n) + 0.5) / Double(n) }
+            place *= n
         }
         return out
     }

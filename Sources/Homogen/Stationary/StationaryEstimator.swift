@@ -105,7 +105,7 @@ public struct StationaryEstimator {
             return ParticleWorker(run: particleRun, recorders: [recorder], histograms: nil)
         })
         let recorders = outcome.workers.map { $0.recorders[0] as! BatchMeansRecorder }
-        func total(_ part: (BatchMeansRecorder) -> [[Double]]) -> [[Double]] {
+        func total<T: AdditiveSum>(_ part: (BatchMeansRecorder) -> [[T]]) -> [[T]] {
             var sum = part(recorders[0])
             for r in recorders.dropFirst() { for (i, row) in part(r).enumerated() { for j in row.indices { sum[i][j] += row[j] } } }
             return sum
@@ -120,7 +120,8 @@ public struct StationaryEstimator {
     }
 
     /// Combines partial results covering every block exactly once (any order) into the result:
-    /// counts add exactly (integers); the per-time observable sums add in shard order.
+    /// counts (integers) and the per-time observable sums (`ExactSum`) add exactly, so the result
+    /// equals the single run's bit for bit.
     public func finish(_ partials: [StationaryPartial]) throws -> StationaryResult {
         let fp = try fingerprint()
         let ordered = partials.sorted { $0.firstBlock < $1.firstBlock }
@@ -148,7 +149,7 @@ public struct StationaryEstimator {
         }
         let n = Double(scenario.particles.count)
         return StationaryResult(
-            estimator: self, fineCounts: fine, coarseCounts: coarse, observableSeries: series.map { $0.map { $0 / n } },
+            estimator: self, fineCounts: fine, coarseCounts: coarse, observableSeries: series.map { $0.map { $0.value / n } },
             acceptanceRate: options.scheme == .metropolis ? Double(accepted) / Double(max(proposed, 1)) : nil, seconds: seconds)
     }
 }
@@ -189,8 +190,13 @@ public struct StationaryPartial: Codable, Sendable {
     public let fineCounts: [[Double]]
     public let coarseCounts: [[Double]]
     /// Per observable, per recording: the sum over the particles.
-    public let observableSums: [[Double]]
+    public let observableSums: [[ExactSum]]
     public let accepted: Int
     public let proposed: Int
     public let seconds: Double
 }
+
+/// What `runPartial` totals over workers: counts (integer-valued doubles, exact) and exact sums.
+protocol AdditiveSum { static func += (l: inout Self, r: Self) }
+extension Double: AdditiveSum {}
+extension ExactSum: AdditiveSum {}
