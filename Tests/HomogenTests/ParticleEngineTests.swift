@@ -206,8 +206,8 @@ final class ParticleEngineTests: XCTestCase {
     /// double addition does not, and the value is within a rounding of an accurate sum.
     func testExactSumsDoNotDependOnTheOrderOfTerms() throws {
         let terms = (0..<4000).map { k in 300 * cos(0.37 * Double(k * k)) + 1e-7 * sin(Double(k)) }
-        var shuffled = terms, rng = SeededGenerator(seed: 3)
-        shuffled.shuffle(using: &rng)
+        var shuffled = terms, g = SplitMix(seed: 3)   // Fisher–Yates with the tests' SplitMix64
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(g.next() % UInt64(i + 1))) }
         let orders = [terms, Array(terms.reversed()), shuffled]
         let exact = orders.map { o -> ExactSum in var e = ExactSum(); for t in o { e.add(t) }; return e }
         XCTAssertEqual(exact[0], exact[1]); XCTAssertEqual(exact[0], exact[2])
@@ -286,15 +286,3 @@ func scenario2DConstantFull() -> String {
     """
 }
 
-/// A seeded generator for shuffles in tests (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
