@@ -43,14 +43,14 @@ struct SamplerOptionGroup: ParsableArguments {
 }
 
 extension SchemeKind: ExpressibleByArgument {
-    /// "em" or "metropolis" (also "mala", its older name).
+    /// "weak2", "em" or "metropolis" (also "mala", its older name).
     public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { ["em", "metropolis"] }
+    public static var allValueStrings: [String] { ["weak2", "em", "metropolis"] }
 }
 
 /// `--scheme`, the particle scheme of `sample`, `compare` and `bench`.
 struct SchemeOptionGroup: ParsableArguments {
-    @Option(help: ArgumentHelp("em (Euler–Maruyama) or metropolis (the Euler–Maruyama step as a proposal, accepted or rejected so that pi_eps stays exactly invariant; backward-Ito only; 'mala' is accepted too).", valueName: "scheme"))
+    @Option(help: ArgumentHelp("weak2 (Kloeden–Platen's explicit weak order-2 scheme), em (Euler–Maruyama) or metropolis (the Euler–Maruyama step as a proposal, accepted or rejected so that pi_eps stays exactly invariant; backward-Ito only; 'mala' is accepted too).", valueName: "scheme"))
     var scheme: SchemeKind?
 
     /// The scheme to run: Euler–Maruyama unless given.

@@ -59,6 +59,24 @@ void hk_run_program(const hk_program *p, int64_t n);
 int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
                    double h, double sqh, int64_t n);
 
+/// One explicit weak order-2.0 step (Kloeden & Platen (15.1.3); weak_order_two.c) of n particles,
+/// chunk by chunk, for dX = a dt + sum_j b^j dW_j, b^j column j of the tape's noise matrix
+/// (diagonal entries, or the lower-triangular Cholesky factor row by row):
+///
+///     X <- wrap( X + (a(Y) + a) h/2
+///               + 1/4 sum_j [ (b^j(R+_j) + b^j(R-_j) + 2 b^j) dW_j
+///                             + (b^j(R+_j) - b^j(R-_j)) (dW_j^2 - h) / sqrt(h) ]
+///               + 1/4 sum_j sum_{q != j} [ (b^j(U+_q) + b^j(U-_q) - 2 b^j) dW_j
+///                             + (b^j(U+_q) - b^j(U-_q)) (dW_j dW_q + V_qj) / sqrt(h) ] ),
+///
+/// Y = X + a h + sum_j b^j dW_j, R±_j = X + a h ± b^j sqrt(h), U±_q = X ± b^q sqrt(h), all
+/// coefficients without an argument at X. dW_j = sqrt(h) xi_j (normals of coordinate j at
+/// xi + j*xi_stride); V_qj = h v for q > j and -V_jq for q < j, with the two-point variables
+/// v = ±1 of the pair (q, j), q > j, at v + (q(q-1)/2 + j)*v_stride (unused in 1D).
+/// `scratch` holds (4d + 2d^2) * chunk doubles. Returns the number of non-finite positions.
+int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
+                      const double *v, int64_t v_stride, double h, int64_t n, double *scratch);
+
 /// out[i] = scale * x[i] (used for y = x / epsilon).
 void hk_scale(const double *x, double scale, double *out, int64_t n);
 

@@ -7,6 +7,9 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
     /// preconditioner B_ε⁻¹ (MALA; `MALAScheme`). π_ε is exactly invariant for any step
     /// (backward-Itô convention only). Also accepted under its older name "mala".
     case metropolis
+    /// The explicit weak order-2.0 scheme of Kloeden & Platen (15.1.3) (`WeakOrderTwoScheme`):
+    /// derivative-free, bias O(dt²) for any medium and convention.
+    case weak2
 
     /// The names a user may give: the raw values, and "mala" for `metropolis`.
     public init?(name: String) {
@@ -23,9 +26,17 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let k = SchemeKind(name: text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "unknown scheme '\(text)' (em or metropolis)"))
+                                                    debugDescription: "unknown scheme '\(text)' (weak2, em or metropolis)"))
         }
         self = k
+    }
+
+    /// The scheme's weak order q: the bias of an expectation at a fixed time is O(dt^q).
+    public var weakOrder: Int {
+        switch self {
+        case .em, .metropolis: return 1
+        case .weak2: return 2
+        }
     }
 
     /// Whether the scheme rejects steps (and so records acceptance counts).
@@ -39,6 +50,7 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .em: return EulerMaruyamaScheme(coefficients: coefficients, inverseEpsilon: inverseEpsilon)
         case .metropolis: return MALAScheme(coefficients: coefficients, capacity: plan.blockSize, inverseEpsilon: inverseEpsilon)
+        case .weak2: return WeakOrderTwoScheme(coefficients: coefficients, capacity: plan.blockSize, inverseEpsilon: inverseEpsilon)
         }
     }
 }

@@ -1,0 +1,83 @@
+import CKernels
+
+/// The explicit weak order-2.0 scheme of Kloeden & Platen (*Numerical Solution of SDEs*, (15.1.3))
+/// for the ε-SDE (2.5)–(2.6) in forward-Itô form dX = a dt + Σ_j b^j dW_j (a the Itô drift of
+/// `SDECoefficients`, b^j column j of σ, σσᵀ = 2B_ε⁻¹): derivative-free — the derivatives of the
+/// simplified weak order-2.0 Taylor scheme (14.2.2) are replaced by differences of the tape at the
+/// supporting points Y = X + a h + Σ b^j ΔW_j, R±_j = X + a h ± b^j √h and U±_q = X ± b^q √h
+/// (the full step is written out at `hk_weak2_step` in kernels.h). Weak order 2: an expectation of
+/// a smooth function of X_T is exact up to O(h²), against Euler–Maruyama's O(h).
+///
+/// Tape runs per step: 2 + 2d, and 2d more in d ≥ 2 (1D: 4; 2D: 10).
+///
+/// Random numbers per step: the block's normals ξ (ΔW_j = √h ξ_j, as Euler–Maruyama draws them),
+/// then in d ≥ 2 one two-point variable ±1 per particle and pair q > j (pair by pair, in particle
+/// order) for the cross terms V_{q,j}. Gaussian increments satisfy the scheme's moment conditions
+/// (Kloeden & Platen (14.2.3)) and let the time-step control couple a step h with two steps h/2
+/// exactly (ΔW_h = ΔW_{h/2} + ΔW'_{h/2}).
+final class WeakOrderTwoScheme: ParticleScheme {
+    /// Particles per tape run (as `EulerMaruyamaScheme.chunkSize`); does not change results.
+    static let chunkSize = 256
+
+    private let workspace: TapeWorkspace
+    private let dimension: Int
+    private let scratch: UnsafeMutablePointer<Double>
+    /// The two-point variables of the current step: pair p's at `twoPoint + p * capacity`.
+    private let twoPoint: UnsafeMutablePointer<Double>
+    private let capacity: Int
+
+    init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
+        dimension = coefficients.dimension.count
+        workspace = TapeWorkspace(tape: coefficients.tape, capacity: Self.chunkSize)
+        workspace.program.dimension = Int32(dimension)
+        workspace.program.cholesky = coefficients.noise == .cholesky ? 1 : 0
+        workspace.program.scale = Double(inverseEpsilon)
+        let d = dimension
+        scratch = .allocate(capacity: (4 * d + 2 * d * d) * Self.chunkSize)
+        scratch.initialize(repeating: 0, count: (4 * d + 2 * d * d) * Self.chunkSize)
+        self.capacity = capacity
+        let pairs = max(Self.pairs(d), 1)
+        twoPoint = .allocate(capacity: pairs * capacity)
+        twoPoint.initialize(repeating: 0, count: pairs * capacity)
+    }
+
+    deinit {
+        scratch.deallocate()
+        twoPoint.deallocate()
+    }
+
+    /// The pairs q > j of noise components, each with its two-point variable: d(d − 1)/2.
+    static func pairs(_ d: Int) -> Int { d * (d - 1) / 2 }
+
+    func begin(_ block: ParticleBlock) {}
+
+    func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
+        block.drawNormals()
+        drawTwoPoint(block)
+        try advance(block, h: h, normals: block.normals, stride: block.capacity, twoPoint: twoPoint, step: step, time: time)
+    }
+
+    /// Draws the step's two-point variables ±1 from the block's stream (after its normals).
+    func drawTwoPoint(_ block: ParticleBlock) {
+        let rng = block.rng!
+        for p in 0..<Self.pairs(dimension) {
+            let v = twoPoint + p * capacity
+            for i in 0..<block.count { v[i] = rng.uniform() < 0.5 ? -1 : 1 }
+        }
+    }
+
+    /// The current step's two-point variables (pair p's at `twoPointVariables + p * capacity`).
+    var twoPointVariables: UnsafePointer<Double> { UnsafePointer(twoPoint) }
+
+    /// The step with given normals (coordinate k's at `normals + k * stride`) and two-point
+    /// variables (pair p's at `twoPoint + p * capacity`), for coupled paths (`CoupledPilot`).
+    func advance(_ block: ParticleBlock, h: Double, normals: UnsafePointer<Double>, stride: Int,
+                 twoPoint v: UnsafePointer<Double>, step: Int, time: Double) throws {
+        let bad = withUnsafePointer(to: workspace.program) { p in
+            hk_weak2_step(p, block.positionTable, normals, Int64(stride), v, Int64(capacity), h, Int64(block.count), scratch)
+        }
+        if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
+    }
+
+    var acceptance: (accepted: Int, proposed: Int)? { nil }
+}
