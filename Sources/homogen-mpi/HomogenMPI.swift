@@ -27,10 +27,10 @@ struct HomogenMPI: ParsableCommand {
         @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10.") var allowCoarseDt = false
         @Option(help: "em (Euler–Maruyama) or metropolis (also 'mala'): the particle scheme, as in `homogen sample`.",
                 transform: { text in
-                    guard let k = SchemeKind(name: text) else { throw ValidationError("--scheme must be em or metropolis, not '\(text)'") }
+                    guard let k = SchemeKind(name: text) else { throw ValidationError("--scheme must be weak2, em or metropolis, not '\(text)'") }
                     return k
                 })
-        var scheme: SchemeKind = .em
+        var scheme: SchemeKind = .standard
 
         func run() throws {
             _ = hmpi_init()

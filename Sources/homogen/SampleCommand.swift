@@ -65,7 +65,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     static func sampleAndReport(_ s: Scenario, out: String?, positions: Bool, quiet: Bool,
-                                sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, scheme: SchemeKind = .em,
+                                sampling: SamplerOptionGroup, timeStep: TimeStepOptionGroup, scheme: SchemeKind = .standard,
                                 shard: (index: Int, count: Int)? = nil,
                                 checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws {
         // Everything that can be refused without sampling is refused before the time-step pilots:

@@ -32,7 +32,7 @@ struct SamplerOptionGroup: ParsableArguments {
         return try s.replacing(particles: p)
     }
 
-    func samplerOptions(keepPositions: Bool = false, scheme: SchemeKind = .em) -> ParticleSampler.Options {
+    func samplerOptions(keepPositions: Bool = false, scheme: SchemeKind = .standard) -> ParticleSampler.Options {
         var o = ParticleSampler.Options()
         o.scheme = scheme
         if let threads { o.threads = threads }
@@ -50,11 +50,11 @@ extension SchemeKind: ExpressibleByArgument {
 
 /// `--scheme`, the particle scheme of `sample`, `compare` and `bench`.
 struct SchemeOptionGroup: ParsableArguments {
-    @Option(help: ArgumentHelp("weak2 (Kloeden–Platen's explicit weak order-2 scheme), em (Euler–Maruyama) or metropolis (the Euler–Maruyama step as a proposal, accepted or rejected so that pi_eps stays exactly invariant; backward-Ito only; 'mala' is accepted too).", valueName: "scheme"))
+    @Option(help: ArgumentHelp("weak2 (the default: Kloeden–Platen's explicit weak order-2 scheme), em (Euler–Maruyama) or metropolis (the Euler–Maruyama step as a proposal, accepted or rejected so that pi_eps stays exactly invariant; backward-Ito only; 'mala' is accepted too).", valueName: "scheme"))
     var scheme: SchemeKind?
 
-    /// The scheme to run: Euler–Maruyama unless given.
-    var kind: SchemeKind { scheme ?? .em }
+    /// The scheme to run: the weak order-2 scheme unless given.
+    var kind: SchemeKind { scheme ?? .standard }
 }
 
 /// Writes to standard error.
@@ -98,20 +98,17 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// The scenario at the step to sample with, and the control's report when the pilot ran;
     /// prints the steps tried unless quiet. `allowCoarse`: use `--dt` even if the pilot finds it
     /// too coarse.
-    func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool, scheme: SchemeKind = .em) throws
+    func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool, scheme: SchemeKind = .standard) throws
         -> (Scenario, TimeStepControl.Report?) {
         func at(_ dt: Double) throws -> Scenario {
             try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
-        }
-        if scheme != .em {
-            if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (the check measures Euler–Maruyama's bias)") }
-            return (try at(dt ?? s.time.dt), nil)
         }
         if skipDtCheck {
             if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (--skip-dt-check): the sampler's bias is unknown") }
             return (try at(dt ?? s.time.dt), nil)
         }
-        let control = TimeStepControl(scenario: s, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let control = TimeStepControl(scenario: s, scheme: scheme,
+                                      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if !quiet {
             printError("time step: a pilot of \(control.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
                        + "\(s.particles.count) particles")
@@ -136,8 +133,7 @@ struct TimeStepOptionGroup: ParsableArguments {
     static func note(_ sample: SampleResult, fromFolder: Bool) -> (line: String, flag: String) {
         guard sample.steps > 0 else { return ("time step: no steps (only t = 0)", "") }
         guard let c = sample.timeStepControl else {
-            let why = sample.scheme != .em ? " (the check measures Euler–Maruyama's bias, not the \(sample.scheme.rawValue) scheme's)"
-                : fromFolder ? " (the sample folder has no time-step check)" : " (--skip-dt-check)"
+            let why = fromFolder ? " (the sample folder has no time-step check)" : " (--skip-dt-check)"
             return ("time step: dt = \(sample.scenario.time.dt) NOT checked" + why
                         + ": the sampler's bias is unknown",
                     "; the sampler's time step was NOT checked")

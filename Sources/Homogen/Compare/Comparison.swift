@@ -45,7 +45,7 @@ public struct Comparison {
         public var checkTimeStep = true
         /// The sampler's scheme (Euler–Maruyama by default; `metropolis` needs the backward-Itô
         /// convention).
-        public var scheme: SchemeKind = .em
+        public var scheme: SchemeKind = .standard
         public init() {}
     }
 
@@ -177,9 +177,8 @@ public struct Comparison {
         } else {
             var dt = options.samplerDt ?? s.time.dt
             var control: TimeStepControl.Report?
-            // The control measures Euler–Maruyama's bias; the Metropolised scheme's is not checked.
-            if options.checkTimeStep, options.scheme == .em {
-                let c = TimeStepControl(scenario: s, threads: options.threads)
+            if options.checkTimeStep {
+                let c = TimeStepControl(scenario: s, scheme: options.scheme, threads: options.threads)
                 stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
                        + "\(s.particles.count) particles")
                 control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, tried: timeStepTrial)

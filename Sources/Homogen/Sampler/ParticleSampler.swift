@@ -20,7 +20,7 @@ public struct ParticleSampler {
         public var scheme: SchemeKind
 
         public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                    allowCoarseTimeStep: Bool = false, keepPositions: Bool = false, scheme: SchemeKind = .em) {
+                    allowCoarseTimeStep: Bool = false, keepPositions: Bool = false, scheme: SchemeKind = .standard) {
             self.threads = threads
             self.allowCoarseTimeStep = allowCoarseTimeStep
             self.keepPositions = keepPositions

@@ -24,17 +24,19 @@ final class EulerMaruyamaScheme: ParticleScheme {
 
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
         block.drawNormals()
-        try advance(block, h: h, normals: block.normals, stride: block.capacity, step: step, time: time)
+        try advance(block, h: h, randoms: StepRandoms(normals: block.normals, extras: block.normals, stride: block.capacity),
+                    step: step, time: time)
     }
 
-    /// The step with given normals (coordinate k's at `normals + k * stride`), for coupled paths
-    /// (`CoupledPilot`).
-    func advance(_ block: ParticleBlock, h: Double, normals: UnsafePointer<Double>, stride: Int, step: Int, time: Double) throws {
+    func advance(_ block: ParticleBlock, h: Double, randoms: StepRandoms, step: Int, time: Double) throws {
         let bad = withUnsafePointer(to: workspace.program) { p in
-            hk_em_step(p, block.positionTable, normals, Int64(stride), h, h.squareRoot(), Int64(block.count))
+            hk_em_step(p, block.positionTable, randoms.normals, Int64(randoms.stride), h, h.squareRoot(), Int64(block.count))
         }
         if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
     }
+
+    var extraRows: Int { 0 }
+    func drawExtras(_ extras: UnsafeMutablePointer<Double>, stride: Int, count: Int, rng: RandomStream) {}
 
     var acceptance: (accepted: Int, proposed: Int)? { nil }
 }

@@ -16,7 +16,8 @@ import Foundation
 /// are wrapped after each accepted move (a lattice shift changes nothing).
 ///
 /// Random numbers per step: the block's normals (as Euler–Maruyama), then one uniform per
-/// particle, in particle order.
+/// particle, in particle order (drawn before any is used: a step that fails part-way has drawn
+/// them all).
 final class MALAScheme: ParticleScheme {
     private let current: TapeWorkspace
     private let proposal: TapeWorkspace
@@ -29,6 +30,8 @@ final class MALAScheme: ParticleScheme {
     /// without the exclusivity checks and copies of nested Swift arrays).
     private let cache: UnsafeMutablePointer<Double>
     private let capacity: Int
+    /// The current step's acceptance uniforms, one per particle.
+    private let uniforms: UnsafeMutablePointer<Double>
     private(set) var accepted = 0, proposed = 0
 
     init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
@@ -45,9 +48,14 @@ final class MALAScheme: ParticleScheme {
         self.capacity = capacity
         cache = .allocate(capacity: (logPiOutput + 1) * capacity)
         cache.initialize(repeating: 0, count: (logPiOutput + 1) * capacity)
+        uniforms = .allocate(capacity: capacity)
+        uniforms.initialize(repeating: 0.5, count: capacity)
     }
 
-    deinit { cache.deallocate() }
+    deinit {
+        cache.deallocate()
+        uniforms.deallocate()
+    }
 
     var acceptance: (accepted: Int, proposed: Int)? { (accepted, proposed) }
 
@@ -65,11 +73,24 @@ final class MALAScheme: ParticleScheme {
     }
 
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
-        let d = dimension, m = block.count, sq = h.squareRoot(), outputs = logPiOutput + 1
-        let x = block.x
-        let y = (0..<d).map { proposal.input($0) }
         block.drawNormals()
-        let xi = (0..<d).map { block.normals($0) }
+        drawExtras(uniforms, stride: capacity, count: block.count, rng: block.rng)
+        try advance(block, h: h, randoms: StepRandoms(normals: block.normals, extras: uniforms, stride: capacity),
+                    step: step, time: time)
+    }
+
+    /// One acceptance uniform in (0, 1) per particle.
+    var extraRows: Int { 1 }
+
+    func drawExtras(_ extras: UnsafeMutablePointer<Double>, stride: Int, count: Int, rng: RandomStream) {
+        for i in 0..<count { extras[i] = rng.uniformPositive() }
+    }
+
+    func advance(_ block: ParticleBlock, h: Double, randoms: StepRandoms, step: Int, time: Double) throws {
+        let d = dimension, m = block.count, sq = h.squareRoot(), outputs = logPiOutput + 1
+        let x = block.x, u = randoms.extras
+        let y = (0..<d).map { proposal.input($0) }
+        let xi = (0..<d).map { randoms.normals + $0 * randoms.stride }
         let xi1 = xi[0], xi2 = xi[d - 1]
         let c = (0..<outputs).map { cache + $0 * capacity }
         // The proposals (Euler–Maruyama steps, not wrapped), straight into the proposal tape's inputs.
@@ -90,7 +111,6 @@ final class MALAScheme: ParticleScheme {
         withUnsafePointer(to: proposal.program) { hk_run_program($0, Int64(m)) }
         let out = (0..<outputs).map { proposal.output($0) }
         let logPiY = out[logPiOutput], logPiX = c[logPiOutput]
-        let rng = block.rng!
         var taken = 0
         for i in 0..<m {
             // log α = log π(y) − log π(x) + log q(y→x) − log q(x→y), lifted displacement Δ = y − x.
@@ -113,7 +133,7 @@ final class MALAScheme: ParticleScheme {
                 accepted += taken
                 throw SamplerError.notFinite(step: step, time: time, block: block.index)
             }
-            if Foundation.log(rng.uniformPositive()) < logAlpha {
+            if Foundation.log(u[i]) < logAlpha {
                 taken += 1
                 for k in 0..<d { x[k][i] = Torus.wrap(y[k][i]) }
                 for o in 0..<outputs { c[o][i] = out[o][i] }

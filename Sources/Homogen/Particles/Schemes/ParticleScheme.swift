@@ -11,6 +11,10 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
     /// derivative-free, bias O(dt²) for any medium and convention.
     case weak2
 
+    /// The scheme `sample`, `compare` and `demo` run unless told otherwise: the weak order-2 scheme,
+    /// whose certified step is the largest (docs/sampler.md, "Choosing the scheme").
+    public static let standard = SchemeKind.weak2
+
     /// The names a user may give: the raw values, and "mala" for `metropolis`.
     public init?(name: String) {
         switch name.lowercased() {
@@ -61,10 +65,26 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
 /// recomputes from the positions, so a block resumed from a checkpoint continues exactly.
 protocol ParticleScheme: AnyObject {
     func begin(_ block: ParticleBlock)
-    /// Advances every particle of the block by one step of length h > 0; throws
+    /// Advances every particle of the block by one step of length h > 0, drawing the step's random
+    /// variables from the block's stream (its normals, then `drawExtras`); throws
     /// `SamplerError.notFinite` naming `step` (1-based) and `time` (after the step).
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws
+    /// The same step with given random variables (coupled paths: `CoupledStepper`).
+    func advance(_ block: ParticleBlock, h: Double, randoms: StepRandoms, step: Int, time: Double) throws
+    /// Rows of per-particle variables a step draws after its normals (0: none).
+    var extraRows: Int { get }
+    /// Draws a step's extra variables, row r of particle i at `extras + r * stride + i`, in the
+    /// order `advance` draws them.
+    func drawExtras(_ extras: UnsafeMutablePointer<Double>, stride: Int, count: Int, rng: RandomStream)
     /// Metropolis statistics of this worker so far, over all its blocks (nil for a scheme
     /// without rejection).
     var acceptance: (accepted: Int, proposed: Int)? { get }
+}
+
+/// The random variables of one step of a block: normals of coordinate k at `normals + k * stride`,
+/// and the scheme's extra rows (`ParticleScheme.extraRows`) at `extras + r * stride`.
+struct StepRandoms {
+    let normals: UnsafePointer<Double>
+    let extras: UnsafePointer<Double>
+    let stride: Int
 }

@@ -53,28 +53,25 @@ final class WeakOrderTwoScheme: ParticleScheme {
 
     func advance(_ block: ParticleBlock, h: Double, step: Int, time: Double) throws {
         block.drawNormals()
-        drawTwoPoint(block)
-        try advance(block, h: h, normals: block.normals, stride: block.capacity, twoPoint: twoPoint, step: step, time: time)
+        drawExtras(twoPoint, stride: capacity, count: block.count, rng: block.rng)
+        try advance(block, h: h, randoms: StepRandoms(normals: block.normals, extras: twoPoint, stride: capacity),
+                    step: step, time: time)
     }
 
-    /// Draws the step's two-point variables ±1 from the block's stream (after its normals).
-    func drawTwoPoint(_ block: ParticleBlock) {
-        let rng = block.rng!
-        for p in 0..<Self.pairs(dimension) {
-            let v = twoPoint + p * capacity
-            for i in 0..<block.count { v[i] = rng.uniform() < 0.5 ? -1 : 1 }
+    /// One two-point variable ±1 per particle and pair q > j (none in 1D).
+    var extraRows: Int { Self.pairs(dimension) }
+
+    func drawExtras(_ extras: UnsafeMutablePointer<Double>, stride: Int, count: Int, rng: RandomStream) {
+        for p in 0..<extraRows {
+            let v = extras + p * stride
+            for i in 0..<count { v[i] = rng.uniform() < 0.5 ? -1 : 1 }
         }
     }
 
-    /// The current step's two-point variables (pair p's at `twoPointVariables + p * capacity`).
-    var twoPointVariables: UnsafePointer<Double> { UnsafePointer(twoPoint) }
-
-    /// The step with given normals (coordinate k's at `normals + k * stride`) and two-point
-    /// variables (pair p's at `twoPoint + p * capacity`), for coupled paths (`CoupledPilot`).
-    func advance(_ block: ParticleBlock, h: Double, normals: UnsafePointer<Double>, stride: Int,
-                 twoPoint v: UnsafePointer<Double>, step: Int, time: Double) throws {
+    func advance(_ block: ParticleBlock, h: Double, randoms r: StepRandoms, step: Int, time: Double) throws {
         let bad = withUnsafePointer(to: workspace.program) { p in
-            hk_weak2_step(p, block.positionTable, normals, Int64(stride), v, Int64(capacity), h, Int64(block.count), scratch)
+            hk_weak2_step(p, block.positionTable, r.normals, Int64(r.stride), r.extras, Int64(r.stride), h, Int64(block.count),
+                          scratch)
         }
         if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
     }

@@ -3,10 +3,11 @@ import Foundation
 import Synchronization
 
 /// The pilot of `TimeStepControl`: every particle runs the scenario's schedule twice from the same
-/// initial position, with Euler–Maruyama steps h (coarse) and h/2 (fine) driven by the same
+/// initial position, with steps h (coarse) and h/2 (fine) of one scheme driven by the same
 /// Brownian path — the fine path's two half-step normals ξ₁, ξ₂ make the coarse normal
-/// (ξ₁ + ξ₂)/√2 — and records, at each output time, each particle's position on both paths.
-/// Blocks and streams as in the sampler (`BlockPlan`), so the result does not depend on threads.
+/// (ξ₁ + ξ₂)/√2 (`CoupledStepper`) — and records, at each output time, each particle's position on
+/// both paths. Blocks and streams as in the sampler (`BlockPlan`), so the result does not depend on
+/// threads.
 struct CoupledPilot {
     /// Positions of every pilot particle at one output time, coordinate by coordinate
     /// (`coarse[k][i]`, coordinate k of particle i).
@@ -16,12 +17,13 @@ struct CoupledPilot {
     }
 
     let scenario: Scenario
+    let scheme: SchemeKind
     let threads: Int
 
     func run() throws -> [Record] {
         let s = scenario, dim = s.dimension, d = dim.count
         let schedule = TimeSchedule(dt: s.time.dt, outputs: s.time.outputs)
-        let run = try ParticleRun(scenario: s, scheme: .em, schedule: schedule)
+        let run = try ParticleRun(scenario: s, scheme: scheme, schedule: schedule)
         let plan = run.plan
         let outs = s.time.outputs.count, n = plan.particles
         // storage[(output * 2 + path) * d + k] holds coordinate k of every particle.
@@ -32,14 +34,8 @@ struct CoupledPilot {
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, plan.blockCount))) { _ in
             let coarse = ParticleBlock(dimension: dim, capacity: plan.blockSize)
             let fine = ParticleBlock(dimension: dim, capacity: plan.blockSize)
-            let coarseScheme = EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: s.inverseEpsilon)
-            let fineScheme = EulerMaruyamaScheme(coefficients: run.coefficients, inverseEpsilon: s.inverseEpsilon)
+            let stepper = CoupledStepper(run: run)
             let initial = run.initial.makeWorkspace(capacity: plan.blockSize)
-            let stride = plan.blockSize
-            let xi = UnsafeMutablePointer<Double>.allocate(capacity: 3 * d * stride)
-            defer { xi.deallocate() }
-            let xi1 = xi, xi2 = xi + d * stride, sum = xi + 2 * d * stride
-            let half = 0.5.squareRoot()
             while failure.withLock({ $0 == nil }) {
                 let b = next.add(1, ordering: .relaxed).oldValue
                 if b >= plan.blockCount { break }
@@ -49,19 +45,13 @@ struct CoupledPilot {
                     let m = coarse.count, first = coarse.firstParticle
                     try run.initial.draw(into: coarse.x, count: m, rng: coarse.rng, workspace: initial)
                     for k in 0..<d { fine.x[k].update(from: coarse.x[k], count: m) }
+                    stepper.begin(coarse: coarse, fine: fine)
                     var index = 0
                     for step in schedule {
                         if ParticleEngine.stopRequested { throw SamplerError.interrupted(nil) }
                         if step.h > 0 {
                             index += 1
-                            for k in 0..<d {
-                                coarse.rng.fillGaussian(xi1 + k * stride, count: m)
-                                coarse.rng.fillGaussian(xi2 + k * stride, count: m)
-                                for i in 0..<m { sum[k * stride + i] = (xi1[k * stride + i] + xi2[k * stride + i]) * half }
-                            }
-                            try coarseScheme.advance(coarse, h: step.h, normals: sum, stride: stride, step: index, time: step.time)
-                            try fineScheme.advance(fine, h: step.h / 2, normals: xi1, stride: stride, step: index, time: step.time)
-                            try fineScheme.advance(fine, h: step.h / 2, normals: xi2, stride: stride, step: index, time: step.time)
+                            try stepper.advance(coarse: coarse, fine: fine, h: step.h, step: index, time: step.time)
                         }
                         if let k = step.record {
                             for c in 0..<d {

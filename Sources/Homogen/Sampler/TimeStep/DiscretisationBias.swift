@@ -3,11 +3,12 @@ import Foundation
 /// The time-discretisation bias of a run's cell probabilities, estimated from a coupled pilot
 /// (`CoupledPilot`), and judged against the Monte Carlo noise of a run of N particles.
 ///
-/// Euler–Maruyama's weak error is first order, p(h) − p(0) ≈ C h, so by Richardson extrapolation
-/// the bias of the cell probabilities at step h is
+/// A scheme of weak order q has p(h) − p(0) ≈ C h^q, so by Richardson extrapolation the bias of
+/// the cell probabilities at step h is
 ///
-///     b_g = p_g(h) − p_g(0) ≈ 2 (p_g(h) − p_g(h/2)),
+///     b_g = p_g(h) − p_g(0) ≈ 2^q/(2^q − 1) (p_g(h) − p_g(h/2))
 ///
+/// (2 (p(h) − p(h/2)) for Euler–Maruyama, 4/3 (p(h) − p(h/2)) for the weak order-2 scheme),
 /// estimated per group of cells g from the pilot's per-particle differences D_i = w_g(coarse_i) −
 /// w_g(fine_i), w_g the cloud-in-cell weight of g (each position spreads over the 2^d nearest cell
 /// centres, so that a coupled pair straddling an edge contributes O(|X_h − X_{h/2}| / cell) rather
@@ -46,6 +47,14 @@ struct DiscretisationBias {
     let dimension: TorusDimension
     /// The run's particle count N.
     let runParticles: Int
+    /// The scheme's weak order q.
+    let order: Int
+
+    /// The Richardson factor 2^q/(2^q − 1).
+    var richardson: Double {
+        let p = Double(1 << order)
+        return p / (p - 1)
+    }
 
     /// The estimates at every scale for the pilot's positions at one output time.
     func estimates(_ record: CoupledPilot.Record) -> [Estimate] {
@@ -87,10 +96,11 @@ struct DiscretisationBias {
             }
         }
         var lambda = 0.0, variance = 0.0, largest = 0.0
+        let f = richardson
         for g in groupP.indices where groupP[g] > 0 {
             let mean = sum[g] / mm
-            let b = 2 * mean
-            let v = 4 * max(sumSquares[g] / mm - mean * mean, 0) / mm   // Var b̂
+            let b = f * mean
+            let v = f * f * max(sumSquares[g] / mm - mean * mean, 0) / mm   // Var b̂
             lambda += bigN * (b * b - v) / groupP[g]
             variance += bigN * bigN * (4 * b * b * v + 2 * v * v) / (groupP[g] * groupP[g])
             largest = max(largest, abs(b))

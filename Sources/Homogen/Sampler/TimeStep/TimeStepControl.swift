@@ -40,6 +40,9 @@ public struct TimeStepControl {
     public static let maximumPilotParticles = 400_000
     /// The smallest measured convergence ratio trusted for extrapolation.
     public static let smallestRatio = 1.5
+    /// The largest standard error of the fitted slope (in halvings of λ, log₂ units) at which a
+    /// slope consistent with the scheme's order counts as showing that order.
+    public static let orderShownWithin = 0.5
     /// Pilots (the finest that resolve the bias) in the fit of the convergence ratio.
     public static let fitPoints = 3
 
@@ -69,6 +72,9 @@ public struct TimeStepControl {
     public struct Report: Codable, Sendable {
         /// The step the run uses.
         public let dt: Double
+        /// The scheme whose bias was measured, and its weak order.
+        public let scheme: SchemeKind
+        public let order: Int
         /// True when `dt` passed; false when a coarse step was allowed explicitly.
         public let passed: Bool
         /// "pilot" (the pilot at `dt` itself passed) or "extrapolated" (by the measured ratio).
@@ -79,38 +85,45 @@ public struct TimeStepControl {
         public let boundOverThreshold: Double
         /// Every step tried, coarsest first.
         public let trials: [Trial]
+        /// The local weak error probed at each step, coarsest first (`LocalWeakError`): the
+        /// measured ratios per halving that carry a pilot's bound to finer steps.
+        public let localErrors: [LocalWeakError.Level]
         public let pilotParticles: Int
         /// The run's particle count the bias was judged against.
         public let runParticles: Int
         public let seconds: Double
 
         private enum CodingKeys: String, CodingKey {
-            case dt, passed, method, ratio, boundOverThreshold, trials, pilotParticles, runParticles, seconds
+            case dt, scheme, order, passed, method, ratio, boundOverThreshold, trials, localErrors, pilotParticles, runParticles, seconds
         }
 
-        init(dt: Double, passed: Bool, method: String, ratio: Double?, boundOverThreshold: Double, trials: [Trial],
-             pilotParticles: Int, runParticles: Int, seconds: Double) {
-            self.dt = dt; self.passed = passed; self.method = method; self.ratio = ratio
-            self.boundOverThreshold = boundOverThreshold; self.trials = trials; self.pilotParticles = pilotParticles
+        init(dt: Double, scheme: SchemeKind, passed: Bool, method: String, ratio: Double?, boundOverThreshold: Double, trials: [Trial],
+             localErrors: [LocalWeakError.Level], pilotParticles: Int, runParticles: Int, seconds: Double) {
+            self.dt = dt; self.scheme = scheme; order = scheme.weakOrder; self.passed = passed; self.method = method; self.ratio = ratio
+            self.boundOverThreshold = boundOverThreshold; self.trials = trials; self.localErrors = localErrors; self.pilotParticles = pilotParticles
             self.runParticles = runParticles; self.seconds = seconds
         }
 
-        /// An unbounded bias (no pilot bounds it) is written as null: JSON has no infinity.
+        /// An unbounded bias (no pilot bounds it) is written as null: JSON has no infinity. Folders
+        /// written before the scheme was recorded measured Euler–Maruyama.
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(dt: try c.decode(Double.self, forKey: .dt), passed: try c.decode(Bool.self, forKey: .passed),
+            self.init(dt: try c.decode(Double.self, forKey: .dt),
+                      scheme: try c.decodeIfPresent(SchemeKind.self, forKey: .scheme) ?? .em, passed: try c.decode(Bool.self, forKey: .passed),
                       method: try c.decode(String.self, forKey: .method), ratio: try c.decodeIfPresent(Double.self, forKey: .ratio),
                       boundOverThreshold: try c.decodeIfPresent(Double.self, forKey: .boundOverThreshold) ?? .infinity,
-                      trials: try c.decode([Trial].self, forKey: .trials), pilotParticles: try c.decode(Int.self, forKey: .pilotParticles),
+                      trials: try c.decode([Trial].self, forKey: .trials),
+                      localErrors: try c.decodeIfPresent([LocalWeakError.Level].self, forKey: .localErrors) ?? [], pilotParticles: try c.decode(Int.self, forKey: .pilotParticles),
                       runParticles: try c.decode(Int.self, forKey: .runParticles), seconds: try c.decode(Double.self, forKey: .seconds))
         }
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(dt, forKey: .dt); try c.encode(passed, forKey: .passed); try c.encode(method, forKey: .method)
+            try c.encode(dt, forKey: .dt); try c.encode(scheme, forKey: .scheme); try c.encode(order, forKey: .order)
+            try c.encode(passed, forKey: .passed); try c.encode(method, forKey: .method)
             try c.encodeIfPresent(ratio, forKey: .ratio)
             try c.encode(boundOverThreshold.isFinite ? boundOverThreshold : nil, forKey: .boundOverThreshold)
-            try c.encode(trials, forKey: .trials); try c.encode(pilotParticles, forKey: .pilotParticles)
+            try c.encode(trials, forKey: .trials); try c.encode(localErrors, forKey: .localErrors); try c.encode(pilotParticles, forKey: .pilotParticles)
             try c.encode(runParticles, forKey: .runParticles); try c.encode(seconds, forKey: .seconds)
         }
     }
@@ -140,14 +153,21 @@ public struct TimeStepControl {
     }
 
     public let scenario: Scenario
+    public let scheme: SchemeKind
     public let threads: Int
 
-    /// The control of Euler–Maruyama's step for a run of `scenario` (its particle count is the N the
-    /// bias is judged against).
-    public init(scenario: Scenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// The control of `scheme`'s step for a run of `scenario` (its particle count is the N the bias
+    /// is judged against).
+    public init(scenario: Scenario, scheme: SchemeKind = .standard,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.scenario = scenario
+        self.scheme = scheme
         self.threads = threads
     }
+
+    /// λ ∝ b² ∝ h^(2q): the ratio per halving of a scheme of weak order q, 4^q (4 for
+    /// Euler–Maruyama, 16 for the weak order-2 scheme), and the cap on any measured ratio.
+    public var theoreticalRatio: Double { pow(4, Double(scheme.weakOrder)) }
 
     /// h₀ when no step is requested: the scenario's [time] dt, or the rule of thumb ε² λ_min(B)/10
     /// if that is smaller.
@@ -165,6 +185,9 @@ public struct TimeStepControl {
         let dt: Double
         let estimates: [[DiscretisationBias.Estimate]]?
         let trial: Trial
+        /// The fine path's positions at every output time, one after another (coordinate by
+        /// coordinate): where the local weak error is probed.
+        let positions: [[Double]]?
     }
 
     /// Chooses the step. With `requested`, that step is checked: it is used if it passes, or if
@@ -180,6 +203,8 @@ public struct TimeStepControl {
         var measured: [Measured] = []
         var decision: (dt: Double, method: String, ratio: Double?, bound: Double)?
         var fallback: (dt: Double, method: String, ratio: Double?, bound: Double)?
+        let top = h0 * pow(2, Double(u))
+        var extrapolation: Extrapolation?
         var k = 0
         while decision == nil, k <= u + Self.maximumHalvings {
             let h = h0 * pow(2, Double(u - k))
@@ -187,7 +212,12 @@ public struct TimeStepControl {
             measured.append(m)
             tried?(m.trial)
             k += 1
-            decision = decide(measured, notAbove: h0)
+            if extrapolation == nil, let positions = m.positions {
+                let probe = LocalWeakError(scenario: scenario, scheme: scheme, threads: threads, starts: positions)
+                extrapolation = try Extrapolation(top: top, probe: probe, maximumIndex: u + Self.maximumHalvings + 12)
+            }
+            extrapolation?.global = convergenceRatio(measured)
+            decision = decide(measured, notAbove: h0, extrapolation)
             // An extrapolation over more than five halvings rests on pilots that may not yet be in the
             // asymptotic regime (it errs small, and the run pays for it): while a finer pilot costs
             // under a ninth of the run it would save, refine the measurement, keeping this answer.
@@ -208,7 +238,7 @@ public struct TimeStepControl {
                 // Neither certified nor shown too coarse: the larger step ≤ h₀ where the bias sank
                 // into the pilot's noise, used with that said (`passed` false, method "unresolved").
                 let step = min(unresolved[0].dt, h0)
-                decision = (step, "unresolved", nil, bound(at: step, measured, ratio: nil))
+                decision = (step, "unresolved", nil, bound(at: step, measured, nil))
             }
         }
         // A refined measurement that ends in a smaller step than the one kept is noisier, not wiser:
@@ -216,9 +246,9 @@ public struct TimeStepControl {
         if let f = fallback, decision == nil || decision!.dt < f.dt { decision = f }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         func report(_ dt: Double, passed: Bool, method: String, ratio: Double?, bound: Double) -> Report {
-            Report(dt: dt, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
-                   trials: measured.map(\.trial), pilotParticles: pilotParticles, runParticles: scenario.particles.count,
-                   seconds: seconds)
+            Report(dt: dt, scheme: scheme, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
+                   trials: measured.map(\.trial), localErrors: extrapolation?.measuredLevels ?? [],
+                   pilotParticles: pilotParticles, runParticles: scenario.particles.count, seconds: seconds)
         }
         guard let decision else {
             if let requested {
@@ -231,7 +261,7 @@ public struct TimeStepControl {
         }
         let certified = decision.method != "unresolved"
         if let requested, decision.dt < requested * (1 - 1e-12) {
-            let bound = self.bound(at: requested, measured, ratio: decision.ratio)
+            let bound = self.bound(at: requested, measured, extrapolation)
             if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
             throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt, certified: certified)
         }
@@ -241,64 +271,71 @@ public struct TimeStepControl {
     /// The decision the pilots so far allow, or nil if another (finer) pilot is needed: the largest
     /// candidate step ≤ h₀ — a step tried, h₀ itself, or (with a measured ratio) a power-of-two
     /// fraction of the finest step tried — whose bound passes everywhere.
-    private func decide(_ measured: [Measured], notAbove h0: Double) -> (dt: Double, method: String, ratio: Double?, bound: Double)? {
-        let r = convergenceRatio(measured)
+    private func decide(_ measured: [Measured], notAbove h0: Double, _ x: Extrapolation?)
+        -> (dt: Double, method: String, ratio: Double?, bound: Double)? {
         var candidates = measured.map(\.dt).filter { $0 <= h0 * (1 + 1e-12) } + [h0]
-        if let r, r > 1, let finest = measured.last?.dt {
+        if let x, x.decreases, let finest = measured.last?.dt {
             for j in 1...Self.maximumHalvings { candidates.append(finest / pow(2, Double(j))) }
         }
-        for h in candidates.sorted(by: >) {
-            let b = bound(at: h, measured, ratio: r)
+        for h in candidates.sorted(by: >) where h <= h0 * (1 + 1e-12) {
+            let b = bound(at: h, measured, x)
             if b <= 1 {
                 let own = measured.first { abs($0.dt - h) <= 1e-12 * h }
                 let direct = own.map { $0.trial.passes } ?? false
-                return (h, direct ? "pilot" : "extrapolated", direct ? nil : r, b)
+                return (h, direct ? "pilot" : "extrapolated", direct ? nil : x?.ratio(above: h), b)
             }
         }
         return nil
     }
 
-    /// The measured convergence ratio r_eff per halving, from the last three pilots (or two): over
-    /// the output times and scales that all of them resolve (λ̂ ≥ 4 SE), the pooled Λ = Σ λ̂ (its
-    /// standard error bounded by Σ SE) is fitted, log₂ Λ against the number of halvings, by weighted
-    /// least squares (weights from SE/Λ, the delta method): slope s with its standard error, and
+    /// The convergence ratio per halving measured on the pilots themselves, the fallback when the
+    /// local probe (`LocalWeakError`) resolves nothing: over the output times and scales that the
+    /// last three pilots (or two) all resolve (λ̂ ≥ 4 SE), the pooled Λ = Σ λ̂ (its standard error
+    /// bounded by Σ SE) is fitted, log₂ Λ against the number of halvings, by weighted least squares
+    /// (`WeightedLinearFit`, weights from the delta method): slope s with its standard error, and
     /// r = 2^(s − SE(s)), a one-sided 84% lower bound — pilots still before the asymptotic regime
-    /// pull s below its limit 2 (Euler–Maruyama's first weak order), so r errs low. Capped at 4; nil
-    /// if nothing is resolved throughout, or if r is below `smallestRatio`.
+    /// pull s below its limit 2q, so r errs low. Capped at 4^q; nil if nothing is resolved
+    /// throughout, or if r is below `smallestRatio`.
     private func convergenceRatio(_ measured: [Measured]) -> Double? {
-        for count in stride(from: min(Self.fitPoints, measured.count), through: 2, by: -1) {
-            let last = Array(measured.suffix(count))
-            guard let shape = last.last?.estimates, last.allSatisfy({ $0.estimates != nil }) else { return nil }
-            var components: [(Int, Int)] = []
-            for t in shape.indices {
-                for c in shape[t].indices where last.allSatisfy({ $0.estimates![t][c].resolved }) { components.append((t, c)) }
-            }
+        let chiSquare = measured.map { m in
+            m.estimates.map { $0.joined().map { (value: $0.noncentrality, error: $0.standardError, resolved: $0.resolved) } }
+        }
+        guard let fit = Self.decrease(chiSquare) else { return nil }
+        let r = pow(2, fit.slope - fit.error)
+        guard r.isFinite, r >= Self.smallestRatio else { return nil }
+        return min(r, theoreticalRatio)
+    }
+
+    /// The fitted log₂ decrease per halving of a statistic over the last `fitPoints` pilots (or
+    /// two), pooled over the components every one of them resolves; nil when none is.
+    private static func decrease(_ pilots: [[(value: Double, error: Double, resolved: Bool)]?]) -> (slope: Double, error: Double)? {
+        for count in stride(from: min(fitPoints, pilots.count), through: 2, by: -1) {
+            let last = Array(pilots.suffix(count))
+            guard let shape = last.last ?? nil, last.allSatisfy({ $0?.count == shape.count }) else { return nil }
+            let components = shape.indices.filter { c in last.allSatisfy { $0![c].resolved } }
             guard !components.isEmpty else { continue }
-            let points: [(x: Double, y: Double, w: Double)] = last.enumerated().map { k, m in
-                let pooled = components.reduce(0.0) { $0 + m.estimates![$1.0][$1.1].noncentrality }
-                let se = components.reduce(0.0) { $0 + m.estimates![$1.0][$1.1].standardError }
+            var x: [Double] = [], y: [Double] = [], w: [Double] = []
+            for (k, pilot) in last.enumerated() {
+                let pooled = components.reduce(0.0) { $0 + pilot![$1].value }
+                let se = components.reduce(0.0) { $0 + pilot![$1].error }
                 let relative = se / pooled / log(2)
-                return (Double(k), Foundation.log2(pooled), 1 / max(relative * relative, 1e-12))
+                x.append(Double(k)); y.append(Foundation.log2(pooled)); w.append(1 / max(relative * relative, 1e-12))
             }
-            let w = points.reduce(0) { $0 + $1.w }
-            let mx = points.reduce(0) { $0 + $1.w * $1.x } / w, my = points.reduce(0) { $0 + $1.w * $1.y } / w
-            let sxx = points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.x - mx) }
-            let slope = -points.reduce(0) { $0 + $1.w * ($1.x - mx) * ($1.y - my) } / sxx   // log₂ decrease per halving
-            let r = pow(2, slope - (1 / sxx).squareRoot())
-            guard r.isFinite, r >= Self.smallestRatio else { return nil }
-            return min(r, 4)
+            guard let fit = try? WeightedLinearFit(x: x, y: y, weights: w) else { return nil }
+            return (-fit.slope, fit.slopeStandardError)
         }
         return nil
     }
 
     /// max over output times and scales of the tightest bound on λ/threshold at step h: from each
-    /// step h' ≥ h tried, (λ̂ + 2SE)/r^log2(h'/h) — with r = 1 when no ratio is measured (the bias
-    /// does not grow as the step shrinks) — but only from steps whose extrapolation no finer pilot
+    /// step h' ≥ h tried, (λ̂ + 2SE)/F(h' → h), F the product of the measured ratios per halving
+    /// between them (`Extrapolation`; F = 1 when nothing is measured: the bias does not grow as the
+    /// step shrinks) — but only from steps whose extrapolation no finer pilot
     /// contradicts: before the asymptotic regime the bias need not fall by r per halving (on
     /// `stiff-energy-1d` it grows from 3.2e-4 to 1.6e-4), and a coarse pilot's small bias,
     /// extrapolated past a finer pilot that resolves a larger one (λ̂ − 2SE above the extrapolated
     /// bound), would promise too much.
-    private func bound(at h: Double, _ measured: [Measured], ratio r: Double?) -> Double {
+    private func bound(at h: Double, _ measured: [Measured], _ x: Extrapolation?) -> Double {
         var worst = 0.0
         guard let shape = measured.first(where: { $0.estimates != nil })?.estimates else { return .infinity }
         for (t, scales) in shape.enumerated() {
@@ -312,11 +349,10 @@ public struct TimeStepControl {
                     let direct = abs(m.dt - h) <= 1e-12 * h
                     let contradicted = !direct && resolved.contains { f in
                         f.dt < m.dt * (1 - 1e-12)
-                            && f.e.noncentrality - 2 * f.e.standardError > upper / pow(r ?? 1, Foundation.log2(m.dt / f.dt))
+                            && f.e.noncentrality - 2 * f.e.standardError > upper / (x?.factor(from: m.dt, to: f.dt) ?? 1)
                     }
                     if contradicted { continue }
-                    let halvings = Foundation.log2(m.dt / h)
-                    best = min(best, upper / pow(r ?? 1, halvings) / e.threshold)
+                    best = min(best, upper / (x?.factor(from: m.dt, to: h) ?? 1) / e.threshold)
                 }
                 worst = max(worst, best)
             }
@@ -333,13 +369,14 @@ public struct TimeStepControl {
             time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
         let records: [CoupledPilot.Record]
         do {
-            records = try CoupledPilot(scenario: pilot, threads: threads).run()
+            records = try CoupledPilot(scenario: pilot, scheme: scheme, threads: threads).run()
         } catch SamplerError.notFinite {
             let trial = Trial(dt: dt, noncentrality: .infinity, standardError: 0, threshold: 1, worstTime: 0, coarsening: 1,
                               groups: 0, passes: false, finite: false, resolved: true, largestCellBias: .infinity)
-            return Measured(dt: dt, estimates: nil, trial: trial)
+            return Measured(dt: dt, estimates: nil, trial: trial, positions: nil)
         }
-        let bias = DiscretisationBias(cells: s.cells, dimension: s.dimension, runParticles: s.particles.count)
+        let bias = DiscretisationBias(cells: s.cells, dimension: s.dimension, runParticles: s.particles.count,
+                                      order: scheme.weakOrder)
         var estimates: [[DiscretisationBias.Estimate]] = []
         var worst: (estimate: DiscretisationBias.Estimate, time: Double)?
         var largest = 0.0
@@ -355,11 +392,12 @@ public struct TimeStepControl {
             // Only t = 0 is output: the initial draw is exact, there is no time-stepping bias.
             let trial = Trial(dt: dt, noncentrality: 0, standardError: 0, threshold: DiscretisationBias.tolerance * 2.0.squareRoot(),
                               worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, resolved: false, largestCellBias: 0)
-            return Measured(dt: dt, estimates: [], trial: trial)
+            return Measured(dt: dt, estimates: [], trial: trial, positions: nil)
         }
         let trial = Trial(dt: dt, noncentrality: e.noncentrality, standardError: e.standardError, threshold: e.threshold,
                           worstTime: t, coarsening: e.coarsening, groups: e.groups, passes: e.ratio <= 1, finite: true,
                           resolved: estimates.joined().contains { $0.resolved }, largestCellBias: largest)
-        return Measured(dt: dt, estimates: estimates, trial: trial)
+        let positions = (0..<s.dimension.count).map { c in records.flatMap { $0.fine[c] } }
+        return Measured(dt: dt, estimates: estimates, trial: trial, positions: positions)
     }
 }
