@@ -105,6 +105,7 @@ struct CompareOptionGroup: ParsableArguments {
         o.checkTimeStep = !timeStep.skipDtCheck
         o.sampleFolder = sample
         o.scheme = scheme.kind
+        o.timeStepJournal = (TimeStepJournal.defaultDirectory, buildGitCommit ?? "unknown")
         if let sample, let given = scheme.scheme {
             throw ValidationError("--scheme \(given.rawValue) applies to sampling; with --sample the particles of \(sample) are used as they were sampled")
         }
@@ -113,6 +114,10 @@ struct CompareOptionGroup: ParsableArguments {
         let folder = out ?? defaultRunFolder(sc, "compare")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(sc, columns: 2 * sc.dimension.count + 5))
         let progress = SamplerProgress(total: sc.particles.count)
+        // Ctrl-C or SIGTERM stops the pilots or the sampler within a step (exit 130); the pilots
+        // done so far stay in their journal for the next run.
+        signal(SIGINT) { _ in ParticleSampler.requestStop() }
+        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in
             bar?.finish()

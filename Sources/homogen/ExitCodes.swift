@@ -28,7 +28,7 @@ enum ExitStatus: Int32 {
                 self = .dataError
             case .notFinite, .tooMuchMemory: self = .failure
             }
-        case is TimeStepControl.Failure: self = .dataError
+        case let e as TimeStepControl.Failure: self = e.isInterrupted ? .interrupted : .dataError
         case let e as SolverError:
             switch e {
             case .badMedium: self = .dataError

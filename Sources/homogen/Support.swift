@@ -113,7 +113,13 @@ struct TimeStepOptionGroup: ParsableArguments {
             printError("time step: a pilot of \(control.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
                        + "\(s.particles.count) particles")
         }
-        let report = try control.choose(requested: dt, allowCoarse: allowCoarse) { t in
+        let journal = try TimeStepJournal(control: control, requested: dt, build: buildGitCommit ?? "unknown")
+        if !quiet, journal.decision != nil {
+            printError("time step: the decision measured before for this run is reused (\(journal.path))")
+        } else if !quiet, journal.pilotsKept > 0 {
+            printError("time step: \(journal.pilotsKept) pilot(s) measured before for this run are reused (\(journal.path))")
+        }
+        let report = try control.choose(requested: dt, allowCoarse: allowCoarse, journal: journal) { t in
             if !quiet { printError(Self.describe(t)) }
         }
         if !quiet { printError(Self.decision(report)) }

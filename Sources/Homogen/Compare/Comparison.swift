@@ -46,6 +46,9 @@ public struct Comparison {
         /// The sampler's scheme (Euler–Maruyama by default; `metropolis` needs the backward-Itô
         /// convention).
         public var scheme: SchemeKind = .standard
+        /// Where the time-step control keeps its pilots (`TimeStepJournal`), and the build that
+        /// measured them; nil: no journal.
+        public var timeStepJournal: (directory: String, build: String)?
         public init() {}
     }
 
@@ -181,7 +184,11 @@ public struct Comparison {
                 let c = TimeStepControl(scenario: s, scheme: options.scheme, threads: options.threads)
                 stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
                        + "\(s.particles.count) particles")
-                control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, tried: timeStepTrial)
+                let journal = try options.timeStepJournal.map {
+                    try TimeStepJournal(control: c, requested: options.samplerDt, directory: $0.directory, build: $0.build)
+                }
+                control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, journal: journal,
+                                       tried: timeStepTrial)
                 dt = control!.dt
             }
             let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))

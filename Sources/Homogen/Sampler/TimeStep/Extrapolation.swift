@@ -38,7 +38,19 @@ final class Extrapolation {
             // Nothing resolved at the three coarsest steps: the local error is below the probe's noise.
             if !seenResolved, k >= 2 { break }
         }
-        measured = levels.indices.dropLast().map { k in probe.ratio(levels[k], levels[k + 1]) }
+        measured = Self.ratios(levels, scheme: probe.scheme)
+    }
+
+    /// The extrapolation from levels probed before (a `TimeStepJournal`).
+    init(top: Double, order: Int, levels: [LocalWeakError.Level], scheme: SchemeKind) {
+        self.top = top
+        self.order = order
+        self.levels = levels
+        measured = Self.ratios(levels, scheme: scheme)
+    }
+
+    private static func ratios(_ levels: [LocalWeakError.Level], scheme: SchemeKind) -> [Double?] {
+        levels.indices.dropLast().map { k in LocalWeakError.ratio(levels[k], levels[k + 1], order: scheme.weakOrder) }
     }
 
     /// The probe's levels (for the report).

@@ -97,11 +97,11 @@ public struct LocalWeakError {
 
     /// The ratio per halving of λ from L at h and h/2: L(h)/L(h/2)/4 less one standard error (in
     /// log), within [1, 4^q]; nil unless both are resolved.
-    func ratio(_ coarse: Level, _ fine: Level) -> Double? {
+    static func ratio(_ coarse: Level, _ fine: Level, order: Int) -> Double? {
         guard coarse.resolved, fine.resolved else { return nil }
         let relative = ((coarse.standardError / coarse.pooled) * (coarse.standardError / coarse.pooled)
                         + (fine.standardError / fine.pooled) * (fine.standardError / fine.pooled)).squareRoot()
         let r = coarse.pooled / fine.pooled / 4 * Foundation.exp(-relative)
-        return min(max(r, 1), pow(4, Double(scheme.weakOrder)))
+        return min(max(r, 1), pow(4, Double(order)))
     }
 }

@@ -135,6 +135,11 @@ public struct TimeStepControl {
         case requestedStepTooCoarse(dt: Double, boundOverThreshold: Double, passing: Double?, certified: Bool)
         /// No step down to `smallest` passes.
         case noPassingStep(smallest: Double)
+        /// Stopped (SIGINT or SIGTERM) during the pilots; the pilots done so far are in `journal`.
+        case interrupted(journal: String?, pilots: Int)
+
+        /// Whether the control was stopped rather than refused.
+        public var isInterrupted: Bool { if case .interrupted = self { return true } else { return false } }
 
         public var description: String {
             switch self {
@@ -145,6 +150,10 @@ public struct TimeStepControl {
                     + (passing.map { certified ? String(format: "; dt = %g passes", $0)
                                         : String(format: "; dt = %g is the largest step the pilot cannot show too coarse", $0) }
                        ?? "; no smaller step passes either")
+            case .interrupted(let journal, let pilots):
+                guard let journal, pilots > 0 else { return "interrupted during the time-step pilots (none had finished)" }
+                return "interrupted during the time-step pilots: the \(pilots) pilot(s) done are kept in \(journal); "
+                    + "the same command (or --resume) reuses them"
             case .noPassingStep(let smallest):
                 return String(format: "no time step down to %g keeps the sampler's bias small against the Monte Carlo noise of "
                               + "this run; use fewer particles, or allow a coarse step explicitly", smallest)
@@ -194,7 +203,25 @@ public struct TimeStepControl {
     /// `allowCoarse` (then `passed` is false); otherwise the error names the step that passes.
     /// Without it, the largest passing step up to `firstGuess` is chosen. `tried` hears of each step
     /// as soon as its pilot is judged.
-    public func choose(requested: Double? = nil, allowCoarse: Bool = false, tried: ((Trial) -> Void)? = nil) throws -> Report {
+    ///
+    /// With a `journal`, pilots and the probe already measured for this run are reused, each new one
+    /// is recorded as soon as it is done, and so is the decision; a stop request
+    /// (`ParticleEngine.stopRequested`) ends the pilots within a step and throws
+    /// `Failure.interrupted` naming the journal.
+    public func choose(requested: Double? = nil, allowCoarse: Bool = false, journal: TimeStepJournal? = nil,
+                       tried: ((Trial) -> Void)? = nil) throws -> Report {
+        if let kept = journal?.decision { return kept }
+        do {
+            let report = try chooseMeasuring(requested: requested, allowCoarse: allowCoarse, journal: journal, tried: tried)
+            try journal?.record(decision: report)
+            return report
+        } catch SamplerError.interrupted {
+            throw Failure.interrupted(journal: journal?.path, pilots: journal?.pilotsKept ?? 0)
+        }
+    }
+
+    private func chooseMeasuring(requested: Double?, allowCoarse: Bool, journal: TimeStepJournal?,
+                                 tried: ((Trial) -> Void)?) throws -> Report {
         let start = DispatchTime.now().uptimeNanoseconds
         let h0 = requested ?? firstGuess
         let shortest = zip(scenario.time.outputs, [0] + scenario.time.outputs).map { $0 - $1 }.filter { $0 > 0 }.min()
@@ -208,13 +235,29 @@ public struct TimeStepControl {
         var k = 0
         while decision == nil, k <= u + Self.maximumHalvings {
             let h = h0 * pow(2, Double(u - k))
-            let m = try measure(h)
+            var m: Measured
+            if let kept = journal?.pilot(h) {
+                m = Measured(dt: h, estimates: kept.estimates, trial: kept.trial, positions: nil)
+            } else {
+                m = try measure(h)
+                try journal?.record(.init(dt: h, estimates: m.estimates, trial: m.trial))
+            }
             measured.append(m)
             tried?(m.trial)
             k += 1
-            if extrapolation == nil, let positions = m.positions {
-                let probe = LocalWeakError(scenario: scenario, scheme: scheme, threads: threads, starts: positions)
-                extrapolation = try Extrapolation(top: top, probe: probe, maximumIndex: u + Self.maximumHalvings + 12)
+            if extrapolation == nil, m.estimates != nil {
+                if let levels = journal?.contents.localErrors {
+                    extrapolation = Extrapolation(top: top, order: scheme.weakOrder, levels: levels, scheme: scheme)
+                } else {
+                    // A pilot read from the journal has no positions: measure it again (it is the
+                    // coarsest, the cheapest) for the probe's starting points.
+                    if m.positions == nil { m = try measure(h) }
+                    if let positions = m.positions {
+                        let probe = LocalWeakError(scenario: scenario, scheme: scheme, threads: threads, starts: positions)
+                        extrapolation = try Extrapolation(top: top, probe: probe, maximumIndex: u + Self.maximumHalvings + 12)
+                        try journal?.record(localErrors: extrapolation!.measuredLevels)
+                    }
+                }
             }
             extrapolation?.global = convergenceRatio(measured)
             decision = decide(measured, notAbove: h0, extrapolation)
