@@ -23,3 +23,8 @@ static inline int hmpi_reduce_max(double in, double *out) {
 static inline int hmpi_gatherv(const double *in, int count, double *out, const int *counts, const int *displs) {
     return MPI_Gatherv(in, count, MPI_DOUBLE, out, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
 }
+
+/// Broadcasts n doubles from rank 0 to every rank.
+static inline int hmpi_bcast(double *x, int64_t n) {
+    return MPI_Bcast(x, (int)n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+}

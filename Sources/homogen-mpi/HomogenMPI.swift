@@ -24,8 +24,13 @@ struct HomogenMPI: ParsableCommand {
         @Option(help: "Worker threads per rank (default: 1).") var threads = 1
         @Option(help: "Run folder to create (written by rank 0).") var out: String
         @Flag(help: "Also write the particle positions (.npy).") var positions = false
-        @Flag(help: "Run even when dt > eps^2 * lambda_min(B) / 10.") var allowCoarseDt = false
-        @Option(help: "em (Euler–Maruyama) or metropolis (also 'mala'): the particle scheme, as in `homogen sample`.",
+        @Flag(help: "Sample at --dt even when it is too coarse (the rule of thumb, or a bias the pilot finds not small).")
+        var allowCoarseDt = false
+        @Option(help: "Sampler time step, checked by the time-step control as in `homogen sample` (default: chosen by it).")
+        var dt: Double?
+        @Flag(help: "Do not measure the sampler's time-discretisation bias (the step is then unchecked).")
+        var skipDtCheck = false
+        @Option(help: "weak2 (the default), em (Euler–Maruyama) or metropolis (also 'mala'): the particle scheme, as in `homogen sample`.",
                 transform: { text in
                     guard let k = SchemeKind(name: text) else { throw ValidationError("--scheme must be weak2, em or metropolis, not '\(text)'") }
                     return k
@@ -48,13 +53,29 @@ struct HomogenMPI: ParsableCommand {
             var s = try Scenario.load(path: scenario)
             s = try s.replacing(particles: ParticleSettings(count: particles ?? s.particles.count,
                                                            seed: seed ?? s.particles.seed, convention: s.particles.convention))
-            let sampler = try ParticleSampler(scenario: s, options: .init(
-                threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt, keepPositions: positions, scheme: scheme))
-            guard let mine = sampler.plan.blocks(ofShard: rank, of: size) else {
-                throw ValidationError("\(size) ranks exceed the run's \(sampler.plan.blockCount) blocks")
-            }
             if rank == 0, FileManager.default.fileExists(atPath: out) {
                 throw AtomicFile.WriteError(path: out, reason: "it already exists; choose another --out or remove it")
+            }
+            // The time step: rank 0 runs the control (as `homogen sample` does, with its journal) and
+            // broadcasts the step and whether it passed; every rank then samples at that step.
+            var report: TimeStepControl.Report?
+            var decided = [dt ?? s.time.dt, 0]
+            if !skipDtCheck {
+                if rank == 0 {
+                    let control = TimeStepControl(scenario: s, scheme: scheme, threads: max(1, threads))
+                    let journal = try TimeStepJournal(control: control, requested: dt, build: "homogen-mpi")
+                    report = try control.choose(requested: dt, allowCoarse: allowCoarseDt, journal: journal)
+                    decided = [report!.dt, report!.passed ? 1 : 0]
+                    FileHandle.standardError.write(Data("homogen-mpi: time step dt = \(report!.dt) (\(report!.method.rawValue); pilots \(String(format: "%.1f", report!.seconds)) s)\n".utf8))
+                }
+                _ = hmpi_bcast(&decided, 2)
+            }
+            s = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: decided[0]))
+            let sampler = try ParticleSampler(scenario: s, options: .init(
+                threads: max(1, threads), allowCoarseTimeStep: allowCoarseDt || decided[1] == 1, keepPositions: positions,
+                scheme: scheme))
+            guard let mine = sampler.plan.blocks(ofShard: rank, of: size) else {
+                throw ValidationError("\(size) ranks exceed the run's \(sampler.plan.blockCount) blocks")
             }
             let part = try sampler.run(blocks: mine)
             let d = s.dimension.count
@@ -96,7 +117,9 @@ struct HomogenMPI: ParsableCommand {
                 blockRange: 0..<part.blocks, particlesInRange: s.particles.count, steps: part.steps, seconds: seconds,
                 initialAcceptanceRate: accepted / Double(s.particles.count), vectorKernels: part.vectorKernels,
                 snapshots: snapshots, scheme: scheme)
-            try SampleRunFolder.write(merged, to: out, command: "sample")
+            var result = merged
+            result.timeStepControl = report
+            try SampleRunFolder.write(result, to: out, command: "sample")
             print("homogen-mpi: \(size) ranks, \(s.particles.count) particles, \(String(format: "%.2f", seconds)) s; run folder: \(out)")
         }
     }

@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
             Runs STEPS steps of the scenario's dt from its initial density and writes nothing. Then, on the \
             same threads: the GSL normal floor (ns per normal), the coefficient tape alone and its \
             library-function calls alone (ns per particle), and the bound d x floor + library functions \
-            that no step of this scenario can beat.
+            that no step of this scenario can beat. The scheme is Euler–Maruyama unless --scheme is given (the \
+            peers of scripts/bench-sampler.sh are Euler–Maruyama loops).
             """)
 
     @Argument(help: "Scenario file (TOML).")
@@ -37,7 +38,7 @@ struct BenchCommand: ParsableCommand {
         var s = try sampling.apply(to: try Scenario.load(path: scenario))
         let horizon = Double(steps) * s.time.dt
         s = try s.replacing(time: TimeSettings(final: horizon, outputs: [horizon], dt: s.time.dt))
-        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(scheme: scheme.kind))
+        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(scheme: scheme.scheme ?? .em))
         let r = try sampler.run()
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
               + "threads=\(r.threads) kernels=\(r.vectorKernels) scheme=\(r.scheme.rawValue) seconds=\(String(format: "%.3f", r.seconds))")

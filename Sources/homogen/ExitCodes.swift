@@ -91,6 +91,10 @@ extension HomogenCommand {
                 message = "Interrupted: nothing was written. To make a long run resumable, pass --checkpoint-every SECONDS: "
                     + "Ctrl-C then writes a checkpoint, and --resume continues from it (docs/scaling.md)."
             }
+            if let e = error as? TimeStepControl.Failure, e.isInterrupted {
+                message += ". No run folder was written; to make the sampling after the pilots resumable too, pass "
+                    + "--checkpoint-every SECONDS (docs/scaling.md)."
+            }
             printError(message)
             Foundation.exit(status.rawValue)
         }

@@ -13,14 +13,14 @@ struct StationaryCommand: ParsableCommand {
             (the coarse-grained pi_eps); the coarse-grained pi_eps against pi_bar is reported as the homogenisation error
             at this eps (exact, not a test). A warning (and a flag in summary.json) says when the particles did not start
             at pi_eps and the burn-in is shorter than 5 tau_int or the run after it shorter than 50 tau_int. --dt-sweep
-            runs Euler–Maruyama at dt, dt/2, dt/4, dt/8 and fits the order of the bias of cos(2 pi x1/eps), with its
-            standard error, when the biases stand out of the noise.
+            runs the scheme (Euler–Maruyama when it is metropolis, which has no bias) at dt, dt/2, dt/4, dt/8 and fits
+            the order of the bias of cos(2 pi x1/eps), with its standard error, when the biases stand out of the noise.
             """)
 
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
 
-    @Option(help: "em (Euler–Maruyama, biased by O(dt)) or metropolis (MALA, exactly invariant; 'mala' is accepted too).")
+    @Option(help: "metropolis (the default: MALA, exactly invariant; 'mala' is accepted too), weak2 (biased by O(dt^2)) or em (Euler–Maruyama, biased by O(dt)).")
     var scheme: SchemeKind = .metropolis
 
     @Option(help: "Time step (default: the scenario's [time] dt).")
@@ -32,7 +32,7 @@ struct StationaryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Time discarded before recording (default: the first 20% of the run).", valueName: "T"))
     var burnIn: Double?
 
-    @Flag(help: "Run Euler–Maruyama at dt, dt/2, dt/4, dt/8 and report the bias of cos(2 pi x1/eps) with the fitted order.")
+    @Flag(help: "Run the scheme (Euler–Maruyama for metropolis) at dt, dt/2, dt/4, dt/8 and report the bias of cos(2 pi x1/eps) with the fitted order.")
     var dtSweep = false
 
     @OptionGroup var sampling: SamplerOptionGroup
@@ -139,7 +139,8 @@ struct StationaryCommand: ParsableCommand {
         }
         if let w = r.w2PiEps { print(String(format: "W2(estimate, pi_eps) = %.3e", w)) }
         if let sweep {
-            print("Euler–Maruyama bias of cos(2 pi \(s.dimension.slowNames[0])/eps) against dt:")
+            let name = sweep.scheme == .em ? "Euler–Maruyama" : "\(sweep.scheme.rawValue) (weak order \(sweep.scheme.weakOrder))"
+            print("\(name) bias of cos(2 pi \(s.dimension.slowNames[0])/eps) against dt:")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e, %@)", h, b, se, abs(b) >= 2 * se ? "significant" : "not significant"))
             }

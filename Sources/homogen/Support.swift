@@ -146,14 +146,14 @@ struct TimeStepOptionGroup: ParsableArguments {
         }
         let line = decision(c)
         if c.passed { return (line, "") }
-        return (line, c.method == "unresolved"
+        return (line, c.method == .unresolved
                 ? "; the sampler's time step is NOT certified (its bias is below what the pilot resolves)"
                 : "; the sampler's time step is TOO COARSE for this N (bias not small against the noise)")
     }
 
     /// The decision, one line.
     static func decision(_ r: TimeStepControl.Report) -> String {
-        if r.method == "unresolved" {
+        if r.method == .unresolved {
             let coarsest = r.trials.map(\.dt).max() ?? r.dt
             if !r.trials.contains(where: \.resolved) {
                 return String(format: "time step: dt = %g NOT certified: the pilots resolved no bias at any step up to %g (%.0f times "
@@ -163,8 +163,8 @@ struct TimeStepOptionGroup: ParsableArguments {
             return String(format: "time step: dt = %g NOT certified: the pilots lost its bias in their own noise before they could "
                           + "show it small or too large (pilots %.1f s)", r.dt, r.seconds)
         }
-        let how = r.method == "pilot" ? "its own pilot passes"
-            : r.method == "none" ? "no step certified"
+        let how = r.method == .pilot ? "its own pilot passes"
+            : r.method == .none ? "no step certified"
             : String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio ?? 1)
         return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ (pilots %.1f s)", r.dt, how,
                       r.boundOverThreshold,

@@ -30,7 +30,7 @@ final class TimeStepControlTests: XCTestCase {
             return y - y.rounded(.down)
         }
         let record = CoupledPilot.Record(coarse: [fine.map(displaced)], fine: [fine])
-        let statistic = DiscretisationBias(cells: cells, dimension: .one, runParticles: m)
+        let statistic = DiscretisationBias(cells: cells, dimension: .one, runParticles: m, order: 1)
         let estimate = statistic.estimates(record)[0]
         // Exact cell biases: hat weights around cell centres (g + ½)/n.
         func weights(_ x: Double) -> [Double] {
@@ -52,6 +52,9 @@ final class TimeStepControlTests: XCTestCase {
         XCTAssertEqual(estimate.groups, cells)
         XCTAssertGreaterThan(exact, 10 * estimate.standardError, "the test needs a resolved bias")
         XCTAssertEqual(estimate.noncentrality, exact, accuracy: 3 * estimate.standardError)
+        // A second-order scheme's Richardson factor is 4/3 instead of 2: λ scales by (2/3)².
+        let second = DiscretisationBias(cells: cells, dimension: .one, runParticles: m, order: 2).estimates(record)[0]
+        XCTAssertEqual(second.noncentrality, exact * 4 / 9, accuracy: 3 * second.standardError)
         let same = statistic.estimates(CoupledPilot.Record(coarse: [fine], fine: [fine]))
         for e in same {
             XCTAssertEqual(e.noncentrality, 0)
@@ -144,8 +147,9 @@ final class TimeStepControlTests: XCTestCase {
     /// JSON has no infinity: an unbounded bias (no pilot bounds the step) is written as null and
     /// read back as infinity, so that `--allow-coarse-dt` runs can always write their summary.
     func testAnUnboundedBiasIsWrittenAsNull() throws {
-        let report = TimeStepControl.Report(dt: 1e-3, passed: false, method: "none", ratio: nil, boundOverThreshold: .infinity,
-                                            trials: [], pilotParticles: 20000, runParticles: 20000, seconds: 0.1)
+        let report = TimeStepControl.Report(dt: 1e-3, scheme: .em, passed: false, method: .none, ratio: nil,
+                                            boundOverThreshold: .infinity, trials: [], localErrors: [], pilotParticles: 20000,
+                                            runParticles: 20000, seconds: 0.1)
         let data = try JSON.encodeSummary(report)
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         XCTAssertTrue(object["bound_over_threshold"] is NSNull, "\(object)")

@@ -62,7 +62,7 @@ public struct StationaryEstimator {
         guard options.recordEvery >= 1 else {
             throw StationaryError.badSetting("the recording interval must be at least 1 step, not \(options.recordEvery)")
         }
-        if options.scheme == .em, dt > ParticleSampler.timeStepLimit(s), !options.allowCoarseTimeStep {
+        if options.scheme != .metropolis, dt > ParticleSampler.timeStepLimit(s), !options.allowCoarseTimeStep {
             throw SamplerError.timeStepTooCoarse(dt: dt, limit: ParticleSampler.timeStepLimit(s), epsilon: s.epsilonText,
                                                  smallestEigenvalue: s.facts.mediumSmallestEigenvalue)
         }

@@ -28,6 +28,8 @@ enum ParticleEngine {
     /// calls it from its SIGINT/SIGTERM handler).
     static func requestStop() { stop.store(true, ordering: .relaxed) }
     static var stopRequested: Bool { stop.load(ordering: .relaxed) }
+    /// Withdraws a stop request (for tests that stop a run in-process and go on).
+    static func clearStopRequest() { stop.store(false, ordering: .relaxed) }
 
     /// The outcome of `run`: the workers (with their committed records) and the wall time.
     struct Outcome {

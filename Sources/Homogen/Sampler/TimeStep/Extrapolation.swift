@@ -12,8 +12,10 @@ import Foundation
 ///   the step shrinks, so extending the last one errs small);
 /// - coarser than every measured halving, or across a gap: 1 (no decrease is promised).
 ///
-/// When the probe resolves nothing at all (the local error is below its noise everywhere), the
-/// fallback is the ratio fitted on the pilots themselves (`global`), the same at every halving.
+/// Where the pilots themselves resolve the bias over their last halvings, the ratio fitted on them
+/// (`global`, the same at every halving) is a second measurement; each halving takes the larger
+/// of the two lower bounds. When the probe resolves nothing at all (the local error is below its
+/// noise everywhere), the fitted ratio is all there is.
 final class Extrapolation {
     let top: Double
     let order: Int
@@ -57,11 +59,15 @@ final class Extrapolation {
     var measuredLevels: [LocalWeakError.Level] { levels }
 
     /// Whether a finer step is promised a smaller bias at all (some ratio above 1).
-    var decreases: Bool { measured.contains { ($0 ?? 1) > 1 } || (measured.allSatisfy { $0 == nil } && (global ?? 1) > 1) }
+    var decreases: Bool { measured.contains { ($0 ?? 1) > 1 } || (global ?? 1) > 1 }
 
-    /// The ratio of halving k.
+    /// The ratio of halving k: the larger of the probe's (as above) and the pilots' own fitted
+    /// ratio, when there is one — both are lower confidence bounds of measured ratios.
     func ratio(halving k: Int) -> Double {
-        guard measured.contains(where: { $0 != nil }) else { return global ?? 1 }
+        max(local(halving: k), global ?? 1)
+    }
+
+    private func local(halving k: Int) -> Double {
         if k < measured.count, let r = measured[k] { return r }
         if let finest = measured.lastIndex(where: { $0 != nil }), k > finest { return measured[finest]! }
         return 1

@@ -26,8 +26,9 @@ import Synchronization
 /// which is below 4^q before the asymptotic regime (pre-asymptotic steps do not get the order's
 /// promise), and is measured, not assumed.
 public struct LocalWeakError {
-    /// One-step samples per level: starting positions repeated with fresh random variables.
-    static let samples = 1 << 18
+    /// One-step samples per level by default: starting positions repeated with fresh random
+    /// variables.
+    static let standardSamples = 1 << 18
 
     /// L(h) at one step h, with its standard error.
     public struct Level: Codable, Sendable, Equatable {
@@ -43,11 +44,13 @@ public struct LocalWeakError {
     let threads: Int
     /// Starting positions, coordinate by coordinate.
     let starts: [[Double]]
+    /// One-step samples per level.
+    var samples = LocalWeakError.standardSamples
 
     /// L at step h (seeded by the level, so that each level is reproducible on its own).
     func level(_ h: Double) throws -> Level {
         let s = scenario, dim = s.dimension, d = dim.count
-        let n = Self.samples
+        let n = samples
         let probe = try s.replacing(
             particles: ParticleSettings(count: n, seed: BlockSeeds.splitMix64(s.particles.seed ^ h.bitPattern ^ 0x6C6F_6361_6C),
                                         convention: s.particles.convention),

@@ -66,6 +66,62 @@ public struct TimeStepControl {
         public let resolved: Bool
         /// Largest |b̂| over cells, scales and output times (probability units).
         public let largestCellBias: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case dt, noncentrality, standardError, threshold, worstTime, coarsening, groups, passes, finite, resolved, largestCellBias
+        }
+
+        init(dt: Double, noncentrality: Double, standardError: Double, threshold: Double, worstTime: Double, coarsening: Int,
+             groups: Int, passes: Bool, finite: Bool, resolved: Bool, largestCellBias: Double) {
+            self.dt = dt; self.noncentrality = noncentrality; self.standardError = standardError; self.threshold = threshold
+            self.worstTime = worstTime; self.coarsening = coarsening; self.groups = groups; self.passes = passes
+            self.finite = finite; self.resolved = resolved; self.largestCellBias = largestCellBias
+        }
+
+        /// A pilot that blew up has an unbounded bias, written as null (JSON has no infinity).
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(dt: try c.decode(Double.self, forKey: .dt),
+                      noncentrality: try c.decodeIfPresent(Double.self, forKey: .noncentrality) ?? .infinity,
+                      standardError: try c.decode(Double.self, forKey: .standardError),
+                      threshold: try c.decode(Double.self, forKey: .threshold), worstTime: try c.decode(Double.self, forKey: .worstTime),
+                      coarsening: try c.decode(Int.self, forKey: .coarsening), groups: try c.decode(Int.self, forKey: .groups),
+                      passes: try c.decode(Bool.self, forKey: .passes), finite: try c.decode(Bool.self, forKey: .finite),
+                      resolved: try c.decode(Bool.self, forKey: .resolved),
+                      largestCellBias: try c.decodeIfPresent(Double.self, forKey: .largestCellBias) ?? .infinity)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(dt, forKey: .dt)
+            try c.encode(noncentrality.isFinite ? noncentrality : nil, forKey: .noncentrality)
+            try c.encode(standardError, forKey: .standardError); try c.encode(threshold, forKey: .threshold)
+            try c.encode(worstTime, forKey: .worstTime); try c.encode(coarsening, forKey: .coarsening)
+            try c.encode(groups, forKey: .groups); try c.encode(passes, forKey: .passes); try c.encode(finite, forKey: .finite)
+            try c.encode(resolved, forKey: .resolved)
+            try c.encode(largestCellBias.isFinite ? largestCellBias : nil, forKey: .largestCellBias)
+        }
+    }
+
+    /// How a step was decided (written as its raw value in `summary.json`).
+    public enum Method: String, Codable, Sendable {
+        /// The pilot at the step itself passed.
+        case pilot
+        /// A coarser pilot's bound, carried to the step by the measured ratios.
+        case extrapolated
+        /// Neither certified nor shown too coarse: the bias sank into the pilots' noise.
+        case unresolved
+        /// No step certified; the requested one is used anyway (`--allow-coarse-dt`).
+        case none
+    }
+
+    /// A decision of the pilots so far: the step, how it was reached, the ratio of its last
+    /// halving (extrapolated only) and its bound on λ over the threshold.
+    struct Decision {
+        let dt: Double
+        let method: Method
+        let ratio: Double?
+        let bound: Double
     }
 
     /// What the control decided.
@@ -77,8 +133,8 @@ public struct TimeStepControl {
         public let order: Int
         /// True when `dt` passed; false when a coarse step was allowed explicitly.
         public let passed: Bool
-        /// "pilot" (the pilot at `dt` itself passed) or "extrapolated" (by the measured ratio).
-        public let method: String
+        /// How the step was decided.
+        public let method: Method
         /// The convergence ratio r_eff used to extrapolate (nil for "pilot").
         public let ratio: Double?
         /// The bound on λ at `dt` over its threshold, worst over output times and scales (≤ 1 passes).
@@ -97,7 +153,7 @@ public struct TimeStepControl {
             case dt, scheme, order, passed, method, ratio, boundOverThreshold, trials, localErrors, pilotParticles, runParticles, seconds
         }
 
-        init(dt: Double, scheme: SchemeKind, passed: Bool, method: String, ratio: Double?, boundOverThreshold: Double, trials: [Trial],
+        init(dt: Double, scheme: SchemeKind, passed: Bool, method: Method, ratio: Double?, boundOverThreshold: Double, trials: [Trial],
              localErrors: [LocalWeakError.Level], pilotParticles: Int, runParticles: Int, seconds: Double) {
             self.dt = dt; self.scheme = scheme; order = scheme.weakOrder; self.passed = passed; self.method = method; self.ratio = ratio
             self.boundOverThreshold = boundOverThreshold; self.trials = trials; self.localErrors = localErrors; self.pilotParticles = pilotParticles
@@ -110,7 +166,7 @@ public struct TimeStepControl {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(dt: try c.decode(Double.self, forKey: .dt),
                       scheme: try c.decodeIfPresent(SchemeKind.self, forKey: .scheme) ?? .em, passed: try c.decode(Bool.self, forKey: .passed),
-                      method: try c.decode(String.self, forKey: .method), ratio: try c.decodeIfPresent(Double.self, forKey: .ratio),
+                      method: try c.decode(Method.self, forKey: .method), ratio: try c.decodeIfPresent(Double.self, forKey: .ratio),
                       boundOverThreshold: try c.decodeIfPresent(Double.self, forKey: .boundOverThreshold) ?? .infinity,
                       trials: try c.decode([Trial].self, forKey: .trials),
                       localErrors: try c.decodeIfPresent([LocalWeakError.Level].self, forKey: .localErrors) ?? [], pilotParticles: try c.decode(Int.self, forKey: .pilotParticles),
@@ -228,8 +284,8 @@ public struct TimeStepControl {
         var u = 0
         if let shortest { while u < Self.maximumCoarsenings, h0 * pow(2, Double(u + 1)) <= shortest / 8 { u += 1 } }
         var measured: [Measured] = []
-        var decision: (dt: Double, method: String, ratio: Double?, bound: Double)?
-        var fallback: (dt: Double, method: String, ratio: Double?, bound: Double)?
+        var decision: Decision?
+        var fallback: Decision?
         let top = h0 * pow(2, Double(u))
         var extrapolation: Extrapolation?
         var k = 0
@@ -264,7 +320,7 @@ public struct TimeStepControl {
             // An extrapolation over more than five halvings rests on pilots that may not yet be in the
             // asymptotic regime (it errs small, and the run pays for it): while a finer pilot costs
             // under a ninth of the run it would save, refine the measurement, keeping this answer.
-            if let d = decision, d.method == "extrapolated", h > 32 * d.dt * (1 + 1e-9), k <= u + Self.maximumHalvings {
+            if let d = decision, d.method == .extrapolated, h > 32 * d.dt * (1 + 1e-9), k <= u + Self.maximumHalvings {
                 fallback = d
                 decision = nil
                 continue
@@ -281,14 +337,14 @@ public struct TimeStepControl {
                 // Neither certified nor shown too coarse: the larger step ≤ h₀ where the bias sank
                 // into the pilot's noise, used with that said (`passed` false, method "unresolved").
                 let step = min(unresolved[0].dt, h0)
-                decision = (step, "unresolved", nil, bound(at: step, measured, nil))
+                decision = Decision(dt: step, method: .unresolved, ratio: nil, bound: bound(at: step, measured, nil))
             }
         }
         // A refined measurement that ends in a smaller step than the one kept is noisier, not wiser:
         // both are bounds from measured pilots; keep the larger step.
         if let f = fallback, decision == nil || decision!.dt < f.dt { decision = f }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        func report(_ dt: Double, passed: Bool, method: String, ratio: Double?, bound: Double) -> Report {
+        func report(_ dt: Double, passed: Bool, method: Method, ratio: Double?, bound: Double) -> Report {
             Report(dt: dt, scheme: scheme, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
                    trials: measured.map(\.trial), localErrors: extrapolation?.measuredLevels ?? [],
                    pilotParticles: pilotParticles, runParticles: scenario.particles.count, seconds: seconds)
@@ -296,13 +352,13 @@ public struct TimeStepControl {
         guard let decision else {
             if let requested {
                 if allowCoarse {
-                    return report(requested, passed: false, method: "none", ratio: nil, bound: .infinity)
+                    return report(requested, passed: false, method: .none, ratio: nil, bound: .infinity)
                 }
                 throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: .infinity, passing: nil, certified: false)
             }
             throw Failure.noPassingStep(smallest: measured.last?.dt ?? h0)
         }
-        let certified = decision.method != "unresolved"
+        let certified = decision.method != .unresolved
         if let requested, decision.dt < requested * (1 - 1e-12) {
             let bound = self.bound(at: requested, measured, extrapolation)
             if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
@@ -315,7 +371,7 @@ public struct TimeStepControl {
     /// candidate step ≤ h₀ — a step tried, h₀ itself, or (with a measured ratio) a power-of-two
     /// fraction of the finest step tried — whose bound passes everywhere.
     private func decide(_ measured: [Measured], notAbove h0: Double, _ x: Extrapolation?)
-        -> (dt: Double, method: String, ratio: Double?, bound: Double)? {
+        -> Decision? {
         var candidates = measured.map(\.dt).filter { $0 <= h0 * (1 + 1e-12) } + [h0]
         if let x, x.decreases, let finest = measured.last?.dt {
             for j in 1...Self.maximumHalvings { candidates.append(finest / pow(2, Double(j))) }
@@ -325,7 +381,7 @@ public struct TimeStepControl {
             if b <= 1 {
                 let own = measured.first { abs($0.dt - h) <= 1e-12 * h }
                 let direct = own.map { $0.trial.passes } ?? false
-                return (h, direct ? "pilot" : "extrapolated", direct ? nil : x?.ratio(above: h), b)
+                return Decision(dt: h, method: direct ? .pilot : .extrapolated, ratio: direct ? nil : x?.ratio(above: h), bound: b)
             }
         }
         return nil
