@@ -6,17 +6,17 @@
 #include <math.h>
 
 /// Noise matrix entry (r, j) of the tape's last run, or 0 when it is structurally zero:
-/// diagonal noise holds sigma_rr at output d + r; a Cholesky factor holds its lower triangle row
-/// by row (L11, L21, L22, L31, …) from output d.
-static const double *noise_entry(const hk_program *p, int32_t r, int32_t j) {
-    const int32_t d = p->dimension;
+/// diagonal noise holds sigma_rr at output first + r; a Cholesky factor holds its lower triangle
+/// row by row (L11, L21, L22, L31, …) from output first (first = d for the full tape, whose drift
+/// comes first; 0 for the noise-only tape).
+static const double *noise_entry(const hk_program *p, int32_t first, int32_t r, int32_t j) {
     int32_t index;
     if (p->cholesky) {
         if (j > r) return 0;
-        index = d + r * (r + 1) / 2 + j;
+        index = first + r * (r + 1) / 2 + j;
     } else {
         if (j != r) return 0;
-        index = d + r;
+        index = first + r;
     }
     return p->regs + (int64_t)p->outputs[index] * p->stride;
 }
@@ -33,8 +33,9 @@ static void run_at(const hk_program *p, double *pt, int64_t S, int64_t c) {
     hk_run_program(p, c);
 }
 
-int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
-                      const double *v, int64_t v_stride, double h, int64_t n, double *scratch) {
+int64_t hk_weak2_step(const hk_program *p, const hk_program *pa, const hk_program *pb, double *const *x,
+                      const double *xi, int64_t xi_stride, const double *v, int64_t v_stride, double h, int64_t n,
+                      double *scratch) {
     const int32_t d = p->dimension;
     const int64_t S = p->chunk;
     const double sqh = sqrt(h), quarter_over_sqh = 0.25 / sqh;
@@ -54,7 +55,7 @@ int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, i
             const double *ar = drift(p, r);
             for (int64_t i = 0; i < c; i++) a0[r * S + i] = ar[i];
             for (int32_t j = 0; j < d; j++) {
-                const double *e = noise_entry(p, r, j);
+                const double *e = noise_entry(p, d, r, j);
                 double *out = s0 + (r * d + j) * S;
                 for (int64_t i = 0; i < c; i++) out[i] = e ? e[i] : 0.0;
             }
@@ -68,9 +69,9 @@ int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, i
                 for (int32_t j = 0; j < d; j++) s += s0[(r * d + j) * S + i] * dw[j * S + i];
                 pt[r * S + i] = s;
             }
-        run_at(p, pt, S, c);
+        run_at(pa, pt, S, c);
         for (int32_t r = 0; r < d; r++) {
-            const double *ar = drift(p, r);
+            const double *ar = drift(pa, r);
             for (int64_t i = 0; i < c; i++) acc[r * S + i] = x[r][o + i] + 0.5 * (ar[i] + a0[r * S + i]) * h;
         }
         // R±_j = X + a h ± b^j sqrt(h): the terms of b^j along itself.
@@ -80,9 +81,9 @@ int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, i
                 for (int32_t r = 0; r < d; r++)
                     for (int64_t i = 0; i < c; i++)
                         pt[r * S + i] = x[r][o + i] + a0[r * S + i] * h + s0[(r * d + j) * S + i] * s;
-                run_at(p, pt, S, c);
+                run_at(pb, pt, S, c);
                 for (int32_t r = 0; r < d; r++) {
-                    const double *e = noise_entry(p, r, j);
+                    const double *e = noise_entry(pb, 0, r, j);
                     double *bp = plus + (r * d + j) * S;
                     const double *b0 = s0 + (r * d + j) * S, *w = dw + j * S;
                     double *ar = acc + r * S;
@@ -104,7 +105,7 @@ int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, i
                 const double s = sign == 0 ? sqh : -sqh;
                 for (int32_t r = 0; r < d; r++)
                     for (int64_t i = 0; i < c; i++) pt[r * S + i] = x[r][o + i] + s0[(r * d + q) * S + i] * s;
-                run_at(p, pt, S, c);
+                run_at(pb, pt, S, c);
                 for (int32_t j = 0; j < d; j++) {
                     if (j == q) continue;
                     // V_{q,j} = ±h drawn for q > j; V_{q,j} = -V_{j,q} for q < j.
@@ -112,7 +113,7 @@ int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, i
                                              : v + (int64_t)(j * (j - 1) / 2 + q) * v_stride + o;
                     const double vs = q > j ? h : -h;
                     for (int32_t r = 0; r < d; r++) {
-                        const double *e = noise_entry(p, r, j);
+                        const double *e = noise_entry(pb, 0, r, j);
                         double *bp = plus + (r * d + j) * S;
                         const double *b0 = s0 + (r * d + j) * S, *w = dw + j * S, *wq = dw + q * S;
                         double *ar = acc + r * S;

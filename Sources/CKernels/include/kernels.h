@@ -73,9 +73,13 @@ int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int6
 /// coefficients without an argument at X. dW_j = sqrt(h) xi_j (normals of coordinate j at
 /// xi + j*xi_stride); V_qj = h v for q > j and -V_jq for q < j, with the two-point variables
 /// v = ±1 of the pair (q, j), q > j, at v + (q(q-1)/2 + j)*v_stride (unused in 1D).
-/// `scratch` holds (4d + 2d^2) * chunk doubles. Returns the number of non-finite positions.
-int64_t hk_weak2_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
-                      const double *v, int64_t v_stride, double h, int64_t n, double *scratch);
+/// `p` is the full tape (drift, then noise), `pa` the drift alone (at Y) and `pb` the noise alone
+/// (at R± and U±): the supporting points compute only what the step reads there. All three have
+/// the same dimension, noise layout, scale and chunk. `scratch` holds (4d + 2d^2) * chunk doubles.
+/// Returns the number of non-finite positions.
+int64_t hk_weak2_step(const hk_program *p, const hk_program *pa, const hk_program *pb, double *const *x,
+                      const double *xi, int64_t xi_stride, const double *v, int64_t v_stride, double h, int64_t n,
+                      double *scratch);
 
 /// out[i] = scale * x[i] (used for y = x / epsilon).
 void hk_scale(const double *x, double scale, double *out, int64_t n);

@@ -15,6 +15,10 @@ public struct SDECoefficients {
     public enum Noise: String, Sendable { case diagonal, cholesky }
 
     public let tape: Tape
+    /// The drift alone, and the noise alone (outputs in the same order as in `tape`): the
+    /// supporting points of the weak order-2 scheme read only one of them.
+    public let driftTape: Tape
+    public let noiseTape: Tape
     public let dimension: TorusDimension
     public let noise: Noise
     /// Whether log π is the tape's last output.
@@ -80,6 +84,9 @@ public struct SDECoefficients {
             outputs += dimension.axes.map { g.unary(.sqrt, g.mul(two, b[$0][$0])) }
             noise = .diagonal
         }
+        let d = dimension.count
+        driftTape = Tape(graph: g, outputs: Array(outputs[..<d]), inputs: dimension.variables)
+        noiseTape = Tape(graph: g, outputs: Array(outputs[d...]), inputs: dimension.variables)
         if logDensity { outputs.append(f.logPi) }
         hasLogDensity = logDensity
         tape = Tape(graph: g, outputs: outputs, inputs: dimension.variables)

@@ -8,7 +8,8 @@ import CKernels
 /// (the full step is written out at `hk_weak2_step` in kernels.h). Weak order 2: an expectation of
 /// a smooth function of X_T is exact up to O(h²), against Euler–Maruyama's O(h).
 ///
-/// Tape runs per step: 2 + 2d, and 2d more in d ≥ 2 (1D: 4; 2D: 10).
+/// Tape runs per step: 2 + 2d, and 2d more in d ≥ 2 (1D: 4; 2D: 10) — the full tape at X only; the
+/// drift alone at Y, the noise alone at R± and U± (`SDECoefficients.driftTape`, `noiseTape`).
 ///
 /// Random numbers per step: the block's normals ξ (ΔW_j = √h ξ_j, as Euler–Maruyama draws them),
 /// then in d ≥ 2 one two-point variable ±1 per particle and pair q > j (pair by pair, in particle
@@ -19,7 +20,10 @@ final class WeakOrderTwoScheme: ParticleScheme {
     /// Particles per tape run (as `EulerMaruyamaScheme.chunkSize`); does not change results.
     static let chunkSize = 256
 
+    /// The full tape, the drift alone, the noise alone.
     private let workspace: TapeWorkspace
+    private let driftWorkspace: TapeWorkspace
+    private let noiseWorkspace: TapeWorkspace
     private let dimension: Int
     private let scratch: UnsafeMutablePointer<Double>
     /// The two-point variables of the current step: pair p's at `twoPoint + p * capacity`.
@@ -29,9 +33,13 @@ final class WeakOrderTwoScheme: ParticleScheme {
     init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
         dimension = coefficients.dimension.count
         workspace = TapeWorkspace(tape: coefficients.tape, capacity: Self.chunkSize)
-        workspace.program.dimension = Int32(dimension)
-        workspace.program.cholesky = coefficients.noise == .cholesky ? 1 : 0
-        workspace.program.scale = Double(inverseEpsilon)
+        driftWorkspace = TapeWorkspace(tape: coefficients.driftTape, capacity: Self.chunkSize)
+        noiseWorkspace = TapeWorkspace(tape: coefficients.noiseTape, capacity: Self.chunkSize)
+        for w in [workspace, driftWorkspace, noiseWorkspace] {
+            w.program.dimension = Int32(dimension)
+            w.program.cholesky = coefficients.noise == .cholesky ? 1 : 0
+            w.program.scale = Double(inverseEpsilon)
+        }
         let d = dimension
         scratch = .allocate(capacity: (4 * d + 2 * d * d) * Self.chunkSize)
         scratch.initialize(repeating: 0, count: (4 * d + 2 * d * d) * Self.chunkSize)
@@ -70,8 +78,12 @@ final class WeakOrderTwoScheme: ParticleScheme {
 
     func advance(_ block: ParticleBlock, h: Double, randoms r: StepRandoms, step: Int, time: Double) throws {
         let bad = withUnsafePointer(to: workspace.program) { p in
-            hk_weak2_step(p, block.positionTable, r.normals, Int64(r.stride), r.extras, Int64(r.stride), h, Int64(block.count),
-                          scratch)
+            withUnsafePointer(to: driftWorkspace.program) { pa in
+                withUnsafePointer(to: noiseWorkspace.program) { pb in
+                    hk_weak2_step(p, pa, pb, block.positionTable, r.normals, Int64(r.stride), r.extras, Int64(r.stride), h,
+                                  Int64(block.count), scratch)
+                }
+            }
         }
         if bad > 0 { throw SamplerError.notFinite(step: step, time: time, block: block.index) }
     }
