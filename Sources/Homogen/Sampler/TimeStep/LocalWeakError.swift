@@ -6,8 +6,7 @@ import Synchronization
 /// the run's bias, measured sharply where the coupled pilots (`CoupledPilot`) cannot.
 ///
 /// **Why.** Over a whole run the coupled paths h and h/2 separate: in a fast-oscillating medium a
-/// small difference is amplified until the two particles sit in different ε-cells (in the
-/// oscillatory 1D scenarios a fifth of the pairs at the adequate step). The pilot's bias estimate
+/// small difference is amplified until the two particles sit in different ε-cells. The pilot's bias estimate
 /// then carries the noise of decorrelated pairs, which falls only like h while the bias of a
 /// second-order scheme falls like h², so the pilots resolve the bias only at steps far above the
 /// adequate one, where the scheme is not yet in its asymptotic regime.
