@@ -105,7 +105,7 @@ final class WeakOrderTwoTests: XCTestCase {
         let noisy = LocalWeakError.Level(dt: 1e-3, pooled: 1e-8, standardError: 1e-8)
         XCTAssertNil(LocalWeakError.ratio(a, noisy, order: 2))
         // Extended below the finest measured halving, 1 above the coarsest.
-        let x = Extrapolation(top: 4e-3, order: 2, levels: [LocalWeakError.Level(dt: 4e-3, pooled: 1e-9, standardError: 1e-9), a, b],
+        let x = Extrapolation(top: 4e-3, levels: [LocalWeakError.Level(dt: 4e-3, pooled: 1e-9, standardError: 1e-9), a, b],
                               scheme: .weak2)
         XCTAssertEqual(x.ratio(halving: 0), 1)
         XCTAssertEqual(x.ratio(halving: 1), 16, accuracy: 1e-3)

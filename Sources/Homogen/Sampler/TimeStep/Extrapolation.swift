@@ -18,8 +18,7 @@ import Foundation
 /// noise everywhere), the fitted ratio is all there is.
 final class Extrapolation {
     let top: Double
-    let order: Int
-    /// L at h_top/2^k for k = 0…, as probed.
+    /// L at h_top/2^k for k = 0…, as probed (the report's `local_errors`).
     private(set) var levels: [LocalWeakError.Level] = []
     /// The measured ratio of each halving k (nil where not both ends are resolved).
     private var measured: [Double?] = []
@@ -30,7 +29,6 @@ final class Extrapolation {
     /// row that follow a resolved one.
     init(top: Double, probe: LocalWeakError, maximumIndex: Int) throws {
         self.top = top
-        order = probe.scheme.weakOrder
         var unresolvedRun = 0, seenResolved = false
         for k in 0...maximumIndex {
             let level = try probe.level(top / pow(2, Double(k)))
@@ -44,9 +42,8 @@ final class Extrapolation {
     }
 
     /// The extrapolation from levels probed before (a `TimeStepJournal`).
-    init(top: Double, order: Int, levels: [LocalWeakError.Level], scheme: SchemeKind) {
+    init(top: Double, levels: [LocalWeakError.Level], scheme: SchemeKind) {
         self.top = top
-        self.order = order
         self.levels = levels
         measured = Self.ratios(levels, scheme: scheme)
     }
@@ -54,9 +51,6 @@ final class Extrapolation {
     private static func ratios(_ levels: [LocalWeakError.Level], scheme: SchemeKind) -> [Double?] {
         levels.indices.dropLast().map { k in LocalWeakError.ratio(levels[k], levels[k + 1], order: scheme.weakOrder) }
     }
-
-    /// The probe's levels (for the report).
-    var measuredLevels: [LocalWeakError.Level] { levels }
 
     /// Whether a finer step is promised a smaller bias at all (some ratio above 1).
     var decreases: Bool { measured.contains { ($0 ?? 1) > 1 } || (global ?? 1) > 1 }

@@ -303,7 +303,7 @@ public struct TimeStepControl {
             k += 1
             if extrapolation == nil, m.estimates != nil {
                 if let levels = journal?.contents.localErrors {
-                    extrapolation = Extrapolation(top: top, order: scheme.weakOrder, levels: levels, scheme: scheme)
+                    extrapolation = Extrapolation(top: top, levels: levels, scheme: scheme)
                 } else {
                     // A pilot read from the journal has no positions: measure it again (it is the
                     // coarsest, the cheapest) for the probe's starting points.
@@ -311,7 +311,7 @@ public struct TimeStepControl {
                     if let positions = m.positions {
                         let probe = LocalWeakError(scenario: scenario, scheme: scheme, threads: threads, starts: positions)
                         extrapolation = try Extrapolation(top: top, probe: probe, maximumIndex: u + Self.maximumHalvings + 12)
-                        try journal?.record(localErrors: extrapolation!.measuredLevels)
+                        try journal?.record(localErrors: extrapolation!.levels)
                     }
                 }
             }
@@ -346,7 +346,7 @@ public struct TimeStepControl {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         func report(_ dt: Double, passed: Bool, method: Method, ratio: Double?, bound: Double) -> Report {
             Report(dt: dt, scheme: scheme, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
-                   trials: measured.map(\.trial), localErrors: extrapolation?.measuredLevels ?? [],
+                   trials: measured.map(\.trial), localErrors: extrapolation?.levels ?? [],
                    pilotParticles: pilotParticles, runParticles: scenario.particles.count, seconds: seconds)
         }
         guard let decision else {
