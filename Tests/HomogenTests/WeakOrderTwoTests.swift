@@ -93,6 +93,20 @@ final class WeakOrderTwoTests: XCTestCase {
         }
     }
 
+    /// The probe's estimate is a sum over fixed chunks of particles added in order: the same on
+    /// one thread as on two (2D, the shipped oscillatory-2d scenario, 3 chunks and a remainder).
+    func testLocalWeakErrorDoesNotDependOnTheThreadCount() throws {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/oscillatory-2d.toml").path)
+        let starts: [[Double]] = [(0..<1000).map { Double($0 % 37) / 37 }, (0..<1000).map { Double($0 % 41) / 41 }]
+        let levels = try [1, 2].map { threads in
+            var probe = LocalWeakError(scenario: s, scheme: .weak2, threads: threads, starts: starts)
+            probe.samples = 3 * 4096 + 100
+            return try probe.level(2e-4)
+        }
+        XCTAssertEqual(levels[0], levels[1])
+        XCTAssertTrue(levels[0].resolved, "\(levels[0])")
+    }
+
     /// The ratio per halving carried from the probe: the lower bound of L(h)/L(h/2)/4, never below
     /// 1 nor above 4^q, and nothing from levels the probe did not resolve.
     func testHalvingRatioFromTheProbe() {

@@ -243,7 +243,7 @@ public struct Comparison {
         var barCost: GeodesicTorusCost?
         if method == .torusGrid, !effective.isConstant {
             stage?("geodesic distances of B_bar(x) for W_bar")
-            barCost = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells)) { x in
+            barCost = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells), threads: options.threads) { x in
                 Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
                         a22: effective.bBarInverse(at: x, entry: 3))
             }

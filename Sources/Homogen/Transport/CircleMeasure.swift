@@ -37,6 +37,22 @@ public struct CircleMeasure: Sendable {
         self.isUniformEmpirical = weights == nil
     }
 
+    /// An empirical measure with equal weights on points already in [0, 1) and sorted (not checked
+    /// beyond a debug assertion): the constructor above without its wrap and sort.
+    init(sortedSamples xs: [Double]) {
+        precondition(!xs.isEmpty)
+        assert(zip(xs, xs.dropFirst()).allSatisfy { $0 <= $1 } && xs[0] >= 0 && xs[xs.count - 1] < 1)
+        let w = 1 / Double(xs.count)
+        var c = 0.0
+        var cumulative = [Double](repeating: 0, count: xs.count)
+        for i in xs.indices { c += w; cumulative[i] = c }
+        cumulative[xs.count - 1] = 1
+        self.cumulative = cumulative
+        self.xStart = xs
+        self.xEnd = xs
+        self.isUniformEmpirical = true
+    }
+
     /// A density constant on `masses.count` equal cells of [0, 1) with the given cell masses
     /// (normalised); cells of zero mass are skipped.
     public init(cellMasses masses: [Double]) {

@@ -43,45 +43,78 @@ struct FourierBias {
     }
 
     /// S and its variance by the delta method: the particles' influence Σ_φ 2 β̂_φ D_iφ (a second
-    /// pass over the particles), plus 2 Σ_φ Var(β̂_φ)² for the debiasing.
-    func estimate(_ r: CoupledPilot.Record) -> Estimate {
+    /// pass over the particles), plus 2 Σ_φ Var(β̂_φ)² for the debiasing. Both passes run on
+    /// `threads` threads over fixed chunks of particles whose sums are added in chunk order, so the
+    /// estimate does not depend on the thread count.
+    func estimate(_ r: CoupledPilot.Record, threads: Int = 1) -> Estimate {
         let modes = self.modes, m = r.fine[0].count, mm = Double(m)
         let functions = 2 * modes.count
-        var phases = Phases(dimension: dimension.count, modeIndex: modeIndex)
-        var diffs = [Double](repeating: 0, count: functions)
-        func differences(_ i: Int) {
-            for f in 0..<functions { diffs[f] = 0 }
-            phases.accumulate(r.coarse, i, modes: modes, into: &diffs, sign: 1)
-            phases.accumulate(r.fine, i, modes: modes, into: &diffs, sign: -1)
+        let dimension = self.dimension.count, modeIndex = self.modeIndex
+        /// Calls body(i, D_i) for the particles of chunk c, D_i the coarse-minus-fine values of the functions.
+        func forEachDifference(inChunk c: Int, _ body: (Int, [Double]) -> Void) {
+            var phases = Phases(dimension: dimension, modeIndex: modeIndex)
+            var diffs = [Double](repeating: 0, count: functions)
+            for i in (c * Self.chunk)..<min(m, (c + 1) * Self.chunk) {
+                for f in 0..<functions { diffs[f] = 0 }
+                phases.accumulate(r.coarse, i, modes: modes, into: &diffs, sign: 1)
+                phases.accumulate(r.fine, i, modes: modes, into: &diffs, sign: -1)
+                body(i, diffs)
+            }
         }
-        var sum = [Double](repeating: 0, count: functions), sumSquares = sum
-        for i in 0..<m {
-            differences(i)
-            for f in 0..<functions {
-                sum[f] += diffs[f]
-                sumSquares[f] += diffs[f] * diffs[f]
+        let chunks = (m + Self.chunk - 1) / Self.chunk
+        let moments = Self.sumOverChunks(chunks, width: 2 * functions, threads: threads) { c, out in
+            forEachDifference(inChunk: c) { _, diffs in
+                for f in 0..<functions {
+                    out[f] += diffs[f]
+                    out[functions + f] += diffs[f] * diffs[f]
+                }
             }
         }
         var pooled = 0.0, debiasing = 0.0
         var beta = [Double](repeating: 0, count: functions)
         for f in 0..<functions {
-            let mean = sum[f] / mm
+            let mean = moments[f] / mm
             beta[f] = mean
-            let v = max(sumSquares[f] / mm - mean * mean, 0) / mm   // Var β̂
+            let v = max(moments[functions + f] / mm - mean * mean, 0) / mm   // Var β̂
             pooled += beta[f] * beta[f] - v
             debiasing += 2 * v * v
         }
-        var influenceSum = 0.0, influenceSquares = 0.0
-        for i in 0..<m {
-            differences(i)
-            var u = 0.0
-            for f in 0..<functions { u += 2 * beta[f] * diffs[f] }
-            influenceSum += u
-            influenceSquares += u * u
+        let influence = Self.sumOverChunks(chunks, width: 2, threads: threads) { c, out in
+            forEachDifference(inChunk: c) { _, diffs in
+                var u = 0.0
+                for f in 0..<functions { u += 2 * beta[f] * diffs[f] }
+                out[0] += u
+                out[1] += u * u
+            }
         }
-        let meanInfluence = influenceSum / mm
-        let influenceVariance = max(influenceSquares / mm - meanInfluence * meanInfluence, 0) / mm
+        let meanInfluence = influence[0] / mm
+        let influenceVariance = max(influence[1] / mm - meanInfluence * meanInfluence, 0) / mm
         return Estimate(pooled: pooled, standardError: (influenceVariance + debiasing).squareRoot())
+    }
+
+    /// Particles per chunk of `estimate`.
+    private static let chunk = 4096
+
+    /// Σ over chunks c of the `width` sums that body(c, out) adds into out, the chunks run on
+    /// `threads` threads and their sums added in chunk order.
+    private static func sumOverChunks(_ chunks: Int, width: Int, threads: Int,
+                                      _ body: @escaping (Int, UnsafeMutableBufferPointer<Double>) -> Void) -> [Double] {
+        let partial = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * width)
+        defer { partial.deallocate() }
+        partial.initialize(repeating: 0)
+        nonisolated(unsafe) let buffer = partial
+        nonisolated(unsafe) let body = body
+        let workers = max(1, min(threads, chunks))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for c in stride(from: w, to: chunks, by: workers) {
+                body(c, UnsafeMutableBufferPointer(rebasing: buffer[(c * width)..<((c + 1) * width)]))
+            }
+        }
+        var total = [Double](repeating: 0, count: width)
+        for c in 0..<chunks {
+            for j in 0..<width { total[j] += partial[c * width + j] }
+        }
+        return total
     }
 }
 

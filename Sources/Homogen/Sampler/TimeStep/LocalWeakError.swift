@@ -93,7 +93,7 @@ public struct LocalWeakError {
         if let e = failure.withLock({ $0 }) { throw e }
         let fourier = FourierBias(dimension: dim, cells: s.cells, inverseEpsilon: s.inverseEpsilon)
         let e = fourier.estimate(CoupledPilot.Record(coarse: (0..<d).map { Array(storage[$0]) },
-                                                     fine: (0..<d).map { Array(storage[d + $0]) }))
+                                                     fine: (0..<d).map { Array(storage[d + $0]) }), threads: threads)
         return Level(dt: h, pooled: e.pooled, standardError: e.standardError)
     }
 
