@@ -81,6 +81,18 @@ final class StableNormTests: XCTestCase {
         let table = try runHomogen(["effective", "scenarios/laminate-2d.toml"])
         XCTAssertTrue(table.stdout.contains("angle_deg  phi  B_bar_vv"), table.stdout)
         let off = try runHomogen(["effective", "scenarios/laminate-2d.toml", "--json", "--no-gh"])
-        XCTAssertNil((try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as! [String: Any])["gh_norm"])
+        let plain = try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as! [String: Any]
+        XCTAssertNil(plain["gh_norm"])
+        // The laminate takes its closed form: A_hom = diag(0.4, 0.625) to round-off (the scenario's
+        // Z carries about 1e-12), a bracket of width zero, no cell grid, and the method says so.
+        let a = plain["A_hom"] as! [[Double]]
+        XCTAssertEqual(a[0][0], 0.4, accuracy: 1e-11)
+        XCTAssertEqual(a[1][1], 0.625, accuracy: 1e-11)
+        XCTAssertEqual(a[0][1], 0)
+        let bounds = plain["A_hom_bounds"] as! [String: [[Double]]]
+        XCTAssertEqual(bounds["lower"], a)
+        XCTAssertEqual(bounds["upper"], a)
+        XCTAssertNil(plain["resolution"])
+        XCTAssertTrue((plain["method"] as! String).hasPrefix("closed form: laminate formula"), plain["method"] as! String)
     }
 }

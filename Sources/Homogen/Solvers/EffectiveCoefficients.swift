@@ -165,8 +165,80 @@ extension EffectiveCoefficients {
             if let r = resolution {
                 guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badSetting(.cellResolution, "must be even, from 8 to 4096") }
             }
+            if let k = LaminateFormula.axis(of: f) {
+                return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
+            }
             return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
         }
+    }
+
+    /// 2D, where π and B depend on one fast variable y_k at most: A_hom by the laminate formula
+    /// (`LaminateFormula`) at each slow point (once where B̄ is constant), exact to round-off; its
+    /// bracket has width zero and there is no cell grid. π̄ = ∫π dy_k / Z by the same quadrature.
+    private static func laminate(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
+                                 axis k: Int) throws -> EffectiveCoefficients {
+        let n = f.dimension.count
+        let quad = AdaptiveQuadrature()
+        let formula = LaminateFormula(dimension: n, axis: k)
+        // The mean over t of h(t), with h's error (a medium that is not positive definite) rethrown.
+        func mean(_ h: (Double) throws -> Double) throws -> Double {
+            var failure: Error?
+            do {
+                let v = try quad.integrate(0, 1) { t in
+                    do { return try h(t) } catch { if failure == nil { failure = error }; return 0 }
+                }.value
+                if let failure { throw failure }
+                return v
+            } catch {
+                throw failure ?? error
+            }
+        }
+        var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
+        var first: (pb: Double, a: Matrix2)?
+        for x in slow {
+            func point(_ t: Double) -> [Double] {
+                var p = x + [Double](repeating: 0, count: n)
+                p[n + k] = t
+                return p
+            }
+            let pb = try mean { f.graph.evaluate([f.pi], at: point($0))[0] } / z
+            let a: Matrix2
+            if constant, let c = first {
+                a = (pb / c.pb) * c.a   // B̄ constant: A_hom(x) = π̄(x) B̄⁻¹
+            } else {
+                let entries = try formula.homogenised({ t in
+                    let v = f.graph.evaluate([f.pi] + f.medium, at: point(t))
+                    let b: Matrix2
+                    switch v.count - 1 {
+                    case 1: b = .diagonal(v[1], v[1])
+                    case 2: b = .diagonal(v[1], v[2])
+                    default: b = Matrix2(a11: v[1], a12: v[2], a22: v[3])
+                    }
+                    guard b.isPositiveDefinite, b.a11.isFinite, b.a12.isFinite, b.a22.isFinite else {
+                        throw SolverError.badMedium("[medium] B is not positive definite at x = \(x), y\(k + 1) = \(t) (a laminate quadrature point): B = \(b)")
+                    }
+                    guard v[0] > 0, v[0].isFinite else {
+                        throw SolverError.badMedium("[equilibrium] pi is not positive at x = \(x), y\(k + 1) = \(t): \(v[0])")
+                    }
+                    let d = (v[0] / z) * b.inverse
+                    return [[d.a11, d.a12], [d.a12, d.a22]]
+                }, mean: mean)
+                a = Matrix2(rowMajor: entries)
+                if constant { first = (pb, a) }
+            }
+            aHom.append(a.rowMajor)
+            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * a.inverse).rowMajor)
+            piBar.append(pb)
+        }
+        let layers = f.fastVariables.contains { v in ([f.pi] + f.medium).contains { f.graph.dependsOn($0, variable: v) } }
+        return EffectiveCoefficients(
+            dimension: f.dimension, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
+            isConstant: constant, resolution: nil, resolutionDifference: nil,
+            aHomLower: aHom, aHomUpper: aHom, cellIterations: nil,
+            method: layers
+                ? "closed form: laminate formula (pi and B depend on y\(k + 1) only; A_kk = <1/D_kk>^-1, A_ik = <D_ik/D_kk> A_kk, "
+                    + "A_ij = <D_ij - D_ik D_kj/D_kk> + <D_ik/D_kk><D_jk/D_kk> A_kk, D = pi B^-1), means by GSL QAG (Gauss-Kronrod 61); exact to round-off"
+                : "closed form: pi and B depend on no fast variable, so A_hom = pi B^-1 / Z (normalised pi); exact to round-off")
     }
 
     /// True when ∂²log π/∂x_i∂y_j vanishes on a grid (π = π0(x) π1(y)) and B depends on y only.
