@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what homogen needs and is missing on a fresh Debian machine: GSL (libgsl-dev), FFTW
-# (libfftw3-dev) and LEMON (liblemon-dev), all through pkg-config, and the Python packages of
-# analysis/. Safe to run again.
+# (libfftw3-dev) and LEMON (liblemon-dev), all through pkg-config, and the Python package in
+# analysis/ (homogen_analysis). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c "import numpy, matplotlib, pytest" >/dev/null 2>&1; then
-  echo "setup: installing analysis/requirements.txt with pip" >&2
-  python3 -m pip install -q -r analysis/requirements.txt
+# analysis/ as the package homogen_analysis, editable (this checkout's sources), with numpy,
+# matplotlib and pytest; again only when missing or installed from another checkout.
+if ! python3 -c 'import os, sys, numpy, matplotlib, pytest, homogen_analysis as h
+sys.exit(os.path.dirname(os.path.dirname(os.path.realpath(h.__file__))) != os.path.realpath("analysis"))' >/dev/null 2>&1; then
+  echo "setup: installing analysis/ (homogen_analysis, editable) with pip" >&2
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q -e "analysis[test]"
 fi

@@ -32,6 +32,9 @@ $h compare data/small-1d.toml --bootstrap 19 --epsilons 1/4,1/8 --out data/compa
 $h compare data/small-2d.toml --bootstrap 9 --out data/compare-2d -q >/dev/null
 $h solve data/small-1d.toml --dt 1e-4 --out data/solve-1d -q >/dev/null
 $h stationary data/small-1d.toml --dt 1e-4 --dt-sweep --out data/stationary-1d >/dev/null
+$h sample data/small-2d.toml --out data/sample-2d -q >/dev/null
+$h solve data/small-2d.toml --dt 1e-4 --out data/solve-2d -q >/dev/null
+$h stationary data/small-2d.toml --dt 1e-4 --final 0.02 --out data/stationary-2d >/dev/null
 python3 ../effective_family.py "$h" data/family >/dev/null
 mkdir -p data/gh
 for s in laminate-2d edge-cheap-2d; do $h effective "../../scenarios/$s.toml" --json > "data/gh/$s.json"; done

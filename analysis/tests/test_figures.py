@@ -1,5 +1,6 @@
-"""Every figure script renders from the small committed run folders in data/ (made by
-make_test_runs.sh with homogen itself) and fails loudly on a malformed folder."""
+"""Every figure script (analysis/*.py, thin wrappers of homogen_analysis) renders from the small
+committed run folders in data/ (made by make_test_runs.sh with homogen itself) and fails loudly on
+a malformed folder."""
 import json
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ CASES = [
     ("compare-2d", "plot_run.py", ["densities.png", "w2.png"], "densities_000.csv"),
     ("solve-1d", "plot_run.py", ["energy.png", "density.png"], "energy.csv"),
     ("stationary-1d", "plot_run.py", ["stationary.png", "bias.png"], "pi_eps_coarse.csv"),
+    ("sample-2d", "plot_run.py", ["histograms.png"], "densities_002.csv"),
+    ("solve-2d", "plot_run.py", ["energy.png", "density.png"], "densities_001.csv"),
+    ("stationary-2d", "plot_run.py", ["stationary.png"], "pi_eps.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),
     ("gh", "plot_unit_balls.py", ["unit_balls.png"], "laminate-2d.json"),
 ]
