@@ -52,6 +52,19 @@ struct StationaryCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Combine the partial results of these shard folders (same scenario and options) instead of running.")
     var merge: [String] = []
 
+    @Option(help: "Write a checkpoint (OUT.checkpoint) every this many seconds; SIGINT/SIGTERM write one and stop.")
+    var checkpointEvery: Double?
+
+    @Option(help: "Resume from a checkpoint folder (OUT.checkpoint), with the same scenario and options; the run folder defaults to OUT.")
+    var resume: String?
+
+    func validate() throws {
+        if let checkpointEvery, !(checkpointEvery > 0) { throw ValidationError("--checkpoint-every must be positive") }
+        if !merge.isEmpty, checkpointEvery != nil || resume != nil {
+            throw ValidationError("--merge combines finished shards; it does not take --checkpoint-every or --resume")
+        }
+    }
+
     func run() throws {
         let s = try sampling.apply(to: try Scenario.load(path: scenario))
         var o = StationaryEstimator.Options()
@@ -63,20 +76,29 @@ struct StationaryCommand: ParsableCommand {
         o.batches = batches
         o.recordEvery = recordEvery
         o.allowCoarseTimeStep = sampling.allowCoarseDt
-        let folder = out ?? defaultRunFolder(s, "stationary")
+        var named = out
+        if named == nil, let resume, resume.hasSuffix(".checkpoint") { named = String(resume.dropLast(".checkpoint".count)) }
+        let folder = named ?? defaultRunFolder(s, "stationary")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 6))
         let estimator = try StationaryEstimator(scenario: s, options: o)
+        var policy: ParticleSampler.CheckpointPolicy?
+        if checkpointEvery != nil || resume != nil {
+            policy = .init(directory: resume ?? folder + ".checkpoint", interval: checkpointEvery ?? 60, resume: resume != nil)
+        }
+        signal(SIGINT) { _ in ParticleSampler.requestStop() }
+        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
+        defer { if let policy, FileManager.default.fileExists(atPath: folder) { try? FileManager.default.removeItem(atPath: policy.directory) } }
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
             guard parts.count == 2, let k = parts[0], let n = parts[1],
                   let range = estimator.plan.blocks(ofShard: k, of: n) else {
                 throw ValidationError("--shard must be K/N with 0 <= K < N <= \(estimator.plan.blockCount) blocks, not '\(shard)'")
             }
-            try StationaryPartialFolder.write(try estimator.runPartial(blocks: range, shard: (k, n)), to: folder)
+            try StationaryPartialFolder.write(try estimator.runPartial(blocks: range, shard: (k, n), checkpoint: policy), to: folder)
             print("shard \(k)/\(n): blocks \(range); partial result in \(folder)/\(StationaryPartialFolder.fileName)")
             return
         }
-        let r = merge.isEmpty ? try estimator.run() : try estimator.finish(try merge.map(StationaryPartialFolder.read))
+        let r = merge.isEmpty ? try estimator.run(checkpoint: policy) : try estimator.finish(try merge.map(StationaryPartialFolder.read))
         var sweep: DtSweep?
         if dtSweep {
             sweep = try DtSweep.run(s, options: o, base: dt ?? s.time.dt)

@@ -2,12 +2,13 @@ import Foundation
 import Homogen
 import XCTest
 
-/// Checkpoint and resume: a run stopped by SIGTERM writes a checkpoint (with the blocks in
-/// progress); resuming gives files byte-identical to an uninterrupted run; corrupt or mismatched
-/// checkpoints are refused.
+/// Checkpoint and resume through the command line: a run stopped by SIGTERM (sent once its first
+/// checkpoint exists) writes a checkpoint (with the blocks in progress); resuming gives files
+/// byte-identical to an uninterrupted run; corrupt or mismatched checkpoints are refused. The
+/// in-process tests stopping at a known block and step are in `InterruptTests`.
 final class CheckpointTests: XCTestCase {
-    /// The time-step pilot is skipped: these tests stop runs at fixed wall times, which must fall in
-    /// the sampling itself (the pilot is deterministic, so a resumed run would choose the same step).
+    /// The time-step pilot is skipped: the signal must fall in the sampling itself (the pilot is
+    /// deterministic, so a resumed run would choose the same step).
     private let args = ["sample", "scenarios/bench-1d.toml", "--particles", "400000", "--positions", "--quiet", "--threads", "2",
                         "--skip-dt-check"]
 
@@ -28,10 +29,7 @@ final class CheckpointTests: XCTestCase {
         let full = try runHomogen(args + ["--out", base + "/full"])
         XCTAssertEqual(full.status, 0, full.stderr)
         let p = try start(["--out", base + "/run", "--checkpoint-every", "0.2"])
-        Thread.sleep(forTimeInterval: 1.0)
-        p.terminate()   // SIGTERM
-        p.waitUntilExit()
-        if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
+        terminateAfterFirstCheckpoint(p, checkpoint: base + "/run.checkpoint")
         XCTAssertEqual(p.terminationStatus, 130)  // interrupted (sysexits convention, docs/guide.md)
         XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run"), "no half-written run folder")
         XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/run.checkpoint/checkpoint.json"))
@@ -64,10 +62,8 @@ final class CheckpointTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        Thread.sleep(forTimeInterval: 1.0)
-        p.terminate()
-        p.waitUntilExit()
-        if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
+        terminateAfterFirstCheckpoint(p, checkpoint: base + "/run.checkpoint")
+        XCTAssertEqual(p.terminationStatus, 130)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + "/run.checkpoint/checkpoint.json"))) as! [String: Any]
         let inProgress = json["in_progress"] as! [[String: Any]]
         XCTAssertEqual(inProgress.count, 2, "both blocks were in progress")
@@ -83,10 +79,8 @@ final class CheckpointTests: XCTestCase {
         let base = temporaryPath("badcheckpoint")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let p = try start(["--out", base + "/run", "--checkpoint-every", "0.1"])
-        Thread.sleep(forTimeInterval: 0.6)
-        p.terminate()
-        p.waitUntilExit()
-        if p.terminationStatus == 0 { throw XCTSkip("the run finished before the signal arrived") }
+        terminateAfterFirstCheckpoint(p, checkpoint: base + "/run.checkpoint")
+        XCTAssertEqual(p.terminationStatus, 130)
         let dir = base + "/run.checkpoint"
         let other = try runHomogen(args + ["--seed", "77", "--resume", dir, "--out", base + "/x"])
         XCTAssertEqual(other.status, 65)

@@ -161,8 +161,7 @@ final class ConventionsTests: XCTestCase {
         let out = temporaryPath("interrupt")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["sample", scenario, "--particles", "20000000", "--threads", "1", "--quiet", "--out", out], interruptAfter: 1.0)
-        if r.status == 0 { throw XCTSkip("the run finished before the signal arrived") }
-        XCTAssertEqual(r.status, 130, r.stderr)
+        XCTAssertEqual(r.status, 130, r.stderr)   // 2·10⁷ particles on one thread cannot finish in a second
         XCTAssertTrue(r.stderr.contains("--checkpoint-every"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }

@@ -155,16 +155,15 @@ final class ParticleEngineTests: XCTestCase {
         let b = block(run, capacity: 4, count: 3, positions: [[0.1, 0.6, 0.99], [0.3, 0.3, 0.75]])
         r.beginBlock(b)
         r.record(b, at: 1)
-        XCTAssertEqual(r.committed.reduce(0, +), 0, "nothing committed before the block ends")
+        XCTAssertEqual(r.committedState!.counts.reduce(0, +), 0, "nothing committed before the block ends")
         r.commitBlock()
         var expected = [Double](repeating: 0, count: 32)
         for cell in [0 * 4 + 1, 2 * 4 + 1, 3 * 4 + 3] { expected[16 + cell] += 1 }
-        XCTAssertEqual(r.committed, expected)
-        XCTAssertEqual(r.committedByRecord[1].reduce(0, +), 3)
+        XCTAssertEqual(r.committedState, RecorderState(counts: expected))
         r.beginBlock(b)
-        XCTAssertEqual(r.pending.reduce(0, +), 0, "a new block starts from zero")
-        r.restorePending(r.committedByRecord)
-        XCTAssertEqual(r.pending, expected)
+        XCTAssertEqual(r.pendingState!.counts.reduce(0, +), 0, "a new block starts from zero")
+        r.restorePending(r.committedState!)
+        XCTAssertEqual(r.pendingState, RecorderState(counts: expected))
     }
 
     func testPositionRecorderInterleavesByParticleAtTheBlockOffset() throws {
@@ -190,15 +189,22 @@ final class ParticleEngineTests: XCTestCase {
         b.start(1, of: BlockPlan(particles: 10, blockSize: 5), seed: 1)   // particles 5…9
         for i in 0..<5 { b.x[0][i] = x[i] }
         _ = run
+        r.beginBlock(b)
         r.record(b, at: 1)
+        XCTAssertEqual(r.committedState, r.layout.empty, "nothing committed before the block ends")
+        r.commitBlock()
+        let state = r.committedState!, layout = r.layout
+        let fine = layout.fineCounts(state), coarse = layout.coarseCounts(state), series = layout.series(state)
         // Particle 5 + i in batch (5 + i) mod 3: batches 2, 0, 1, 2, 0.
-        XCTAssertEqual(r.fineCounts[2][0], 1); XCTAssertEqual(r.fineCounts[2][6], 1)
-        XCTAssertEqual(r.fineCounts[0][2], 1); XCTAssertEqual(r.fineCounts[0][7], 1)
-        XCTAssertEqual(r.fineCounts[1][4], 1)
-        XCTAssertEqual(r.coarseCounts.map { $0.reduce(0, +) }, [2, 1, 2])
-        XCTAssertEqual(r.series[0][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1) }, accuracy: 1e-14)
-        XCTAssertEqual(r.series[1][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
-        XCTAssertEqual(r.series[0][0].value, 0)
+        XCTAssertEqual(fine[2][0], 1); XCTAssertEqual(fine[2][6], 1)
+        XCTAssertEqual(fine[0][2], 1); XCTAssertEqual(fine[0][7], 1)
+        XCTAssertEqual(fine[1][4], 1)
+        XCTAssertEqual(coarse.map { $0.reduce(0, +) }, [2, 1, 2])
+        XCTAssertEqual(series[0][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1) }, accuracy: 1e-14)
+        XCTAssertEqual(series[1][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
+        XCTAssertEqual(series[0][0].value, 0)
+        // The layout's views and `state(fine:coarse:series:)` are inverse.
+        XCTAssertEqual(layout.state(fine: fine, coarse: coarse, series: series), state)
     }
 
     /// The stationary observable sums do not depend on the order of their terms (which worker
@@ -248,7 +254,8 @@ final class ParticleEngineTests: XCTestCase {
 
     // MARK: The engine
 
-    func testEngineRethrowsAWorkerFailureAndStopsTheOthers() throws {
+    /// (That the failure stops the other workers mid-block: `InterruptTests`.)
+    func testEngineRethrowsAWorkerFailure() throws {
         // B = 1e-320 passes the scenario checks but 1/B overflows: every block fails at its first
         // step; the run reports a failure, whichever thread met it first.
         let s = try Scenario(toml: scenario1D(["B": "B = \"1e-320\"", "f": "rho = \"1\""]))

@@ -358,4 +358,42 @@ final class StationaryShardTests: XCTestCase {
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.stderr.contains("another run"), other.stderr)
     }
+
+    /// `stationary --checkpoint-every`: SIGTERM (after the first checkpoint) exits 130 and names
+    /// the checkpoint; `--resume` writes the run folder of the uninterrupted run — the same
+    /// histograms byte for byte, the same summary but for timings and provenance.
+    func testStationaryCheckpointAndResumeFromTheCommandLine() throws {
+        let base = temporaryPath("stationary-checkpoint")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let common = ["stationary", "scenarios/bench-1d.toml", "--particles", "20000", "--final", "0.05", "--threads", "2",
+                      "--batches", "20"]
+        XCTAssertEqual(try runHomogen(common + ["--out", base + "/full"]).status, 0)
+        let p = Process()
+        p.executableURL = homogenExecutable
+        p.arguments = common + ["--out", base + "/run", "--checkpoint-every", "0.2"]
+        p.currentDirectoryURL = repositoryRoot
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        terminateAfterFirstCheckpoint(p, checkpoint: base + "/run.checkpoint")
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, message)
+        XCTAssertTrue(message.contains("continue with --resume \(base)/run.checkpoint"), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run"), "no half-written run folder")
+        let resumed = try runHomogen(common + ["--resume", base + "/run.checkpoint"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        for f in ["pi_eps.csv", "pi_eps_coarse.csv"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"), FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
+        }
+        func summary(_ dir: String) throws -> [String: Any] {
+            var s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+            for key in ["seconds", "provenance"] { s.removeValue(forKey: key) }
+            return s
+        }
+        XCTAssertEqual(NSDictionary(dictionary: try summary(base + "/full")), NSDictionary(dictionary: try summary(base + "/run")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run.checkpoint"), "the checkpoint is removed after success")
+        let merging = try runHomogen(common + ["--merge", base + "/x", "--resume", base + "/run.checkpoint"])
+        XCTAssertEqual(merging.status, 64, merging.stderr)
+    }
 }

@@ -99,3 +99,16 @@ func assertScenarioError(_ text: String, key: String, contains: String, column: 
         XCTFail("unexpected error \(error)", file: file, line: line)
     }
 }
+
+/// Sends SIGTERM to a running `homogen` as soon as its first checkpoint (`checkpoint/checkpoint.json`)
+/// exists — so the signal falls in the sampling, after a checkpoint, whatever the machine's
+/// speed — and waits for it to exit. Fails the test (never skips) if the run ends first.
+func terminateAfterFirstCheckpoint(_ p: Process, checkpoint: String, file: StaticString = #filePath, line: UInt = #line) {
+    let deadline = Date().addingTimeInterval(300)
+    while !FileManager.default.fileExists(atPath: checkpoint + "/checkpoint.json"), p.isRunning, Date() < deadline {
+        Thread.sleep(forTimeInterval: 0.005)
+    }
+    XCTAssertTrue(p.isRunning, "the run ended before its first checkpoint", file: file, line: line)
+    p.terminate()   // SIGTERM
+    p.waitUntilExit()
+}

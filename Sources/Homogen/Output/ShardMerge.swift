@@ -160,13 +160,7 @@ public enum ShardMerge {
     }
 
     static func readNPY(_ file: String) throws -> [Double] {
-        guard let data = FileManager.default.contents(atPath: file), data.count >= 10,
-              Array(data.prefix(6)) == [0x93] + Array("NUMPY".utf8) else { throw MergeError(message: "\(file): not a .npy file") }
-        let headerLength = Int(data[8]) | Int(data[9]) << 8
-        let payload = data.dropFirst(10 + headerLength)
-        guard payload.count % 8 == 0 else { throw MergeError(message: "\(file): truncated") }
-        return payload.withUnsafeBytes { raw in
-            (0..<(payload.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
-        }
+        guard let data = FileManager.default.contents(atPath: file) else { throw MergeError(message: "\(file): cannot read") }
+        do { return try NPY.decode(data).0 } catch { throw MergeError(message: "\(file): \(error.reason)") }
     }
 }

@@ -109,64 +109,40 @@ public struct ParticleSampler {
         let fingerprint = try scenario.runFingerprint(blockSize: plan.blockSize, scheme: options.scheme)
         let metropolised = options.scheme.isMetropolised
 
-        var previous: Checkpoint?
-        if let checkpoint, checkpoint.resume {
-            let (c, data) = try Checkpoint.load(from: checkpoint.directory, fingerprint: fingerprint, blockSize: plan.blockSize,
-                                                blocks: range, outputs: outs, cells: cellCount,
-                                                positionsBytes: options.keepPositions ? positionCount * 8 : nil,
-                                                metropolised: metropolised)
-            previous = c
-            if let data, let positions { Self.decode(data, into: positions, count: positionCount) }
-        }
-        let done = Set(previous?.completed ?? [])
-        let todo = range.filter { !done.contains($0) }
-        var resumeStates: [Int: Checkpoint.BlockState] = [:]
-        for state in previous?.inProgress ?? [] { resumeStates[state.block] = state }
-
         var run = particleRun
         run.progress = progress
+        // Recorder 0: the histograms; 1 (Metropolised): the acceptance per output interval; then the positions.
         let makeWorker = { () -> ParticleWorker in
-            let histograms = HistogramRecorder(cells: scenario.cells, dimension: dim, records: outs)
-            var recorders: [ParticleRecorder] = [histograms]
-            if let positions {
-                recorders.append(PositionRecorder(buffer: positions, particles: n, firstParticle: firstParticle, dimension: dim))
+            ParticleWorker(run: run) { scheme in
+                var recorders: [ParticleRecorder] = [HistogramRecorder(cells: scenario.cells, dimension: dim, records: outs)]
+                if metropolised { recorders.append(AcceptanceRecorder(slots: outs, scheme: scheme)) }
+                if let positions {
+                    recorders.append(PositionRecorder(buffer: positions, particles: n, firstParticle: firstParticle, dimension: dim))
+                }
+                return recorders
             }
-            return ParticleWorker(run: run, recorders: recorders, histograms: histograms,
-                                  acceptanceRecords: metropolised ? outs : nil)
+        }
+        var previous: Checkpoint?
+        if let checkpoint, checkpoint.resume {
+            let fresh = makeWorker()
+            let (c, data) = try Checkpoint.load(from: checkpoint.directory, expecting: .init(
+                fingerprint: fingerprint, blockSize: plan.blockSize, blocks: range, dimension: d,
+                particlesInBlock: { plan.particles(in: $0) }, committed: fresh.recorders.map(\.committedState),
+                pending: fresh.recorders.map(\.pendingState), positionsBytes: options.keepPositions ? positionCount * 8 : nil))
+            previous = c
+            if let data, let positions { NPY.decodeFloat64(data, into: positions, count: positionCount) }
         }
         let checkpointing = checkpoint.map { policy in
-            ParticleEngine.Checkpointing(interval: policy.interval) { workers, completed, inProgress in
-                var counts = previous?.counts ?? [[Double]](repeating: [Double](repeating: 0, count: cellCount), count: outs)
-                for w in workers {
-                    for (k, c) in w.histograms!.committedByRecord.enumerated() { for i in 0..<cellCount { counts[k][i] += c[i] } }
-                }
-                var moves: [Int]?
-                if metropolised {
-                    var m = previous?.acceptance ?? [Int](repeating: 0, count: 2 * outs)
-                    for w in workers { for (i, c) in w.acceptance!.committed.enumerated() { m[i] += c } }
-                    moves = m
-                }
-                let data = positions.map { Self.encode($0, count: positionCount) }
-                let c = Checkpoint(fingerprint: fingerprint, blockSize: plan.blockSize, firstBlock: range.lowerBound,
-                                   endBlock: range.upperBound, completed: completed, counts: counts,
-                                   positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress, acceptance: moves)
-                try c.write(to: policy.directory, positions: data)
-            }
+            ParticleEngine.Checkpointing(interval: policy.interval, directory: policy.directory, fingerprint: fingerprint,
+                                         blockSize: plan.blockSize, blocks: range,
+                                         positions: positions.map { p in { NPY.encodeFloat64(p, count: positionCount) } })
         }
-        let outcome = try ParticleEngine.run(blocks: todo, threads: options.threads, makeWorker: makeWorker,
-                                             resume: resumeStates, completed: previous?.completed ?? [],
-                                             checkpointing: checkpointing)
+        let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: makeWorker,
+                                             resume: previous, checkpointing: checkpointing)
         if outcome.stopped { throw SamplerError.interrupted(checkpoint?.directory) }
 
-        var totals = [Double](repeating: 0, count: outs * cellCount)
-        for w in outcome.workers { for (i, c) in w.histograms!.committed.enumerated() { totals[i] += c } }
-        if let previous { for k in 0..<outs { for i in 0..<cellCount { totals[k * cellCount + i] += previous.counts[k][i] } } }
-        var moves: [Int]?
-        if metropolised {
-            var m = previous?.acceptance ?? [Int](repeating: 0, count: 2 * outs)
-            for w in outcome.workers { for (i, c) in w.acceptance!.committed.enumerated() { m[i] += c } }
-            moves = m
-        }
+        let totals = outcome.totals[0]!.counts
+        let moves = metropolised ? outcome.totals[1]!.integers : nil
         let snapshots = (0..<outs).map { k in
             SampleResult.Snapshot(
                 time: scenario.time.outputs[k], counts: Array(totals[k * cellCount..<(k + 1) * cellCount]),
@@ -174,27 +150,12 @@ public struct ParticleSampler {
                 moves: moves.map { SampleResult.Moves(accepted: $0[2 * k], proposed: $0[2 * k + 1]) })
         }
         let proposals = outcome.workers.reduce(0) { $0 + $1.proposals }
-        let drawn = todo.reduce(0) { $0 + plan.particles(in: $1) }
+        let done = Set(previous?.completed ?? [])
+        let drawn = range.filter { !done.contains($0) }.reduce(0) { $0 + plan.particles(in: $1) }
         return SampleResult(
             scenario: scenario, threads: outcome.workers.count, blockSize: plan.blockSize, blocks: plan.blockCount,
             blockRange: range, particlesInRange: n, steps: stepCount, seconds: outcome.seconds,
             initialAcceptanceRate: proposals == 0 ? 1 : Double(drawn) / Double(proposals),
             vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline", snapshots: snapshots, scheme: options.scheme)
-    }
-
-    private static func encode(_ p: UnsafeMutablePointer<Double>, count: Int) -> Data {
-        var bytes = Data(count: count * 8)
-        bytes.withUnsafeMutableBytes { raw in
-            for i in 0..<count { raw.storeBytes(of: p[i].bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
-        }
-        return bytes
-    }
-
-    private static func decode(_ data: Data, into p: UnsafeMutablePointer<Double>, count: Int) {
-        data.withUnsafeBytes { raw in
-            for i in 0..<count {
-                p[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
-            }
-        }
     }
 }

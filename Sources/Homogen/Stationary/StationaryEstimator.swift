@@ -85,8 +85,11 @@ public struct StationaryEstimator {
 
     public var plan: BlockPlan { particleRun.plan }
 
-    public func run() throws -> StationaryResult {
-        try finish([try runPartial(blocks: 0..<plan.blockCount)])
+    /// Runs every block; with `checkpoint`, writes checkpoints every `interval` seconds and when
+    /// stopped by `ParticleSampler.requestStop()` (then it throws `SamplerError.interrupted`), and
+    /// with `resume` continues from the one in its directory — bit-identical to an uninterrupted run.
+    public func run(checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws -> StationaryResult {
+        try finish([try runPartial(blocks: 0..<plan.blockCount, checkpoint: checkpoint)])
     }
 
     /// Identifies the run a partial result belongs to: the run fingerprint (scenario, seed,
@@ -96,37 +99,61 @@ public struct StationaryEstimator {
             + "-\(options.scheme.rawValue)-\(dt)-\(options.batches)-\(options.recordEvery)-\(burnInSteps)"
     }
 
-    /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators.
-    public func runPartial(blocks range: Range<Int>, shard: (index: Int, count: Int)? = nil) throws -> StationaryPartial {
+    /// The accumulators' layout in the batch-means recorder's state.
+    private var layout: BatchMeansRecorder.Layout {
         let s = scenario
-        let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: {
-            let recorder = BatchMeansRecorder(dimension: s.dimension, batches: options.batches, fine: s.cells,
-                                              coarse: s.inverseEpsilon, recordings: recordings, inverseEpsilon: s.inverseEpsilon)
-            return ParticleWorker(run: particleRun, recorders: [recorder], histograms: nil)
-        })
-        let recorders = outcome.workers.map { $0.recorders[0] as! BatchMeansRecorder }
-        func total<T: AdditiveSum>(_ part: (BatchMeansRecorder) -> [[T]]) -> [[T]] {
-            var sum = part(recorders[0])
-            for r in recorders.dropFirst() { for (i, row) in part(r).enumerated() { for j in row.indices { sum[i][j] += row[j] } } }
-            return sum
+        return BatchMeansRecorder.Layout(batches: options.batches, fineCells: s.dimension.cells(perAxis: s.cells),
+                                         coarseCells: s.dimension.cells(perAxis: s.inverseEpsilon), recordings: recordings)
+    }
+
+    /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators; checkpoints
+    /// as `run`.
+    public func runPartial(blocks range: Range<Int>, shard: (index: Int, count: Int)? = nil,
+                           checkpoint: ParticleSampler.CheckpointPolicy? = nil) throws -> StationaryPartial {
+        let s = scenario
+        let metropolised = options.scheme.isMetropolised
+        // Recorder 0: the batch means; 1 (Metropolised): the moves of every block.
+        let makeWorker = { () -> ParticleWorker in
+            ParticleWorker(run: particleRun) { scheme in
+                [BatchMeansRecorder(dimension: s.dimension, batches: options.batches, fine: s.cells, coarse: s.inverseEpsilon,
+                                    recordings: recordings, inverseEpsilon: s.inverseEpsilon)]
+                    + (metropolised ? [AcceptanceRecorder(slots: 1, scheme: scheme)] : [])
+            }
         }
-        let acceptance = outcome.workers.compactMap { $0.scheme.acceptance }
-        let fine = total(\.fineCounts), coarse = total(\.coarseCounts), series = total(\.series)
-        let accepted = acceptance.reduce(0) { $0 + $1.accepted }, proposed = acceptance.reduce(0) { $0 + $1.proposed }
+        let fp = try fingerprint()
+        var previous: Checkpoint?
+        if let checkpoint, checkpoint.resume {
+            let fresh = makeWorker()
+            previous = try Checkpoint.load(from: checkpoint.directory, expecting: .init(
+                fingerprint: fp, blockSize: plan.blockSize, blocks: range, dimension: s.dimension.count,
+                particlesInBlock: { plan.particles(in: $0) }, committed: fresh.recorders.map(\.committedState),
+                pending: fresh.recorders.map(\.pendingState), positionsBytes: nil)).0
+        }
+        let checkpointing = checkpoint.map {
+            ParticleEngine.Checkpointing(interval: $0.interval, directory: $0.directory, fingerprint: fp,
+                                         blockSize: plan.blockSize, blocks: range, positions: nil)
+        }
+        let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: makeWorker,
+                                             resume: previous, checkpointing: checkpointing)
+        if outcome.stopped { throw SamplerError.interrupted(checkpoint?.directory) }
+        let state = outcome.totals[0]!, moves = metropolised ? outcome.totals[1]!.integers : [0, 0]
+        let layout = self.layout
         return StationaryPartial(
-            fingerprint: try fingerprint(), shardIndex: shard?.index ?? 0, shardCount: shard?.count ?? 1,
-            firstBlock: range.lowerBound, endBlock: range.upperBound, fineCounts: fine, coarseCounts: coarse,
-            observableSums: series, accepted: accepted, proposed: proposed, seconds: outcome.seconds)
+            fingerprint: fp, shardIndex: shard?.index ?? 0, shardCount: shard?.count ?? 1,
+            firstBlock: range.lowerBound, endBlock: range.upperBound, fineCounts: layout.fineCounts(state),
+            coarseCounts: layout.coarseCounts(state), observableSums: layout.series(state), accepted: moves[0], proposed: moves[1],
+            seconds: outcome.seconds)
     }
 
     /// Combines partial results covering every block exactly once (any order) into the result:
-    /// counts (integers) and the per-time observable sums (`ExactSum`) add exactly, so the result
-    /// equals the single run's bit for bit.
+    /// their accumulators add as recorder states (`RecorderState.+=`: integer counts and exact
+    /// sums), so the result equals the single run's bit for bit.
     public func finish(_ partials: [StationaryPartial]) throws -> StationaryResult {
         let fp = try fingerprint()
         let ordered = partials.sorted { $0.firstBlock < $1.firstBlock }
         guard !ordered.isEmpty else { throw StationaryError.partials("no partial results to combine") }
         var expected = 0
+        let layout = self.layout
         for p in ordered {
             guard p.fingerprint == fp else {
                 throw StationaryError.partials("a partial result of another run (fingerprint \(p.fingerprint), expected \(fp))")
@@ -134,23 +161,22 @@ public struct StationaryEstimator {
             guard p.firstBlock == expected else {
                 throw StationaryError.partials("the partial results \(p.firstBlock > expected ? "leave a gap" : "overlap") at block \(min(expected, p.firstBlock))")
             }
+            guard layout.state(fine: p.fineCounts, coarse: p.coarseCounts, series: p.observableSums).hasShape(of: layout.empty) else {
+                throw StationaryError.partials("the partial result of blocks \(p.firstBlock)..<\(p.endBlock) does not fit this run's batches, cells or recordings")
+            }
             expected = p.endBlock
         }
         guard expected == plan.blockCount else {
             throw StationaryError.partials("the partial results end at block \(expected) of \(plan.blockCount) (gap)")
         }
-        var fine = ordered[0].fineCounts, coarse = ordered[0].coarseCounts, series = ordered[0].observableSums
-        var accepted = ordered[0].accepted, proposed = ordered[0].proposed, seconds = ordered[0].seconds
-        for p in ordered.dropFirst() {
-            for b in fine.indices { for c in fine[b].indices { fine[b][c] += p.fineCounts[b][c] } }
-            for b in coarse.indices { for c in coarse[b].indices { coarse[b][c] += p.coarseCounts[b][c] } }
-            for o in series.indices { for t in series[o].indices { series[o][t] += p.observableSums[o][t] } }
-            accepted += p.accepted; proposed += p.proposed; seconds += p.seconds
-        }
+        let state = RecorderState.total(ordered.map { layout.state(fine: $0.fineCounts, coarse: $0.coarseCounts, series: $0.observableSums) })!
+        let moves = RecorderState.total(ordered.map { RecorderState(integers: [$0.accepted, $0.proposed]) })!.integers
+        let seconds = ordered.reduce(0) { $0 + $1.seconds }
         let n = Double(scenario.particles.count)
         return StationaryResult(
-            estimator: self, fineCounts: fine, coarseCounts: coarse, observableSeries: series.map { $0.map { $0.value / n } },
-            acceptanceRate: options.scheme == .metropolis ? Double(accepted) / Double(max(proposed, 1)) : nil, seconds: seconds)
+            estimator: self, fineCounts: layout.fineCounts(state), coarseCounts: layout.coarseCounts(state),
+            observableSeries: layout.series(state).map { $0.map { $0.value / n } },
+            acceptanceRate: options.scheme == .metropolis ? Double(moves[0]) / Double(max(moves[1], 1)) : nil, seconds: seconds)
     }
 }
 
@@ -195,8 +221,3 @@ public struct StationaryPartial: Codable, Sendable {
     public let proposed: Int
     public let seconds: Double
 }
-
-/// What `runPartial` totals over workers: counts (integer-valued doubles, exact) and exact sums.
-protocol AdditiveSum { static func += (l: inout Self, r: Self) }
-extension Double: AdditiveSum {}
-extension ExactSum: AdditiveSum {}

@@ -115,66 +115,9 @@ public enum TransportFiles {
         "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
     }
 
-    /// Values (C order) and shape of a .npy array.
+    /// Values (C order) and shape of a .npy array (`NPY.decode`), its errors naming the file.
     static func decodeNPY(_ data: Data, _ path: String) throws -> ([Double], [Int]) {
-        let bytes = [UInt8](data)
-        let major = bytes[6]
-        let headerLength: Int, start: Int
-        if major == 1 {
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            start = 10
-        } else if major == 2 || major == 3, bytes.count >= 12 {
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            start = 12
-        } else {
-            throw FileError(path: path, reason: "unsupported .npy version \(major)")
-        }
-        guard bytes.count >= start + headerLength else { throw FileError(path: path, reason: "truncated .npy header") }
-        let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
-        func field(_ key: String) -> String? {
-            guard let r = header.range(of: "'\(key)':") else { return nil }
-            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
-        }
-        guard let descrText = field("descr"), let q1 = descrText.firstIndex(of: "'"),
-              let q2 = descrText[descrText.index(after: q1)...].firstIndex(of: "'") else {
-            throw FileError(path: path, reason: "no dtype in the .npy header")
-        }
-        let descr = String(descrText[descrText.index(after: q1)..<q2])
-        let fortran = field("fortran_order")?.hasPrefix("True") ?? false
-        guard let shapeText = field("shape"), let open = shapeText.firstIndex(of: "("),
-              let close = shapeText.firstIndex(of: ")") else { throw FileError(path: path, reason: "no shape in the .npy header") }
-        let shape = shapeText[shapeText.index(after: open)..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let count = shape.reduce(1, *)
-        let width: Int
-        switch descr {
-        case "<f8", "<i8": width = 8
-        case "<f4", "<i4": width = 4
-        default: throw FileError(path: path, reason: "unsupported .npy dtype '\(descr)' (use float64, float32, int64 or int32, little-endian)")
-        }
-        let payload = start + headerLength
-        guard bytes.count - payload >= count * width else {
-            throw FileError(path: path, reason: "truncated: the header announces \(count) values, the file holds \((bytes.count - payload) / width)")
-        }
-        var values = [Double](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            for k in 0..<count {
-                let o = payload + k * width
-                switch descr {
-                case "<f8": values[k] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
-                case "<f4": values[k] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))))
-                case "<i8": values[k] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int64.self)))
-                default: values[k] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-                }
-            }
-        }
-        if fortran && shape.count == 2 {
-            let (r, c) = (shape[0], shape[1])
-            var t = values
-            for i in 0..<r { for j in 0..<c { t[i * c + j] = values[j * r + i] } }
-            values = t
-        }
-        return (values, shape)
+        do { return try NPY.decode(data) } catch { throw FileError(path: path, reason: error.reason) }
     }
 
     /// Numbers of a text file, the same count on every non-empty, non-comment line (at most

@@ -1,12 +1,13 @@
 import Foundation
 
-/// The state of an interrupted sampling run: which blocks are complete and the sum of their
-/// histogram counts per output time; for every block in progress, its particles' positions,
-/// the number of time steps it has taken, its GSL generator state and its counts so far; and,
-/// with positions kept, the positions recorded at the output times. Blocks are independent and
-/// deterministic, so resuming continues the blocks in progress from their saved state, runs the
-/// remaining ones and adds everything: the result is bit-identical to an uninterrupted run, and
-/// no completed time step is lost.
+/// The state of an interrupted particle run (sampling or stationary): which blocks are complete
+/// and the committed state of every recorder over them (`RecorderState`: histogram counts,
+/// acceptance counts, batch-means accumulators); for every block in progress, its particles'
+/// positions, the number of schedule iterations it has taken, its GSL generator state and its
+/// recorders' pending states; and, with positions kept, the positions recorded so far. Blocks are
+/// independent and deterministic, so resuming continues the blocks in progress from their saved
+/// state, runs the remaining ones and adds everything: the result is bit-identical to an
+/// uninterrupted run, and no completed time step is lost.
 ///
 /// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions.bin` (raw
 /// little-endian float64); both are replaced atomically (temporary file, then rename), and the
@@ -18,30 +19,41 @@ public struct Checkpoint: Codable, Sendable {
     public let firstBlock: Int
     public let endBlock: Int
     public let completed: [Int]
-    /// Per output time, the summed counts of the completed blocks.
-    public let counts: [[Double]]
+    /// Per recorder of the run, in the composition's order: the committed state of the completed
+    /// blocks (nil for a recorder without one).
+    public let recorders: [RecorderState?]
     public let positionsHash: String?
     /// Blocks in progress at the checkpoint.
     public let inProgress: [BlockState]
-    /// A Metropolised run's accepted and proposed moves of the completed blocks per output
-    /// interval (`AcceptanceRecorder` layout); nil for Euler–Maruyama.
-    public var acceptance: [Int]? = nil
 
     /// A block stopped at a step boundary.
     public struct BlockState: Codable, Sendable {
         public let block: Int
-        /// Iterations of the time schedule already taken (steps and output records).
+        /// Iterations of the time schedule already taken (steps and records).
         public let iterations: Int
         /// Positions, one array per coordinate.
         public let x: [[Double]]
         /// `gsl_rng_state` bytes of the block's generator.
         public let generator: [UInt8]
-        /// The block's counts so far, per output time.
-        public let counts: [[Double]]
-        /// Its initial-draw proposals (for the acceptance rate).
+        /// Its initial-draw proposals (for the acceptance rate of the initial draw).
         public let proposals: Int
-        /// A Metropolised run's moves of this block so far (`AcceptanceRecorder.pendingState`).
-        public var acceptance: [Int]? = nil
+        /// Its recorders' pending states, in the composition's order.
+        public let recorders: [RecorderState?]
+    }
+
+    /// What a run expects of a checkpoint, to refuse one that does not fit it.
+    struct Expectation {
+        let fingerprint: String
+        let blockSize: Int
+        let blocks: Range<Int>
+        /// Coordinates per particle, and the particles of each block.
+        let dimension: Int
+        let particlesInBlock: (Int) -> Int
+        /// A fresh worker's recorder states (committed, pending): the shapes a checkpoint must have.
+        let committed: [RecorderState?]
+        let pending: [RecorderState?]
+        /// Bytes of `positions.bin`, when the run keeps positions.
+        let positionsBytes: Int?
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -65,9 +77,7 @@ public struct Checkpoint: Codable, Sendable {
     }
 
     /// Loads and checks a checkpoint against the run about to resume.
-    /// `metropolised`: the run books acceptance counts (then the checkpoint must hold them).
-    public static func load(from directory: String, fingerprint: String, blockSize: Int, blocks range: Range<Int>, outputs: Int,
-                            cells: Int, positionsBytes: Int?, metropolised: Bool = false) throws -> (Checkpoint, Data?) {
+    static func load(from directory: String, expecting e: Expectation) throws -> (Checkpoint, Data?) {
         let file = directory + "/checkpoint.json"
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Invalid(message: "\(file): missing (is \(directory) a checkpoint folder?)")
@@ -76,25 +86,15 @@ public struct Checkpoint: Codable, Sendable {
         do { c = try JSON.decode(Checkpoint.self, from: data) } catch {
             throw Invalid(message: "\(file): corrupt (\(error))")
         }
-        guard c.fingerprint == fingerprint else {
-            throw Invalid(message: "\(file) belongs to another run (fingerprint \(c.fingerprint), this run \(fingerprint): scenario, seed, version or block size differ)")
+        guard c.fingerprint == e.fingerprint else {
+            throw Invalid(message: "\(file) belongs to another run (fingerprint \(c.fingerprint), this run \(e.fingerprint): scenario, seed, version, block size or options differ)")
         }
-        guard c.blockSize == blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
+        let range = e.blocks
+        guard c.blockSize == e.blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
             throw Invalid(message: "\(file) covers blocks \(c.firstBlock)..<\(c.endBlock), this run \(range)")
         }
-        guard c.counts.count == outputs, c.counts.allSatisfy({ $0.count == cells }),
-              c.completed.allSatisfy({ range.contains($0) }), Set(c.completed).count == c.completed.count,
-              c.inProgress.allSatisfy({ range.contains($0.block) && !c.completed.contains($0.block)
-                  && $0.counts.count == outputs && $0.counts.allSatisfy { $0.count == cells } }) else {
-            throw Invalid(message: "\(file): corrupt (counts or completed blocks do not fit this run)")
-        }
-        if metropolised {
-            guard c.acceptance?.count == 2 * outputs, c.inProgress.allSatisfy({ $0.acceptance?.count == 2 * outputs + 2 }) else {
-                throw Invalid(message: "\(file): corrupt (no acceptance counts for this Metropolised run)")
-            }
-        }
         var positions: Data?
-        if let bytes = positionsBytes {
+        if let bytes = e.positionsBytes {
             guard let p = FileManager.default.contents(atPath: directory + "/positions.bin"), p.count == bytes,
                   hash(p) == c.positionsHash else {
                 throw Invalid(message: "\(directory)/positions.bin: missing, truncated or not the one checkpoint.json was written with")
@@ -103,6 +103,22 @@ public struct Checkpoint: Codable, Sendable {
         } else if c.positionsHash != nil {
             throw Invalid(message: "\(file) was written by a run that keeps the particle positions; resume it keeping them too",
                           needsPositions: true)
+        }
+        func fits(_ states: [RecorderState?], _ template: [RecorderState?]) -> Bool {
+            states.count == template.count && zip(states, template).allSatisfy { a, b in
+                switch (a, b) {
+                case (nil, nil): return true
+                case let (a?, b?): return a.hasShape(of: b)
+                default: return false
+                }
+            }
+        }
+        guard fits(c.recorders, e.committed),
+              c.completed.allSatisfy({ range.contains($0) }), Set(c.completed).count == c.completed.count,
+              c.inProgress.allSatisfy({ b in
+                  range.contains(b.block) && !c.completed.contains(b.block) && fits(b.recorders, e.pending)
+                      && b.x.count == e.dimension && b.x.allSatisfy { $0.count == e.particlesInBlock(b.block) } }) else {
+            throw Invalid(message: "\(file): corrupt (its recorder states or blocks do not fit this run)")
         }
         return (c, positions)
     }

@@ -7,37 +7,33 @@ import Foundation
 final class ParticleWorker {
     let block: ParticleBlock
     let scheme: ParticleScheme
+    /// What the run keeps, in the composition's order (a checkpoint's states follow it).
     let recorders: [ParticleRecorder]
-    /// The recorder whose per-block counts a checkpoint saves (sampling runs).
-    let histograms: HistogramRecorder?
-    /// Accepted and proposed moves per record, for a Metropolised scheme when asked for.
-    let acceptance: AcceptanceRecorder?
     private let run: ParticleRun
     private let initialWorkspace: InitialDensitySampler.Workspace
     /// Held while committing a block and while a checkpoint reads the committed state.
     let lock = NSLock()
     var barrier: CheckpointBarrier?
+    /// Raised by the engine when another worker failed: this one leaves its block.
+    var failed: FailureFlag?
     /// The checkpoint generation this worker has already checked in for.
     private var seen = 0
     /// Initial-draw proposals of this worker's blocks (fresh and resumed).
     private(set) var proposals = 0
 
-    /// `acceptanceRecords`: with a Metropolised scheme, also book its accepted and proposed moves
-    /// per interval between this many records (`acceptance`).
-    init(run: ParticleRun, recorders: [ParticleRecorder], histograms: HistogramRecorder?, acceptanceRecords: Int? = nil) {
+    /// `recorders` makes the worker's recorders, given its scheme (an `AcceptanceRecorder` reads
+    /// the scheme's moves).
+    init(run: ParticleRun, recorders: (ParticleScheme) -> [ParticleRecorder]) {
         self.run = run
         block = ParticleBlock(dimension: run.dimension, capacity: run.plan.blockSize)
         let scheme = run.scheme.make(coefficients: run.coefficients, plan: run.plan, inverseEpsilon: run.inverseEpsilon)
         self.scheme = scheme
-        if let records = acceptanceRecords, scheme.acceptance != nil {
-            acceptance = AcceptanceRecorder(records: records, scheme: scheme)
-        } else {
-            acceptance = nil
-        }
-        self.recorders = recorders + (acceptance.map { [$0] } ?? [])
-        self.histograms = histograms
+        self.recorders = recorders(scheme)
         initialWorkspace = run.initial.makeWorkspace(capacity: run.plan.blockSize)
     }
+
+    /// The committed state of recorder `i` (finished blocks).
+    func committed(_ i: Int) -> RecorderState? { recorders[i].committedState }
 
     /// A safe point: checks in for a pending checkpoint with `state` (the block in progress, if
     /// any). Returns true when the worker must stop (a stop was requested): with checkpoints, only
@@ -65,13 +61,7 @@ final class ParticleWorker {
             guard block.rng.restore(resume.generator) else {
                 throw Checkpoint.Invalid(message: "block \(index): the checkpoint's generator state does not fit a \(RandomStream.generatorName) generator")
             }
-            histograms?.restorePending(resume.counts)
-            if let acceptance {
-                guard let state = resume.acceptance, state.count == 2 * acceptance.records + 2 else {
-                    throw Checkpoint.Invalid(message: "block \(index): the checkpoint holds no acceptance counts for this Metropolised run")
-                }
-                acceptance.restorePending(state)
-            }
+            for (r, state) in zip(recorders, resume.recorders) { if let state { r.restorePending(state) } }
             blockProposals = resume.proposals
         } else {
             let before = initialWorkspace.proposals
@@ -89,11 +79,12 @@ final class ParticleWorker {
                 continue
             }
             let done = iterations
+            try ParticleEngine.reached(block: index, iteration: done)
+            if failed?.raised == true { throw ParticleEngine.Interrupted() }
             let stop = atSafePoint {
                 Checkpoint.BlockState(block: index, iterations: done, x: self.block.positionArrays,
-                                      generator: self.block.rng.stateBytes,
-                                      counts: self.histograms?.pendingByRecord ?? [], proposals: blockProposals,
-                                      acceptance: self.acceptance?.pendingState)
+                                      generator: self.block.rng.stateBytes, proposals: blockProposals,
+                                      recorders: self.recorders.map(\.pendingState))
             }
             if stop { throw ParticleEngine.Interrupted() }
             iterations += 1

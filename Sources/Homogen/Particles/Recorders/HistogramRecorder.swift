@@ -8,9 +8,9 @@ final class HistogramRecorder: ParticleRecorder {
     /// cells^dimension.
     let cellCount: Int
     /// Counts of the committed (finished) blocks.
-    private(set) var committed: [Double]
+    private var committed: [Double]
     /// Counts of the block in progress.
-    private(set) var pending: [Double]
+    private var pending: [Double]
 
     init(cells: Int, dimension: TorusDimension, records: Int) {
         self.cells = cells
@@ -36,17 +36,7 @@ final class HistogramRecorder: ParticleRecorder {
         for i in committed.indices { committed[i] += pending[i] }
     }
 
-    /// Counts of record k, from a flat array of this layout.
-    func slice(_ flat: [Double], record k: Int) -> [Double] { Array(flat[k * cellCount..<(k + 1) * cellCount]) }
-
-    /// The pending counts per record (a checkpoint's block state).
-    var pendingByRecord: [[Double]] { (0..<records).map { slice(pending, record: $0) } }
-
-    /// The committed counts per record.
-    var committedByRecord: [[Double]] { (0..<records).map { slice(committed, record: $0) } }
-
-    /// Restores the pending counts of a block resumed from a checkpoint.
-    func restorePending(_ byRecord: [[Double]]) {
-        for (k, c) in byRecord.enumerated() { for (i, v) in c.enumerated() { pending[k * cellCount + i] = v } }
-    }
+    var committedState: RecorderState? { RecorderState(counts: committed) }
+    var pendingState: RecorderState? { RecorderState(counts: pending) }
+    func restorePending(_ state: RecorderState) { pending = state.counts }
 }

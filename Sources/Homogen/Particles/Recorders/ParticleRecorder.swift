@@ -1,8 +1,9 @@
 /// Decides what a run keeps of its particles (diffrax's `SaveAt`, py-pde's trackers): the block
 /// driver calls `record` at every scheduled record (output time or recording), between
-/// `beginBlock` and `commitBlock`. Each worker thread owns its recorders; the run combines the
-/// workers' committed results at the end, in an order that cannot change them (integer counts,
-/// or sums taken in block order).
+/// `beginBlock` and `commitBlock`. Each worker thread owns its recorders; what a recorder keeps is
+/// a `RecorderState` — the committed one (finished blocks), which the run adds over workers,
+/// checkpoints and shards, and the pending one (the block in progress), which a checkpoint saves
+/// and a resumed block restores — so the engine and the checkpoints need not know the recorder.
 protocol ParticleRecorder: AnyObject {
     /// A new block starts: pending (per-block) state is cleared.
     func beginBlock(_ block: ParticleBlock)
@@ -10,6 +11,12 @@ protocol ParticleRecorder: AnyObject {
     func record(_ block: ParticleBlock, at k: Int)
     /// The block finished: its pending state joins the committed state.
     func commitBlock()
+    /// The finished blocks' state; nil for a recorder that writes elsewhere (`PositionRecorder`).
+    var committedState: RecorderState? { get }
+    /// The block in progress (after `beginBlock`); nil as above.
+    var pendingState: RecorderState? { get }
+    /// Restores `pendingState` into a block resumed from a checkpoint (after `beginBlock`).
+    func restorePending(_ state: RecorderState)
 }
 
 /// Cell indices on the uniform grid of [0, 1) with `cells` cells, cell i = [i/n, (i+1)/n) with

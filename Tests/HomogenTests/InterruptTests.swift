@@ -1,0 +1,131 @@
+import Foundation
+@testable import Homogen
+import XCTest
+
+/// Interrupts at a known place, in-process: `ParticleEngine.requestStop(atBlock:iteration:)` raises
+/// the stop when one block reaches one iteration of its schedule, while the other thread's block is
+/// wherever it is. The checkpoint then holds completed blocks and blocks in progress, and the
+/// resumed run must equal the uninterrupted one bit for bit — for sampling (Euler–Maruyama, weak2,
+/// Metropolised: histograms, positions, acceptance counts) and for stationary estimates (batch-means
+/// counts, exact observable sums, acceptance). Nothing here depends on timing, so nothing skips.
+final class InterruptTests: XCTestCase {
+    override func tearDown() {
+        ParticleEngine.clearStopRequest()
+        super.tearDown()
+    }
+
+    /// bench-1d with `count` particles (1024 per block) to t = `final`.
+    private func bench(count: Int, final: Double = 0.01, outputs: String = "[0.005, 0.01]") throws -> Scenario {
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/bench-1d.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "count = 100000", with: "count = \(count)")
+            .replacingOccurrences(of: "final = 0.01", with: "final = \(final)")
+            .replacingOccurrences(of: "outputs = [0.005, 0.01]", with: "outputs = \(outputs)")
+        return try Scenario(toml: text, source: "bench-1d")
+    }
+
+    private func checkpointJSON(_ dir: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/checkpoint.json"))) as! [String: Any]
+    }
+
+    func testSamplingStoppedMidBlockResumesBitIdentically() throws {
+        let s = try bench(count: 4 * 1024 + 300)   // 5 blocks; 1000 steps and 2 records each
+        for scheme in [SchemeKind.em, .weak2, .metropolis] {
+            let dir = temporaryPath("interrupt-\(scheme.rawValue)")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let sampler = try ParticleSampler(scenario: s, options: .init(threads: 2, keepPositions: true, scheme: scheme))
+            let full = try sampler.run()
+            ParticleEngine.requestStop(atBlock: 2, iteration: 377)
+            let policy = ParticleSampler.CheckpointPolicy(directory: dir, interval: 1e6)
+            XCTAssertThrowsError(try sampler.run(checkpoint: policy)) { error in
+                guard case SamplerError.interrupted(dir?) = error else { return XCTFail("\(scheme): \(error)") }
+            }
+            ParticleEngine.clearStopRequest()
+            let json = try checkpointJSON(dir)
+            let inProgress = json["in_progress"] as! [[String: Any]]
+            let stopped = try XCTUnwrap(inProgress.first { $0["block"] as! Int == 2 }, "\(scheme): block 2 is in progress")
+            XCTAssertEqual(stopped["iterations"] as! Int, 377, "\(scheme)")
+            XCTAssertEqual((json["completed"] as! [Int]).count + inProgress.count, 4, "\(scheme): blocks 0–3 started, 4 not")
+            let recorders = stopped["recorders"] as! [Any]
+            XCTAssertEqual(recorders.count, scheme.isMetropolised ? 3 : 2, "\(scheme): histograms, (acceptance), positions")
+            let resumed = try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))
+            for (a, b) in zip(full.snapshots, resumed.snapshots) {
+                XCTAssertEqual(a.counts, b.counts, "\(scheme): histogram at t = \(a.time)")
+                XCTAssertEqual(a.positions, b.positions, "\(scheme): positions at t = \(a.time)")
+                XCTAssertEqual(a.moves?.accepted, b.moves?.accepted, "\(scheme): accepted moves at t = \(a.time)")
+                XCTAssertEqual(a.moves?.proposed, b.moves?.proposed, "\(scheme): proposed moves at t = \(a.time)")
+            }
+            if scheme.isMetropolised { XCTAssertGreaterThan(full.snapshots[0].moves!.proposed, 0) }
+        }
+    }
+
+    /// A checkpoint written on one run is refused by a run it does not fit: another seed (the
+    /// fingerprint), and a recorder state of the wrong shape (a corrupt file).
+    func testAMismatchedCheckpointIsRefused() throws {
+        let s = try bench(count: 3 * 1024)
+        let dir = temporaryPath("interrupt-refused")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sampler = try ParticleSampler(scenario: s, options: .init(threads: 2, scheme: .em))
+        ParticleEngine.requestStop(atBlock: 1, iteration: 10)
+        XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6)))
+        ParticleEngine.clearStopRequest()
+        let other = try ParticleSampler(scenario: s.replacing(particles: ParticleSettings(count: 3 * 1024, seed: 7)),
+                                        options: .init(threads: 2, scheme: .em))
+        XCTAssertThrowsError(try other.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))) { error in
+            XCTAssertTrue("\(error)".contains("belongs to another run"), "\(error)")
+        }
+        var json = try checkpointJSON(dir)
+        var states = json["recorders"] as! [Any]
+        var histogram = states[0] as! [String: Any]
+        histogram["counts"] = [1.0, 2.0]
+        states[0] = histogram
+        json["recorders"] = states
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/checkpoint.json"))
+        XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))) { error in
+            XCTAssertTrue("\(error)".contains("corrupt (its recorder states or blocks do not fit this run)"), "\(error)")
+        }
+    }
+
+    func testStationaryStoppedMidBlockResumesBitIdentically() throws {
+        let s = try bench(count: 3000, final: 0.02, outputs: "[0.02]")   // 3 blocks, 2000 steps of 1e-5
+        for scheme in [SchemeKind.metropolis, .em] {
+            let dir = temporaryPath("interrupt-stationary-\(scheme.rawValue)")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var o = StationaryEstimator.Options()
+            o.scheme = scheme
+            o.threads = 2
+            o.batches = 10
+            let estimator = try StationaryEstimator(scenario: s, options: o)
+            let full = try estimator.runPartial(blocks: 0..<estimator.plan.blockCount)
+            ParticleEngine.requestStop(atBlock: 1, iteration: 1234)
+            XCTAssertThrowsError(try estimator.run(checkpoint: .init(directory: dir, interval: 1e6))) { error in
+                guard case SamplerError.interrupted(dir?) = error else { return XCTFail("\(scheme): \(error)") }
+            }
+            ParticleEngine.clearStopRequest()
+            let inProgress = try checkpointJSON(dir)["in_progress"] as! [[String: Any]]
+            XCTAssertEqual(inProgress.first { $0["block"] as! Int == 1 }?["iterations"] as? Int, 1234, "\(scheme)")
+            let resumed = try estimator.runPartial(blocks: 0..<estimator.plan.blockCount,
+                                                   checkpoint: .init(directory: dir, interval: 1e6, resume: true))
+            XCTAssertEqual(full.fineCounts, resumed.fineCounts, "\(scheme)")
+            XCTAssertEqual(full.coarseCounts, resumed.coarseCounts, "\(scheme)")
+            XCTAssertEqual(full.observableSums, resumed.observableSums, "\(scheme)")
+            XCTAssertEqual(full.accepted, resumed.accepted, "\(scheme)")
+            XCTAssertEqual(full.proposed, resumed.proposed, "\(scheme)")
+            XCTAssertEqual(full.fineCounts.joined().reduce(0, +), 3000 * Double(estimator.recordings), "\(scheme): every recording counted once")
+            if scheme == .metropolis { XCTAssertEqual(full.proposed, 3000 * 2000, "every step of every particle proposes once") }
+        }
+    }
+
+    /// One worker's failure stops the other in the middle of its block: with two blocks of 50000
+    /// steps on two threads and block 1 failing at its 10th iteration, the run ends having taken
+    /// a small fraction of block 0's steps (without the stop, block 0 would finish: half the run).
+    func testAWorkerFailureStopsTheOtherWorkersMidBlock() throws {
+        let s = try bench(count: 2048, final: 0.5, outputs: "[0.5]")
+        let sampler = try ParticleSampler(scenario: s, options: .init(threads: 2, scheme: .em))
+        let progress = SamplerProgress(total: 2048 * sampler.stepCount)
+        ParticleEngine.injectFailure(atBlock: 1, iteration: 10)
+        XCTAssertThrowsError(try sampler.run(progress: progress)) { error in
+            XCTAssertTrue(error is ParticleEngine.InjectedFailure, "\(error)")
+        }
+        XCTAssertLessThan(progress.fraction, 0.25, "block 0 went on after block 1 failed")
+    }
+}
