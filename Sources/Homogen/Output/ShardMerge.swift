@@ -1,8 +1,9 @@
 import Foundation
 
 /// Combines the partial run folders of a sharded `homogen sample` (`--shard K/N`) into the run
-/// folder a single process would have written: histogram counts add (integers, so the sum does
-/// not depend on the order), positions concatenate in block order, and the data files are
+/// folder a single process would have written: histogram counts add as recorder states
+/// (`RecorderState`: integers, so the sum does not depend on the order), positions concatenate in
+/// block order (`BlockCoverage`), and the data files are
 /// byte-identical to the single-process run's; a Metropolised run's acceptance counts add per
 /// output interval (integers too). Shards that disagree (fingerprint, shard count),
 /// overlap or leave a gap are refused with an error naming the folders; nothing is combined
@@ -30,6 +31,9 @@ public enum ShardMerge {
         let first = shards[0]
         for (folder, s) in shards {
             guard let shard = s.shard else { throw MergeError(message: "\(folder) is not a shard (no 'shard' in its summary.json)") }
+            guard shard.firstBlock >= 0, shard.firstBlock <= shard.endBlock else {
+                throw MergeError(message: "\(folder): its summary.json gives blocks \(shard.firstBlock)..<\(shard.endBlock) (corrupt)")
+            }
             guard s.fingerprint == first.1.fingerprint else {
                 throw MergeError(message: "\(folder) and \(first.0) come from different runs (fingerprints \(s.fingerprint) and \(first.1.fingerprint): scenario, seed, version or block size differ)")
             }
@@ -49,32 +53,32 @@ public enum ShardMerge {
         guard missing.isEmpty else {
             throw MergeError(message: "shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing (gap)")
         }
-        let ordered = (0..<count).map { byIndex[$0]! }
         let sc = first.1.scenario
-        let totalBlocks = (sc.particles + first.1.blockSize - 1) / first.1.blockSize
-        var expected = 0
-        for (folder, s) in ordered {
-            guard s.shard!.firstBlock == expected else {
-                throw MergeError(message: "\(folder) starts at block \(s.shard!.firstBlock), expected \(expected) (overlap or gap)")
-            }
-            expected = s.shard!.endBlock
+        guard sc.particles >= 1, first.1.blockSize >= 1 else {
+            throw MergeError(message: "\(first.0): its summary.json gives \(sc.particles) particles in blocks of \(first.1.blockSize) (corrupt)")
         }
-        guard expected == totalBlocks else {
-            throw MergeError(message: "the shards end at block \(expected) of \(totalBlocks) (gap)")
+        let totalBlocks = BlockPlan(particles: sc.particles, blockSize: first.1.blockSize).blockCount
+        let ordered: [(String, SampleSummary)]
+        do {
+            ordered = try BlockCoverage.order(shards.map { $0.1.shard!.firstBlock..<$0.1.shard!.endBlock }, blocks: totalBlocks)
+                .map { shards[$0] }
+        } catch {
+            throw MergeError(message: "the shards do not cover the run's blocks: \(error)")
         }
 
-        // Acceptance counts (Metropolised runs): every shard must hold them, per output time.
+        // Acceptance counts (Metropolised runs): every shard must hold them, per output time; they
+        // add as recorder states, as the workers' do.
         var acceptance: [AcceptanceInterval]?
         if let firstIntervals = first.1.acceptance {
-            var accepted = [Int](repeating: 0, count: firstIntervals.count), proposed = accepted
-            for (folder, s) in ordered {
+            let moves = try ordered.map { folder, s -> RecorderState in
                 guard let a = s.acceptance, a.count == firstIntervals.count else {
                     throw MergeError(message: "\(folder): no acceptance counts for its \(firstIntervals.count) output times, unlike \(first.0)")
                 }
-                for k in a.indices { accepted[k] += a[k].accepted; proposed[k] += a[k].proposed }
+                return RecorderState(integers: a.flatMap { [$0.accepted, $0.proposed] })
             }
+            let total = RecorderState.total(moves)!.integers
             acceptance = firstIntervals.indices.map { k in
-                let m = SampleResult.Moves(accepted: accepted[k], proposed: proposed[k])
+                let m = SampleResult.Moves(accepted: total[2 * k], proposed: total[2 * k + 1])
                 return AcceptanceInterval(index: k, from: firstIntervals[k].from, to: firstIntervals[k].to,
                                           accepted: m.accepted, proposed: m.proposed, rate: m.rate)
             }
@@ -98,15 +102,14 @@ public enum ShardMerge {
             merged = m
         }) { dir in
             for (k, o) in first.1.outputs.enumerated() {
-                var counts: [Double]?
-                for (folder, s) in ordered {
-                    let c = try readCounts((folder as NSString).appendingPathComponent(s.outputs[k].histogram), dimension: sc.dimension)
-                    if counts == nil { counts = c } else if counts!.count == c.count {
-                        for i in c.indices { counts![i] += c[i] }
-                    } else {
-                        throw MergeError(message: "\(folder): histogram \(s.outputs[k].histogram) has \(c.count) cells, expected \(counts!.count)")
-                    }
+                let parts = try ordered.map { folder, s in
+                    RecorderState(counts: try readCounts((folder as NSString).appendingPathComponent(s.outputs[k].histogram),
+                                                         dimension: sc.dimension))
                 }
+                if let bad = parts.firstIndex(where: { !$0.hasShape(of: parts[0]) }) {
+                    throw MergeError(message: "\(ordered[bad].0): histogram \(ordered[bad].1.outputs[k].histogram) has \(parts[bad].counts.count) cells, expected \(parts[0].counts.count)")
+                }
+                let counts = RecorderState.total(parts)?.counts
                 try AtomicFile.write(Data(SampleRunFolder.histogramCSV(counts: counts!, particles: sc.particles, cells: sc.cells,
                                                                         dimension: sc.dimension).utf8),
                                      to: (dir as NSString).appendingPathComponent(o.histogram))

@@ -42,3 +42,39 @@ public struct BlockPlan: Sendable, Equatable {
     /// The seed of `block`'s stream in a run with seed `run`.
     public func seed(run: UInt64, block: Int) -> UInt64 { BlockSeeds.seed(run: run, block: UInt64(block)) }
 }
+
+/// Partial runs (shards, stationary partial results) that must cover a run's blocks exactly once:
+/// sorted by their first block, each must start where the previous one ended, the first at 0 and
+/// the last at the run's block count. The one check of every merge.
+public enum BlockCoverage {
+    /// Why the parts do not cover the run.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// A part starts before (overlap) or after (gap) the end of the previous one.
+        case overlapOrGap(part: Int, start: Int, expected: Int)
+        /// The parts end before the run's last block.
+        case shortEnd(end: Int, blocks: Int)
+
+        public var description: String {
+            switch self {
+            case .overlapOrGap(_, let start, let expected):
+                return "the partial results \(start > expected ? "leave a gap" : "overlap") at block \(min(start, expected))"
+            case .shortEnd(let end, let blocks): return "the partial results end at block \(end) of \(blocks) (gap)"
+            }
+        }
+    }
+
+    /// Checks that `ranges` (in any order) cover 0..<blocks exactly once; returns the indices of
+    /// `ranges` in block order.
+    public static func order(_ ranges: [Range<Int>], blocks: Int) throws(Failure) -> [Int] {
+        let order = ranges.indices.sorted { ranges[$0].lowerBound < ranges[$1].lowerBound }
+        var expected = 0
+        for i in order {
+            guard ranges[i].lowerBound == expected else {
+                throw .overlapOrGap(part: i, start: ranges[i].lowerBound, expected: expected)
+            }
+            expected = ranges[i].upperBound
+        }
+        guard expected == blocks else { throw .shortEnd(end: expected, blocks: blocks) }
+        return order
+    }
+}

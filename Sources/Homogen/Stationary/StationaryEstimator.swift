@@ -150,24 +150,24 @@ public struct StationaryEstimator {
     /// sums), so the result equals the single run's bit for bit.
     public func finish(_ partials: [StationaryPartial]) throws -> StationaryResult {
         let fp = try fingerprint()
-        let ordered = partials.sorted { $0.firstBlock < $1.firstBlock }
-        guard !ordered.isEmpty else { throw StationaryError.partials("no partial results to combine") }
-        var expected = 0
+        guard !partials.isEmpty else { throw StationaryError.partials("no partial results to combine") }
         let layout = self.layout
-        for p in ordered {
+        for p in partials {
+            guard p.firstBlock <= p.endBlock else {
+                throw StationaryError.partials("a partial result of blocks \(p.firstBlock)..<\(p.endBlock) (corrupt)")
+            }
             guard p.fingerprint == fp else {
                 throw StationaryError.partials("a partial result of another run (fingerprint \(p.fingerprint), expected \(fp))")
-            }
-            guard p.firstBlock == expected else {
-                throw StationaryError.partials("the partial results \(p.firstBlock > expected ? "leave a gap" : "overlap") at block \(min(expected, p.firstBlock))")
             }
             guard layout.state(fine: p.fineCounts, coarse: p.coarseCounts, series: p.observableSums).hasShape(of: layout.empty) else {
                 throw StationaryError.partials("the partial result of blocks \(p.firstBlock)..<\(p.endBlock) does not fit this run's batches, cells or recordings")
             }
-            expected = p.endBlock
         }
-        guard expected == plan.blockCount else {
-            throw StationaryError.partials("the partial results end at block \(expected) of \(plan.blockCount) (gap)")
+        let ordered: [StationaryPartial]
+        do {
+            ordered = try BlockCoverage.order(partials.map { $0.firstBlock..<$0.endBlock }, blocks: plan.blockCount).map { partials[$0] }
+        } catch {
+            throw StationaryError.partials(error.description)
         }
         let state = RecorderState.total(ordered.map { layout.state(fine: $0.fineCounts, coarse: $0.coarseCounts, series: $0.observableSums) })!
         let moves = RecorderState.total(ordered.map { RecorderState(integers: [$0.accepted, $0.proposed]) })!.integers
