@@ -37,7 +37,7 @@ public struct GeodesicTorusCost: Sendable {
 
     private func centre(_ x: Double, _ y: Double) -> Int {
         let m = Double(cells)
-        return Int((x * m).rounded(.down)) % cells * cells + Int((y * m).rounded(.down)) % cells
+        return Int((Torus.wrap(x) * m).rounded(.down)) % cells * cells + Int((Torus.wrap(y) * m).rounded(.down)) % cells
     }
 
     /// W̄(μ, ν) between measures on the cell centres of the same grid, by exact transport.

@@ -40,9 +40,8 @@ public struct PeriodicMetricGraph: Sendable {
             for i in 0..<count {
                 let x1 = Double(i / n) / Double(n), x2 = Double(i % n) / Double(n)
                 for j in 0..<q {
-                    var a = x1 + nodesT[j] * Double(d.0) / Double(n), b = x2 + nodesT[j] * Double(d.1) / Double(n)
-                    a -= a.rounded(.down); b -= b.rounded(.down)
-                    y1[i * q + j] = a; y2[i * q + j] = b
+                    y1[i * q + j] = Torus.wrap(x1 + nodesT[j] * Double(d.0) / Double(n))
+                    y2[i * q + j] = Torus.wrap(x2 + nodesT[j] * Double(d.1) / Double(n))
                 }
             }
             let bValues = metric(y1, y2)

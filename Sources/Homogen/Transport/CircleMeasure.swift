@@ -14,7 +14,7 @@ public struct CircleMeasure: Sendable {
     /// modulo 1 and sorted (Swift's introsort: GSL's heapsort is several times slower on 10⁶ points).
     public init(samples: [Double], weights: [Double]? = nil) {
         precondition(!samples.isEmpty && (weights == nil || weights!.count == samples.count))
-        let wrapped = samples.map { $0 - $0.rounded(.down) }.map { $0 >= 1 ? 0 : $0 }
+        let wrapped = samples.map(Torus.wrap)
         var order = Array(wrapped.indices)
         var xs: [Double]
         var ws: [Double]

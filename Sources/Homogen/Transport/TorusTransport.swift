@@ -15,7 +15,7 @@ public struct TorusMeasure: Sendable {
     public init(points: [Double], weights: [Double]?) {
         precondition(points.count % 2 == 0 && !points.isEmpty)
         let n = points.count / 2
-        self.points = points.map { $0 - $0.rounded(.down) }
+        self.points = points.map(Torus.wrap)
         let w = weights ?? [Double](repeating: 1, count: n)
         precondition(w.count == n)
         let total = w.reduce(0, +)
