@@ -54,7 +54,7 @@ struct HomogenMPI: ParsableCommand {
             s = try s.replacing(particles: ParticleSettings(count: particles ?? s.particles.count,
                                                            seed: seed ?? s.particles.seed, convention: s.particles.convention))
             if rank == 0, FileManager.default.fileExists(atPath: out) {
-                throw AtomicFile.WriteError(path: out, reason: "it already exists; choose another --out or remove it")
+                throw ValidationError("--out \(out): it already exists; choose another --out or remove it")
             }
             // The time step: rank 0 runs the control (as `homogen sample` does, with its journal) and
             // broadcasts the step and whether it passed; every rank then samples at that step.

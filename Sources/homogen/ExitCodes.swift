@@ -33,7 +33,7 @@ enum ExitStatus: Int32 {
             switch e {
             case .badMedium: self = .dataError
             case .badSetting, .gridTooLarge, .gridTooSmall: self = .usage
-            case .notConverged, .unusableCost: self = .failure
+            case .notConverged: self = .failure
             }
         case let e as StationaryError:
             switch e {
@@ -46,7 +46,7 @@ enum ExitStatus: Int32 {
             case .particlesDoNotFit: self = .failure
             }
         case let e as TransportFiles.FileError: self = e.unreadable ? .ioError : .dataError
-        case is GridWasserstein.InputError, is ExactTransport.TooLarge: self = .dataError
+        case is GridWasserstein.InputError, is ExactTransport.TooLarge, is Transport.Unsupported: self = .dataError
         case is Checkpoint.Invalid, is ShardMerge.MergeError: self = .dataError
         case is AtomicFile.WriteError, is OutputFolder.Problem, is CocoaError, is POSIXError: self = .ioError
         default: self = .failure

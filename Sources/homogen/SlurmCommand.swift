@@ -53,7 +53,7 @@ struct SlurmCommand: ParsableCommand {
         let fm = FileManager.default
         let dir = absolute(out ?? defaultRunFolder(s, "slurm"))
         if fm.fileExists(atPath: dir) {
-            throw AtomicFile.WriteError(path: dir, reason: "it already exists; choose another --out or remove it")
+            throw OutputFolder.Problem(path: dir, reason: "it already exists; choose another --out or remove it")
         }
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let homogen = absolute(CommandLine.arguments[0])

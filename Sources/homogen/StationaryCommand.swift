@@ -125,12 +125,12 @@ struct StationaryCommand: ParsableCommand {
         let axis = s.dimension == .one ? "" : " per axis"
         for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
             print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %d merged cells p = %.3g, total variation %.2e, "
-                         + "95%% intervals covering %.0f%%", name, g.cells, axis, g.testCells, g.chi2PValue, g.totalVariation, 100 * g.coverage))
+                         + "95%% intervals covering %.0f%%", name, g.cells, axis, g.testCells, g.pValue, g.totalVariation, 100 * g.coverage))
             for w in g.worstCells.prefix(3) {
                 print(String(format: "   cell %4d: estimate %.5f  exact %.5f  se %.1e  z %+.2f", Int(w[0]), w[1], w[2], w[3], w[4]))
             }
         }
-        let p = min(r.fine.chi2PValue, r.coarse.chi2PValue)
+        let p = min(r.fine.pValue, r.coarse.pValue)
         print(r.consistentWithPiEps
               ? String(format: "the particles match pi_eps (smallest p = %.3g >= %.3g: level %.2g, Bonferroni over the two tests)",
                        p, StationaryResult.significanceLevel / 2, StationaryResult.significanceLevel)

@@ -60,12 +60,12 @@ struct W2Command: ParsableCommand {
                         """)
                 }
                 stage("exact transport between \(pa.count) and \(pb.count) points", big: pa.count * pb.count > 4_000_000)
-                print(String(format: "%.12f", try ExactTransport.distance(pa, pb, cost: cost)))
+                print(String(format: "%.12f", try Transport.distance(.points(pa), .points(pb), cost: .points(cost)).distance))
             }
         } else {
             guard a.columns == 1 else { throw ValidationError("--circle needs one column per point") }
             let scale = try metric1D()
-            let w = CircleWasserstein.distance(CircleMeasure(samples: a.values), CircleMeasure(samples: b.values))
+            let w = try Transport.distance(.circle(CircleMeasure(samples: a.values)), .circle(CircleMeasure(samples: b.values)))
             print(String(format: "%.12f", scale * w.distance))
         }
         reportTime(start)
@@ -80,7 +80,7 @@ struct W2Command: ParsableCommand {
         if a.shape.count == 1 {
             let scale = try metric1D()
             let ma = try GridWasserstein.normalised(a.masses, which: 0), mb = try GridWasserstein.normalised(b.masses, which: 1)
-            let w = CircleWasserstein.distance(CircleMeasure(cellMasses: ma), CircleMeasure(cellMasses: mb))
+            let w = try Transport.distance(.circleCells(ma), .circleCells(mb))
             print(String(format: "%.12f", scale * w.distance))
             reportTime(start)
             return

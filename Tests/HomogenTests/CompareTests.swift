@@ -62,8 +62,9 @@ final class CompareTests: XCTestCase {
         for _ in 0..<3 {
             let a = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
             let b = TorusMeasure(cellMasses: (0..<64).map { _ in generator.next(in: 0.1...1) }, cells: 8)
-            let quadratic = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m.a11, m.a12, m.a22]))
-            XCTAssertEqual(try geodesic.distance(a, b), quadratic, accuracy: 1e-9 * quadratic)
+            let quadratic = try Transport.distance(.points(a), .points(b), cost: .metric(m)).distance
+            XCTAssertEqual(try Transport.distance(.points(a), .points(b), cost: .points(geodesic)).distance, quadratic,
+                           accuracy: 1e-9 * quadratic)
         }
     }
 
@@ -76,12 +77,15 @@ final class CompareTests: XCTestCase {
         let other = (0..<64).map { 1 + 0.5 * sin(2 * Double.pi * (Double($0) + 0.5) / 64) }
         let flat = CircleMetricChange(cells: 64) { _ in 2.5 }
         let w2 = CircleWasserstein.distance(CircleMeasure(cellMasses: masses), CircleMeasure(cellMasses: other)).distance
-        XCTAssertEqual(flat.distance(masses, other), 2.5.squareRoot() * w2, accuracy: 1e-12)
+        func distance(_ change: CircleMetricChange) throws -> Double {
+            try Transport.distance(.circleCells(masses), .circleCells(other), cost: .circleMetric(change)).distance
+        }
+        XCTAssertEqual(try distance(flat), 2.5.squareRoot() * w2, accuracy: 1e-12)
         // g = (1 + 0.5 cos 2πx)²: S = ∫√g = 1, and min √g · W2 ≤ W_g ≤ max √g · W2.
         let g = { (x: Double) in pow(1 + 0.5 * cos(2 * Double.pi * x), 2) }
         let curved = CircleMetricChange(cells: 64, metric: g)
         XCTAssertEqual(curved.length, 1, accuracy: 1e-12)   // ∫(1 + 0.5 cos) = 1
-        let d = curved.distance(masses, other)
+        let d = try distance(curved)
         XCTAssertGreaterThan(d, 0.5 * w2)
         XCTAssertLessThan(d, 1.5 * w2)
 

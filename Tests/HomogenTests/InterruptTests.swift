@@ -44,7 +44,9 @@ final class InterruptTests: XCTestCase {
             let inProgress = json["in_progress"] as! [[String: Any]]
             let stopped = try XCTUnwrap(inProgress.first { $0["block"] as! Int == 2 }, "\(scheme): block 2 is in progress")
             XCTAssertEqual(stopped["iterations"] as! Int, 377, "\(scheme)")
-            XCTAssertEqual((json["completed"] as! [Int]).count + inProgress.count, 4, "\(scheme): blocks 0–3 started, 4 not")
+            // Blocks are handed out in order: 0, 1 and 2 have started; the other thread may have moved on to 3.
+            let started = Set((json["completed"] as! [Int]) + inProgress.map { $0["block"] as! Int })
+            XCTAssertTrue(started.isSuperset(of: [0, 1, 2]) && started.isSubset(of: [0, 1, 2, 3]), "\(scheme): \(started)")
             let recorders = stopped["recorders"] as! [Any]
             XCTAssertEqual(recorders.count, scheme.isMetropolised ? 3 : 2, "\(scheme): histograms, (acceptance), positions")
             let resumed = try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))

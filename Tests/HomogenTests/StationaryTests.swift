@@ -23,9 +23,9 @@ final class StationaryTests: XCTestCase {
         let s = try scenario(count: 4000)
         let mala = try run(s, .metropolis)
         let em = try run(s, .em)
-        XCTAssertGreaterThan(mala.fine.chi2PValue, 1e-3)
+        XCTAssertGreaterThan(mala.fine.pValue, 1e-3)
         XCTAssertGreaterThan(mala.acceptanceRate!, 0.8)
-        XCTAssertLessThan(em.fine.chi2PValue, 1e-6)
+        XCTAssertLessThan(em.fine.pValue, 1e-6)
         XCTAssertNil(em.acceptanceRate)
     }
 
@@ -113,7 +113,7 @@ final class StationaryTests: XCTestCase {
             cells = 16
             """)
         let r = try run(s, .metropolis)
-        XCTAssertGreaterThan(r.coarse.chi2PValue, 1e-3)
+        XCTAssertGreaterThan(r.coarse.pValue, 1e-3)
         XCTAssertEqual(r.coarse.cells, 8)
         XCTAssertLessThan(r.homogenisationError.totalVariation, 1e-3)
     }
@@ -133,8 +133,8 @@ final class StationaryTests: XCTestCase {
         var o = StationaryEstimator.Options()
         o.final = 1.5
         let r = try StationaryEstimator(scenario: s, options: o).run()
-        XCTAssertGreaterThan(r.fine.chi2PValue, 1e-3)
-        XCTAssertGreaterThan(r.coarse.chi2PValue, 1e-3)
+        XCTAssertGreaterThan(r.fine.pValue, 1e-3)
+        XCTAssertGreaterThan(r.coarse.pValue, 1e-3)
         XCTAssertTrue(r.consistentWithPiEps)
         XCTAssertTrue(r.runLength.startedAtPiEps)
         XCTAssertFalse(r.runLength.shortRun || r.runLength.shortBurnIn)

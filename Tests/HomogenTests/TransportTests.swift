@@ -38,6 +38,33 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(w, (0.01 + 0.0025).squareRoot(), accuracy: 1e-12)
     }
 
+    /// `Transport.distance` dispatches every pairing to its method, and refuses the pairings no
+    /// method computes (rather than approximating): measures of two domains, a non-diagonal metric
+    /// on the grid, a circle metric on points.
+    func testOneSignatureDispatchesAndRefuses() throws {
+        let m = (0..<32).map { 1 + 0.5 * cos(2 * Double.pi * Double($0) / 32) }
+        let n = (0..<32).map { 1 + 0.5 * sin(2 * Double.pi * Double($0) / 32) }
+        let cells = try Transport.distance(.circleCells(m), .circleCells(n)).distance
+        let direct = CircleWasserstein.distance(CircleMeasure(cellMasses: m), CircleMeasure(cellMasses: n)).distance
+        XCTAssertEqual(cells, direct)
+        let flat = CircleMetricChange(cells: 32) { _ in 4 }
+        XCTAssertEqual(try Transport.distance(.circleCells(m), .circleCells(n), cost: .circleMetric(flat)).distance, 2 * direct,
+                       accuracy: 1e-12)
+        let grid = (0..<256).map { 1 + 0.3 * cos(2 * Double.pi * Double($0 % 16) / 16) }
+        let shifted = (0..<256).map { 1 + 0.3 * cos(2 * Double.pi * Double($0 % 16 + 3) / 16) }
+        let r = try Transport.distance(.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16))
+        XCTAssertNotNil(r.marginalError)
+        let scaled = try Transport.distance(.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16), cost: .metric(.diagonal(1, 4)))
+        XCTAssertEqual(scaled.distance, 2 * r.distance, accuracy: 0.02 * r.distance)   // the shift is along x2, weighted by 4
+        let points = TorusMeasure(points: [0.1, 0.2, 0.7, 0.4], weights: nil)
+        for (a, b, cost) in [(Transport.Measure.circleCells(m), Transport.Measure.points(points), Transport.Cost.flat),
+                             (.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16), .metric(Matrix2(a11: 1, a12: 0.2, a22: 1))),
+                             (.points(points), .points(points), .circleMetric(flat)),
+                             (.grid(grid, n1: 16, n2: 16), .grid(Array(grid.prefix(64)), n1: 8, n2: 8), .flat)] {
+            XCTAssertThrowsError(try Transport.distance(a, b, cost: cost)) { XCTAssertTrue($0 is Transport.Unsupported, "\($0)") }
+        }
+    }
+
     func testRotationInvariance() {
         var g = SplitMix(seed: 11)
         let a = (0..<300).map { _ in g.next(in: 0...1) }, b = (0..<200).map { _ in pow(g.next(in: 0...1), 2) }

@@ -264,7 +264,7 @@ public struct Comparison {
         }
         return Result(
             scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
-            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: timeContinuity(eps),
+            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: try timeContinuity(eps),
             bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
     }
 
@@ -278,34 +278,36 @@ public struct Comparison {
         return r.snapshots[k].solverDensity.map { $0 * v }
     }
 
-    /// 2D W2 (or W̄ with a constant metric) between two PDE solutions at output k. A diagonal metric
-    /// (and the identity): the back-and-forth method on the solver grid, refined to 32 cells per
-    /// ε-period by splitting cells as long as the grid stays within 256 × 256 (the method's error on
-    /// an ε-oscillating density is about 1.3% at 16 cells per period and 0.3% at 32, `CompareTests`). A non-diagonal metric:
-    /// the exact network simplex between the output-grid cell-centre measures (up to 64 × 64
-    /// cells; nil beyond).
-    private func gridDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int,
-                              metric: [[Double]]? = nil) throws -> (distance: Double, marginalError: Double?)? {
-        var o = GridWasserstein.Options()
-        if let m = metric {
-            if abs(m[0][1]) + abs(m[1][0]) > 1e-12 * (m[0][0] * m[1][1]).squareRoot() {
-                let g = scenario.cells
-                guard g <= 64 else { return nil }
-                let cost = TorusCost(metric: [m[0][0], 0.5 * (m[0][1] + m[1][0]), m[1][1]])
-                let d = try ExactTransport.distance(TorusMeasure(cellMasses: a.snapshots[k].density, cells: g),
-                                                    TorusMeasure(cellMasses: b.snapshots[k].density, cells: g), cost: cost)
-                return (d, nil)
+    /// W2 — or, with `cost`, W̄ or W_GH — between two PDE solutions at output k (`Transport`): on
+    /// the circle, exact between the solver-grid densities; on the torus, the back-and-forth method
+    /// on the solver grid, refined to 32 cells per ε-period by splitting cells as long as the grid
+    /// stays within 256 × 256 (the method's error on an ε-oscillating density is about 1.3% at 16
+    /// cells per period and 0.3% at 32, `CompareTests`); a non-diagonal constant metric: the exact
+    /// network simplex between the output-grid cell-centre measures (up to 64 × 64 cells; nil beyond).
+    private func densityDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int,
+                                 cost: Transport.Cost = .flat) throws -> Transport.Result? {
+        switch TransportMethod(scenario.dimension) {
+        case .circle:
+            return try Transport.distance(.circleCells(masses(a, k)), .circleCells(masses(b, k)), cost: cost)
+        case .torusGrid:
+            var cost = cost
+            if case .metric(let m) = cost {
+                if abs(m.a12) > 1e-12 * (m.a11 * m.a22).squareRoot() {
+                    let g = scenario.cells
+                    guard g <= 64 else { return nil }
+                    return try Transport.distance(.points(TorusMeasure(cellMasses: a.snapshots[k].density, cells: g)),
+                                                  .points(TorusMeasure(cellMasses: b.snapshots[k].density, cells: g)), cost: cost)
+                }
+                cost = .metric(.diagonal(m.a11, m.a22))   // the grid method's diagonal metric
             }
-            o.metric = (m[0][0], m[1][1])
+            let n = a.solverCells
+            var refine = max(1, Int((32 * Double(scenario.inverseEpsilon) / Double(n)).rounded(.up)))
+            while refine > 1 && n * refine > 256 { refine -= 1 }
+            return try Transport.distance(
+                .grid(GridWasserstein.refined(a.snapshots[k].solverDensity, n1: n, n2: n, factor: refine), n1: n * refine, n2: n * refine),
+                .grid(GridWasserstein.refined(b.snapshots[k].solverDensity, n1: n, n2: n, factor: refine), n1: n * refine, n2: n * refine),
+                cost: cost)
         }
-        let n = a.solverCells
-        var refine = max(1, Int((32 * Double(scenario.inverseEpsilon) / Double(n)).rounded(.up)))
-        while refine > 1 && n * refine > 256 { refine -= 1 }
-        let r = try GridWasserstein.distance(
-            GridWasserstein.refined(a.snapshots[k].solverDensity, n1: n, n2: n, factor: refine),
-            GridWasserstein.refined(b.snapshots[k].solverDensity, n1: n, n2: n, factor: refine),
-            n1: n * refine, n2: n * refine, options: o)
-        return (r.distance, r.marginalError)
     }
 
     /// `epsH`: the ε-solution on the homogenised solve's grid, for the distances between the two.
@@ -329,21 +331,20 @@ public struct Comparison {
                                             seed: seed(k, 1), threads: options.threads)
             ph = try ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), test: Self.informational(test),
                                             seed: seed(k, 2), threads: options.threads)
-            w2eh = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(epsH, k)),
-                                              CircleMeasure(cellMasses: masses(hom, k))).distance
+            w2eh = try densityDistance(epsH, hom, k)!.distance
             if e.isConstant {
                 wBar = e.bBar[0][0].squareRoot() * w2eh
             } else {
                 // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
                 let change = CircleMetricChange(cells: epsH.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
-                wBar = change.distance(masses(epsH, k), masses(hom, k))
+                wBar = try densityDistance(epsH, hom, k, cost: .circleMetric(change))!.distance
             }
             if let c = e.cGH {
                 if c.allSatisfy({ $0 == c[0] }) {
                     wGH = c[0].squareRoot() * w2eh
                 } else {
                     let change = CircleMetricChange(cells: epsH.solverCells) { e.interpolateGH(at: $0) }
-                    wGH = change.distance(masses(epsH, k), masses(hom, k))
+                    wGH = try densityDistance(epsH, hom, k, cost: .circleMetric(change))!.distance
                 }
             }
         case .torusGrid:
@@ -354,12 +355,11 @@ public struct Comparison {
             ph = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: hom.snapshots[k].density, cells: g,
                                                particles: s.particles.count, test: Self.informational(test), seed: seed(k, 2),
                                                threads: options.threads)
-            let r = try gridDistance(epsH, hom, k)!
+            let r = try densityDistance(epsH, hom, k)!
             w2eh = r.distance
             marginal = r.marginalError
             if e.isConstant {
-                let m = e.bBar[0]
-                wBar = try gridDistance(epsH, hom, k, metric: [[m[0], m[1]], [m[2], m[3]]])?.distance
+                wBar = try densityDistance(epsH, hom, k, cost: .metric(Matrix2(rowMajor: e.bBar[0])))?.distance
             }
             if barCost != nil || ghCost != nil {
                 // Ground costs that are not a constant quadratic form: exact transport between the
@@ -371,13 +371,12 @@ public struct Comparison {
                 // These stay apart from the back-and-forth columns: cell-centre measures overstate
                 // W2 between nearby densities, so only ratios within this grid mean something.
                 if let barCost {
-                    barOnGrid = try barCost.distance(a, b)
+                    barOnGrid = try Transport.distance(.points(a), .points(b), cost: .points(barCost)).distance
                 } else if e.isConstant {
-                    let m = e.bBar[0]
-                    barOnGrid = try ExactTransport.distance(a, b, cost: TorusCost(metric: [m[0], 0.5 * (m[1] + m[2]), m[3]]))
+                    barOnGrid = try Transport.distance(.points(a), .points(b), cost: .metric(Matrix2(rowMajor: e.bBar[0]))).distance
                 }
-                metricGrid = MetricGridDistances(cells: gm, w2: try ExactTransport.distance(a, b), wBar: barOnGrid,
-                                                 wGH: try ghCost?.distance(a, b))
+                metricGrid = MetricGridDistances(cells: gm, w2: try Transport.distance(.points(a), .points(b)).distance, wBar: barOnGrid,
+                                                 wGH: try ghCost.map { try Transport.distance(.points(a), .points(b), cost: .points($0)).distance })
             }
         }
         return Row(
@@ -440,15 +439,7 @@ public struct Comparison {
                 return try FokkerPlanckSolver(scenario: s, options: o).run()
             }
             let e = try solve(.epsilon), h = try solve(.homogenised)
-            switch TransportMethod(s.dimension) {
-            case .circle:
-                let ve = 1 / Double(e.solverCells), vh = 1 / Double(h.solverCells)
-                values.append(CircleWasserstein.distance(
-                    CircleMeasure(cellMasses: e.snapshots[k].solverDensity.map { $0 * ve }),
-                    CircleMeasure(cellMasses: h.snapshots[k].solverDensity.map { $0 * vh })).distance)
-            case .torusGrid:
-                values.append(try gridDistance(e, h, k)!.distance)
-            }
+            values.append(try densityDistance(e, h, k)!.distance)
         }
         let xs = options.epsilonStudy.map { Foundation.log(1 / Double($0)) }
         let ys = values.map { Foundation.log(max($0, 1e-300)) }
@@ -460,14 +451,13 @@ public struct Comparison {
     }
 
     /// W2(ρ_t, ρ_s)² / |t − s| for consecutive output times of the ε-PDE (1D, exact).
-    private func timeContinuity(_ r: FokkerPlanckResult) -> Double? {
+    private func timeContinuity(_ r: FokkerPlanckResult) throws -> Double? {
         guard TransportMethod(scenario.dimension) == .circle, r.snapshots.count >= 2 else { return nil }
         var worst = 0.0
         for k in 1..<r.snapshots.count {
             let dt = r.snapshots[k].time - r.snapshots[k - 1].time
             guard dt > 0 else { continue }
-            let w = CircleWasserstein.distance(CircleMeasure(cellMasses: masses(r, k - 1)),
-                                               CircleMeasure(cellMasses: masses(r, k))).distance
+            let w = try Transport.distance(.circleCells(masses(r, k - 1)), .circleCells(masses(r, k))).distance
             worst = max(worst, w * w / dt)
         }
         return worst

@@ -1,6 +1,6 @@
 /// How `compare` computes Wasserstein distances in each dimension. On the circle (1D) W2 is exact
 /// from the particles' positions and the densities' cumulative distributions (`CircleWasserstein`);
-/// on the torus (2D) it is the back-and-forth method on the grid (`TorusTransport`), from counts.
+/// on the torus (2D) it is the back-and-forth method on the grid (`GridWasserstein`), from counts.
 public enum TransportMethod: Sendable, Equatable {
     case circle, torusGrid
 

@@ -77,7 +77,7 @@ public enum StationaryRunFolder {
                 burnInRule: r.burnInRule, recordEvery: r.recordEvery, batches: r.batches,
                 acceptanceRate: r.acceptanceRate, tauInt: dict(r.tauInt), ess: dict(r.ess),
                 observableMeans: dict(r.observableMeans), observableExact: dict(r.observableExact),
-                chi2PValuePiEps: r.fine.chi2PValue, chi2PValuePiEpsCoarse: r.coarse.chi2PValue,
+                chi2PValuePiEps: r.fine.pValue, chi2PValuePiEpsCoarse: r.coarse.pValue,
                 totalVariationPiEps: r.fine.totalVariation, totalVariationPiEpsCoarse: r.coarse.totalVariation,
                 coveragePiEps: r.fine.coverage, coveragePiEpsCoarse: r.coarse.coverage, w2PiEps: r.w2PiEps,
                 worstCellsPiEps: r.fine.worstCells, worstCellsPiEpsCoarse: r.coarse.worstCells,

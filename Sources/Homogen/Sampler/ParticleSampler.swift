@@ -7,7 +7,7 @@ import Foundation
 /// `ParticleRun` (plan, coefficients, scheme, `TimeSchedule`), a `HistogramRecorder` and a
 /// `PositionRecorder` per worker, and `ParticleEngine` for threads, checkpoints and stops.
 ///
-/// Block b of `BlockSize` particles is driven by its own GSL stream seeded from (seed, b), so the
+/// Block b of `BlockPlan.blockSize` particles is driven by its own GSL stream seeded from (seed, b), so the
 /// result is bit-identical for any number of threads, shards or processes, and across a
 /// checkpoint and resume.
 public struct ParticleSampler {

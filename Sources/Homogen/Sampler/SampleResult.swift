@@ -1,7 +1,7 @@
 import Foundation
 
 /// The solution of a sampling run: histograms (and optionally positions) at each output time,
-/// with the metadata that makes it reproducible. `RunFolder` writes it to disk.
+/// with the metadata that makes it reproducible. `SampleRunFolder` writes it to disk.
 public struct SampleResult: Sendable {
     public struct Snapshot: Sendable {
         public let time: Double

@@ -10,7 +10,7 @@ public protocol SymmetricOperator {
 }
 
 /// Preconditioned conjugate gradients (Jacobi preconditioner) for a symmetric positive
-/// (semi-)definite operator (`FaceOperator`, `StencilOperator`, `BilinearElementOperator`). Written here because GSL has no conjugate-gradient solver
+/// (semi-)definite operator (`FaceOperator`, `BilinearElementOperator`). Written here because GSL has no conjugate-gradient solver
 /// (its sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand
 /// side must sum to zero; the iterates then stay in the mean-zero subspace, which is projected
 /// onto after every update to keep round-off out of the kernel.

@@ -93,8 +93,6 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case gridTooLarge(cellsPerSide: Int, limit: Int, dimension: TorusDimension)
     /// The solver grid has fewer than the 3 cells per side a periodic grid needs.
     case gridTooSmall(cellsPerSide: Int)
-    /// A ground cost that the transport method cannot use.
-    case unusableCost(String)
 
     public var description: String {
         switch self {
@@ -105,7 +103,6 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
             return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D); lower the resolution or the output cells"
         case .gridTooSmall(let n):
             return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
-        case .unusableCost(let what): return what
         }
     }
 }
@@ -115,7 +112,7 @@ extension SolverError {
     public var isOutOfRange: Bool {
         switch self {
         case .badSetting, .gridTooLarge, .gridTooSmall: return true
-        case .badMedium, .notConverged, .unusableCost: return false
+        case .badMedium, .notConverged: return false
         }
     }
 }

@@ -73,91 +73,39 @@ extension FokkerPlanckResult {
 }
 
 extension FokkerPlanckSolver {
-    /// Runs the solver to the last output time. `progress` receives the fraction done.
+    /// Runs the solver to the last output time. `progress` receives the fraction done. The stepping
+    /// is here; what the run keeps is in its trackers (`EnergyTracker`, `DissipationTracker`,
+    /// `MassTracker`), the first two only with `Options.trackEnergy`.
     public func run(progress: ((Double) -> Void)? = nil) throws -> FokkerPlanckResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let schedule = TimeSchedule(dt: dt, outputs: scenario.time.outputs)
         let totalSteps = max(schedule.stepCount, 1)
         let massMatrix = pi.map { $0 * grid.volume }
         var f = zip(rho0, pi).map { $0 / $1 }
-        var logF = [Double](repeating: 0, count: grid.count)
         var stepper = Stepper(solver: self, mass: massMatrix)
-        let track = options.trackEnergy
-        let isMMatrix = warnings.isEmpty
-
-        // E = Σ M_i f_i log f_i = Σ ρ_i log(ρ_i/π_i) h^d, and ψ* = ½ Σ_faces T Δf Δlog f: the
-        // discrete (2.22), whose double is the exact dissipation rate −dE/dt of the semi-discrete scheme.
-        func energies() -> (energy: Double, psiStar: Double) {
-            f.withUnsafeBufferPointer { src in
-                logF.withUnsafeMutableBufferPointer { hk_log(src.baseAddress!, $0.baseAddress!, Int64(grid.count)) }
-            }
-            var e = 0.0
-            for i in f.indices { e += massMatrix[i] * f[i] * logF[i] }
-            return (e, operatorK.dirichletForm(f, logF))
-        }
-        func massAndMinimum() -> (Double, Double) {
-            var m = 0.0, lo = Double.infinity
-            for i in f.indices { let r = f[i] * pi[i]; m += r; lo = min(lo, r) }
-            return (m * grid.volume, lo)
-        }
-
-        var (energy, psiStar) = track ? energies() : (Double.nan, Double.nan)
-        let e0 = energy
-        var integral = 0.0
-        var history = track ? [FokkerPlanckResult.EnergyRecord(time: 0, energy: energy, psiStar: psiStar, balanceResidual: 0)] : []
+        let energy = options.trackEnergy ? EnergyTracker(operatorK: operatorK, massMatrix: massMatrix, f: f) : nil
+        let dissipation = options.trackEnergy ? DissipationTracker(solver: self) : nil
+        let mass = MassTracker(f: f, pi: pi, volume: grid.volume)
         var snapshots: [FokkerPlanckResult.Snapshot] = []
-        var (_, minimum) = massAndMinimum()
-        var massDrift = 0.0
-        var minimumTime = 0.0
-        var previousRho: [Double]?
-        var lastStep = 0.0
         var done = 0
         for step in schedule {
             if step.h > 0 {
-                previousRho = step.record != nil ? zip(f, pi).map { $0 * $1 } : nil
+                dissipation?.willStep(f, h: step.h, recordFollows: step.record != nil)
                 try stepper.advance(&f, by: step.h)
-                if track {
-                    let (e, ps) = energies()
-                    integral += step.h * (psiStar + ps)
-                    energy = e; psiStar = ps
-                    history.append(.init(time: step.time, energy: e, psiStar: ps, balanceResidual: e - e0 + integral))
-                }
-                lastStep = step.h
+                energy?.stepped(f, h: step.h, time: step.time)
                 done += 1
                 if done % 16 == 0 { progress?(Double(done) / Double(totalSteps)) }
             }
             if step.record != nil {
-                let (mass, lo) = massAndMinimum()
-                guard mass.isFinite else {
-                    throw SolverError.notConverged("the solution became NaN or infinite before t = \(step.time)")
-                }
-                massDrift = max(massDrift, abs(mass - 1))
-                if lo < minimum { minimum = lo; minimumTime = step.time }
+                try mass.recorded(f, time: step.time)
                 let rho = zip(f, pi).map { $0 * $1 }
-                var psi = Double.nan
-                if track {
-                    let rate: [Double]
-                    if let previousRho, step.h > 0 {
-                        rate = (0..<grid.count).map { (rho[$0] - previousRho[$0]) * grid.volume / lastStep }
-                    } else {
-                        // At t = 0: the semi-discrete rate h^d ∂tρ = −K f.
-                        var kf = [Double](repeating: 0, count: grid.count)
-                        operatorK.apply(f, &kf)
-                        rate = kf.map { -$0 }
-                    }
-                    if operatorK.diagonalWeights != nil, !isMMatrix || f.contains(where: { $0 <= 0 }) {
-                        // Negative edge weights (or densities) can make the weighted operator of (2.23)
-                        // indefinite: ψ is then reported as NaN rather than failing the run.
-                        psi = (try? dissipationFromRate(f, rate: rate)) ?? .nan
-                    } else {
-                        psi = try dissipationFromRate(f, rate: rate)
-                    }
-                }
+                let psi = try dissipation?.psi(f, rho: rho, h: step.h) ?? .nan
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
                 let outputVolume = grid.dimension.volume(side: 1 / Double(outputCells))
                 snapshots.append(.init(
                     time: step.time, density: outputMass.map { $0 / outputVolume }, solverDensity: rho,
-                    energy: energy, psiStar: psiStar, psi: psi, balanceResidual: energy - e0 + integral,
+                    energy: energy?.energy ?? .nan, psiStar: energy?.psiStar ?? .nan, psi: psi,
+                    balanceResidual: energy?.balanceResidual ?? .nan,
                     mass: rho.reduce(0, +) * grid.volume, minimumDensity: rho.min() ?? 0))
             }
         }
@@ -165,10 +113,9 @@ extension FokkerPlanckSolver {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return FokkerPlanckResult(
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
-            steps: done, seconds: seconds, snapshots: snapshots, history: history, effective: effective,
-            massDrift: massDrift, minimumDensity: minimum,
-            timeStepping: timeStepping,
-            warnings: warnings + (minimum < 0 ? ["the density became negative: most negative cell value \(minimum) at t = \(minimumTime)"] : []))
+            steps: done, seconds: seconds, snapshots: snapshots, history: energy?.history ?? [], effective: effective,
+            massDrift: mass.drift, minimumDensity: mass.minimum, timeStepping: timeStepping,
+            warnings: warnings + (mass.warning.map { [$0] } ?? []))
     }
 
     /// ψ from a rate h^d ∂tρ: solve Σ_edges W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)

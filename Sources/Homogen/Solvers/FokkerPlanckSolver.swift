@@ -24,7 +24,7 @@ import Foundation
 /// gradients (no splitting).
 ///
 /// Time stepping is backward Euler, (M + dt K) f_new = M f_old, in 1D as one cyclic
-/// tridiagonal solve (factorised once per step length, `SymmetricCyclicTridiagonal`), in 2D
+/// tridiagonal solve (factorised once per step length, `CyclicTridiagonalBatch`), in 2D
 /// by Lie splitting into the two directions, (M + dt K₁) f* = M f_old, (M + dt K₂) f_new = M f*,
 /// each a set of independent cyclic tridiagonal line solves. Splitting keeps all of the above
 /// (each half is backward Euler for a gradient flow of its own) and is first order in time,

@@ -18,8 +18,8 @@ public struct StationaryResult: Sendable {
         /// (B − k + 1)/((k − 1)(B − 1)) T² ~ F(k − 1, B − k + 1) (`gsl_cdf_fdist_Q`). Time-averaged
         /// histograms are strongly correlated between neighbouring cells, which a cell-by-cell
         /// chi-square would ignore. Cells are merged (neighbours, per axis) until k − 1 ≤ B/2.
-        public let chi2: Double
-        public let chi2PValue: Double
+        public let hotellingT2: Double
+        public let pValue: Double
         /// Cells per axis used by the test after merging.
         public let testCells: Int
         /// Total variation ½ Σ |p̂ − p|.
@@ -57,7 +57,7 @@ public struct StationaryResult: Sendable {
     /// The particles are consistent with π_ε: neither Hotelling test rejects at level α/2
     /// (Bonferroni over the two tests, so the verdict's level is at most α).
     public var consistentWithPiEps: Bool {
-        min(fine.chi2PValue, coarse.chi2PValue) >= Self.significanceLevel / 2
+        min(fine.pValue, coarse.pValue) >= Self.significanceLevel / 2
     }
     /// Integrated autocorrelation times (in time units) and effective sample sizes of the
     /// observables cos 2πx₁ and cos 2πx₁/ε (Sokal's automatic window).
@@ -110,13 +110,9 @@ public struct StationaryResult: Sendable {
         let initialTV = startedAtPiEps ? 0 : 0.5 * zip(s.initialCellMasses(), exactFine).reduce(0) { $0 + abs($1.0 - $1.1) }
         runLength = RunLengthCheck(startedAtPiEps: startedAtPiEps, initialTotalVariation: initialTV, tauInt: tauInt.max()!,
                                    burnIn: Double(e.burnInSteps) * e.dt, run: Double(e.steps - e.burnInSteps) * e.dt)
-        switch TransportMethod(s.dimension) {
-        case .circle:
-            w2PiEps = CircleWasserstein.distance(CircleMeasure(cellMasses: fine.estimate.map { max($0, 0) }),
-                                                 CircleMeasure(cellMasses: exactFine)).distance
-        case .torusGrid:
-            w2PiEps = nil
-        }
+        // 1D: exact on the circle. 2D: none (the estimate's standard errors, not a distance, judge it there).
+        w2PiEps = TransportMethod(s.dimension) == .circle
+            ? try? Transport.distance(.circleCells(fine.estimate.map { max($0, 0) }), .circleCells(exactFine)).distance : nil
     }
 
     static func grid(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, dimension: TorusDimension) -> Grid {
@@ -142,7 +138,7 @@ public struct StationaryResult: Sendable {
         let (t2, pValue, testCells) = hotelling(counts, perBatch: perBatch, exact: exact, cells: cells, dimension: dimension)
         let worst = z.sorted { abs($0.1) > abs($1.1) }.prefix(5).map { [Double($0.0), est[$0.0], exact[$0.0], se[$0.0], $0.1] }
         return Grid(
-            cells: cells, estimate: est, standardError: se, exact: exact, chi2: t2, chi2PValue: pValue, testCells: testCells,
+            cells: cells, estimate: est, standardError: se, exact: exact, hotellingT2: t2, pValue: pValue, testCells: testCells,
             totalVariation: 0.5 * zip(est, exact).reduce(0) { $0 + abs($1.0 - $1.1) },
             worstCells: Array(worst), coverage: Double(covered) / Double(max(used, 1)))
     }

@@ -36,11 +36,20 @@ public struct TorusMeasure: Sendable {
     }
 }
 
+/// A ground cost between the points of two torus measures, for exact transport
+/// (`ExactTransport`): the flat and constant-metric cost (`TorusCost`), the geodesic cost of an
+/// x-dependent metric (`GeodesicTorusCost`), the Finsler cost of the Gromov–Hausdorff norm
+/// (`FinslerTorusCost`).
+public protocol PointCost {
+    /// c(x_i, y_j), row-major (x by y).
+    func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double]
+}
+
 /// The transport cost on the flat torus: c(x, y) = min over lattice vectors k of
 /// ⟨M (x − y + k), x − y + k⟩ (minimum image for the metric M, the identity for W2 and a
 /// constant B̄ for W̄ (5.5)–(5.8)). The minimum is taken over k ∈ {−1, 0, 1}² around the
 /// wrapped difference, which suffices for metrics with condition number below 9.
-public struct TorusCost: Sendable {
+public struct TorusCost: Sendable, PointCost {
     public let metric: [Double]  // [a, b, c] for [[a, b], [b, c]]
 
     public init(metric: [Double] = [1, 0, 1]) {
@@ -60,7 +69,7 @@ public struct TorusCost: Sendable {
         return best
     }
 
-    func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
+    public func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
         var c = [Double](repeating: 0, count: x.count * y.count)
         for i in 0..<x.count { for j in 0..<y.count {
             c[i * y.count + j] = self(x.points[2 * i] - y.points[2 * j], x.points[2 * i + 1] - y.points[2 * j + 1])
@@ -94,8 +103,8 @@ public enum ExactTransport {
         public var description: String { "exact transport failed: \(reason)" }
     }
 
-    /// W2 (the square root of the optimal cost).
-    public static func distance(_ x: TorusMeasure, _ y: TorusMeasure, cost: TorusCost = TorusCost()) throws -> Double {
+    /// W2 (the square root of the optimal cost) for the ground cost `cost`.
+    public static func distance(_ x: TorusMeasure, _ y: TorusMeasure, cost: some PointCost = TorusCost()) throws -> Double {
         guard x.count * y.count <= limit else { throw TooLarge(n: x.count, m: y.count) }
         let c = cost.matrix(x, y)
         let value: Double

@@ -7,13 +7,13 @@ import Foundation
 /// minimum-image difference d ∈ [−½, ½]²: images further out are at least 1.5 away while N(d) ≤
 /// max N · √2/2, so this is exact when max N / min N ≤ 1.5·√2 ≈ 2.12 over directions; `init`
 /// refuses stronger anisotropy rather than return a wrong cost.
-public struct FinslerTorusCost {
+public struct FinslerTorusCost: PointCost {
     private let spline: PeriodicSpline
 
     public init(_ norm: StableNorm) throws {
         let roots = norm.phi.map { $0.squareRoot() }
         guard let lo = roots.min(), let hi = roots.max(), lo > 0, hi / lo <= 1.5 * 2.0.squareRoot() else {
-            throw SolverError.unusableCost("W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 2.12) for the nine-image torus cost")
+            throw Transport.Unsupported(reason: "W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 2.12) for the nine-image torus cost")
         }
         spline = PeriodicSpline(x: norm.angles + [norm.angles[0] + .pi], y: roots + [roots[0]])
     }
@@ -37,11 +37,5 @@ public struct FinslerTorusCost {
             }
         }
         return c
-    }
-
-    /// W_GH(μ, ν) = (min over couplings of ∫ c dγ)^{1/2}, by the exact transport solver.
-    public func distance(_ x: TorusMeasure, _ y: TorusMeasure) throws -> Double {
-        guard x.count <= 2000, y.count <= 2000 else { throw ExactTransport.TooLarge(n: x.count, m: y.count) }
-        return max(0, try ExactTransport.optimalCost(supply: x.weights, demand: y.weights, cost: matrix(x, y))).squareRoot()
     }
 }

@@ -32,11 +32,6 @@ public struct CircleMetricChange: Sendable {
         precondition(masses.count + 1 == edges.count)
         return CircleMeasure(cellMasses: masses, edges: edges)
     }
-
-    /// W_g(μ, ν) = S · W2(s#μ, s#ν).
-    public func distance(_ mu: [Double], _ nu: [Double]) -> Double {
-        length * CircleWasserstein.distance(pushForward(cellMasses: mu), pushForward(cellMasses: nu)).distance
-    }
 }
 
 extension CircleMeasure {

@@ -1,0 +1,122 @@
+import CKernels
+import Foundation
+
+// What a Fokker–Planck run keeps as it goes, apart from the stepping (py-pde's trackers): the
+// free energy and its balance, the dissipation ψ at the output times, the mass and the minimum.
+// `FokkerPlanckSolver.run` composes them; `Options.trackEnergy` leaves the first two out.
+
+/// The free energy E(ρ) = Σ M_i f_i log f_i = ∫ρ log(ρ/π) (1.12), the discrete dissipation
+/// ψ* = ½ Σ_faces T Δf Δlog f (2.22) — whose double is the exact dissipation rate −dE/dt of the
+/// semi-discrete scheme — and the energy–dissipation balance (2.21)
+/// E(ρ_t) − E(ρ_0) + ∫_0^t 2ψ* dτ (trapezoidal rule), after every step.
+final class EnergyTracker {
+    private let operatorK: FaceOperator
+    private let massMatrix: [Double]
+    private var logF: [Double]
+    private(set) var energy = 0.0
+    private(set) var psiStar = 0.0
+    private let initialEnergy: Double
+    private var integral = 0.0
+    /// One record per step (and t = 0).
+    private(set) var history: [FokkerPlanckResult.EnergyRecord] = []
+
+    init(operatorK: FaceOperator, massMatrix: [Double], f: [Double]) {
+        self.operatorK = operatorK
+        self.massMatrix = massMatrix
+        var logF = [Double](repeating: 0, count: f.count)
+        (energy, psiStar) = Self.energies(f, massMatrix, operatorK, &logF)
+        self.logF = logF
+        initialEnergy = energy
+        history = [.init(time: 0, energy: energy, psiStar: psiStar, balanceResidual: 0)]
+    }
+
+    /// E(ρ_t) − E(ρ_0) + ∫ (ψ + ψ*) dτ so far.
+    var balanceResidual: Double { energy - initialEnergy + integral }
+
+    private static func energies(_ f: [Double], _ massMatrix: [Double], _ operatorK: FaceOperator,
+                                 _ logF: inout [Double]) -> (Double, Double) {
+        f.withUnsafeBufferPointer { src in
+            logF.withUnsafeMutableBufferPointer { hk_log(src.baseAddress!, $0.baseAddress!, Int64(f.count)) }
+        }
+        var e = 0.0
+        for i in f.indices { e += massMatrix[i] * f[i] * logF[i] }
+        return (e, operatorK.dirichletForm(f, logF))
+    }
+
+    /// After a step of length h ending at `time`.
+    func stepped(_ f: [Double], h: Double, time: Double) {
+        let (e, ps) = Self.energies(f, massMatrix, operatorK, &logF)
+        integral += h * (psiStar + ps)
+        energy = e
+        psiStar = ps
+        history.append(.init(time: time, energy: e, psiStar: ps, balanceResidual: balanceResidual))
+    }
+}
+
+/// ψ(ρ, ∂tρ) (2.23) at the output times, from the rate of the step that ends there (the density
+/// before it is kept), or at t = 0 from the semi-discrete rate −K f.
+final class DissipationTracker {
+    private let solver: FokkerPlanckSolver
+    private var previousRho: [Double]?
+    private var lastStep = 0.0
+
+    init(solver: FokkerPlanckSolver) { self.solver = solver }
+
+    /// Before a step of length h; `recordFollows`: an output time ends it.
+    func willStep(_ f: [Double], h: Double, recordFollows: Bool) {
+        previousRho = recordFollows ? zip(f, solver.pi).map { $0 * $1 } : nil
+        lastStep = h
+    }
+
+    /// ψ at an output time reached by a step of length `h` (0 at t = 0).
+    func psi(_ f: [Double], rho: [Double], h: Double) throws -> Double {
+        let grid = solver.grid, operatorK = solver.operatorK
+        let rate: [Double]
+        if let previousRho, h > 0 {
+            rate = (0..<grid.count).map { (rho[$0] - previousRho[$0]) * grid.volume / lastStep }
+        } else {
+            // At t = 0: the semi-discrete rate h^d ∂tρ = −K f.
+            var kf = [Double](repeating: 0, count: grid.count)
+            operatorK.apply(f, &kf)
+            rate = kf.map { -$0 }
+        }
+        if operatorK.diagonalWeights != nil, !solver.warnings.isEmpty || f.contains(where: { $0 <= 0 }) {
+            // Negative edge weights (or densities) can make the weighted operator of (2.23)
+            // indefinite: ψ is then reported as NaN rather than failing the run.
+            return (try? solver.dissipationFromRate(f, rate: rate)) ?? .nan
+        }
+        return try solver.dissipationFromRate(f, rate: rate)
+    }
+}
+
+/// The largest |mass − 1| and the smallest density value (and when) over the output times; a
+/// mass that is not finite ends the run with an error.
+final class MassTracker {
+    private let pi: [Double]
+    private let volume: Double
+    private(set) var drift = 0.0
+    private(set) var minimum: Double
+    private(set) var minimumTime = 0.0
+
+    init(f: [Double], pi: [Double], volume: Double) {
+        self.pi = pi
+        self.volume = volume
+        minimum = zip(f, pi).reduce(Double.infinity) { min($0, $1.0 * $1.1) }
+    }
+
+    func recorded(_ f: [Double], time: Double) throws {
+        var m = 0.0, lo = Double.infinity
+        for i in f.indices { let r = f[i] * pi[i]; m += r; lo = min(lo, r) }
+        let mass = m * volume
+        guard mass.isFinite else {
+            throw SolverError.notConverged("the solution became NaN or infinite before t = \(time)")
+        }
+        drift = max(drift, abs(mass - 1))
+        if lo < minimum { minimum = lo; minimumTime = time }
+    }
+
+    /// The warning of a density that became negative, if it did.
+    var warning: String? {
+        minimum < 0 ? "the density became negative: most negative cell value \(minimum) at t = \(minimumTime)" : nil
+    }
+}

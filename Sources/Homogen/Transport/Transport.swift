@@ -1,0 +1,103 @@
+/// Every optimal-transport distance homogen computes, behind one signature in the spirit of POT's
+/// free functions (`ot.wasserstein_circle`, `ot.emd2`): the distance between two measures on one
+/// domain — the circle, a grid of the torus, points of the torus — for one ground cost.
+///
+/// | measures | cost | method |
+/// |---|---|---|
+/// | `.circle`, `.circleCells` | `.flat` | exact W2 on the circle from quantile functions (`CircleWasserstein`) |
+/// | `.circleCells` | `.circleMetric` | exact, after the change of variables that flattens the metric (`CircleMetricChange`) |
+/// | `.grid` | `.flat`, diagonal `.metric` | the back-and-forth method with exact c-transforms (`GridWasserstein`) |
+/// | `.points` | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
+///
+/// Any other pairing is refused (`Unsupported`), never approximated silently.
+public enum Transport {
+    /// A probability measure (masses are normalised by each method).
+    public enum Measure {
+        /// On the circle R/Z: an empirical measure or a density constant on cells.
+        case circle(CircleMeasure)
+        /// On the circle: a density constant on the equal cells of [0, 1), by its cell masses.
+        case circleCells([Double])
+        /// On the torus T²: masses on an n1 × n2 grid of cells (row-major, x1 slowest).
+        case grid([Double], n1: Int, n2: Int)
+        /// On the torus T²: weighted points.
+        case points(TorusMeasure)
+    }
+
+    /// The ground cost c(x, y) whose optimal total is W².
+    public enum Cost {
+        /// The squared flat distance on the torus (minimum image).
+        case flat
+        /// ⟨M d, d⟩ for a constant symmetric positive definite M, d the minimum-image difference
+        /// (W̄ with a constant B̄, (5.5)–(5.8)).
+        case metric(Matrix2)
+        /// 1D: the squared distance of a metric g(x) on the circle (W̄ with B̄(x), W_GH with C̄(x)).
+        case circleMetric(CircleMetricChange)
+        /// A cost given point by point (`GeodesicTorusCost`, `FinslerTorusCost`, `TorusCost`).
+        case points(any PointCost)
+    }
+
+    /// The distance, and for the grid method its diagnostic (the marginal error in H⁻¹ relative to W2).
+    public struct Result: Sendable {
+        public let distance: Double
+        public let marginalError: Double?
+    }
+
+    /// A pairing of measures and cost that no method here computes, or a cost that cannot be used.
+    public struct Unsupported: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// The Wasserstein distance between `a` and `b` for `cost`; `grid` holds the back-and-forth
+    /// method's settings (its metric comes from `cost`).
+    public static func distance(_ a: Measure, _ b: Measure, cost: Cost = .flat,
+                                grid: GridWasserstein.Options = GridWasserstein.Options()) throws -> Result {
+        switch (a, b, cost) {
+        case let (.circle(x), .circle(y), .flat):
+            return Result(distance: CircleWasserstein.distance(x, y).distance, marginalError: nil)
+        case let (.circleCells(x), .circleCells(y), .flat):
+            return Result(distance: CircleWasserstein.distance(CircleMeasure(cellMasses: x), CircleMeasure(cellMasses: y)).distance,
+                          marginalError: nil)
+        case let (.circleCells(x), .circleCells(y), .circleMetric(change)):
+            let w = CircleWasserstein.distance(change.pushForward(cellMasses: x), change.pushForward(cellMasses: y)).distance
+            return Result(distance: change.length * w, marginalError: nil)
+        case let (.grid(x, n1, n2), .grid(y, m1, m2), .flat) where n1 == m1 && n2 == m2:
+            let r = try GridWasserstein.distance(x, y, n1: n1, n2: n2, options: grid)
+            return Result(distance: r.distance, marginalError: r.marginalError)
+        case let (.grid(x, n1, n2), .grid(y, m1, m2), .metric(m)) where n1 == m1 && n2 == m2:
+            guard m.a12 == 0 else {
+                throw Unsupported(reason: "the grid method takes a diagonal metric; for \(m) use exact transport between points")
+            }
+            var o = grid
+            o.metric = (m.a11, m.a22)
+            let r = try GridWasserstein.distance(x, y, n1: n1, n2: n2, options: o)
+            return Result(distance: r.distance, marginalError: r.marginalError)
+        case let (.points(x), .points(y), .flat):
+            return Result(distance: try ExactTransport.distance(x, y), marginalError: nil)
+        case let (.points(x), .points(y), .metric(m)):
+            return Result(distance: try ExactTransport.distance(x, y, cost: TorusCost(metric: [m.a11, m.a12, m.a22])), marginalError: nil)
+        case let (.points(x), .points(y), .points(c)):
+            return Result(distance: try ExactTransport.distance(x, y, cost: c), marginalError: nil)
+        default:
+            throw Unsupported(reason: "no transport method for \(describe(a)) against \(describe(b)) with the \(describe(cost)) cost")
+        }
+    }
+
+    private static func describe(_ m: Measure) -> String {
+        switch m {
+        case .circle: return "a measure on the circle"
+        case .circleCells(let c): return "a density on \(c.count) cells of the circle"
+        case .grid(_, let n1, let n2): return "masses on a \(n1) x \(n2) grid"
+        case .points(let p): return "\(p.count) points of the torus"
+        }
+    }
+
+    private static func describe(_ c: Cost) -> String {
+        switch c {
+        case .flat: return "flat"
+        case .metric: return "constant-metric"
+        case .circleMetric: return "circle-metric"
+        case .points: return "point-by-point"
+        }
+    }
+}
