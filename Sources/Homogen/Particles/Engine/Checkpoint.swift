@@ -39,6 +39,8 @@ public struct Checkpoint: Codable, Sendable {
         public let proposals: Int
         /// Its recorders' pending states, in the composition's order.
         public let recorders: [RecorderState?]
+        /// The scheme's carried values (`ParticleScheme.blockState`; MALA's cache), if any.
+        public var scheme: [Double]? = nil
     }
 
     /// What a run expects of a checkpoint, to refuse one that does not fit it.

@@ -70,6 +70,9 @@ final class ParticleWorker {
         }
         proposals += blockProposals
         scheme.begin(block)
+        if let resume, let state = resume.scheme ?? (scheme.blockState != nil ? [] : nil), !scheme.restore(blockState: state) {
+            throw Checkpoint.Invalid(message: "block \(index): the checkpoint's scheme state does not fit a \(run.scheme.rawValue) block of \(block.count) particles")
+        }
 
         var iterations = 0, stepIndex = 0, pendingProgress = 0
         for step in run.schedule {
@@ -84,7 +87,7 @@ final class ParticleWorker {
             let stop = atSafePoint {
                 Checkpoint.BlockState(block: index, iterations: done, x: self.block.positionArrays,
                                       generator: self.block.rng.stateBytes, proposals: blockProposals,
-                                      recorders: self.recorders.map(\.pendingState))
+                                      recorders: self.recorders.map(\.pendingState), scheme: self.scheme.blockState)
             }
             if stop { throw ParticleEngine.Interrupted() }
             iterations += 1

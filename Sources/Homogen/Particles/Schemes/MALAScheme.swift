@@ -33,6 +33,8 @@ final class MALAScheme: ParticleScheme {
     /// The current step's acceptance uniforms, one per particle.
     private let uniforms: UnsafeMutablePointer<Double>
     private(set) var accepted = 0, proposed = 0
+    /// Particles of the current block.
+    private var count = 0
 
     init(coefficients: SDECoefficients, capacity: Int, inverseEpsilon: Int) {
         precondition(coefficients.hasLogDensity)
@@ -59,8 +61,24 @@ final class MALAScheme: ParticleScheme {
 
     var acceptance: (accepted: Int, proposed: Int)? { (accepted, proposed) }
 
+    /// The cache, output by output: after an accepted move it holds the tape at the lifted
+    /// proposal, which can differ in the last bit from the tape at the wrapped position that
+    /// `begin` evaluates.
+    var blockState: [Double]? {
+        (0...logPiOutput).flatMap { o in Array(UnsafeBufferPointer(start: cache + o * capacity, count: count)) }
+    }
+
+    func restore(blockState state: [Double]) -> Bool {
+        guard state.count == (logPiOutput + 1) * count else { return false }
+        state.withUnsafeBufferPointer { s in
+            for o in 0...logPiOutput { (cache + o * capacity).update(from: s.baseAddress! + o * count, count: count) }
+        }
+        return true
+    }
+
     /// Evaluates the tape at the block's positions and caches the outputs.
     func begin(_ block: ParticleBlock) {
+        count = block.count
         evaluate(current, at: block.positionTable, count: block.count)
         for o in 0...logPiOutput { (cache + o * capacity).update(from: current.output(o), count: block.count) }
     }

@@ -61,8 +61,10 @@ public enum SchemeKind: String, Sendable, Codable, CaseIterable {
 
 /// One worker's instance of a scheme: its step, and the scratch it needs. The block driver calls
 /// `begin` once per block (after the initial draw or a checkpoint restore), then `advance` for
-/// every step of positive length. A scheme keeps no state between blocks beyond what `begin`
-/// recomputes from the positions, so a block resumed from a checkpoint continues exactly.
+/// every step of positive length. A scheme whose steps carry values from one step to the next
+/// that `begin` would not recompute to the bit (MALA's cached coefficients, evaluated at the
+/// lifted proposal before its wrap) gives them as `blockState`, which a checkpoint saves and
+/// `restore` puts back, so a block resumed from a checkpoint continues exactly.
 protocol ParticleScheme: AnyObject {
     func begin(_ block: ParticleBlock)
     /// Advances every particle of the block by one step of length h > 0, drawing the step's random
@@ -79,6 +81,15 @@ protocol ParticleScheme: AnyObject {
     /// Metropolis statistics of this worker so far, over all its blocks (nil for a scheme
     /// without rejection).
     var acceptance: (accepted: Int, proposed: Int)? { get }
+    /// The block's carried values (nil: the scheme carries none).
+    var blockState: [Double]? { get }
+    /// Puts `blockState` back after `begin`; false when it does not fit this scheme and block.
+    func restore(blockState: [Double]) -> Bool
+}
+
+extension ParticleScheme {
+    var blockState: [Double]? { nil }
+    func restore(blockState: [Double]) -> Bool { false }
 }
 
 /// The random variables of one step of a block: normals of coordinate k at `normals + k * stride`,
