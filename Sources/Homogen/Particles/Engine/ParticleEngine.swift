@@ -176,6 +176,36 @@ enum ParticleEngine {
     }
 }
 
+extension ParticleEngine {
+    /// The engine's block scheduling for runs that drive their blocks themselves (the coupled
+    /// pilots of the time-step control, `CoupledPilot` and `LocalWeakError`): `body(context, b)` for
+    /// every block b < `count`, handed out in order to up to `threads` threads, each with its own
+    /// `context` (its blocks and scratch); the first failure stops the others before their next
+    /// block and is rethrown; a stop request (`requestStop`) ends the run with
+    /// `SamplerError.interrupted` before the next block. No checkpoints: a pilot is cheap to redo.
+    static func forEachBlock<Context>(_ count: Int, threads: Int, context makeContext: @escaping () -> Context,
+                                      _ body: @escaping (Context, Int) throws -> Void) throws {
+        let next = Atomic<Int>(0)
+        let failure = Mutex<Error?>(nil)
+        nonisolated(unsafe) let makeContext = makeContext
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            let context = makeContext()
+            while failure.withLock({ $0 == nil }) {
+                let block = next.add(1, ordering: .relaxed).oldValue
+                if block >= count { break }
+                do {
+                    if stopRequested { throw SamplerError.interrupted(nil) }
+                    try body(context, block)
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
+            }
+        }
+        if let e = failure.withLock({ $0 }) { throw e }
+    }
+}
+
 /// Raised when a worker fails, so that the others leave their blocks at the next step boundary.
 final class FailureFlag: Sendable {
     private let flag = Atomic<Bool>(false)

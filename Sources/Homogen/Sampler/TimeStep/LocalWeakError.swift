@@ -1,6 +1,4 @@
-import Dispatch
 import Foundation
-import Synchronization
 
 /// The one-step (local) weak error of a scheme, and from it the convergence ratio per halving of
 /// the run's bias, measured sharply where the coupled pilots (`CoupledPilot`) cannot.
@@ -61,36 +59,25 @@ public struct LocalWeakError {
         // storage[path * d + k]: coordinate k after the step, path 0 coarse, 1 fine.
         let storage = (0..<(2 * d)).map { _ in UnsafeMutableBufferPointer<Double>.allocate(capacity: n) }
         defer { for b in storage { b.deallocate() } }
-        let next = Atomic<Int>(0)
-        let failure = Mutex<Error?>(nil)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, plan.blockCount))) { _ in
-            let a = ParticleBlock(dimension: dim, capacity: plan.blockSize)
-            let b = ParticleBlock(dimension: dim, capacity: plan.blockSize)
-            let stepper = CoupledStepper(run: run)
-            while failure.withLock({ $0 == nil }) {
-                let block = next.add(1, ordering: .relaxed).oldValue
-                if block >= plan.blockCount { break }
-                do {
-                    if ParticleEngine.stopRequested { throw SamplerError.interrupted(nil) }
-                    a.start(block, of: plan, seed: run.seed)
-                    b.start(block, of: plan, seed: run.seed)
-                    let m = a.count, first = a.firstParticle
-                    for k in 0..<d {
-                        for i in 0..<m { a.x[k][i] = starts[k][(first + i) % count] }
-                        b.x[k].update(from: a.x[k], count: m)
-                    }
-                    stepper.begin(coarse: a, fine: b)
-                    try stepper.advance(coarse: a, fine: b, h: h, step: 1, time: h)
-                    for k in 0..<d {
-                        (storage[k].baseAddress! + first).update(from: a.x[k], count: m)
-                        (storage[d + k].baseAddress! + first).update(from: b.x[k], count: m)
-                    }
-                } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                }
+        try ParticleEngine.forEachBlock(plan.blockCount, threads: threads, context: {
+            (ParticleBlock(dimension: dim, capacity: plan.blockSize), ParticleBlock(dimension: dim, capacity: plan.blockSize),
+             CoupledStepper(run: run))
+        }) { context, block in
+            let (a, b, stepper) = context
+            a.start(block, of: plan, seed: run.seed)
+            b.start(block, of: plan, seed: run.seed)
+            let m = a.count, first = a.firstParticle
+            for k in 0..<d {
+                for i in 0..<m { a.x[k][i] = starts[k][(first + i) % count] }
+                b.x[k].update(from: a.x[k], count: m)
+            }
+            stepper.begin(coarse: a, fine: b)
+            try stepper.advance(coarse: a, fine: b, h: h, step: 1, time: h)
+            for k in 0..<d {
+                (storage[k].baseAddress! + first).update(from: a.x[k], count: m)
+                (storage[d + k].baseAddress! + first).update(from: b.x[k], count: m)
             }
         }
-        if let e = failure.withLock({ $0 }) { throw e }
         let fourier = FourierBias(dimension: dim, cells: s.cells, inverseEpsilon: s.inverseEpsilon)
         let e = fourier.estimate(CoupledPilot.Record(coarse: (0..<d).map { Array(storage[$0]) },
                                                      fine: (0..<d).map { Array(storage[d + $0]) }), threads: threads)
