@@ -14,8 +14,66 @@ public enum ShardMerge {
         public var description: String { message }
     }
 
+    /// Merges the shard folders `folders` (any order) into the run folder `path`.
     @discardableResult
     public static func merge(_ folders: [String], to path: String) throws -> SampleSummary {
+        let ordered = try shardsInBlockOrder(folders)
+        let first = ordered[0], sc = first.1.scenario
+        let totalBlocks = BlockPlan(particles: sc.particles, blockSize: first.1.blockSize).blockCount
+        let acceptance = try mergedAcceptance(ordered)
+        var outputs: [SampleSummary.Output] = []
+        var merged: SampleSummary?
+        try AtomicFile.writeFolder(at: path, finish: { dir in
+            let seconds = ordered.reduce(0) { $0 + $1.1.seconds }
+            let m = SampleSummary(
+                software: "homogen", version: HomogenVersion.current, command: "sample", scenario: sc,
+                fingerprint: first.1.fingerprint, shard: nil, mergedFrom: ordered.map(\.0), seed: first.1.seed,
+                threads: ordered.map(\.1.threads).max()!, generator: first.1.generator, blockSize: first.1.blockSize,
+                blocks: totalBlocks, blockSeedRule: first.1.blockSeedRule, vectorKernels: first.1.vectorKernels,
+                steps: first.1.steps, seconds: seconds,
+                nsPerParticleStep: seconds * 1e9 / (Double(sc.particles) * Double(max(first.1.steps, 1))),
+                initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
+                    / Double(sc.particles),
+                // The time-step decision is the same in every shard (its pilot is deterministic).
+                outputs: outputs, timeStepControl: first.1.timeStepControl, scheme: first.1.scheme, acceptance: acceptance)
+            try AtomicFile.write(try JSON.encodeSummary(m), to: (dir as NSString).appendingPathComponent("summary.json"))
+            merged = m
+        }) { dir in
+            for (k, o) in first.1.outputs.enumerated() {
+                let parts = try ordered.map { folder, s in
+                    RecorderState(counts: try readCounts((folder as NSString).appendingPathComponent(s.outputs[k].histogram),
+                                                         dimension: sc.dimension))
+                }
+                if let bad = parts.firstIndex(where: { !$0.hasShape(of: parts[0]) }) {
+                    throw MergeError(message: "\(ordered[bad].0): histogram \(ordered[bad].1.outputs[k].histogram) has \(parts[bad].counts.count) cells, expected \(parts[0].counts.count)")
+                }
+                let counts = RecorderState.total(parts)?.counts
+                try AtomicFile.write(Data(SampleRunFolder.histogramCSV(counts: counts!, particles: sc.particles, cells: sc.cells,
+                                                                        dimension: sc.dimension).utf8),
+                                     to: (dir as NSString).appendingPathComponent(o.histogram))
+                var npy: String?
+                if ordered.allSatisfy({ $0.1.outputs[k].positions != nil }) {
+                    var values: [Double] = []
+                    for (folder, s) in ordered {
+                        values += try readNPY((folder as NSString).appendingPathComponent(s.outputs[k].positions!))
+                    }
+                    let shape = sc.dimension.positionShape(particles: sc.particles)
+                    guard values.count == sc.particles * sc.dimension.count else {
+                        throw MergeError(message: "the shards' positions hold \(values.count / sc.dimension.count) particles, expected \(sc.particles)")
+                    }
+                    npy = o.positions
+                    try AtomicFile.write(NPY.encode(values, shape: shape), to: (dir as NSString).appendingPathComponent(o.positions!))
+                }
+                outputs.append(.init(index: k, t: o.t, histogram: o.histogram, positions: npy,
+                                     particles: Int(counts!.reduce(0, +))))
+            }
+        }
+        return merged!
+    }
+
+    /// Reads the shards' summaries and checks that they are shards of one run covering its blocks
+    /// once; returns (folder, summary) in block order.
+    private static func shardsInBlockOrder(_ folders: [String]) throws -> [(String, SampleSummary)] {
         guard !folders.isEmpty else { throw MergeError(message: "give at least one shard folder") }
         let shards = try folders.map { folder -> (String, SampleSummary) in
             let file = (folder as NSString).appendingPathComponent("summary.json")
@@ -65,9 +123,13 @@ public enum ShardMerge {
         } catch {
             throw MergeError(message: "the shards do not cover the run's blocks: \(error)")
         }
+        return ordered
+    }
 
-        // Acceptance counts (Metropolised runs): every shard must hold them, per output time; they
-        // add as recorder states, as the workers' do.
+    /// A Metropolised run's acceptance counts: every shard must hold them, per output time; they
+    /// add as recorder states, as the workers' do. Nil for a run without them.
+    private static func mergedAcceptance(_ ordered: [(String, SampleSummary)]) throws -> [AcceptanceInterval]? {
+        let first = ordered[0]
         var acceptance: [AcceptanceInterval]?
         if let firstIntervals = first.1.acceptance {
             let moves = try ordered.map { folder, s -> RecorderState in
@@ -83,54 +145,7 @@ public enum ShardMerge {
                                           accepted: m.accepted, proposed: m.proposed, rate: m.rate)
             }
         }
-        var outputs: [SampleSummary.Output] = []
-        var merged: SampleSummary?
-        try AtomicFile.writeFolder(at: path, finish: { dir in
-            let seconds = ordered.reduce(0) { $0 + $1.1.seconds }
-            let m = SampleSummary(
-                software: "homogen", version: HomogenVersion.current, command: "sample", scenario: sc,
-                fingerprint: first.1.fingerprint, shard: nil, mergedFrom: ordered.map(\.0), seed: first.1.seed,
-                threads: ordered.map(\.1.threads).max()!, generator: first.1.generator, blockSize: first.1.blockSize,
-                blocks: totalBlocks, blockSeedRule: first.1.blockSeedRule, vectorKernels: first.1.vectorKernels,
-                steps: first.1.steps, seconds: seconds,
-                nsPerParticleStep: seconds * 1e9 / (Double(sc.particles) * Double(max(first.1.steps, 1))),
-                initialAcceptanceRate: ordered.reduce(0) { $0 + $1.1.initialAcceptanceRate * Double($1.1.shard!.particles) }
-                    / Double(sc.particles),
-                // The time-step decision is the same in every shard (its pilot is deterministic).
-                outputs: outputs, timeStepControl: first.1.timeStepControl, scheme: first.1.scheme, acceptance: acceptance)
-            try AtomicFile.write(try JSON.encodeSummary(m), to: (dir as NSString).appendingPathComponent("summary.json"))
-            merged = m
-        }) { dir in
-            for (k, o) in first.1.outputs.enumerated() {
-                let parts = try ordered.map { folder, s in
-                    RecorderState(counts: try readCounts((folder as NSString).appendingPathComponent(s.outputs[k].histogram),
-                                                         dimension: sc.dimension))
-                }
-                if let bad = parts.firstIndex(where: { !$0.hasShape(of: parts[0]) }) {
-                    throw MergeError(message: "\(ordered[bad].0): histogram \(ordered[bad].1.outputs[k].histogram) has \(parts[bad].counts.count) cells, expected \(parts[0].counts.count)")
-                }
-                let counts = RecorderState.total(parts)?.counts
-                try AtomicFile.write(Data(SampleRunFolder.histogramCSV(counts: counts!, particles: sc.particles, cells: sc.cells,
-                                                                        dimension: sc.dimension).utf8),
-                                     to: (dir as NSString).appendingPathComponent(o.histogram))
-                var npy: String?
-                if ordered.allSatisfy({ $0.1.outputs[k].positions != nil }) {
-                    var values: [Double] = []
-                    for (folder, s) in ordered {
-                        values += try readNPY((folder as NSString).appendingPathComponent(s.outputs[k].positions!))
-                    }
-                    let shape = sc.dimension.positionShape(particles: sc.particles)
-                    guard values.count == sc.particles * sc.dimension.count else {
-                        throw MergeError(message: "the shards' positions hold \(values.count / sc.dimension.count) particles, expected \(sc.particles)")
-                    }
-                    npy = o.positions
-                    try AtomicFile.write(NPY.encode(values, shape: shape), to: (dir as NSString).appendingPathComponent(o.positions!))
-                }
-                outputs.append(.init(index: k, t: o.t, histogram: o.histogram, positions: npy,
-                                     particles: Int(counts!.reduce(0, +))))
-            }
-        }
-        return merged!
+        return acceptance
     }
 
     /// The integer `count` column of a histogram CSV, parsed byte by byte (64 shards of a
