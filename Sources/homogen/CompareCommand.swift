@@ -173,7 +173,7 @@ struct CompareOptionGroup: ParsableArguments {
                 print(String(format: "acceptance in (%g, %g]: %.5f (%d of %d moves)", a.from, a.to, a.rate!, a.accepted, a.proposed))
             }
         }
-        for r in result.rows { print(String(format: "t = %g: ", r.t) + r.verdict) }
+        for r in result.rows { print(String(format: "t = %g: ", r.t) + VerdictText.row(r, significance: result.significance)) }
         if let study = result.epsilonStudy {
             print("eps -> 0 at t = \(study.time):")
             for (e, v) in zip(study.epsilons, study.w2EpsilonHomogenised) { print("  eps = \(e): W2(eps, hom) = \(String(format: "%.4e", v))") }

@@ -49,7 +49,7 @@ final class StiffMediumTests: XCTestCase {
 
     func testEulerMaruyamaNeedsDtEMAndTheMetropolisedSchemeDoesNotPassAtTenTimesIt() throws {
         let em = try compare(.em, dt: dtEM)
-        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map(\.verdict).joined(separator: "; "))
+        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map { VerdictText.row($0, significance: 0.01) }.joined(separator: "; "))
         let em2 = try compare(.em, dt: 2 * dtEM, bootstrap: 19)
         XCTAssertFalse(em2.consistent, "EM at 2 dt_EM")
         let metropolis10 = try compare(.metropolis, dt: 10 * dtEM, bootstrap: 19)
@@ -69,11 +69,11 @@ final class StiffMediumTests: XCTestCase {
     func testOnAStiffEquilibriumTheMetropolisedSchemePassesAtTenTimesDtEM() throws {
         let name = "stiff-energy-1d", dtEM = rule / 1024
         let em = try compare(.em, dt: dtEM, scenario: name)
-        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map(\.verdict).joined(separator: "; "))
+        XCTAssertTrue(em.consistent, "EM at dt_EM: " + em.rows.map { VerdictText.row($0, significance: 0.01) }.joined(separator: "; "))
         let em2 = try compare(.em, dt: 2 * dtEM, bootstrap: 19, scenario: name)
         XCTAssertFalse(em2.consistent, "EM at 2 dt_EM")
         let metropolis10 = try compare(.metropolis, dt: 10 * dtEM, scenario: name)
-        XCTAssertTrue(metropolis10.consistent, "Metropolised at 10 dt_EM: " + metropolis10.rows.map(\.verdict).joined(separator: "; "))
+        XCTAssertTrue(metropolis10.consistent, "Metropolised at 10 dt_EM: " + metropolis10.rows.map { VerdictText.row($0, significance: 0.01) }.joined(separator: "; "))
         // The ε-PDE reference had to be refined here (32 cells per period are far too coarse).
         XCTAssertGreaterThan(try XCTUnwrap(em.referenceCheck).resolution, 32)
     }

@@ -39,7 +39,7 @@ final class VerdictTests: XCTestCase {
         for row in r.rows {
             XCTAssertFalse(row.consistent, "t = \(row.t)")
             XCTAssertNotNil(row.decidedBy)
-            XCTAssertTrue(row.verdict.contains("DIFFER"), row.verdict)
+            XCTAssertTrue(VerdictText.row(row, significance: 0.01).contains("DIFFER"), VerdictText.row(row, significance: 0.01))
         }
     }
 
@@ -48,8 +48,8 @@ final class VerdictTests: XCTestCase {
     func testAWrongMediumIsRejected() throws {
         let s = try scenario(["B": "B = \"2 + 0.5*sin(2*pi*y)\""])
         let r = try compare(s, particlesOf: try scenario(["B": "B = \"0.7 + 0.5*sin(2*pi*y)\""]))
-        XCTAssertTrue(r.rows[0].consistent, r.rows[0].verdict)
-        XCTAssertFalse(r.rows[1].consistent, r.rows[1].verdict)
+        XCTAssertTrue(r.rows[0].consistent, VerdictText.row(r.rows[0], significance: 0.01))
+        XCTAssertFalse(r.rows[1].consistent, VerdictText.row(r.rows[1], significance: 0.01))
     }
 
     /// A step far above the rule (dt = 2e-3 at ε = 1/4, 32x the rule's 6.25e-5·…) biases the
@@ -58,7 +58,7 @@ final class VerdictTests: XCTestCase {
         let s = try scenario()
         let coarse = try s.replacing(time: TimeSettings(final: 0.01, outputs: [0.0, 0.01], dt: 2e-3))
         let r = try compare(s, particlesOf: coarse, allowCoarse: true)
-        XCTAssertFalse(r.rows[1].consistent, r.rows[1].verdict)
+        XCTAssertFalse(r.rows[1].consistent, VerdictText.row(r.rows[1], significance: 0.01))
         XCTAssertFalse(r.consistent)
     }
 

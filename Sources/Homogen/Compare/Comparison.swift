@@ -87,11 +87,17 @@ public struct Comparison {
         /// Holm-adjusted p-values of the two tests.
         public var holmPValueParticlesEpsilon = 1.0
         public var holmChi2PValueParticlesEpsilon = 1.0
-        /// The test that decided a rejection ("W2 bootstrap" or "chi-square"), if any.
-        public var decidedBy: String?
+        /// The test that decided a rejection, if any.
+        public var decidedBy: VerdictTest?
         /// Bootstrap draws up to the sequential decision.
         public let bootstrapDraws: Int
-        public var verdict: String
+    }
+
+    /// The two tests of the particles against the ε-PDE at an output time (their names as the
+    /// run folder writes them).
+    public enum VerdictTest: String, Codable, Sendable {
+        case w2Bootstrap = "W2 bootstrap"
+        case chiSquare = "chi-square"
     }
 
     /// Distances between the cell-centre measures of the metric grid (`metricCells`), all by exact
@@ -385,8 +391,7 @@ public struct Comparison {
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
             metricGrid: metricGrid, marginalErrorEpsilonHomogenised: marginal,
             particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
-            bootstrapDraws: pe.drawsToDecision,
-            verdict: String(format: "homogenised limit at W2 = %.3g", w2eh))
+            bootstrapDraws: pe.drawsToDecision)
     }
 
     /// The bootstrap of the particles against the homogenised density is not part of the verdict
@@ -398,7 +403,8 @@ public struct Comparison {
 
     /// The verdict: Holm's correction over the W2 bootstrap and the chi-square test at every output
     /// time (2T tests), each rejected when its adjusted p-value is ≤ α; a time whose tests are not
-    /// rejected is "consistent". The rows' verdict texts say which test decided.
+    /// rejected is "consistent", and a rejection records which test decided. Data only: the run
+    /// folder and the command line word it (`VerdictText`).
     static func decide(_ rows: inout [Row], significance alpha: Double) {
         let raw = rows.flatMap { [$0.pValueParticlesEpsilon, $0.chi2PValueParticlesEpsilon] }
         let adjusted = Holm.adjust(raw)
@@ -407,16 +413,7 @@ public struct Comparison {
             rows[k].holmPValueParticlesEpsilon = w2
             rows[k].holmChi2PValueParticlesEpsilon = chi2
             rows[k].consistent = w2 > alpha && chi2 > alpha
-            let limit = rows[k].verdict
-            if rows[k].consistent {
-                rows[k].decidedBy = nil
-                rows[k].verdict = String(format: "particles consistent with the eps-PDE (Holm-adjusted p: W2 %.3g, chi-square %.3g); ", w2, chi2) + limit
-            } else {
-                let byChi2 = chi2 <= w2
-                rows[k].decidedBy = byChi2 ? "chi-square" : "W2 bootstrap"
-                rows[k].verdict = String(format: "particles DIFFER from the eps-PDE: %@ rejects (Holm-adjusted p = %.3g <= %g); ",
-                                         rows[k].decidedBy!, min(w2, chi2), alpha) + limit
-            }
+            rows[k].decidedBy = rows[k].consistent ? nil : (chi2 <= w2 ? .chiSquare : .w2Bootstrap)
         }
     }
 

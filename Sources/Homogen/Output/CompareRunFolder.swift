@@ -23,7 +23,7 @@ public struct CompareSummary: Codable, Sendable {
     public let samplerSeconds: Double
     public let epsilonSolverSeconds: Double
     public let homogenisedSolverSeconds: Double
-    public let outputs: [Comparison.Row]
+    public let outputs: [OutputRow]
     /// Per output time: CSV with the three densities on the output grid.
     public let densities: [String]
     public let epsilonStudy: Comparison.EpsilonStudy?
@@ -76,7 +76,7 @@ public enum CompareRunFolder {
                 bBarIsConstant: e.isConstant, bBar: e.isConstant ? e.bBar[0] : nil, cGh: c,
                 timeContinuityConstant: r.timeContinuityConstant, seconds: r.seconds, samplerSeconds: r.sample.seconds,
                 epsilonSolverSeconds: r.epsilonSolution.seconds, homogenisedSolverSeconds: r.homogenisedSolution.seconds,
-                outputs: r.rows, densities: names, epsilonStudy: r.epsilonStudy,
+                outputs: r.rows.map { OutputRow(row: $0, verdict: VerdictText.row($0, significance: r.significance)) }, densities: names, epsilonStudy: r.epsilonStudy,
                 samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil, timeStepControl: r.sample.timeStepControl,
                 referenceCheck: r.referenceCheck, samplerScheme: r.sample.scheme.rawValue,
                 acceptance: AcceptanceInterval.list(r.sample))
@@ -84,5 +84,27 @@ public enum CompareRunFolder {
             summary = sum
         }
         return summary!
+    }
+}
+
+/// One output time of `CompareSummary`: the comparison's row, and its verdict in words
+/// (`VerdictText`), written as one JSON object.
+public struct OutputRow: Codable, Sendable {
+    public let row: Comparison.Row
+    public let verdict: String
+
+    public init(row: Comparison.Row, verdict: String) { self.row = row; self.verdict = verdict }
+
+    private enum Key: String, CodingKey { case verdict }
+
+    public init(from decoder: Decoder) throws {
+        row = try Comparison.Row(from: decoder)
+        verdict = try decoder.container(keyedBy: Key.self).decode(String.self, forKey: .verdict)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try row.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(verdict, forKey: .verdict)
     }
 }
