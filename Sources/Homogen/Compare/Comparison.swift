@@ -163,115 +163,146 @@ public struct Comparison {
     /// `particles`, those are compared instead of sampling (their output times and grid must be the
     /// scenario's): e.g. particles of another medium or initial density, to see the verdict reject.
     /// `timeStepTrial` hears of each step the time-step control tries.
+    ///
+    /// The stages, each a method with its own result: the particles (`particles`), the checked
+    /// ε-PDE reference (`reference`), the homogenised solve (`homogenised`), the ground costs of
+    /// W̄ and W_GH (`metricCosts`), the distances and tests per output time (`compareAt`), the
+    /// verdict (`decide`).
     public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil,
                     particles given: SampleResult? = nil,
                     timeStepTrial: ((TimeStepControl.Trial) -> Void)? = nil) throws -> Result {
         let start = Date()
         let s = scenario
+        let sample = try particles(given, stage: stage, progress: samplerProgress, timeStepTrial: timeStepTrial)
+        stage?("effective coefficients")
+        let effective = try EffectiveCoefficients.compute(s)
+        let (eps, referenceCheck) = try reference(effective, stage: stage)
+        let hom = try homogenised(effective, stage: stage)
+        let epsOnHomGrid = eps.averaged(toSolverCells: hom.solverCells)
+        let costs = try metricCosts(effective, stage: stage)
+        // Two tests per output time; the smallest bootstrap p-value must lie well below Holm's
+        // smallest threshold α / m for a rejection to be possible.
+        let tests = 2 * s.time.outputs.count
+        let reps = options.bootstrap ?? SequentialMonteCarlo.draws(forSmallestPValue: options.significance / Double(2 * tests))
+        stage?("distances and bootstrap (sequential, up to \(reps) draws per time)")
+        var rows = try s.time.outputs.indices.map { k in
+            try compareAt(k, sample, eps, epsOnHomGrid, hom, effective, SequentialMonteCarlo(maximumDraws: reps), costs.gh, costs.bar)
+        }
+        Self.decide(&rows, significance: options.significance)
+        let study = options.epsilonStudy.isEmpty ? nil : try epsilonStudy(stage)
+        return Result(
+            scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
+            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: try timeContinuity(eps),
+            bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Stage 1, the particles: the given ones (checked to fit the scenario), a sample folder's, or
+    /// a run of the sampler at the step the time-step control chooses.
+    private func particles(_ given: SampleResult?, stage: ((String) -> Void)?, progress: SamplerProgress?,
+                           timeStepTrial: ((TimeStepControl.Trial) -> Void)?) throws -> SampleResult {
+        let s = scenario
         let method = TransportMethod(s.dimension)
-        let sample: SampleResult
         if let given {
             guard given.snapshots.map(\.time) == s.time.outputs, given.scenario.cells == s.cells,
                   given.scenario.dimension == s.dimension, given.particlesInRange == s.particles.count,
                   !method.needsPositions || given.snapshots.allSatisfy({ $0.positions != nil }) else {
                 throw ComparisonError.particlesDoNotFit
             }
-            sample = given
-        } else if let folder = options.sampleFolder {
+            return given
+        }
+        if let folder = options.sampleFolder {
             stage?("reading the particles of \(folder)")
-            sample = try SampleRunFolder.read(folder, scenario: s)
+            let sample = try SampleRunFolder.read(folder, scenario: s)
             if method.needsPositions, sample.snapshots.contains(where: { $0.positions == nil }) {
                 throw ComparisonError.positionsMissing(folder)
             }
-        } else {
-            var dt = options.samplerDt ?? s.time.dt
-            var control: TimeStepControl.Report?
-            if options.checkTimeStep {
-                let c = TimeStepControl(scenario: s, scheme: options.scheme, threads: options.threads)
-                stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
-                       + "\(s.particles.count) particles")
-                let journal = try options.timeStepJournal.map {
-                    try TimeStepJournal(control: c, requested: options.samplerDt, directory: $0.directory, build: $0.build)
-                }
-                control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, journal: journal,
-                                       tried: timeStepTrial)
-                dt = control!.dt
-            }
-            let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
-            stage?("sampling \(s.particles.count) particles at dt = \(dt)")
-            let sampler = try ParticleSampler(scenario: sampled, options: .init(
-                threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep || control?.passed == true,
-                keepPositions: method.needsPositions, scheme: options.scheme))
-            samplerProgress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
-            var result = try sampler.run(progress: samplerProgress)
-            result.timeStepControl = control
-            sample = result
+            return sample
         }
-        stage?("effective coefficients")
-        let effective = try EffectiveCoefficients.compute(s)
-        let solverOptions = { (eq: FokkerPlanckSolver.Equation) in
-            FokkerPlanckSolver.Options(equation: eq, resolution: options.solverResolution, dt: options.solverDt,
-                                       threads: options.threads, effective: effective)
-        }
-        let eps: FokkerPlanckResult
-        var referenceCheck: ReferenceCheck.Report?
-        let r0 = options.solverResolution ?? FokkerPlanckSolver.defaultResolution(dimension: s.dimension)
-        let dt0 = options.solverDt ?? s.time.dt
-        if options.checkReference {
-            stage?("solving the epsilon equation at \(r0) cells per period, dt = \(dt0), checked against twice the resolution "
-                   + "and half the step (refined while its error is not small against the noise of \(s.particles.count) particles)")
-            (eps, referenceCheck) = try ReferenceCheck(scenario: s, particles: s.particles.count).run(resolution: r0, dt: dt0) { r, dt in
-                var o = solverOptions(.epsilon)
-                o.resolution = r; o.dt = dt
-                return try FokkerPlanckSolver(scenario: s, options: o).run()
+        var dt = options.samplerDt ?? s.time.dt
+        var control: TimeStepControl.Report?
+        if options.checkTimeStep {
+            let c = TimeStepControl(scenario: s, scheme: options.scheme, threads: options.threads)
+            stage?("time step: a pilot of \(c.pilotParticles) coupled particles (steps dt and dt/2) against the noise of "
+                   + "\(s.particles.count) particles")
+            let journal = try options.timeStepJournal.map {
+                try TimeStepJournal(control: c, requested: options.samplerDt, directory: $0.directory, build: $0.build)
             }
-        } else {
+            control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, journal: journal,
+                                   tried: timeStepTrial)
+            dt = control!.dt
+        }
+        let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+        stage?("sampling \(s.particles.count) particles at dt = \(dt)")
+        let sampler = try ParticleSampler(scenario: sampled, options: .init(
+            threads: options.threads, allowCoarseTimeStep: options.allowCoarseTimeStep || control?.passed == true,
+            keepPositions: method.needsPositions, scheme: options.scheme))
+        progress?.expect(total: s.particles.count * max(sampler.stepCount, 1))
+        var result = try sampler.run(progress: progress)
+        result.timeStepControl = control
+        return result
+    }
+
+    /// The solver's options for `equation`, at the first resolution and step unless refined.
+    private func solverOptions(_ equation: FokkerPlanckSolver.Equation, _ effective: EffectiveCoefficients) -> FokkerPlanckSolver.Options {
+        FokkerPlanckSolver.Options(equation: equation, resolution: options.solverResolution, dt: options.solverDt,
+                                   threads: options.threads, effective: effective)
+    }
+
+    private var firstResolution: Int { options.solverResolution ?? FokkerPlanckSolver.defaultResolution(dimension: scenario.dimension) }
+    private var firstStep: Double { options.solverDt ?? scenario.time.dt }
+
+    /// Stage 2, the ε-PDE reference: solved, and (by default) checked against twice the resolution
+    /// and half the step, refined while its error is not small against the particles' noise.
+    private func reference(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws
+        -> (FokkerPlanckResult, ReferenceCheck.Report?) {
+        let s = scenario, r0 = firstResolution, dt0 = firstStep
+        guard options.checkReference else {
             stage?("solving the epsilon equation")
-            eps = try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon)).run()
+            return (try FokkerPlanckSolver(scenario: s, options: solverOptions(.epsilon, effective)).run(), nil)
         }
+        stage?("solving the epsilon equation at \(r0) cells per period, dt = \(dt0), checked against twice the resolution "
+               + "and half the step (refined while its error is not small against the noise of \(s.particles.count) particles)")
+        let (eps, report) = try ReferenceCheck(scenario: s, particles: s.particles.count).run(resolution: r0, dt: dt0) { r, dt in
+            var o = solverOptions(.epsilon, effective)
+            o.resolution = r; o.dt = dt
+            return try FokkerPlanckSolver(scenario: s, options: o).run()
+        }
+        return (eps, report)
+    }
+
+    /// Stage 3, the homogenised solve. Its solution is smooth: it stays at the first resolution and
+    /// step. The PDE-against-PDE distances need one grid, so a refined reference (whose grid nests
+    /// in the first one, `ReferenceCheck`) is averaged onto it.
+    private func homogenised(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> FokkerPlanckResult {
         stage?("solving the homogenised equation")
-        // The homogenised solution is smooth: it stays at the first resolution and step. The
-        // PDE-against-PDE distances need one grid, so a refined reference (whose grid nests in the
-        // first one, `ReferenceCheck`) is averaged onto it.
-        var homogenisedOptions = solverOptions(.homogenised)
-        homogenisedOptions.resolution = r0
-        homogenisedOptions.dt = dt0
-        let hom = try FokkerPlanckSolver(scenario: s, options: homogenisedOptions).run()
-        let epsOnHomGrid = eps.averaged(toSolverCells: hom.solverCells)
-        // 2D: the Gromov–Hausdorff norm (5.17) for W_GH, where the medium depends on y only.
-        var ghCost: FinslerTorusCost?
-        if method == .torusGrid, !StableNorm.mediumDependsOnX(s) {
+        var o = solverOptions(.homogenised, effective)
+        o.resolution = firstResolution
+        o.dt = firstStep
+        return try FokkerPlanckSolver(scenario: scenario, options: o).run()
+    }
+
+    /// Stage 4, the 2D ground costs that are not a constant quadratic form: the Gromov–Hausdorff
+    /// norm (5.17) for W_GH where the medium depends on y only (nil, "-", when too anisotropic for
+    /// the nine-image cost), and the geodesic cost of an x-dependent B̄ for W̄.
+    private func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws
+        -> (gh: FinslerTorusCost?, bar: GeodesicTorusCost?) {
+        let s = scenario
+        guard TransportMethod(s.dimension) == .torusGrid else { return (nil, nil) }
+        var gh: FinslerTorusCost?
+        if !StableNorm.mediumDependsOnX(s) {
             stage?("Gromov-Hausdorff norm")
             let norm = try StableNorm.compute(s)
-            ghCost = try? FinslerTorusCost(norm)   // nil ("-") when too anisotropic for the nine-image cost
+            gh = try? FinslerTorusCost(norm)
         }
-        // 2D with an x-dependent B̄: the geodesic ground cost of W̄ between the coarse cell centres.
-        var barCost: GeodesicTorusCost?
-        if method == .torusGrid, !effective.isConstant {
+        var bar: GeodesicTorusCost?
+        if !effective.isConstant {
             stage?("geodesic distances of B_bar(x) for W_bar")
-            barCost = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells), threads: options.threads) { x in
+            bar = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells), threads: options.threads) { x in
                 Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
                         a22: effective.bBarInverse(at: x, entry: 3))
             }
         }
-        // Two tests per output time; the smallest bootstrap p-value must lie well below Holm's
-        // smallest threshold α / m for a rejection to be possible.
-        let tests = 2 * s.time.outputs.count
-        let reps = options.bootstrap ?? SequentialMonteCarlo.draws(forSmallestPValue: options.significance / Double(2 * tests))
-        stage?("distances and bootstrap (sequential, up to \(reps) draws per time)")
-        var rows: [Row] = []
-        for k in s.time.outputs.indices {
-            rows.append(try compareAt(k, sample, eps, epsOnHomGrid, hom, effective, SequentialMonteCarlo(maximumDraws: reps), ghCost, barCost))
-        }
-        Self.decide(&rows, significance: options.significance)
-        var study: EpsilonStudy?
-        if !options.epsilonStudy.isEmpty {
-            study = try epsilonStudy(stage)
-        }
-        return Result(
-            scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
-            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: try timeContinuity(eps),
-            bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
+        return (gh, bar)
     }
 
     private func seed(_ k: Int, _ salt: UInt64) -> UInt64 {
