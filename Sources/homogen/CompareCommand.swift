@@ -90,25 +90,7 @@ struct CompareOptionGroup: ParsableArguments {
     }
 
     func runAndReport(_ s: Scenario) throws {
-        var o = Comparison.Options()
-        o.particles = particles
-        o.seed = seed
-        if let threads { o.threads = max(1, threads) }
-        o.bootstrap = bootstrap
-        o.significance = significance
-        o.solverResolution = resolution
-        o.solverDt = solverDt
-        o.checkReference = !skipReferenceCheck
-        o.epsilonStudy = try parsedEpsilons()
-        o.allowCoarseTimeStep = allowCoarseDt
-        o.samplerDt = timeStep.dt
-        o.checkTimeStep = !timeStep.skipDtCheck
-        o.sampleFolder = sample
-        o.scheme = scheme.kind
-        o.timeStepJournal = (TimeStepJournal.defaultDirectory, buildGitCommit ?? "unknown")
-        if let sample, let given = scheme.scheme {
-            throw ValidationError("--scheme \(given.rawValue) applies to sampling; with --sample the particles of \(sample) are used as they were sampled")
-        }
+        let o = try comparisonOptions()
         let comparison = try Comparison(scenario: s, options: o)
         let sc = comparison.scenario
         let folder = out ?? defaultRunFolder(sc, "compare")
@@ -141,29 +123,7 @@ struct CompareOptionGroup: ParsableArguments {
         Provenance.resolve("bootstrap", "\(result.bootstrapRepetitions)")
         Provenance.resolve("solver-dt", "\(result.epsilonSolution.dt)")
         Provenance.resolve("solver-cells", "\(result.epsilonSolution.solverCells)")
-        // The table first, so that the numbers are on screen even if writing the folder fails.
-        print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
-              + "scheme \(result.sample.scheme.rawValue), dt = \(result.sample.scenario.time.dt), "
-              + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
-        print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
-        func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
-        for r in result.rows {
-            print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
-                         r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
-                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
-                  + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
-        }
-        for r in result.rows {
-            guard let g = r.metricGrid else { continue }
-            func f(_ v: Double?) -> String { v.map { String(format: "%.4e", $0) } ?? "-" }
-            print(String(format: "t = %g, metric grid %dx%d (cell centres, exact transport; compare only within this line): ", r.t, g.cells, g.cells)
-                  + "W2 \(f(g.w2)), Wbar \(f(g.wBar)), W_GH \(f(g.wGH))")
-        }
-        if let e = result.rows.last?.marginalErrorEpsilonHomogenised, let w = result.rows.last?.w2EpsilonHomogenised, w > 0 {
-            print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the last time", e))
-        }
-        print("MC floor: mean W2 of exact samples of the eps-PDE at this N; it falls like N^-1/2, so a signal s needs about "
-              + "N (floor/s)^2 particles (last column) to rise above it")
+        printTable(result)   // the table first: the numbers are on screen even if writing the folder fails
         let stepNote = TimeStepOptionGroup.note(result.sample, fromFolder: sample != nil)
         print(stepNote.line)
         let referenceNote = Self.note(result.referenceCheck, solution: result.epsilonSolution)
@@ -193,13 +153,69 @@ struct CompareOptionGroup: ParsableArguments {
             p.waitUntilExit()
             if p.terminationStatus != 0 { throw ValidationError("analysis/plot_compare.py failed (status \(p.terminationStatus))") }
         }
+        try printVerdict(result, flags: stepNote.flag + referenceNote.flag)
+    }
+
+    /// The library's options from the flags.
+    private func comparisonOptions() throws -> Comparison.Options {
+        var o = Comparison.Options()
+        o.particles = particles
+        o.seed = seed
+        if let threads { o.threads = max(1, threads) }
+        o.bootstrap = bootstrap
+        o.significance = significance
+        o.solverResolution = resolution
+        o.solverDt = solverDt
+        o.checkReference = !skipReferenceCheck
+        o.epsilonStudy = try parsedEpsilons()
+        o.allowCoarseTimeStep = allowCoarseDt
+        o.samplerDt = timeStep.dt
+        o.checkTimeStep = !timeStep.skipDtCheck
+        o.sampleFolder = sample
+        o.scheme = scheme.kind
+        o.timeStepJournal = (TimeStepJournal.defaultDirectory, buildGitCommit ?? "unknown")
+        if let sample, let given = scheme.scheme {
+            throw ValidationError("--scheme \(given.rawValue) applies to sampling; with --sample the particles of \(sample) are used as they were sampled")
+        }
+        return o
+    }
+
+    /// The table of distances and p-values per output time, and the metric-grid lines.
+    private func printTable(_ result: Comparison.Result) {
+        let sc = result.scenario
+        print("scenario \(sc.name): \(sc.dimension)D, eps = \(sc.epsilonText), \(sc.particles.count) particles, "
+              + "scheme \(result.sample.scheme.rawValue), dt = \(result.sample.scenario.time.dt), "
+              + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
+        print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
+        func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
+        for r in result.rows {
+            print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
+                         r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
+                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
+                  + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
+        }
+        for r in result.rows {
+            guard let g = r.metricGrid else { continue }
+            func f(_ v: Double?) -> String { v.map { String(format: "%.4e", $0) } ?? "-" }
+            print(String(format: "t = %g, metric grid %dx%d (cell centres, exact transport; compare only within this line): ", r.t, g.cells, g.cells)
+                  + "W2 \(f(g.w2)), Wbar \(f(g.wBar)), W_GH \(f(g.wGH))")
+        }
+        if let e = result.rows.last?.marginalErrorEpsilonHomogenised, let w = result.rows.last?.w2EpsilonHomogenised, w > 0 {
+            print(String(format: "W2(eps,hom): back-and-forth on the solver grid, marginal error %.1e of W2 (H^-1) at the last time", e))
+        }
+        print("MC floor: mean W2 of exact samples of the eps-PDE at this N; it falls like N^-1/2, so a signal s needs about "
+              + "N (floor/s)^2 particles (last column) to rise above it")
+    }
+
+    /// The verdict line (the run's flags appended); with --strict a rejection becomes exit status 3.
+    private func printVerdict(_ result: Comparison.Result, flags: String) throws {
         let differing = result.rows.filter { !$0.consistent }.map { String(format: "%g", $0.t) }
         if differing.isEmpty {
             print(String(format: "verdict: the particles agree with the eps-PDE at every output time (level %g, Holm over %d tests)",
-                         result.significance, 2 * result.rows.count) + stepNote.flag + referenceNote.flag)
+                         result.significance, 2 * result.rows.count) + flags)
         } else {
             print(String(format: "verdict: the particles DIFFER from the eps-PDE at t = %@ (level %g, Holm over %d tests)",
-                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + stepNote.flag + referenceNote.flag)
+                         differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + flags)
             if strict { throw ComparisonDiffers() }
         }
     }
