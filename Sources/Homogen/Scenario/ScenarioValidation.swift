@@ -79,21 +79,52 @@ enum ScenarioValidation {
     /// positive mass), and periodicity of every field in every variable.
     static func checkFields(_ f: LoweredFields, medium: Medium, equilibrium: Equilibrium,
                             initial: InitialDensity) throws -> ScenarioFacts {
-        let names = f.variableNames
+        var grid = CheckGrid(fields: f)
+        let mediumKey = "[medium] B"
+        let (lo, hi) = try checkMedium(f, key: mediumKey, grid: &grid)
+        let piKey: String
+        switch equilibrium {
+        case .density: piKey = "[equilibrium] pi"
+        case .potential: piKey = "[equilibrium] U"
+        }
+        let (pmin, pmax) = try checkEquilibrium(f, key: piKey, grid: &grid)
+        let rhoKey: String
+        switch initial {
+        case .density: rhoKey = "[initial] rho"
+        case .relativeToEquilibrium: rhoKey = "[initial] f"
+        }
+        let (rmax, rhoMass) = try checkInitial(f, key: rhoKey, grid: &grid)
+        let piMass = f.cellIntegrals(of: f.pi, cells: 1)[0]
+        try checkPeriodicity(f, fields: f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)])
+        return ScenarioFacts(
+            mediumSmallestEigenvalue: lo, mediumLargestEigenvalue: hi,
+            equilibriumMinimum: pmin, equilibriumMaximum: pmax, equilibriumMass: piMass,
+            initialMaximum: rmax, initialMass: rhoMass, gridPointsPerVariable: grid.perVariable)
+    }
+
+    /// The product grid a field is checked on (over the variables it depends on), the points per
+    /// variable used so far, and the place of a grid point in words.
+    private struct CheckGrid {
+        let fields: LoweredFields
         var perVariable: [String: Int] = [:]
-        func grid(_ nodes: [NodeID]) -> (vars: [Int], columns: [[Double]]) {
-            let vars = f.variables(of: nodes)
+
+        mutating func grid(_ nodes: [NodeID]) -> (vars: [Int], columns: [[Double]]) {
+            let names = fields.variableNames
+            let vars = fields.variables(of: nodes)
             let (g, columns) = LoweredFields.productGrid(variables: vars.count)
             for v in vars { perVariable[names[v]] = max(perVariable[names[v]] ?? 0, g) }
             return (vars, columns)
         }
-        func place(_ vars: [Int], _ columns: [[Double]], _ i: Int) -> String {
-            vars.isEmpty ? "everywhere" : "at " + zip(vars, columns).map { "\(names[$0]) = \($1[i])" }.joined(separator: ", ")
-        }
 
-        // B: symmetric positive definite.
-        let mediumKey = "[medium] B"
-        let (bv, bc) = grid(f.medium)
+        func place(_ vars: [Int], _ columns: [[Double]], _ i: Int) -> String {
+            let names = fields.variableNames
+            return vars.isEmpty ? "everywhere" : "at " + zip(vars, columns).map { "\(names[$0]) = \($1[i])" }.joined(separator: ", ")
+        }
+    }
+
+    /// B symmetric positive definite and finite on its grid; its smallest and largest eigenvalues.
+    private static func checkMedium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
+        let (bv, bc) = grid.grid(f.medium)
         let b = f.evaluate(f.medium, inputs: bv, columns: bc)
         var lo = Double.infinity, hi = -Double.infinity
         for i in 0..<b[0].count {
@@ -107,60 +138,58 @@ enum ScenarioValidation {
                 (l1, l2) = (m - r, m + r)
             }
             guard l1.isFinite, l2.isFinite else {
-                throw ScenarioError(key: mediumKey, message: "is not finite \(place(bv, bc, i))")
+                throw ScenarioError(key: key, message: "is not finite \(grid.place(bv, bc, i))")
             }
             guard min(l1, l2) > 0 else {
                 throw ScenarioError(
-                    key: mediumKey,
-                    message: "is not positive definite \(place(bv, bc, i)) (smallest eigenvalue \(min(l1, l2)))")
+                    key: key,
+                    message: "is not positive definite \(grid.place(bv, bc, i)) (smallest eigenvalue \(min(l1, l2)))")
             }
             lo = min(lo, l1, l2); hi = max(hi, l1, l2)
         }
+        return (lo, hi)
+    }
 
-        // π: positive and finite.
-        let piKey: String
-        switch equilibrium {
-        case .density: piKey = "[equilibrium] pi"
-        case .potential: piKey = "[equilibrium] U"
-        }
-        let (pv, pc) = grid([f.pi])
+    /// π positive and finite on its grid; its minimum and maximum.
+    private static func checkEquilibrium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
+        let (pv, pc) = grid.grid([f.pi])
         let p = f.evaluate([f.pi], inputs: pv, columns: pc)[0]
         var pmin = Double.infinity, pmax = -Double.infinity
         for i in 0..<p.count {
             guard p[i].isFinite, p[i] > 0 else {
                 throw ScenarioError(
-                    key: piKey,
-                    message: "must give a positive, finite π, but π = \(p[i]) \(place(pv, pc, i))")
+                    key: key,
+                    message: "must give a positive, finite π, but π = \(p[i]) \(grid.place(pv, pc, i))")
             }
             pmin = min(pmin, p[i]); pmax = max(pmax, p[i])
         }
+        return (pmin, pmax)
+    }
 
-        // ρ0: non-negative, finite, positive mass.
-        let rhoKey: String
-        switch initial {
-        case .density: rhoKey = "[initial] rho"
-        case .relativeToEquilibrium: rhoKey = "[initial] f"
-        }
-        let (rv, rc) = grid([f.rho0])
+    /// ρ0 non-negative and finite on its grid, with positive mass; its maximum and mass.
+    private static func checkInitial(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
+        let (rv, rc) = grid.grid([f.rho0])
         let r = f.evaluate([f.rho0], inputs: rv, columns: rc)[0]
         var rmax = 0.0
         for i in 0..<r.count {
             guard r[i].isFinite, r[i] >= 0 else {
                 throw ScenarioError(
-                    key: rhoKey, message: "gives a negative or non-finite initial density \(r[i]) \(place(rv, rc, i))")
+                    key: key, message: "gives a negative or non-finite initial density \(r[i]) \(grid.place(rv, rc, i))")
             }
             rmax = max(rmax, r[i])
         }
-        let rhoMass = f.cellIntegrals(of: f.rho0, cells: 1)[0]
-        guard rmax > 0, rhoMass > 0, rhoMass.isFinite else {
-            throw ScenarioError(key: rhoKey, message: "gives an initial density of zero mass")
+        let mass = f.cellIntegrals(of: f.rho0, cells: 1)[0]
+        guard rmax > 0, mass > 0, mass.isFinite else {
+            throw ScenarioError(key: key, message: "gives an initial density of zero mass")
         }
-        let piMass = f.cellIntegrals(of: f.pi, cells: 1)[0]
+        return (rmax, mass)
+    }
 
-        // Periodicity: F(..., v = 0, ...) = F(..., v = 1, ...) on a 16-point grid of the others.
-        let fieldKeys: [(String, NodeID)] =
-            f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)]
-        for (key, node) in fieldKeys {
+    /// Periodicity: F(..., v = 0, ...) = F(..., v = 1, ...) on a 16-point grid of the others, for
+    /// every field (its key, its node) in every variable it depends on.
+    private static func checkPeriodicity(_ f: LoweredFields, fields: [(String, NodeID)]) throws {
+        let names = f.variableNames
+        for (key, node) in fields {
             let vars = f.variables(of: [node])
             for (k, v) in vars.enumerated() {
                 let others = vars.count - 1
@@ -186,9 +215,5 @@ enum ScenarioValidation {
                 }
             }
         }
-        return ScenarioFacts(
-            mediumSmallestEigenvalue: lo, mediumLargestEigenvalue: hi,
-            equilibriumMinimum: pmin, equilibriumMaximum: pmax, equilibriumMass: piMass,
-            initialMaximum: rmax, initialMass: rhoMass, gridPointsPerVariable: perVariable)
     }
 }
