@@ -147,15 +147,33 @@ final class TimeStepControlTests: XCTestCase {
     /// JSON has no infinity: an unbounded bias (no pilot bounds the step) is written as null and
     /// read back as infinity, so that `--allow-coarse-dt` runs can always write their summary.
     func testAnUnboundedBiasIsWrittenAsNull() throws {
+        let blewUp = TimeStepControl.Trial(dt: 1e-3, noncentrality: .infinity, standardError: 1, threshold: 2, worstTime: 0.1,
+                                           coarsening: 1, groups: 4, passes: false, finite: false, resolved: true,
+                                           largestCellBias: .nan)
+        let finite = TimeStepControl.Trial(dt: 5e-4, noncentrality: 3.5, standardError: 1, threshold: 2, worstTime: 0.1,
+                                           coarsening: 1, groups: 4, passes: false, finite: true, resolved: true,
+                                           largestCellBias: 0.25)
         let report = TimeStepControl.Report(dt: 1e-3, scheme: .em, passed: false, method: .none, ratio: nil,
-                                            boundOverThreshold: .infinity, trials: [], localErrors: [], pilotParticles: 20000,
-                                            runParticles: 20000, seconds: 0.1)
+                                            boundOverThreshold: .infinity, trials: [blewUp, finite], localErrors: [],
+                                            pilotParticles: 20000, runParticles: 20000, seconds: 0.1)
         let data = try JSON.encodeSummary(report)
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         XCTAssertTrue(object["bound_over_threshold"] is NSNull, "\(object)")
+        let trials = object["trials"] as! [[String: Any]]
+        XCTAssertTrue(trials[0]["noncentrality"] is NSNull && trials[0]["largest_cell_bias"] is NSNull, "\(trials[0])")
+        XCTAssertEqual(trials[1]["noncentrality"] as? Double, 3.5)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        XCTAssertEqual(try decoder.decode(TimeStepControl.Report.self, from: data).boundOverThreshold, .infinity)
+        let back = try decoder.decode(TimeStepControl.Report.self, from: data)
+        XCTAssertEqual(back.boundOverThreshold, .infinity)
+        XCTAssertEqual(back.trials[0].noncentrality, .infinity)
+        XCTAssertEqual(back.trials[1], finite)
+        // An absent value reads as unbounded too (folders written before the key existed).
+        var old = object
+        old.removeValue(forKey: "bound_over_threshold")
+        old.removeValue(forKey: "provenance")
+        let reread = try decoder.decode(TimeStepControl.Report.self, from: JSONSerialization.data(withJSONObject: old))
+        XCTAssertEqual(reread.boundOverThreshold, .infinity)
     }
 
     private func summary(_ folder: String) throws -> [String: Any] {

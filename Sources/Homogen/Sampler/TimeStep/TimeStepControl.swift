@@ -50,8 +50,9 @@ public struct TimeStepControl {
     public struct Trial: Codable, Sendable, Equatable {
         public let dt: Double
         /// λ̂ (the estimated shift of a chi-square statistic), its standard error and the threshold
-        /// κ √(2(k − 1)), where (λ̂ + 2 SE)/threshold is largest.
-        public let noncentrality: Double
+        /// κ √(2(k − 1)), where (λ̂ + 2 SE)/threshold is largest. Unbounded (+∞, null in JSON)
+        /// where the pilot blew up.
+        @InfiniteAsNull public private(set) var noncentrality: Double
         public let standardError: Double
         public let threshold: Double
         /// Where that is: the output time, output cells merged per axis, groups tested.
@@ -65,41 +66,13 @@ public struct TimeStepControl {
         /// The bias stands clear of the pilot's noise (λ̂ ≥ 4 SE) at some output time and scale.
         public let resolved: Bool
         /// Largest |b̂| over cells, scales and output times (probability units).
-        public let largestCellBias: Double
-
-        private enum CodingKeys: String, CodingKey {
-            case dt, noncentrality, standardError, threshold, worstTime, coarsening, groups, passes, finite, resolved, largestCellBias
-        }
+        @InfiniteAsNull public private(set) var largestCellBias: Double
 
         init(dt: Double, noncentrality: Double, standardError: Double, threshold: Double, worstTime: Double, coarsening: Int,
              groups: Int, passes: Bool, finite: Bool, resolved: Bool, largestCellBias: Double) {
             self.dt = dt; self.noncentrality = noncentrality; self.standardError = standardError; self.threshold = threshold
             self.worstTime = worstTime; self.coarsening = coarsening; self.groups = groups; self.passes = passes
             self.finite = finite; self.resolved = resolved; self.largestCellBias = largestCellBias
-        }
-
-        /// A pilot that blew up has an unbounded bias, written as null (JSON has no infinity).
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(dt: try c.decode(Double.self, forKey: .dt),
-                      noncentrality: try c.decodeIfPresent(Double.self, forKey: .noncentrality) ?? .infinity,
-                      standardError: try c.decode(Double.self, forKey: .standardError),
-                      threshold: try c.decode(Double.self, forKey: .threshold), worstTime: try c.decode(Double.self, forKey: .worstTime),
-                      coarsening: try c.decode(Int.self, forKey: .coarsening), groups: try c.decode(Int.self, forKey: .groups),
-                      passes: try c.decode(Bool.self, forKey: .passes), finite: try c.decode(Bool.self, forKey: .finite),
-                      resolved: try c.decode(Bool.self, forKey: .resolved),
-                      largestCellBias: try c.decodeIfPresent(Double.self, forKey: .largestCellBias) ?? .infinity)
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(dt, forKey: .dt)
-            try c.encode(noncentrality.isFinite ? noncentrality : nil, forKey: .noncentrality)
-            try c.encode(standardError, forKey: .standardError); try c.encode(threshold, forKey: .threshold)
-            try c.encode(worstTime, forKey: .worstTime); try c.encode(coarsening, forKey: .coarsening)
-            try c.encode(groups, forKey: .groups); try c.encode(passes, forKey: .passes); try c.encode(finite, forKey: .finite)
-            try c.encode(resolved, forKey: .resolved)
-            try c.encode(largestCellBias.isFinite ? largestCellBias : nil, forKey: .largestCellBias)
         }
     }
 
@@ -137,8 +110,9 @@ public struct TimeStepControl {
         public let method: Method
         /// The convergence ratio r_eff used to extrapolate (nil for "pilot").
         public let ratio: Double?
-        /// The bound on λ at `dt` over its threshold, worst over output times and scales (≤ 1 passes).
-        public let boundOverThreshold: Double
+        /// The bound on λ at `dt` over its threshold, worst over output times and scales (≤ 1 passes);
+        /// +∞ (null in JSON) when no pilot bounds it.
+        @InfiniteAsNull public private(set) var boundOverThreshold: Double
         /// Every step tried, coarsest first.
         public let trials: [Trial]
         /// The local weak error probed at each step, coarsest first (`LocalWeakError`): the
@@ -160,27 +134,17 @@ public struct TimeStepControl {
             self.runParticles = runParticles; self.seconds = seconds
         }
 
-        /// An unbounded bias (no pilot bounds it) is written as null: JSON has no infinity. Folders
-        /// written before the scheme was recorded measured Euler–Maruyama.
+        /// Folders written before the scheme and the probe were recorded measured Euler–Maruyama
+        /// and have no local errors.
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(dt: try c.decode(Double.self, forKey: .dt),
                       scheme: try c.decodeIfPresent(SchemeKind.self, forKey: .scheme) ?? .em, passed: try c.decode(Bool.self, forKey: .passed),
                       method: try c.decode(Method.self, forKey: .method), ratio: try c.decodeIfPresent(Double.self, forKey: .ratio),
-                      boundOverThreshold: try c.decodeIfPresent(Double.self, forKey: .boundOverThreshold) ?? .infinity,
+                      boundOverThreshold: try c.decode(InfiniteAsNull.self, forKey: .boundOverThreshold).wrappedValue,
                       trials: try c.decode([Trial].self, forKey: .trials),
                       localErrors: try c.decodeIfPresent([LocalWeakError.Level].self, forKey: .localErrors) ?? [], pilotParticles: try c.decode(Int.self, forKey: .pilotParticles),
                       runParticles: try c.decode(Int.self, forKey: .runParticles), seconds: try c.decode(Double.self, forKey: .seconds))
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(dt, forKey: .dt); try c.encode(scheme, forKey: .scheme); try c.encode(order, forKey: .order)
-            try c.encode(passed, forKey: .passed); try c.encode(method, forKey: .method)
-            try c.encodeIfPresent(ratio, forKey: .ratio)
-            try c.encode(boundOverThreshold.isFinite ? boundOverThreshold : nil, forKey: .boundOverThreshold)
-            try c.encode(trials, forKey: .trials); try c.encode(localErrors, forKey: .localErrors); try c.encode(pilotParticles, forKey: .pilotParticles)
-            try c.encode(runParticles, forKey: .runParticles); try c.encode(seconds, forKey: .seconds)
         }
     }
 
