@@ -134,29 +134,41 @@ def compare(run):
     return written
 
 
-def sample(run):
-    """histograms.png: the particle density at every output time (1D: one axis; 2D: one image panel
-    per time on a shared colour scale)."""
-    sc = run.summary["scenario"]
-    snaps = [run.snapshot(k) for k in range(len(run.times))]
-    if run.dimension == 1:
+def _density_figure(snaps, dimension, label, small):
+    """The density at each output time: in 1D, stairs on one axis; in 2D, one image panel per time
+    on a shared colour scale. `small`: 8-point titles, ticks and legend (`solve`); otherwise the
+    1D axis spans [0, 1] (`sample`)."""
+    if dimension == 1:
         fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
         for s in snaps:
             ax.stairs(s["density"], s.edges[0], label=f"t = {s.t:g}")
         ax.set_xlabel("x")
-        ax.set_ylabel("particle density")
-        ax.set_xlim(0, 1)
-        ax.legend()
-    else:
-        fig, axes = _panels(len(snaps), (3.4 * len(snaps) + 1, 3.6))
-        vmax = max(s["density"].max() for s in snaps)
-        for ax, s in zip(axes, snaps):
-            mesh = image(ax, s, "density", vmin=0, vmax=vmax)
-            ax.set_title(f"t = {s.t:g}")
-            ax.set_xlabel("x1")
-            ax.set_ylabel("x2")
-        fig.colorbar(mesh, ax=axes.tolist(), label="particle density")
+        ax.set_ylabel(label)
+        if small:
+            ax.legend(fontsize=8)
+        else:
+            ax.set_xlim(0, 1)
+            ax.legend()
+        return fig
+    fig, axes = _panels(len(snaps), (3.4 * len(snaps) + 1, 3.6))
+    vmax = max(s["density"].max() for s in snaps)
+    for ax, s in zip(axes, snaps):
+        mesh = image(ax, s, "density", vmin=0, vmax=vmax)
+        ax.set_title(f"t = {s.t:g}", **({"fontsize": 8} if small else {}))
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        if small:
+            ax.tick_params(labelsize=8)
+    fig.colorbar(mesh, ax=axes.tolist(), label=label)
+    return fig
+
+
+def sample(run):
+    """histograms.png: the particle density at every output time (1D: one axis; 2D: one image panel
+    per time on a shared colour scale)."""
+    sc = run.summary["scenario"]
+    fig = _density_figure([run.snapshot(k) for k in range(len(run.times))], run.dimension, "particle density", small=False)
     fig.suptitle(f"{sc['name']}: eps = {sc['epsilon']}, {sc['particles']} particles, {sc['convention']}", fontsize=9)
     return [save_png(fig, run.folder / "histograms.png")]
 
@@ -183,25 +195,7 @@ def solve(run):
     bottom.set_ylabel("|balance residual (2.21)|")
     bottom.set_title("energy–dissipation balance: E(t) + integral of (psi + psi*) - E(0)", fontsize=9)
     written = [save_png(fig, run.folder / "energy.png")]
-    snaps = [run.snapshot(k) for k in range(len(run.times))]
-    if run.dimension == 1:
-        fig = Figure(figsize=(7, 4))
-        ax = fig.subplots()
-        for s in snaps:
-            ax.stairs(s["density"], s.edges[0], label=f"t = {s.t:g}")
-        ax.set_xlabel("x")
-        ax.set_ylabel("density")
-        ax.legend(fontsize=8)
-    else:
-        fig, axes = _panels(len(snaps), (3.4 * len(snaps) + 1, 3.6))
-        vmax = max(s["density"].max() for s in snaps)
-        for ax, s in zip(axes, snaps):
-            mesh = image(ax, s, "density", vmin=0, vmax=vmax)
-            ax.set_title(f"t = {s.t:g}", fontsize=8)
-            ax.set_xlabel("x1")
-            ax.set_ylabel("x2")
-            ax.tick_params(labelsize=8)
-        fig.colorbar(mesh, ax=axes.tolist(), label="density")
+    fig = _density_figure([run.snapshot(k) for k in range(len(run.times))], run.dimension, "density", small=True)
     fig.suptitle(f"{sc['name']}: {summary['equation']} equation", fontsize=9)
     written.append(save_png(fig, run.folder / "density.png"))
     return written
