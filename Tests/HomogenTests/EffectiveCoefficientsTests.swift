@@ -167,6 +167,11 @@ final class EffectiveCoefficientsTests: XCTestCase {
         let s = try twoD("\"1/(2 + sin(2*pi*(y1 + y2)))\"")
         let hm = 3.0.squareRoot(), am = 2.0
         let e = try EffectiveCoefficients.compute(s)
+        // Layers across both fast variables are not a laminate along an axis: the cell problem decides.
+        XCTAssertTrue(e.method.hasPrefix("cell problem"), e.method)
+        // Nor are π along y2 with B along y1.
+        let crossed = try EffectiveCoefficients.compute(try twoD("\"2 + sin(2*pi*y1)\"", pi: "1 + 0.5*cos(2*pi*y2)"), resolution: 16)
+        XCTAssertTrue(crossed.method.hasPrefix("cell problem"), crossed.method)
         let m = e.aHom[0]
         XCTAssertEqual(m[0], (hm + am) / 2, accuracy: 1e-6)
         XCTAssertEqual(m[3], (hm + am) / 2, accuracy: 1e-6)
