@@ -50,13 +50,13 @@ public enum BlockCoverage {
     /// Why the parts do not cover the run.
     public enum Failure: Error, Equatable, CustomStringConvertible {
         /// A part starts before (overlap) or after (gap) the end of the previous one.
-        case overlapOrGap(part: Int, start: Int, expected: Int)
+        case overlapOrGap(start: Int, expected: Int)
         /// The parts end before the run's last block.
         case shortEnd(end: Int, blocks: Int)
 
         public var description: String {
             switch self {
-            case .overlapOrGap(_, let start, let expected):
+            case .overlapOrGap(let start, let expected):
                 return "the partial results \(start > expected ? "leave a gap" : "overlap") at block \(min(start, expected))"
             case .shortEnd(let end, let blocks): return "the partial results end at block \(end) of \(blocks) (gap)"
             }
@@ -70,7 +70,7 @@ public enum BlockCoverage {
         var expected = 0
         for i in order {
             guard ranges[i].lowerBound == expected else {
-                throw .overlapOrGap(part: i, start: ranges[i].lowerBound, expected: expected)
+                throw .overlapOrGap(start: ranges[i].lowerBound, expected: expected)
             }
             expected = ranges[i].upperBound
         }
