@@ -4,7 +4,8 @@ import Foundation
 import Homogen
 
 /// `mpirun -n P homogen-mpi sample SCENARIO …`: the sampler split over MPI ranks. Rank r runs the
-/// blocks of shard r of P (`BlockPlan.blocks(ofShard:of:)`); the histogram counts are
+/// blocks of shard r of P (`BlockPlan.blocks(ofShard:of:)`); rank 0 checks that the ranks cover
+/// the blocks (`BlockCoverage`), the recorders' states (`RecorderState`: counts and moves) are
 /// summed on rank 0 with MPI_Reduce (integers in doubles: exact), the positions gathered in rank
 /// (= block) order with MPI_Gatherv, and rank 0 writes the run folder — byte-identical, in its
 /// histograms and positions, to a single-process run with the same seed.
@@ -78,14 +79,21 @@ struct HomogenMPI: ParsableCommand {
                 throw ValidationError("\(size) ranks exceed the run's \(sampler.plan.blockCount) blocks")
             }
             let part = try sampler.run(blocks: mine)
+            try checkCoverage(mine, plan: sampler.plan, rank: rank, size: size)
             let d = s.dimension.count
             var snapshots: [SampleResult.Snapshot] = []
             for snap in part.snapshots {
-                var total = [Double](repeating: 0, count: snap.counts.count)
-                _ = hmpi_reduce_sum(snap.counts, &total, Int64(snap.counts.count))
+                // The merge of every partial run: `RecorderState` +=, here as MPI_SUM on its
+                // summable doubles (histogram counts, then a Metropolised run's accepted and
+                // proposed moves): integers, so the sum is exact and independent of the ranks.
+                let state = RecorderState(counts: snap.counts, integers: snap.moves.map { [$0.accepted, $0.proposed] } ?? [])
+                let mineDoubles = state.summableDoubles!
+                var summed = [Double](repeating: 0, count: mineDoubles.count)
+                _ = hmpi_reduce_sum(mineDoubles, &summed, Int64(summed.count))
+                let total = RecorderState(summableDoubles: summed, shapedLike: state)
                 var gathered: [Double]?
                 if let p = snap.positions {
-                    // Every rank's count, then the positions in rank order.
+                    // Every rank's count, then the positions in rank (= block) order.
                     var counts = [Int32](repeating: 0, count: size)
                     for r in 0..<size {
                         let n = sampler.plan.particles(in: sampler.plan.blocks(ofShard: r, of: size)!)
@@ -97,14 +105,8 @@ struct HomogenMPI: ParsableCommand {
                     _ = hmpi_gatherv(p, Int32(p.count), &all, counts, displs)
                     gathered = all
                 }
-                // A Metropolised run's moves in this output interval: integers, summed exactly.
-                var moves: SampleResult.Moves?
-                if let m = snap.moves {
-                    var sum = [0.0, 0.0]
-                    _ = hmpi_reduce_sum([Double(m.accepted), Double(m.proposed)], &sum, 2)
-                    moves = SampleResult.Moves(accepted: Int(sum[0]), proposed: Int(sum[1]))
-                }
-                snapshots.append(.init(time: snap.time, counts: total, positions: rank == 0 ? gathered : nil, moves: moves))
+                let moves = snap.moves == nil ? nil : SampleResult.Moves(accepted: total.integers[0], proposed: total.integers[1])
+                snapshots.append(.init(time: snap.time, counts: total.counts, positions: rank == 0 ? gathered : nil, moves: moves))
             }
             var seconds = 0.0
             _ = hmpi_reduce_max(part.seconds, &seconds)
@@ -121,6 +123,22 @@ struct HomogenMPI: ParsableCommand {
             result.timeStepControl = report
             try SampleRunFolder.write(result, to: out, command: "sample")
             print("homogen-mpi: \(size) ranks, \(s.particles.count) particles, \(String(format: "%.2f", seconds)) s; run folder: \(out)")
+        }
+
+        /// Every rank's block range, gathered on rank 0 and checked by the one check of every merge
+        /// (`BlockCoverage`): the ranks cover the run's blocks exactly once.
+        private func checkCoverage(_ mine: Range<Int>, plan: BlockPlan, rank: Int, size: Int) throws {
+            var all = [Double](repeating: 0, count: rank == 0 ? 2 * size : 1)
+            let counts = [Int32](repeating: 2, count: size)
+            let displs = (0..<size).map { Int32(2 * $0) }
+            _ = hmpi_gatherv([Double(mine.lowerBound), Double(mine.upperBound)], 2, &all, counts, displs)
+            guard rank == 0 else { return }
+            let ranges = (0..<size).map { Int(all[2 * $0])..<Int(all[2 * $0 + 1]) }
+            do {
+                _ = try BlockCoverage.order(ranges, blocks: plan.blockCount)
+            } catch {
+                throw ValidationError("the ranks' blocks do not cover the run: \(error)")
+            }
         }
     }
 }

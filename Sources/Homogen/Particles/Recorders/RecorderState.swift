@@ -26,6 +26,21 @@ public struct RecorderState: Codable, Sendable, Equatable {
         for i in l.sums.indices { l.sums[i] += r.sums[i] }
     }
 
+    /// The state as doubles, for a transport that can only add doubles (MPI_SUM): the counts, then
+    /// the integers. Both are integers below 2^53 in any run, so the double sum is the exact `+=`.
+    /// Exact sums have no such form: nil when the state holds any.
+    public var summableDoubles: [Double]? {
+        guard sums.isEmpty else { return nil }
+        return counts + integers.map(Double.init)
+    }
+
+    /// A state of `shape`'s lengths from `summableDoubles` (after a sum over processes).
+    public init(summableDoubles d: [Double], shapedLike shape: RecorderState) {
+        precondition(shape.sums.isEmpty && d.count == shape.counts.count + shape.integers.count,
+                     "RecorderState: summable doubles of another shape")
+        self.init(counts: Array(d[..<shape.counts.count]), integers: d[shape.counts.count...].map { Int($0) })
+    }
+
     /// The sum of states of one shape (nil entries, recorders that keep nothing, give nil).
     public static func total(_ states: [RecorderState?]) -> RecorderState? {
         var sum: RecorderState?
