@@ -127,6 +127,8 @@ public struct Comparison {
 
     public let scenario: Scenario
     public let options: Options
+    /// How distances are measured in the scenario's dimension (`ComparisonTransport`).
+    private let transport: any ComparisonTransport
 
     public init(scenario: Scenario, options: Options = Options()) throws {
         var s = scenario
@@ -137,6 +139,7 @@ public struct Comparison {
         }
         self.scenario = s
         self.options = options
+        self.transport = TransportMethod(s.dimension).strategy(s, threads: options.threads)
     }
 
     public struct Result: Sendable {
@@ -166,7 +169,8 @@ public struct Comparison {
     ///
     /// The stages, each a method with its own result: the particles (`particles`), the checked
     /// ε-PDE reference (`reference`), the homogenised solve (`homogenised`), the ground costs of
-    /// W̄ and W_GH (`metricCosts`), the distances and tests per output time (`compareAt`), the
+    /// W̄ and W_GH (`ComparisonTransport.metricCosts`), the distances and tests per output time
+    /// (`compareAt`, through the dimension's `ComparisonTransport`), the
     /// verdict (`decide`).
     public func run(stage: ((String) -> Void)? = nil, samplerProgress: SamplerProgress? = nil,
                     particles given: SampleResult? = nil,
@@ -179,20 +183,20 @@ public struct Comparison {
         let (eps, referenceCheck) = try reference(effective, stage: stage)
         let hom = try homogenised(effective, stage: stage)
         let epsOnHomGrid = eps.averaged(toSolverCells: hom.solverCells)
-        let costs = try metricCosts(effective, stage: stage)
+        let costs = try transport.metricCosts(effective, stage: stage)
         // Two tests per output time; the smallest bootstrap p-value must lie well below Holm's
         // smallest threshold α / m for a rejection to be possible.
         let tests = 2 * s.time.outputs.count
         let reps = options.bootstrap ?? SequentialMonteCarlo.draws(forSmallestPValue: options.significance / Double(2 * tests))
         stage?("distances and bootstrap (sequential, up to \(reps) draws per time)")
         var rows = try s.time.outputs.indices.map { k in
-            try compareAt(k, sample, eps, epsOnHomGrid, hom, effective, SequentialMonteCarlo(maximumDraws: reps), costs.gh, costs.bar)
+            try compareAt(k, sample, eps, epsOnHomGrid, hom, effective, SequentialMonteCarlo(maximumDraws: reps), costs)
         }
         Self.decide(&rows, significance: options.significance)
         let study = options.epsilonStudy.isEmpty ? nil : try epsilonStudy(stage)
         return Result(
             scenario: s, rows: rows, effective: effective, sample: sample, epsilonSolution: eps,
-            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: try timeContinuity(eps),
+            homogenisedSolution: hom, referenceCheck: referenceCheck, epsilonStudy: study, timeContinuityConstant: try transport.timeContinuity(eps),
             bootstrapRepetitions: reps, significance: options.significance, seconds: Date().timeIntervalSince(start))
     }
 
@@ -201,7 +205,7 @@ public struct Comparison {
     private func particles(_ given: SampleResult?, stage: ((String) -> Void)?, progress: SamplerProgress?,
                            timeStepTrial: ((TimeStepControl.Trial) -> Void)?) throws -> SampleResult {
         let s = scenario
-        let method = TransportMethod(s.dimension)
+        let method = transport.method
         if let given {
             guard given.snapshots.map(\.time) == s.time.outputs, given.scenario.cells == s.cells,
                   given.scenario.dimension == s.dimension, given.particlesInRange == s.particles.count,
@@ -281,146 +285,30 @@ public struct Comparison {
         return try FokkerPlanckSolver(scenario: scenario, options: o).run()
     }
 
-    /// Stage 4, the 2D ground costs that are not a constant quadratic form: the Gromov–Hausdorff
-    /// norm (5.17) for W_GH where the medium depends on y only (nil, "-", when too anisotropic for
-    /// the nine-image cost), and the geodesic cost of an x-dependent B̄ for W̄.
-    private func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws
-        -> (gh: FinslerTorusCost?, bar: GeodesicTorusCost?) {
-        let s = scenario
-        guard TransportMethod(s.dimension) == .torusGrid else { return (nil, nil) }
-        var gh: FinslerTorusCost?
-        if !StableNorm.mediumDependsOnX(s) {
-            stage?("Gromov-Hausdorff norm")
-            let norm = try StableNorm.compute(s)
-            gh = try? FinslerTorusCost(norm)
-        }
-        var bar: GeodesicTorusCost?
-        if !effective.isConstant {
-            stage?("geodesic distances of B_bar(x) for W_bar")
-            bar = try GeodesicTorusCost(cells: Self.metricCells(outputCells: s.cells), threads: options.threads) { x in
-                Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
-                        a22: effective.bBarInverse(at: x, entry: 3))
-            }
-        }
-        return (gh, bar)
-    }
-
     private func seed(_ k: Int, _ salt: UInt64) -> UInt64 {
         BlockSeeds.splitMix64(scenario.particles.seed ^ (salt &* 0x9E37_79B9) ^ UInt64(k))
     }
 
-    /// Solver-grid cell masses (ρ h^d).
-    private func masses(_ r: FokkerPlanckResult, _ k: Int) -> [Double] {
-        let v = scenario.dimension.volume(side: 1 / Double(r.solverCells))
-        return r.snapshots[k].solverDensity.map { $0 * v }
-    }
-
-    /// W2 — or, with `cost`, W̄ or W_GH — between two PDE solutions at output k (`Transport`): on
-    /// the circle, exact between the solver-grid densities; on the torus, the back-and-forth method
-    /// on the solver grid, refined to 32 cells per ε-period by splitting cells as long as the grid
-    /// stays within 256 × 256 (the method's error on an ε-oscillating density is about 1.3% at 16
-    /// cells per period and 0.3% at 32, `CompareTests`); a non-diagonal constant metric: the exact
-    /// network simplex between the output-grid cell-centre measures (up to 64 × 64 cells; nil beyond).
-    private func densityDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int,
-                                 cost: Transport.Cost = .flat) throws -> Transport.Result? {
-        switch TransportMethod(scenario.dimension) {
-        case .circle:
-            return try Transport.distance(.circleCells(masses(a, k)), .circleCells(masses(b, k)), cost: cost)
-        case .torusGrid:
-            var cost = cost
-            if case .metric(let m) = cost {
-                if abs(m.a12) > 1e-12 * (m.a11 * m.a22).squareRoot() {
-                    let g = scenario.cells
-                    guard g <= 64 else { return nil }
-                    return try Transport.distance(.points(TorusMeasure(cellMasses: a.snapshots[k].density, cells: g)),
-                                                  .points(TorusMeasure(cellMasses: b.snapshots[k].density, cells: g)), cost: cost)
-                }
-                cost = .metric(.diagonal(m.a11, m.a22))   // the grid method's diagonal metric
-            }
-            let n = a.solverCells
-            var refine = max(1, Int((32 * Double(scenario.inverseEpsilon) / Double(n)).rounded(.up)))
-            while refine > 1 && n * refine > 256 { refine -= 1 }
-            return try Transport.distance(
-                .grid(GridWasserstein.refined(a.snapshots[k].solverDensity, n1: n, n2: n, factor: refine), n1: n * refine, n2: n * refine),
-                .grid(GridWasserstein.refined(b.snapshots[k].solverDensity, n1: n, n2: n, factor: refine), n1: n * refine, n2: n * refine),
-                cost: cost)
-        }
-    }
-
-    /// `epsH`: the ε-solution on the homogenised solve's grid, for the distances between the two.
+    /// Stage 5 at output k: the particles against each PDE solution (W2 with its bootstrap p-value,
+    /// and the chi-square test against the ε-solution), and the distances between the two
+    /// solutions (`epsH`: the ε-solution on the homogenised solve's grid) with each metric.
     private func compareAt(_ k: Int, _ sample: SampleResult, _ eps: FokkerPlanckResult, _ epsH: FokkerPlanckResult,
-                           _ hom: FokkerPlanckResult,
-                           _ e: EffectiveCoefficients, _ test: SequentialMonteCarlo, _ ghCost: FinslerTorusCost?,
-                           _ barCost: GeodesicTorusCost?) throws -> Row {
+                           _ hom: FokkerPlanckResult, _ e: EffectiveCoefficients, _ test: SequentialMonteCarlo,
+                           _ costs: MetricCosts) throws -> Row {
         let s = scenario
-        let t = s.time.outputs[k]
-        let counts = sample.snapshots[k].counts
+        let snapshot = sample.snapshots[k]
         let outputVolume = s.dimension.volume(side: 1 / Double(s.cells))
-        let chi2 = ChiSquareTest(counts: counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
-        let pe: BootstrapResult, ph: BootstrapResult
-        let w2eh: Double
-        var metricGrid: MetricGridDistances?
-        var wBar: Double?, wGH: Double?, marginal: Double?
-        switch TransportMethod(s.dimension) {
-        case .circle:
-            let x = sample.snapshots[k].positions!
-            pe = try ParametricBootstrap.circle(particles: x, cellMasses: masses(eps, k), test: test,
-                                            seed: seed(k, 1), threads: options.threads)
-            ph = try ParametricBootstrap.circle(particles: x, cellMasses: masses(hom, k), test: Self.informational(test),
-                                            seed: seed(k, 2), threads: options.threads)
-            w2eh = try densityDistance(epsH, hom, k)!.distance
-            if e.isConstant {
-                wBar = e.bBar[0][0].squareRoot() * w2eh
-            } else {
-                // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
-                let change = CircleMetricChange(cells: epsH.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
-                wBar = try densityDistance(epsH, hom, k, cost: .circleMetric(change))!.distance
-            }
-            if let c = e.cGH {
-                if c.allSatisfy({ $0 == c[0] }) {
-                    wGH = c[0].squareRoot() * w2eh
-                } else {
-                    let change = CircleMetricChange(cells: epsH.solverCells) { e.interpolateGH(at: $0) }
-                    wGH = try densityDistance(epsH, hom, k, cost: .circleMetric(change))!.distance
-                }
-            }
-        case .torusGrid:
-            let g = s.cells
-            pe = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: eps.snapshots[k].density, cells: g,
-                                               particles: s.particles.count, test: test, seed: seed(k, 1),
-                                               threads: options.threads)
-            ph = try ParametricBootstrap.torus(particleCounts: counts, cellMasses: hom.snapshots[k].density, cells: g,
-                                               particles: s.particles.count, test: Self.informational(test), seed: seed(k, 2),
-                                               threads: options.threads)
-            let r = try densityDistance(epsH, hom, k)!
-            w2eh = r.distance
-            marginal = r.marginalError
-            if e.isConstant {
-                wBar = try densityDistance(epsH, hom, k, cost: .metric(Matrix2(rowMajor: e.bBar[0])))?.distance
-            }
-            if barCost != nil || ghCost != nil {
-                // Ground costs that are not a constant quadratic form: exact transport between the
-                // cell-centre measures of a coarser grid (`metricCells`), with W2 and W̄ on the same grid.
-                let gm = Self.metricCells(outputCells: g), grid = PeriodicGrid(dimension: .two, n: g)
-                func measure(_ d: [Double]) -> TorusMeasure { TorusMeasure(cellMasses: gm == g ? d : grid.aggregate(d, to: gm), cells: gm) }
-                let a = measure(eps.snapshots[k].density), b = measure(hom.snapshots[k].density)
-                var barOnGrid: Double?
-                // These stay apart from the back-and-forth columns: cell-centre measures overstate
-                // W2 between nearby densities, so only ratios within this grid mean something.
-                if let barCost {
-                    barOnGrid = try Transport.distance(.points(a), .points(b), cost: .points(barCost)).distance
-                } else if e.isConstant {
-                    barOnGrid = try Transport.distance(.points(a), .points(b), cost: .metric(Matrix2(rowMajor: e.bBar[0]))).distance
-                }
-                metricGrid = MetricGridDistances(cells: gm, w2: try Transport.distance(.points(a), .points(b)).distance, wBar: barOnGrid,
-                                                 wGH: try ghCost.map { try Transport.distance(.points(a), .points(b), cost: .points($0)).distance })
-            }
-        }
+        let chi2 = ChiSquareTest(counts: snapshot.counts, probabilities: eps.snapshots[k].density.map { $0 * outputVolume }).pValue
+        let pe = try transport.bootstrap(snapshot, against: eps, k, test: test, seed: seed(k, 1))
+        let ph = try transport.bootstrap(snapshot, against: hom, k, test: Self.informational(test), seed: seed(k, 2))
+        let w2 = try transport.pdeDistance(epsH, hom, k, cost: .flat)!
+        let m = try transport.metricDistances(epsH: epsH, eps: eps, hom: hom, k, effective: e, costs: costs, w2: w2.distance)
+        let w2eh = w2.distance
         return Row(
-            t: t, w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
+            t: s.time.outputs[k], w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
-            w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: wBar, wGhEpsilonHomogenised: wGH,
-            metricGrid: metricGrid, marginalErrorEpsilonHomogenised: marginal,
+            w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: m.wBar, wGhEpsilonHomogenised: m.wGH,
+            metricGrid: m.grid, marginalErrorEpsilonHomogenised: w2.marginalError,
             particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
             bootstrapDraws: pe.drawsToDecision)
     }
@@ -467,7 +355,7 @@ public struct Comparison {
                 return try FokkerPlanckSolver(scenario: s, options: o).run()
             }
             let e = try solve(.epsilon), h = try solve(.homogenised)
-            values.append(try densityDistance(e, h, k)!.distance)
+            values.append(try transport.pdeDistance(e, h, k, cost: .flat)!.distance)
         }
         let xs = options.epsilonStudy.map { Foundation.log(1 / Double($0)) }
         let ys = values.map { Foundation.log(max($0, 1e-300)) }
@@ -476,19 +364,6 @@ public struct Comparison {
             epsilons: options.epsilonStudy.map { "1/\($0)" }, epsilonValues: options.epsilonStudy.map { 1 / Double($0) },
             w2EpsilonHomogenised: values, fittedRate: fit?.slope, rateStandardError: fit?.slopeStandardError,
             time: scenario.time.outputs[k])
-    }
-
-    /// W2(ρ_t, ρ_s)² / |t − s| for consecutive output times of the ε-PDE (1D, exact).
-    private func timeContinuity(_ r: FokkerPlanckResult) throws -> Double? {
-        guard TransportMethod(scenario.dimension) == .circle, r.snapshots.count >= 2 else { return nil }
-        var worst = 0.0
-        for k in 1..<r.snapshots.count {
-            let dt = r.snapshots[k].time - r.snapshots[k - 1].time
-            guard dt > 0 else { continue }
-            let w = try Transport.distance(.circleCells(masses(r, k - 1)), .circleCells(masses(r, k))).distance
-            worst = max(worst, w * w / dt)
-        }
-        return worst
     }
 }
 

@@ -111,8 +111,7 @@ public struct StationaryResult: Sendable {
         runLength = RunLengthCheck(startedAtPiEps: startedAtPiEps, initialTotalVariation: initialTV, tauInt: tauInt.max()!,
                                    burnIn: Double(e.burnInSteps) * e.dt, run: Double(e.steps - e.burnInSteps) * e.dt)
         // 1D: exact on the circle. 2D: none (the estimate's standard errors, not a distance, judge it there).
-        w2PiEps = TransportMethod(s.dimension) == .circle
-            ? try? Transport.distance(.circleCells(fine.estimate.map { max($0, 0) }), .circleCells(exactFine)).distance : nil
+        w2PiEps = try? TransportMethod(s.dimension).strategy(s, threads: 1).stationaryDistance(estimate: fine.estimate, exact: exactFine)
     }
 
     static func grid(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, dimension: TorusDimension) -> Grid {
