@@ -62,6 +62,21 @@
         }                                                                          \
         return bad;                                                                \
     }                                                                              \
+    ATTR static int64_t emc3_##SUFFIX(double *restrict x, const double *restrict d, \
+                                      const double *restrict l31, const double *restrict xi1, \
+                                      const double *restrict l32, const double *restrict xi2, \
+                                      const double *restrict l33, const double *restrict xi3, \
+                                      double dt, double sqdt, int64_t n) {         \
+        int64_t bad = 0;                                                           \
+        for (int64_t i = 0; i < n; i++) {                                          \
+            double v = x[i] + d[i] * dt + (l31[i] * xi1[i] + l32[i] * xi2[i] + l33[i] * xi3[i]) * sqdt; \
+            double w = v - floor(v);                                               \
+            w = w < 1.0 ? w : 0.0;                                                 \
+            bad += (v - v != 0.0);                                                 \
+            x[i] = w;                                                              \
+        }                                                                          \
+        return bad;                                                                \
+    }                                                                              \
     ATTR static void scale_##SUFFIX(const double *restrict x, double c,            \
                                     double *restrict r, int64_t n) {               \
         for (int64_t i = 0; i < n; i++) r[i] = c * x[i];                           \
@@ -169,6 +184,8 @@ typedef void (*binary_fn)(const double *, const double *, double *, int64_t);
 typedef int64_t (*em_fn)(double *, const double *, const double *, const double *, double, double, int64_t);
 typedef int64_t (*emc_fn)(double *, const double *, const double *, const double *, const double *,
                           const double *, double, double, int64_t);
+typedef int64_t (*emc3_fn)(double *, const double *, const double *, const double *, const double *,
+                           const double *, const double *, const double *, double, double, int64_t);
 typedef void (*scale_fn)(const double *, double, double *, int64_t);
 typedef void (*fused_fn)(const double *, const double *, const double *, double *, int64_t);
 
@@ -178,6 +195,7 @@ typedef struct {
     fused_fn fused[HK_FUSED_COUNT];
     em_fn em;
     emc_fn emc;
+    emc3_fn emc3;
     scale_fn scale;
 } kernel_set;
 
@@ -189,7 +207,7 @@ typedef struct {
         tanh_##S, floor_##S },                                                     \
       { add_##S, sub_##S, mul_##S, div_##S, pow_##S, mod_##S, min_##S, max_##S },  \
       { FUSED_ROW(S, add), FUSED_ROW(S, sub), FUSED_ROW(S, mul), FUSED_ROW(S, div) }, \
-      em_##S, emc_##S, scale_##S }
+      em_##S, emc_##S, emc3_##S, scale_##S }
 
 static const kernel_set set_avx2 = SET(avx2);
 static const kernel_set set_base = SET(base);
@@ -250,11 +268,15 @@ int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int6
         int64_t c = n - o < p->chunk ? n - o : p->chunk;
         hk_load_inputs(p, x, o, c);
         run_tape(k, p->regs, p->stride, c, p->count, p->op, p->dst, p->a, p->b, p->c);
-        const double *out[5];
-        for (int32_t j = 0; j < d + (p->cholesky ? 3 : d); j++) out[j] = p->regs + (int64_t)p->outputs[j] * p->stride;
+        const double *out[HK_MAX_OUTPUTS];
+        for (int32_t j = 0; j < d + (p->cholesky ? d * (d + 1) / 2 : d); j++) out[j] = p->regs + (int64_t)p->outputs[j] * p->stride;
         if (p->cholesky) {
-            bad += k->em(x[0] + o, out[0], out[2], xi + o, h, sqh, c);
-            bad += k->emc(x[1] + o, out[1], out[3], xi + o, out[4], xi + xi_stride + o, h, sqh, c);
+            // Row r of L (from output d + r(r+1)/2) times the normals xi_0..xi_r.
+            const double *const *l = out + d;
+            bad += k->em(x[0] + o, out[0], l[0], xi + o, h, sqh, c);
+            bad += k->emc(x[1] + o, out[1], l[1], xi + o, l[2], xi + xi_stride + o, h, sqh, c);
+            if (d == 3)
+                bad += k->emc3(x[2] + o, out[2], l[3], xi + o, l[4], xi + xi_stride + o, l[5], xi + 2 * xi_stride + o, h, sqh, c);
         } else {
             for (int32_t j = 0; j < d; j++) bad += k->em(x[j] + o, out[j], out[d + j], xi + j * xi_stride + o, h, sqh, c);
         }

@@ -29,10 +29,14 @@ typedef enum {
 void hk_run_tape(double *base, int64_t stride, int64_t n, int64_t count,
                  const int32_t *op, const int32_t *dst, const int32_t *a, const int32_t *b, const int32_t *c);
 
+/// The most outputs a program has: d drift entries and d(d+1)/2 noise entries for d = 3.
+#define HK_MAX_OUTPUTS 9
+
 /// A compiled coefficient tape (Sources/Homogen/Expressions/Tape.swift) with its registers, as
 /// the particle schemes run it on chunks of a block: inputs x_1..x_d in registers 0..d-1 and
 /// y_j = scale * x_j in registers d..2d-1; `outputs` lists the registers of the drift (d), then of
-/// the noise (d diagonal entries, or L11, L21, L22 of a 2x2 Cholesky factor when `cholesky`).
+/// the noise (d diagonal entries, or, when `cholesky`, the lower triangle of the Cholesky factor
+/// row by row: L11, L21, L22, L31, L32, L33). d is 1, 2 or 3.
 typedef struct {
     double *regs;          /* register r at regs + r * stride, for up to `chunk` points */
     int64_t stride;
@@ -54,7 +58,7 @@ void hk_run_program(const hk_program *p, int64_t n);
 /// One Euler–Maruyama step of n particles (positions x[j][i], j < dimension), chunk by chunk:
 /// load the inputs, run the tape, then x <- wrap(x + drift*h + noise*sqh*xi) per coordinate
 /// (diagonal noise, normals of coordinate j at xi + j*xi_stride), or, for a Cholesky factor,
-/// x1 <- wrap(x1 + b1 h + L11 sqh xi1), x2 <- wrap(x2 + b2 h + (L21 xi1 + L22 xi2) sqh);
+/// x_r <- wrap(x_r + b_r h + (sum_{j<=r} L_rj xi_j) sqh);
 /// wrap(v) = v - floor(v) in [0, 1). Returns the number of non-finite positions produced.
 int64_t hk_em_step(const hk_program *p, double *const *x, const double *xi, int64_t xi_stride,
                    double h, double sqh, int64_t n);

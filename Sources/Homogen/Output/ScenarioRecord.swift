@@ -36,9 +36,8 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
         epsilonValue = s.epsilon
         switch s.medium {
         case .scalar(let b): medium = Medium(kind: "scalar", entries: [b.description])
-        case .diagonal(let a, let b): medium = Medium(kind: "diagonal", entries: [a.description, b.description])
-        case .full(let a, let b, let c):
-            medium = Medium(kind: "full", entries: [a.description, b.description, c.description])
+        case .diagonal(let b): medium = Medium(kind: "diagonal", entries: b.map(\.description))
+        case .full(let upper): medium = Medium(kind: "full", entries: upper.map(\.description))
         }
         switch s.equilibrium {
         case .density(let p): (equilibriumKind, equilibrium) = ("pi", p.description)
@@ -69,9 +68,12 @@ extension Scenario {
         let b: String
         switch medium {
         case .scalar(let m): b = q(m.description)
-        case .diagonal(let a, let c): b = "[\(q(a.description)), \(q(c.description))]"
-        case .full(let a, let o, let c):
-            b = "[[\(q(a.description)), \(q(o.description))], [\(q(o.description)), \(q(c.description))]]"
+        case .diagonal(let entries): b = "[" + entries.map { q($0.description) }.joined(separator: ", ") + "]"
+        case .full(let upper):
+            let index = SymmetricIndex(dimension.count)
+            b = "[" + dimension.axes.map { i in
+                "[" + dimension.axes.map { j in q(upper[index.upper(i, j)].description) }.joined(separator: ", ") + "]"
+            }.joined(separator: ", ") + "]"
         }
         return """
             name = \(q(name))

@@ -7,10 +7,11 @@
 /// Every derivative is exact (symbolic differentiation in the expression graph, shared
 /// subexpressions computed once), never a finite difference.
 ///
-/// Tape inputs: all variables (1D: x, y; 2D: x1, x2, y1, y2). Outputs: the drift
-/// components, then the noise: 1D [σ]; 2D scalar or diagonal medium [σ1, σ2] (σ diagonal);
-/// 2D full medium [L11, L21, L22], the Cholesky factor of 2B⁻¹ (lower triangular); with
-/// `logDensity`, log π last (for the Metropolis–Hastings ratio of MALA).
+/// Tape inputs: all variables (1D: x, y; 2D: x1, x2, y1, y2; 3D: x1, x2, x3, y1, y2, y3).
+/// Outputs: the drift components, then the noise: a scalar or diagonal medium [σ1, …, σd]
+/// (σ diagonal); a full medium the lower triangle of the Cholesky factor L of 2B⁻¹, row by row
+/// ([L11, L21, L22] in 2D, [L11, L21, L22, L31, L32, L33] in 3D); with `logDensity`, log π last
+/// (for the Metropolis–Hastings ratio of MALA).
 public struct SDECoefficients {
     public enum Noise: String, Sendable { case diagonal, cholesky }
 
@@ -45,20 +46,17 @@ public struct SDECoefficients {
 
         // The inverse metric b = B⁻¹ as a symmetric matrix of nodes.
         let one = g.constant(1)
+        let axes = f.dimension.axes
         var b: [[NodeID]]
         switch f.mediumKind {
         case .scalar:
             let inv = g.div(one, f.medium[0])
-            let axes = f.dimension.axes
             b = axes.map { i in axes.map { j in i == j ? inv : g.constant(0) } }
         case .diagonal:
-            b = [[g.div(one, f.medium[0]), g.constant(0)], [g.constant(0), g.div(one, f.medium[1])]]
+            b = axes.map { i in axes.map { j in i == j ? g.div(one, f.medium[i]) : g.constant(0) } }
         case .full:
             guard convention != .stratonovich else { throw SamplerError.stratonovichNeedsDiagonalMedium }
-            let (m11, m12, m22) = (f.medium[0], f.medium[1], f.medium[2])
-            let det = g.sub(g.mul(m11, m22), g.mul(m12, m12))
-            let off = g.unary(.neg, g.div(m12, det))
-            b = [[g.div(m22, det), off], [off, g.div(m11, det)]]
+            b = Self.inverse(f.medium, dimension: f.dimension.count, graph: g)
         }
 
         var outputs: [NodeID] = []
@@ -75,10 +73,7 @@ public struct SDECoefficients {
         }
         let two = g.constant(2)
         if f.mediumKind == .full {
-            let l11 = g.unary(.sqrt, g.mul(two, b[0][0]))
-            let l21 = g.div(g.mul(two, b[1][0]), l11)
-            let l22 = g.unary(.sqrt, g.sub(g.mul(two, b[1][1]), g.mul(l21, l21)))
-            outputs += [l11, l21, l22]
+            outputs += Self.cholesky(b, scale: two, graph: g)
             noise = .cholesky
         } else {
             outputs += dimension.axes.map { g.unary(.sqrt, g.mul(two, b[$0][$0])) }
@@ -90,5 +85,44 @@ public struct SDECoefficients {
         if logDensity { outputs.append(f.logPi) }
         hasLogDensity = logDensity
         tape = Tape(graph: g, outputs: outputs, inputs: dimension.variables)
+    }
+
+    /// B⁻¹ of a full symmetric B given by its upper triangle (`SymmetricIndex`), as nodes: in 2D
+    /// [[b22, −b12], [−b12, b11]] / det; in 3D the adjugate (cofactors) over the determinant.
+    static func inverse(_ upper: [NodeID], dimension d: Int, graph g: ExpressionGraph) -> [[NodeID]] {
+        let index = SymmetricIndex(d)
+        func m(_ i: Int, _ j: Int) -> NodeID { upper[index.upper(i, j)] }
+        if d == 2 {
+            let (m11, m12, m22) = (m(0, 0), m(0, 1), m(1, 1))
+            let det = g.sub(g.mul(m11, m22), g.mul(m12, m12))
+            let off = g.unary(.neg, g.div(m12, det))
+            return [[g.div(m22, det), off], [off, g.div(m11, det)]]
+        }
+        precondition(d == 3, "SDECoefficients.inverse: a full medium has d = 2 or 3")
+        // Cofactor C_ij = (−1)^{i+j} M_ij; for a symmetric B, C is symmetric and B⁻¹ = C / det.
+        func cofactor(_ i: Int, _ j: Int) -> NodeID {
+            let r = (0..<3).filter { $0 != i }, c = (0..<3).filter { $0 != j }
+            let minor = g.sub(g.mul(m(r[0], c[0]), m(r[1], c[1])), g.mul(m(r[0], c[1]), m(r[1], c[0])))
+            return (i + j) % 2 == 0 ? minor : g.unary(.neg, minor)
+        }
+        let cof = (0..<3).map { i in (0..<3).map { j in j >= i ? cofactor(i, j) : NodeID?.none } }
+        func c(_ i: Int, _ j: Int) -> NodeID { i <= j ? cof[i][j]! : cof[j][i]! }
+        let det = g.add(g.add(g.mul(m(0, 0), c(0, 0)), g.mul(m(0, 1), c(0, 1))), g.mul(m(0, 2), c(0, 2)))
+        return (0..<3).map { i in (0..<3).map { j in g.div(c(i, j), det) } }
+    }
+
+    /// The lower triangle of the Cholesky factor L of `scale` · b (L Lᵀ = scale · b), row by row
+    /// (L11, L21, L22, L31, L32, L33): L_ii = √(s b_ii − Σ_{k<i} L_ik²), L_ij = (s b_ij − Σ_{k<j} L_ik L_jk) / L_jj.
+    static func cholesky(_ b: [[NodeID]], scale s: NodeID, graph g: ExpressionGraph) -> [NodeID] {
+        let d = b.count
+        var l = [[NodeID]](repeating: [], count: d)
+        for i in 0..<d {
+            for j in 0...i {
+                var v = g.mul(s, b[i][j])
+                for k in 0..<j { v = g.sub(v, g.mul(l[i][k], l[j][k])) }
+                l[i].append(i == j ? g.unary(.sqrt, v) : g.div(v, l[j][j]))
+            }
+        }
+        return l.flatMap { $0 }
     }
 }

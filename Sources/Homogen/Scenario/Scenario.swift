@@ -34,9 +34,8 @@ public struct Scenario: Sendable {
         time: TimeSettings, particles: ParticleSettings, cells: Int
     ) throws {
         try ScenarioValidation.checkName(name)
-        guard let d = TorusDimension(count: dimension) else {
-            throw ScenarioError(key: "dimension", message: "must be 1 or 2, not \(dimension)")
-        }
+        let d = try ScenarioValidation.dimension(dimension)
+        try ScenarioValidation.checkMediumShape(medium, dimension: d)
         guard inverseEpsilon >= 1, inverseEpsilon <= ScenarioValidation.maximumInverseEpsilon else {
             throw ScenarioError(
                 key: "epsilon",
@@ -122,8 +121,11 @@ public struct Coefficient: Sendable, CustomStringConvertible {
 /// The medium B: a scalar times the identity, a diagonal, or a full symmetric 2×2 matrix.
 public enum Medium: Sendable {
     case scalar(Coefficient)
-    case diagonal(Coefficient, Coefficient)
-    case full(b11: Coefficient, b12: Coefficient, b22: Coefficient)
+    /// B = diag(b1, …, bd).
+    case diagonal([Coefficient])
+    /// A full symmetric B by its upper triangle, row by row: B11, B12, B22 in 2D; B11, B12, B13,
+    /// B22, B23, B33 in 3D (`SymmetricIndex`).
+    case full(upper: [Coefficient])
 
     public var kind: MediumKind {
         switch self {
@@ -134,7 +136,7 @@ public enum Medium: Sendable {
     }
 }
 
-/// The shape of a medium: B = b I, B = diag(b1, b2), or a full symmetric B.
+/// The shape of a medium: B = b I, B = diag(b1, …, bd), or a full symmetric B.
 public enum MediumKind: String, Sendable, Codable {
     case scalar, diagonal, full
 }

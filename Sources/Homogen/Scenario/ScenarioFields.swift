@@ -8,7 +8,8 @@ public struct LoweredFields {
     public let graph: ExpressionGraph
     public let dimension: TorusDimension
     public let inverseEpsilon: Int
-    /// Entries of B: [B] for a scalar medium, [B11, B22] diagonal, [B11, B12, B22] full.
+    /// Entries of B: [B] for a scalar medium, [B11, …, Bdd] diagonal, the upper triangle row by
+    /// row ([B11, B12, B22] in 2D, `SymmetricIndex`) full.
     public let medium: [NodeID]
     public let mediumKind: MediumKind
     /// log π (or -U).
@@ -40,11 +41,14 @@ public struct LoweredFields {
         switch medium {
         case .scalar(let b):
             self.medium = [try lower(b, "[medium] B")]
-        case .diagonal(let b11, let b22):
-            self.medium = [try lower(b11, "[medium] B[1]"), try lower(b22, "[medium] B[2]")]
-        case .full(let b11, let b12, let b22):
-            self.medium = [try lower(b11, "[medium] B[1][1]"), try lower(b12, "[medium] B[1][2]"),
-                           try lower(b22, "[medium] B[2][2]")]
+        case .diagonal(let b):
+            self.medium = try b.enumerated().map { try lower($1, "[medium] B[\($0 + 1)]") }
+        case .full(let upper):
+            let index = SymmetricIndex(dimension.count)
+            self.medium = try upper.enumerated().map { k, b in
+                let (i, j) = index.entry(k)
+                return try lower(b, "[medium] B[\(i + 1)][\(j + 1)]")
+            }
         }
         self.mediumKind = medium.kind
         switch equilibrium {

@@ -59,6 +59,7 @@ private struct ScenarioFileReader {
     func scenario() throws -> Scenario {
         try checkKeys(root, table: "")
         let dimension = try integer(root, "", "dimension")
+        _ = try ScenarioValidation.dimension(dimension)
         let epsilon = try inverseEpsilon()
         let medium = try readMedium(dimension: dimension, epsilon: 1 / Double(epsilon))
         let eq = try table("equilibrium")
@@ -203,27 +204,28 @@ private struct ScenarioFileReader {
         return Int(n)
     }
 
-    private func readMedium(dimension: Int, epsilon: Double) throws -> Medium {
+    private func readMedium(dimension d: Int, epsilon: Double) throws -> Medium {
         let m = try table("medium")
         let v = try value(m, "medium", "B")
         let key = "[medium] B"
         if let s = v.string { return .scalar(try coefficient(s, key: key)) }
         guard let rows = v.array else {
-            throw ScenarioError(key: key, message: "must be a string, a list of 2 strings (diagonal) or a 2x2 list of strings (full)")
+            throw ScenarioError(key: key, message: "must be a string, a list of \(max(d, 2)) strings (diagonal) or a "
+                                + "\(max(d, 2))x\(max(d, 2)) list of strings (full)")
         }
-        guard dimension == 2 else {
+        guard d >= 2 else {
             throw ScenarioError(key: key, message: "in 1D the medium is one string (a scalar)")
         }
-        guard rows.count == 2 else {
-            throw ScenarioError(key: key, message: "must have 2 entries in 2D, not \(rows.count)")
+        guard rows.count == d else {
+            throw ScenarioError(key: key, message: "must have \(d) entries in \(d)D, not \(rows.count)")
         }
-        if let a = rows[0].string, let b = rows[1].string {
-            return .diagonal(try coefficient(a, key: "\(key)[1]"), try coefficient(b, key: "\(key)[2]"))
+        if rows.allSatisfy({ $0.string != nil }) {
+            return .diagonal(try rows.enumerated().map { try coefficient($1.string!, key: "\(key)[\($0 + 1)]") })
         }
         var entries: [[Coefficient]] = []
         for (i, row) in rows.enumerated() {
-            guard let r = row.array, r.count == 2 else {
-                throw ScenarioError(key: "\(key)[\(i + 1)]", message: "must be a list of 2 strings")
+            guard let r = row.array, r.count == d else {
+                throw ScenarioError(key: "\(key)[\(i + 1)]", message: "must be a list of \(d) strings")
             }
             entries.append(try r.enumerated().map { j, e in
                 guard let s = e.string else {
@@ -232,8 +234,13 @@ private struct ScenarioFileReader {
                 return try coefficient(s, key: "\(key)[\(i + 1)][\(j + 1)]")
             })
         }
-        try MediumSymmetry.check(b12: entries[0][1], b21: entries[1][0], epsilon: epsilon, key: key)
-        return .full(b11: entries[0][0], b12: entries[0][1], b22: entries[1][1])
+        for i in 0..<d {
+            for j in (i + 1)..<d {
+                try MediumSymmetry.check(entries[i][j], entries[j][i], row: i, column: j, dimension: d, epsilon: epsilon, key: key)
+            }
+        }
+        let index = SymmetricIndex(d)
+        return .full(upper: (0..<index.count).map { k in let (i, j) = index.entry(k); return entries[i][j] })
     }
 }
 

@@ -38,6 +38,33 @@ enum ScenarioValidation {
         }
     }
 
+    /// The torus dimension `n`, or an error naming the key.
+    static func dimension(_ n: Int) throws -> TorusDimension {
+        guard let d = TorusDimension(count: n) else {
+            let supported = TorusDimension.allCases.map(\.description)
+            throw ScenarioError(key: "dimension", message: "must be \(supported.dropLast().joined(separator: ", ")) or \(supported.last!), not \(n)")
+        }
+        return d
+    }
+
+    /// A medium built in code has the entries of its kind in d dimensions: d on the diagonal,
+    /// d(d+1)/2 in a full upper triangle (d ≥ 2).
+    static func checkMediumShape(_ medium: Medium, dimension d: TorusDimension) throws {
+        switch medium {
+        case .scalar: return
+        case .diagonal(let b):
+            guard b.count == d.count else {
+                throw ScenarioError(key: "[medium] B", message: "a diagonal medium in \(d)D has \(d) entries, not \(b.count)")
+            }
+        case .full(let upper):
+            let n = SymmetricIndex(d.count).count
+            guard d != .one, upper.count == n else {
+                throw ScenarioError(key: "[medium] B", message: d == .one ? "in 1D the medium is a scalar"
+                                    : "a full medium in \(d)D has \(n) entries in its upper triangle, not \(upper.count)")
+            }
+        }
+    }
+
     static func checkSettings(time: TimeSettings, particles: ParticleSettings, cells: Int, dimension: TorusDimension) throws {
         guard time.final.isFinite, time.final > 0 else {
             throw ScenarioError(key: "[time] final", message: "must be a positive number, not \(time.final)")

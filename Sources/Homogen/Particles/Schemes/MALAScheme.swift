@@ -23,7 +23,7 @@ final class MALAScheme: ParticleScheme {
     private let proposal: TapeWorkspace
     private let dimension: Int
     private let cholesky: Bool
-    /// Tape outputs: drift (d), noise (d or 3), log π.
+    /// Tape outputs: drift (d), noise (d, or d(d+1)/2 Cholesky entries), log π.
     private let logPiOutput: Int
     /// The current points' outputs, kept per particle: output o of particle i at
     /// `cache[o * capacity + i]` (a flat buffer: the step reads and writes it through pointers,
@@ -40,7 +40,7 @@ final class MALAScheme: ParticleScheme {
         precondition(coefficients.hasLogDensity)
         dimension = coefficients.dimension.count
         cholesky = coefficients.noise == .cholesky
-        logPiOutput = dimension + (cholesky ? 3 : dimension)
+        logPiOutput = dimension + (cholesky ? SymmetricIndex(dimension).count : dimension)
         current = TapeWorkspace(tape: coefficients.tape, capacity: capacity)
         proposal = TapeWorkspace(tape: coefficients.tape, capacity: capacity)
         for w in [current, proposal] {
@@ -112,12 +112,20 @@ final class MALAScheme: ParticleScheme {
         let xi1 = xi[0], xi2 = xi[d - 1]
         let c = (0..<outputs).map { cache + $0 * capacity }
         // The proposals (Euler–Maruyama steps, not wrapped), straight into the proposal tape's inputs.
-        if cholesky {
+        if cholesky && d == 2 {
             let x0 = x[0], x1 = x[1], y0 = y[0], y1 = y[1]
             let b0 = c[0], b1 = c[1], l11 = c[2], l21 = c[3], l22 = c[4]
             for i in 0..<m {
                 y0[i] = x0[i] + b0[i] * h + l11[i] * sq * xi1[i]
                 y1[i] = x1[i] + b1[i] * h + (l21[i] * xi1[i] + l22[i] * xi2[i]) * sq
+            }
+        } else if cholesky {
+            let x0 = x[0], x1 = x[1], x2 = x[2], y0 = y[0], y1 = y[1], y2 = y[2], xi3 = xi[2]
+            let b0 = c[0], b1 = c[1], b2 = c[2], l11 = c[3], l21 = c[4], l22 = c[5], l31 = c[6], l32 = c[7], l33 = c[8]
+            for i in 0..<m {
+                y0[i] = x0[i] + b0[i] * h + l11[i] * sq * xi1[i]
+                y1[i] = x1[i] + b1[i] * h + (l21[i] * xi1[i] + l22[i] * xi[1][i]) * sq
+                y2[i] = x2[i] + b2[i] * h + (l31[i] * xi1[i] + l32[i] * xi[1][i] + l33[i] * xi3[i]) * sq
             }
         } else {
             for k in 0..<d {
@@ -133,10 +141,16 @@ final class MALAScheme: ParticleScheme {
         for i in 0..<m {
             // log α = log π(y) − log π(x) + log q(y→x) − log q(x→y), lifted displacement Δ = y − x.
             var logAlpha = logPiY[i] - logPiX[i]
-            if cholesky {
+            if cholesky && d == 2 {
                 let d0 = y[0][i] - x[0][i], d1 = y[1][i] - x[1][i]
                 logAlpha += Self.logQ(-d0 - out[0][i] * h, -d1 - out[1][i] * h, out[2][i], out[3][i], out[4][i], sq)
                 logAlpha -= Self.logQ(d0 - c[0][i] * h, d1 - c[1][i] * h, c[2][i], c[3][i], c[4][i], sq)
+            } else if cholesky {
+                let d0 = y[0][i] - x[0][i], d1 = y[1][i] - x[1][i], d2 = y[2][i] - x[2][i]
+                logAlpha += Self.logQ((-d0 - out[0][i] * h, -d1 - out[1][i] * h, -d2 - out[2][i] * h),
+                                      (out[3][i], out[4][i], out[5][i], out[6][i], out[7][i], out[8][i]), sq)
+                logAlpha -= Self.logQ((d0 - c[0][i] * h, d1 - c[1][i] * h, d2 - c[2][i] * h),
+                                      (c[3][i], c[4][i], c[5][i], c[6][i], c[7][i], c[8][i]), sq)
             } else {
                 for k in 0..<d {
                     let delta = y[k][i] - x[k][i]
@@ -167,5 +181,14 @@ final class MALAScheme: ParticleScheme {
                              _ sq: Double) -> Double {
         let z1 = r1 / (l11 * sq), z2 = (r2 / sq - l21 * z1) / l22
         return -0.5 * (z1 * z1 + z2 * z2) - Foundation.log(l11 * l22)
+    }
+
+    /// The same in 3D: r = (r1, r2, r3), L's lower triangle (l11, l21, l22, l31, l32, l33).
+    private static func logQ(_ r: (Double, Double, Double), _ l: (Double, Double, Double, Double, Double, Double),
+                             _ sq: Double) -> Double {
+        let z1 = r.0 / (l.0 * sq)
+        let z2 = (r.1 / sq - l.1 * z1) / l.2
+        let z3 = (r.2 / sq - l.3 * z1 - l.4 * z2) / l.5
+        return -0.5 * (z1 * z1 + z2 * z2 + z3 * z3) - Foundation.log(l.0 * l.2 * l.5)
     }
 }
