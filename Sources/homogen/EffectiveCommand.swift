@@ -44,7 +44,13 @@ struct EffectiveCommand: ParsableCommand {
                 print("A_hom_bounds at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): lower = \(format(l[0])), upper = \(format(u[0]))")
                 print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")
             } else {
-                let w = zip(l, u).map { max(($1[0] - $0[0]) / $0[0], ($1[3] - $0[3]) / $0[3]) }.max() ?? 0
+                let d = e.dimension.count
+                func width(_ lo: [Double], _ up: [Double]) -> Double {
+                    var w = -Double.infinity
+                    for i in 0..<d { w = max(w, (up[i * d + i] - lo[i * d + i]) / lo[i * d + i]) }
+                    return w
+                }
+                let w = zip(l, u).map { width($0, $1) }.max() ?? 0
                 print("# largest relative bracket width over the slow grid: \(String(format: "%.3g", w)) (bounds per point: --json)")
             }
         }
@@ -53,7 +59,9 @@ struct EffectiveCommand: ParsableCommand {
             print("B_bar = \(format(e.bBar[0]))")
             switch e.dimension {
             case .one: print("B_bar^-1 = A_hom / pi_bar = \(format([1 / e.bBar[0][0]]))")
-            case .two: print("B_bar^-1 = A_hom / pi_bar = \(format(Matrix2(rowMajor: e.bBar[0]).inverse.rowMajor))")
+            case .two, .three:
+                let inverse = SymmetricMatrix(rowMajor: e.bBar[0], dimension: e.dimension.count).inverse
+                print("B_bar^-1 = A_hom / pi_bar = \(inverse.map { format($0.rowMajor) } ?? "(B_bar is not positive definite)")")
             }
             if let c = e.cGH {
                 print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0]) (>= 1, equality iff pi is proportional to sqrt(B))")
@@ -63,8 +71,8 @@ struct EffectiveCommand: ParsableCommand {
             print("B_bar depends on x: values on the slow grid")
             switch e.dimension {
             case .one: printTable1D(e)
-            case .two:
-                printTable2D(e)
+            case .two, .three:
+                printTable(e)
                 return
             }
         }
@@ -94,25 +102,37 @@ struct EffectiveCommand: ParsableCommand {
         }
     }
 
-    /// 2D, B_bar depending on x: one aligned row per slow-grid point with the independent
-    /// entries of the symmetric A_hom and B_bar (off-diagonals averaged: the solver's round-off
-    /// makes them differ in the last digits; below 1e-12 of the diagonal they print as 0).
-    private func printTable2D(_ e: EffectiveCoefficients) {
-        print("    x1      x2      pi_bar     A_hom_11     A_hom_12     A_hom_22     B_bar_11     B_bar_12     B_bar_22")
+    /// 2D and 3D, B_bar depending on x: one aligned row per slow-grid point with the independent
+    /// entries (upper triangle) of the symmetric A_hom and B_bar (off-diagonals averaged: the
+    /// solver's round-off makes them differ in the last digits; below 1e-12 of the diagonal they
+    /// print as 0).
+    private func printTable(_ e: EffectiveCoefficients) {
+        let d = e.dimension.count, index = SymmetricIndex(d)
+        let names = (0..<index.count).map { k -> String in let (i, j) = index.entry(k); return "\(i + 1)\(j + 1)" }
+        print(e.dimension.axes.map { "    x\($0 + 1)" }.joined(separator: "  ") + "      pi_bar"
+              + (names.map { "     A_hom_\($0)" } + names.map { "     B_bar_\($0)" }).joined())
         func entries(_ m: [Double]) -> [Double] {
-            let off = (m[1] + m[2]) / 2
-            return [m[0], abs(off) < 1e-12 * max(abs(m[0]), abs(m[3])) ? 0 : off, m[3]]
+            let diagonal = e.dimension.axes.map { abs(m[$0 * d + $0]) }.max()!
+            return (0..<index.count).map { k in
+                let (i, j) = index.entry(k)
+                if i == j { return m[i * d + i] }
+                let off = (m[i * d + j] + m[j * d + i]) / 2
+                return abs(off) < 1e-12 * diagonal ? 0 : off
+            }
         }
         for k in e.slowGrid.indices {
             let values = [e.piBar[k]] + entries(e.aHom[k]) + entries(e.bBar[k])
-            print(String(format: "%6.4f  %6.4f", e.slowGrid[k][0], e.slowGrid[k][1])
+            print(e.slowGrid[k].map { String(format: "%6.4f", $0) }.joined(separator: "  ")
                   + values.map { String(format: "  %11.6g", $0) }.joined())
         }
         print("(\(e.slowGrid.count) points; every value with all digits: --json)")
     }
 
+    /// A d×d row-major matrix as [[a, b], [c, d]] (1×1: the number alone).
     private func format(_ m: [Double]) -> String {
-        m.count == 1 ? String(format: "%.12g", m[0])
-            : "[[\(String(format: "%.10g", m[0])), \(String(format: "%.10g", m[1]))], [\(String(format: "%.10g", m[2])), \(String(format: "%.10g", m[3]))]]"
+        guard m.count > 1 else { return String(format: "%.12g", m[0]) }
+        let d = Int(Double(m.count).squareRoot().rounded())
+        return "[" + (0..<d).map { i in "[" + (0..<d).map { String(format: "%.10g", m[i * d + $0]) }.joined(separator: ", ") + "]" }
+            .joined(separator: ", ") + "]"
     }
 }

@@ -34,6 +34,7 @@ enum ExitStatus: Int32 {
             case .badMedium: self = .dataError
             case .badSetting, .gridTooLarge, .gridTooSmall: self = .usage
             case .notConverged: self = .failure
+            case .unsupportedDimension: self = .dataError
             }
         case let e as StationaryError:
             switch e {
@@ -44,6 +45,7 @@ enum ExitStatus: Int32 {
             switch e {
             case .positionsMissing: self = .dataError
             case .particlesDoNotFit: self = .failure
+            case .unsupportedDimension: self = .dataError
             }
         case let e as TransportFiles.FileError: self = e.unreadable ? .ioError : .dataError
         case is GridWasserstein.InputError, is ExactTransport.TooLarge, is Transport.Unsupported: self = .dataError

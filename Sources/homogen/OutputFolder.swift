@@ -28,7 +28,7 @@ enum OutputFolder {
         if FileManager.default.fileExists(atPath: path) {
             throw Problem(path: path, reason: "it already exists; choose another --out or remove it")
         }
-        var parent = (path as NSString).deletingLastPathComponent
+        var parent = AtomicFile.parentFolder(of: path)
         if parent.isEmpty { parent = "." }
         do { try AtomicFile.createFolders(parent) } catch let e as AtomicFile.WriteError {
             throw Problem(path: path, reason: "its parent folder \(e.path) cannot be created: \(e.reason)")

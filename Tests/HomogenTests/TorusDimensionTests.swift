@@ -15,7 +15,12 @@ final class TorusDimensionTests: XCTestCase {
         XCTAssertEqual(TorusDimension.one.variables, [0, 1])
         XCTAssertEqual(TorusDimension.one.positionShape(particles: 5), [5])
         XCTAssertEqual(TorusDimension.two.positionShape(particles: 5), [5, 2])
-        XCTAssertEqual(TorusDimension(count: 3), nil)
+        XCTAssertEqual(TorusDimension.three.cells(perAxis: 7), 343)
+        XCTAssertEqual(TorusDimension.three.variableNames, ["x1", "x2", "x3", "y1", "y2", "y3"])
+        XCTAssertEqual(TorusDimension.three.fastVariables, [3, 4, 5])
+        XCTAssertEqual(TorusDimension.three.positionShape(particles: 5), [5, 3])
+        XCTAssertEqual(TorusDimension(count: 3), .three)
+        XCTAssertEqual(TorusDimension(count: 4), nil)
         XCTAssertEqual("\(TorusDimension.two)D", "2D")
     }
 
@@ -25,6 +30,26 @@ final class TorusDimensionTests: XCTestCase {
         XCTAssertEqual(d.indices(ofCell: 13, perAxis: 5), [2, 3])
         XCTAssertEqual(d.flatIndex([2, 3], perAxis: 5), 13)
         for cell in 0..<25 { XCTAssertEqual(d.flatIndex(d.indices(ofCell: cell, perAxis: 5), perAxis: 5), cell) }
+        let d3 = TorusDimension.three
+        XCTAssertEqual(d3.indices(ofCell: 2 * 25 + 3 * 5 + 4, perAxis: 5), [2, 3, 4])
+        for cell in 0..<125 { XCTAssertEqual(d3.flatIndex(d3.indices(ofCell: cell, perAxis: 5), perAxis: 5), cell) }
+    }
+
+    /// The periodic neighbours of every cell, against index arithmetic, in every dimension.
+    func testGridNeighboursWrapAroundEveryAxis() {
+        for d in TorusDimension.allCases {
+            let g = PeriodicGrid(dimension: d, n: 4)
+            for cell in 0..<g.count {
+                let index = d.indices(ofCell: cell, perAxis: 4)
+                for axis in d.axes {
+                    var f = index, b = index
+                    f[axis] = (f[axis] + 1) % 4
+                    b[axis] = (b[axis] + 3) % 4
+                    XCTAssertEqual(g.forward(cell, axis), d.flatIndex(f, perAxis: 4), "\(d)D cell \(cell) axis \(axis)")
+                    XCTAssertEqual(g.backward(cell, axis), d.flatIndex(b, perAxis: 4), "\(d)D cell \(cell) axis \(axis)")
+                }
+            }
+        }
     }
 
     /// Merging c consecutive cells per axis, also when c does not divide n (the last coarse cell is short).

@@ -7,7 +7,7 @@ public enum TransportMethod: Sendable, Equatable {
     public init(_ dimension: TorusDimension) {
         switch dimension {
         case .one: self = .circle
-        case .two: self = .torusGrid
+        case .two, .three: self = .torusGrid
         }
     }
 

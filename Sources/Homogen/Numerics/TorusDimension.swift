@@ -4,13 +4,13 @@
 /// whose algorithm differs with d (exact circle transport in 1D, the stable norm in 2D, …)
 /// switches over the cases, so that a new case is a compile error at every such place.
 public enum TorusDimension: Int, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    case one = 1, two = 2
+    case one = 1, two = 2, three = 3
 
     /// d, the number of axes.
     public var count: Int { rawValue }
     /// The axes 0..<d.
     public var axes: Range<Int> { 0..<rawValue }
-    /// "1" or "2", so that "\(dimension)D" reads 1D or 2D.
+    /// "1", "2" or "3", so that "\(dimension)D" reads 1D, 2D or 3D.
     public var description: String { "\(rawValue)" }
 
     /// The dimension with d axes, or nil when homogen does not support d.
@@ -22,9 +22,9 @@ public enum TorusDimension: Int, Sendable, Codable, CaseIterable, CustomStringCo
     /// h^d: the volume of a cell of side h.
     public func volume(side h: Double) -> Double { axes.reduce(1) { p, _ in p * h } }
 
-    /// The slow variables' names: x in 1D, x1, x2 in 2D.
+    /// The slow variables' names: x in 1D, x1, x2 (, x3) in 2D (3D).
     public var slowNames: [String] { self == .one ? ["x"] : axes.map { "x\($0 + 1)" } }
-    /// The fast variables' names: y in 1D, y1, y2 in 2D.
+    /// The fast variables' names: y in 1D, y1, y2 (, y3) in 2D (3D).
     public var fastNames: [String] { self == .one ? ["y"] : axes.map { "y\($0 + 1)" } }
     /// All variables of a scenario's expressions, in their variable-index order: slow, then fast.
     public var variableNames: [String] { slowNames + fastNames }

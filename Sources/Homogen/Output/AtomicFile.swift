@@ -77,7 +77,7 @@ public enum AtomicFile {
         if fm.fileExists(atPath: path) {
             throw WriteError(path: path, reason: "it already exists; choose another folder or remove it")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(of: path)
         if !parent.isEmpty {
             do { try createFolders(parent) } catch let e as WriteError {
                 throw WriteError(path: path, reason: "cannot create its parent folder \(e.path): \(e.reason)")
@@ -109,15 +109,27 @@ public enum AtomicFile {
             if isFolder.boolValue { return }
             throw WriteError(path: path, reason: "it is a file, not a folder")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(of: path)
         if !parent.isEmpty, parent != path { try createFolders(parent) }
         if mkdir(path, 0o755) != 0, errno != EEXIST { throw WriteError(path: path, reason: reason(errno: errno)) }
     }
 
     static func temporaryName(for path: String) -> String {
-        let dir = (path as NSString).deletingLastPathComponent
-        let base = (path as NSString).lastPathComponent
+        let (dir, base) = split(path)
         let tmp = ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        return dir.isEmpty ? tmp : (dir as NSString).appendingPathComponent(tmp)
+        return dir.isEmpty ? tmp : dir == "/" ? "/" + tmp : dir + "/" + tmp
+    }
+
+    /// The folder that holds `path` ("" for a bare name, "/" for a name in the root), trailing
+    /// slashes ignored. Written by hand: swift-corelibs-foundation's
+    /// `NSString.deletingLastPathComponent` traps on some one-character paths ("q").
+    public static func parentFolder(of path: String) -> String { split(path).folder }
+
+    private static func split(_ path: String) -> (folder: String, name: String) {
+        var p = Substring(path)
+        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return ("", String(p)) }
+        let name = String(p[p.index(after: slash)...])
+        return (slash == p.startIndex ? "/" : String(p[..<slash]), name)
     }
 }

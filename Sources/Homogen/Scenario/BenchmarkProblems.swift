@@ -49,6 +49,8 @@ public enum BenchmarkProblems {
                 [grid]
                 cells = 256
                 """
+        case .three:
+            throw SolverError.unsupportedDimension("the Fokker-Planck benchmark", dimension)
         }
         return (try Scenario(toml: text, source: "<bench-solve \(dimension)d>"), FokkerPlanckSolver.defaultResolution(dimension: dimension))
     }

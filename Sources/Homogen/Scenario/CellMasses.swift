@@ -29,6 +29,7 @@ extension Scenario {
         switch dimension {
         case .one: perAxis = 4096
         case .two: perAxis = 128
+        case .three: perAxis = 40
         }
         let axis = (0..<perAxis).map { (Double($0) + 0.318_309_886) / Double(perAxis) }
         let n = Double(inverseEpsilon)

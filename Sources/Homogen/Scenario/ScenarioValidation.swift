@@ -28,6 +28,8 @@ enum ScenarioValidation {
     static let maximumParticles = 1_000_000_000
     static let maximumCells1D = 1 << 20
     static let maximumCells2D = 4096
+    /// 128³ ≈ 2·10⁶ histogram cells (16 MB per output time and copy).
+    static let maximumCells3D = 128
 
     static func checkName(_ name: String) throws {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
@@ -96,6 +98,7 @@ enum ScenarioValidation {
         switch dimension {
         case .one: maxCells = maximumCells1D
         case .two: maxCells = maximumCells2D
+        case .three: maxCells = maximumCells3D
         }
         guard cells >= 1, cells <= maxCells else {
             throw ScenarioError(key: "[grid] cells", message: "must be from 1 to \(maxCells) in \(dimension)D, not \(cells)")
@@ -154,15 +157,21 @@ enum ScenarioValidation {
         let (bv, bc) = grid.grid(f.medium)
         let b = f.evaluate(f.medium, inputs: bv, columns: bc)
         var lo = Double.infinity, hi = -Double.infinity
+        let d = f.dimension.count
         for i in 0..<b[0].count {
             let (l1, l2): (Double, Double)
-            switch b.count {
-            case 1: (l1, l2) = (b[0][i], b[0][i])
-            case 2: (l1, l2) = (b[0][i], b[1][i])
-            default:
+            switch f.mediumKind {
+            case .scalar: (l1, l2) = (b[0][i], b[0][i])
+            case .diagonal:
+                let v = b.map { $0[i] }
+                (l1, l2) = v.allSatisfy(\.isFinite) ? (v.min()!, v.max()!) : (.nan, .nan)
+            case .full where d == 2:
                 let m = 0.5 * (b[0][i] + b[2][i]), d = 0.5 * (b[0][i] - b[2][i])
                 let r = (d * d + b[1][i] * b[1][i]).squareRoot()
                 (l1, l2) = (m - r, m + r)
+            case .full:
+                let e = SymmetricMatrix(upper: b.map { $0[i] }, dimension: d).eigenvalues
+                (l1, l2) = (e.first!, e.last!)
             }
             guard l1.isFinite, l2.isFinite else {
                 throw ScenarioError(key: key, message: "is not finite \(grid.place(bv, bc, i))")

@@ -79,6 +79,19 @@ public struct EffectiveCoefficients: Sendable, Codable {
             let (i1, j1, w1) = bracket(x[0]), (i2, j2, w2) = bracket(x[1])
             return (1 - w1) * ((1 - w2) * value(i1 * g + i2) + w2 * value(i1 * g + j2))
                 + w1 * ((1 - w2) * value(j1 * g + i2) + w2 * value(j1 * g + j2))
+        case .three:
+            let b = x.prefix(3).map(bracket)
+            var sum = 0.0
+            for corner in 0..<8 {
+                var weight = 1.0, flat = 0
+                for k in 0..<3 {
+                    let upper = corner >> (2 - k) & 1 == 1
+                    weight *= upper ? b[k].2 : 1 - b[k].2
+                    flat = flat * g + (upper ? b[k].1 : b[k].0)
+                }
+                sum += weight * value(flat)
+            }
+            return sum
         }
     }
 }
@@ -93,6 +106,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case gridTooLarge(cellsPerSide: Int, limit: Int, dimension: TorusDimension)
     /// The solver grid has fewer than the 3 cells per side a periodic grid needs.
     case gridTooSmall(cellsPerSide: Int)
+    /// A method that does not run in this dimension (yet): what, and the dimension.
+    case unsupportedDimension(String, TorusDimension)
 
     public var description: String {
         switch self {
@@ -103,6 +118,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
             return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D); lower the resolution or the output cells"
         case .gridTooSmall(let n):
             return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
+        case .unsupportedDimension(let what, let d):
+            return "\(what) does not run in \(d)D yet (in \(d)D: `sample` and `stationary`, and `effective` for media that depend on one fast variable)"
         }
     }
 }
@@ -112,7 +129,7 @@ extension SolverError {
     public var isOutOfRange: Bool {
         switch self {
         case .badSetting, .gridTooLarge, .gridTooSmall: return true
-        case .badMedium, .notConverged: return false
+        case .badMedium, .notConverged, .unsupportedDimension: return false
         }
     }
 }
@@ -151,6 +168,7 @@ extension EffectiveCoefficients {
         switch s.dimension {
         case .one: g = slowPoints ?? 64
         case .two: g = slowPoints ?? 8
+        case .three: g = slowPoints ?? 4
         }
         guard g >= 1, g <= 4096 else { throw SolverError.badSetting(.slowPoints, "must be from 1 to 4096") }
         let axis = (0..<g).map { (Double($0) + 0.5) / Double(g) }
@@ -166,6 +184,11 @@ extension EffectiveCoefficients {
                 return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
             }
             return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
+        case .three:
+            guard let k = LaminateFormula.axis(of: f) else {
+                throw SolverError.unsupportedDimension("the cell problem for a medium that depends on more than one fast variable", .three)
+            }
+            return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
         }
     }
 
@@ -191,7 +214,7 @@ extension EffectiveCoefficients {
             }
         }
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
-        var first: (pb: Double, a: Matrix2)?
+        var first: (pb: Double, a: SymmetricMatrix)?
         for x in slow {
             func point(_ t: Double) -> [Double] {
                 var p = x + [Double](repeating: 0, count: n)
@@ -199,32 +222,30 @@ extension EffectiveCoefficients {
                 return p
             }
             let pb = try mean { f.graph.evaluate([f.pi], at: point($0))[0] } / z
-            let a: Matrix2
+            let a: SymmetricMatrix
             if constant, let c = first {
                 a = (pb / c.pb) * c.a   // B̄ constant: A_hom(x) = π̄(x) B̄⁻¹
             } else {
                 let entries = try formula.homogenised({ t in
                     let v = f.graph.evaluate([f.pi] + f.medium, at: point(t))
-                    let b: Matrix2
-                    switch v.count - 1 {
-                    case 1: b = .diagonal(v[1], v[1])
-                    case 2: b = .diagonal(v[1], v[2])
-                    default: b = Matrix2(a11: v[1], a12: v[2], a22: v[3])
-                    }
-                    guard b.isPositiveDefinite, b.a11.isFinite, b.a12.isFinite, b.a22.isFinite else {
+                    let b = Self.medium(Array(v.dropFirst()), f.mediumKind, dimension: n)
+                    guard let inverse = b.inverse else {
                         throw SolverError.badMedium("[medium] B is not positive definite at x = \(x), y\(k + 1) = \(t) (a laminate quadrature point): B = \(b)")
                     }
                     guard v[0] > 0, v[0].isFinite else {
                         throw SolverError.badMedium("[equilibrium] pi is not positive at x = \(x), y\(k + 1) = \(t): \(v[0])")
                     }
-                    let d = (v[0] / z) * b.inverse
-                    return [[d.a11, d.a12], [d.a12, d.a22]]
+                    let d = (v[0] / z) * inverse
+                    return (0..<n).map { i in (0..<n).map { j in d[i, j] } }
                 }, mean: mean)
-                a = Matrix2(rowMajor: entries)
+                a = SymmetricMatrix(rowMajor: entries, dimension: n)
                 if constant { first = (pb, a) }
             }
             aHom.append(a.rowMajor)
-            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * a.inverse).rowMajor)
+            guard let aInverse = a.inverse else {
+                throw SolverError.badMedium("A_hom is not positive definite at x = \(x): \(a)")
+            }
+            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * aInverse).rowMajor)
             piBar.append(pb)
         }
         let layers = f.fastVariables.contains { v in ([f.pi] + f.medium).contains { f.graph.dependsOn($0, variable: v) } }
@@ -236,6 +257,15 @@ extension EffectiveCoefficients {
                 ? "closed form: laminate formula (pi and B depend on y\(k + 1) only; A_kk = <1/D_kk>^-1, A_ik = <D_ik/D_kk> A_kk, "
                     + "A_ij = <D_ij - D_ik D_kj/D_kk> + <D_ik/D_kk><D_jk/D_kk> A_kk, D = pi B^-1), means by GSL QAG (Gauss-Kronrod 61); exact to round-off"
                 : "closed form: pi and B depend on no fast variable, so A_hom = pi B^-1 / Z (normalised pi); exact to round-off")
+    }
+
+    /// B at one point from the values of the lowered medium entries (`LoweredFields.medium`).
+    static func medium(_ v: [Double], _ kind: MediumKind, dimension n: Int) -> SymmetricMatrix {
+        switch kind {
+        case .scalar: return .diagonal([Double](repeating: v[0], count: n))
+        case .diagonal: return .diagonal(v)
+        case .full: return SymmetricMatrix(upper: v, dimension: n)
+        }
     }
 
     /// True when ∂²log π/∂x_i∂y_j vanishes on a grid (π = π0(x) π1(y)) and B depends on y only.

@@ -146,18 +146,23 @@ extension FokkerPlanckSolver {
         switch grid.dimension {
         case .one: return "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
         case .two: return "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves"
+        case .three: return "two-point fluxes; backward Euler with Lie splitting into x1, x2 and x3 line solves"
         }
     }
 }
 
 /// The implicit steps, with the factorised line systems cached per step length (a run has
-/// one regular length and at most one shortened step per output time). In 2D the second
-/// direction works on the transposed array, so that both directions solve position-major
-/// batches (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
+/// one regular length and at most one shortened step per output time). In 2D and 3D each
+/// direction works on the array permuted so that its lines are position-major batches
+/// (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
 struct Stepper {
     let solver: FokkerPlanckSolver
     let mass: [Double]
-    let massTransposed: [Double]
+    /// Per direction d, the slot of each cell in d's position-major order: the position along
+    /// axis d, then the other axes' flat index (direction 0 is the stored order).
+    let slots: [[Int]]
+    /// The mass matrix in each direction's slot order.
+    let massBySlot: [[Double]]
     var cache: [UInt64: [CyclicTridiagonalBatch]] = [:]
     var cache1D: [UInt64: CyclicTridiagonal] = [:]
     var implicitOperators: [UInt64: FaceOperator] = [:]
@@ -167,35 +172,37 @@ struct Stepper {
         self.solver = solver
         self.mass = mass
         let g = solver.grid
-        switch g.dimension {
-        case .one: massTransposed = mass
-        case .two: massTransposed = Self.transpose(mass, g.n)
+        slots = g.dimension.axes.map { d in (0..<g.count).map { Self.slot(of: $0, direction: d, grid: g) } }
+        massBySlot = slots.map { slot in
+            var m = mass
+            for i in 0..<g.count { m[slot[i]] = mass[i] }
+            return m
         }
         scratch = [Double](repeating: 0, count: g.count)
     }
 
-    static func transpose(_ a: [Double], _ n: Int) -> [Double] {
-        var t = a
-        for i in 0..<n { for j in 0..<n { t[j * n + i] = a[i * n + j] } }
-        return t
+    /// The position-major slot of cell `i` for the lines along axis d.
+    static func slot(of i: Int, direction d: Int, grid g: PeriodicGrid) -> Int {
+        var step = 1   // n^(D-1-d): the flat-index step of axis d
+        for _ in (d + 1)..<g.dimension.count { step *= g.n }
+        let position = (i / step) % g.n, before = i / (step * g.n), after = i % step
+        return position * (g.count / g.n) + before * step + after
     }
 
-    /// 2D: per direction, the batch of line systems M + h K_d (position-major for that direction).
+    /// Per direction, the batch of line systems M + h K_d (position-major for that direction).
     mutating func systems(_ h: Double) throws -> [CyclicTridiagonalBatch] {
         if let s = cache[h.bitPattern] { return s }
         let g = solver.grid, k = solver.operatorK
         var all: [CyclicTridiagonalBatch] = []
-        for d in 0..<2 {
+        for d in g.dimension.axes {
             var diag = [Double](repeating: 0, count: g.count), off = diag
             for i in 0..<g.count {
-                // Position-major slot of cell i for direction d: direction 0 (and 1D) as stored,
-                // direction 1 transposed.
-                let slot = d == 0 ? i : (i % g.n) * g.n + i / g.n
+                let slot = slots[d][i]
                 diag[slot] = mass[i] + h * (k.weights[d][i] + k.weights[d][g.backward(i, d)])
                 off[slot] = -h * k.weights[d][i]
             }
-            all.append(try CyclicTridiagonalBatch(diagonal: diag, offDiagonal: off, n: g.n, systems: g.n,
-                                                  rightHandSideScale: d == 0 ? mass : massTransposed))
+            all.append(try CyclicTridiagonalBatch(diagonal: diag, offDiagonal: off, n: g.n, systems: g.count / g.n,
+                                                  rightHandSideScale: massBySlot[d]))
         }
         if cache.count > 8 { cache.removeAll() }
         cache[h.bitPattern] = all
@@ -219,30 +226,25 @@ struct Stepper {
                 cache1D[h.bitPattern] = system
             }
             f.withUnsafeMutableBufferPointer { system.solve($0.baseAddress!) }
-        case .two:
+        case .two, .three:
             try advanceByLines(&f, by: h)
         }
     }
 
-    /// 2D two-point fluxes: Lie splitting into the x1 line solves and the x2 line solves
-    /// (the latter on the transposed grid, so each batch is position-major).
+    /// Two-point fluxes in 2D and 3D: Lie splitting into the line solves along x1, then x2
+    /// (then x3), each on the array permuted into its position-major order.
     private mutating func advanceByLines(_ f: inout [Double], by h: Double) throws {
-        let g = solver.grid
         let systems = try self.systems(h)
         let threads = solver.options.threads
         f.withUnsafeMutableBufferPointer { systems[0].solve($0.baseAddress!, threads: threads) }
-        do {
-            let n = g.n
+        for d in 1..<systems.count {
+            let slot = slots[d]
             f.withUnsafeBufferPointer { src in
-                scratch.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<n { for j in 0..<n { dst[j * n + i] = src[i * n + j] } }
-                }
+                scratch.withUnsafeMutableBufferPointer { dst in for i in src.indices { dst[slot[i]] = src[i] } }
             }
-            scratch.withUnsafeMutableBufferPointer { systems[1].solve($0.baseAddress!, threads: threads) }
+            scratch.withUnsafeMutableBufferPointer { systems[d].solve($0.baseAddress!, threads: threads) }
             scratch.withUnsafeBufferPointer { src in
-                f.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<n { for j in 0..<n { dst[i * n + j] = src[j * n + i] } }
-                }
+                f.withUnsafeMutableBufferPointer { dst in for i in dst.indices { dst[i] = src[slot[i]] } }
             }
         }
     }

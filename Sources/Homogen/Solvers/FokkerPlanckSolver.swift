@@ -72,19 +72,21 @@ public struct FokkerPlanckSolver {
     public let warnings: [String]
     let rho0: [Double]
 
-    /// Solver cells per ε-period when none are asked for: 32 in 1D, 16 in 2D.
+    /// Solver cells per ε-period when none are asked for: 32 in 1D, 16 in 2D, 8 in 3D.
     public static func defaultResolution(dimension: TorusDimension) -> Int {
         switch dimension {
         case .one: return 32
         case .two: return 16
+        case .three: return 8
         }
     }
 
-    /// The most solver cells per side: 2^22 in 1D (line solves), 4096 in 2D.
+    /// The most solver cells per side: 2^22 in 1D (line solves), 4096 in 2D, 256 in 3D (1.7·10⁷ cells).
     static func maximumCells(dimension: TorusDimension) -> Int {
         switch dimension {
         case .one: return 1 << 22
         case .two: return 4096
+        case .three: return 256
         }
     }
 
@@ -123,6 +125,7 @@ public struct FokkerPlanckSolver {
         switch dim {
         case .one: faceScale = 1 / h
         case .two: faceScale = 1
+        case .three: faceScale = h
         }
         var weights: [[Double]] = []
         var diagonalWeights: [[Double]]?
@@ -150,7 +153,10 @@ public struct FokkerPlanckSolver {
             let masses = f.cellIntegrals(of: f.pi, cells: n)
             let total = masses.reduce(0, +)
             pi = masses.map { $0 / total / grid.volume }
-            if f.medium.count == 3 {
+            if f.mediumKind == .full {
+                guard dim == .two else {
+                    throw SolverError.unsupportedDimension("the Fokker-Planck solver for a full (non-diagonal) medium", dim)
+                }
                 // k = π B⁻¹(x/ε) with B full.
                 try ninePoint(pi: pi) { x1, x2 in
                     let v = f.evaluate(f.medium, inputs: [0, 1, 2, 3], columns: [x1, x2, x1.map { $0 * n2 }, x2.map { $0 * n2 }])
@@ -158,7 +164,7 @@ public struct FokkerPlanckSolver {
                 }
                 break
             }
-            let entries: [NodeID] = f.medium.count == 1 ? Array(repeating: f.medium[0], count: d) : Array(f.medium.prefix(d))
+            let entries: [NodeID] = f.mediumKind == .scalar ? Array(repeating: f.medium[0], count: d) : f.medium
             let b = f.evaluate(entries, inputs: dim.variables, columns: centres + fastColumns)
             for k in 0..<d {
                 let cond = zip(pi, b[k]).map { $0 / $1 }
@@ -173,6 +179,9 @@ public struct FokkerPlanckSolver {
             let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
             pi = piBar
             if eff.hasCrossTerms {
+                guard dim == .two else {
+                    throw SolverError.unsupportedDimension("the homogenised solver for an A_hom with cross terms", dim)
+                }
                 // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
                 try ninePoint(pi: piBar) { x1, x2 in
                     (0..<x1.count).map { i in
@@ -208,13 +217,14 @@ public struct FokkerPlanckSolver {
     }
 
     /// The fast average ḡ(x) = ∫g(x, y) dy of a field (π̄ of (2.33), or the weak limit of ρ0) at
-    /// the cell centres (midpoint rule in y, 256 points in 1D and 32×32 in 2D: spectrally accurate
+    /// the cell centres (midpoint rule in y, 256 points in 1D, 32×32 in 2D, 16³ in 3D: spectrally accurate
     /// for smooth fields), normalised to Σ ḡ_i h^d = 1.
     static func fastAverage(of node: NodeID, _ f: LoweredFields, grid: PeriodicGrid) -> [Double] {
         let q: Int
         switch grid.dimension {
         case .one: q = 256
         case .two: q = 32
+        case .three: q = 16
         }
         let cell = PeriodicGrid(dimension: grid.dimension, n: q)
         let ys = cell.centres

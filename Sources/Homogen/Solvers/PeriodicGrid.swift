@@ -1,6 +1,6 @@
 /// A uniform periodic grid of cells on the unit torus (or the unit cell), n cells per side in
-/// 1 or 2 dimensions; cells have row-major flat indices (`TorusDimension.flatIndex`): cell (i1, i2)
-/// is i1·n + i2 (i1 along the first axis).
+/// 1, 2 or 3 dimensions; cells have row-major flat indices (`TorusDimension.flatIndex`): cell
+/// (i1, i2) is i1·n + i2 (i1 along the first axis), cell (i1, i2, i3) is (i1·n + i2)·n + i3.
 public struct PeriodicGrid: Sendable, Equatable {
     public let dimension: TorusDimension
     public let n: Int
@@ -16,13 +16,16 @@ public struct PeriodicGrid: Sendable, Equatable {
     /// Cell volume h^d.
     public var volume: Double { dimension.volume(side: h) }
 
-    /// Index of the neighbour in direction `d` (0 or 1), one cell forward (periodic).
+    /// Index of the neighbour in direction `d` (an axis), one cell forward (periodic).
     @inline(__always) public func forward(_ i: Int, _ d: Int) -> Int {
         switch dimension {
         case .one: return i + 1 == n ? 0 : i + 1
         case .two:
             if d == 0 { return i + n >= n * n ? i + n - n * n : i + n }
             return (i % n) + 1 == n ? i + 1 - n : i + 1
+        case .three:
+            let step = d == 0 ? n * n : d == 1 ? n : 1   // the flat-index step of axis d
+            return (i / step) % n + 1 == n ? i + step - n * step : i + step
         }
     }
 
@@ -33,6 +36,9 @@ public struct PeriodicGrid: Sendable, Equatable {
         case .two:
             if d == 0 { return i < n ? i - n + n * n : i - n }
             return i % n == 0 ? i + n - 1 : i - 1
+        case .three:
+            let step = d == 0 ? n * n : d == 1 ? n : 1
+            return (i / step) % n == 0 ? i - step + n * step : i - step
         }
     }
 

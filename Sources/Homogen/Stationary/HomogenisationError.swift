@@ -68,6 +68,7 @@ public struct HomogenisationError: Sendable, Codable, Equatable {
         switch dimension {
         case .one: return 8
         case .two: return cells <= 8 ? 8 : 4
+        case .three: return cells <= 4 ? 4 : 2
         }
     }
 }

@@ -72,6 +72,14 @@ public struct StationaryEstimator {
         guard s.particles.count >= 10 * options.batches else {
             throw StationaryError.badSetting("\(s.particles.count) particles are too few for \(options.batches) batches (10 per batch at least)")
         }
+        // The batch histograms (fine and coarse cells per batch, committed and pending per worker,
+        // and their total), refused before any work when they would not fit.
+        let cellsPerBatch = Double(s.dimension.cells(perAxis: s.cells) + s.dimension.cells(perAxis: s.inverseEpsilon))
+        let gib = cellsPerBatch * Double(options.batches) * 8 * Double(2 * max(1, options.threads) + 1) / 1_073_741_824
+        guard gib <= 4 else {
+            throw StationaryError.badSetting("the batch histograms would take \(String(format: "%.1f", gib)) GiB (\(options.batches) batches of "
+                                             + "\(s.cells) cells per axis in \(s.dimension)D, over 4 GiB); use fewer cells or batches")
+        }
         schedule = RecordingSchedule(dt: dt, steps: steps, burnIn: burnInSteps, every: options.recordEvery)
         guard schedule.recordings >= 2 else {
             throw StationaryError.badSetting("too few recordings after the burn-in (\(burnInSteps) of \(steps) steps, a record every "

@@ -37,7 +37,8 @@ public enum TransportFiles {
         if isNPY(data) {
             let (values, shape) = try decodeNPY(data, path)
             guard shape.count == 1 || (shape.count == 2 && (shape[1] == 1 || shape[1] == 2)) else {
-                throw FileError(path: path, reason: "a .npy array of shape \(shapeText(shape)) is not a set of points; expected (N,) or (N, 2)")
+                throw FileError(path: path, reason: "a .npy array of shape \(shapeText(shape)) is not a set of points; expected (N,) or (N, 2)"
+                                + (shape.count == 2 && shape[1] == 3 ? " (W2 between 3D point clouds is not available yet)" : ""))
             }
             guard !values.isEmpty else { throw FileError(path: path, reason: "no points") }
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
@@ -70,6 +71,9 @@ public enum TransportFiles {
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let densityColumn = columns.firstIndex(of: "density") else {
             throw FileError(path: path, reason: "no 'density' column in '\(header)'")
+        }
+        guard !columns.contains("x3_lo") else {
+            throw FileError(path: path, reason: "a 3D density: W2 between grids is computed on the circle and the 2D torus only, not yet in 3D")
         }
         let twoD = columns.first == "x1_lo"
         // Skip the header line, parse the rest as numbers.

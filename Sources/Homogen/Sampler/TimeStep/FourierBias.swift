@@ -13,7 +13,8 @@ import Foundation
 /// K resolves the ε-scale twice over (K = 2/ε), within the output grid's Nyquist limit (cells/2).
 /// In 2D the modes lie along the axes and the diagonals — k = (n, 0), (0, n), (n, n), (n, −n),
 /// n = 1…K: 4K modes that reach the ε-scale in every direction of the lattice, where the full
-/// square of (2K + 1)² would cost twenty times more for the same scales.
+/// square of (2K + 1)² would cost twenty times more for the same scales. In 3D, the axes and the
+/// diagonals of the three coordinate planes: 9K modes.
 struct FourierBias {
     /// S and its standard error at one output time.
     struct Estimate: Codable, Sendable, Equatable {
@@ -32,14 +33,24 @@ struct FourierBias {
         modeIndex = min(max(2 * inverseEpsilon, 2), max(cells / 2, 1))
     }
 
-    /// The modes k (one of each pair ±k): n = 1…K along each axis and, in 2D, along both
-    /// diagonals.
+    /// The modes k (one of each pair ±k): n = 1…K along each axis, then, for each pair of axes
+    /// (a < b), along both diagonals of that plane (e_a + e_b, then e_a − e_b).
     var modes: [[Int]] {
-        let k = 1...modeIndex
-        switch dimension {
-        case .one: return k.map { [$0] }
-        case .two: return k.map { [$0, 0] } + k.map { [0, $0] } + k.map { [$0, $0] } + k.map { [$0, -$0] }
+        let d = dimension.count
+        func mode(_ entries: [(Int, Int)]) -> [Int] {
+            var m = [Int](repeating: 0, count: d)
+            for (axis, value) in entries { m[axis] = value }
+            return m
         }
+        var out: [[Int]] = []
+        for a in 0..<d { out += (1...modeIndex).map { mode([(a, $0)]) } }
+        for a in 0..<d {
+            for b in (a + 1)..<d {
+                out += (1...modeIndex).map { mode([(a, $0), (b, $0)]) }
+                out += (1...modeIndex).map { mode([(a, $0), (b, -$0)]) }
+            }
+        }
+        return out
     }
 
     /// S and its variance by the delta method: the particles' influence Σ_φ 2 β̂_φ D_iφ (a second

@@ -86,7 +86,7 @@ public final class TimeStepJournal {
     }
 
     private func save() throws {
-        try AtomicFile.createFolders((path as NSString).deletingLastPathComponent)
+        try AtomicFile.createFolders(AtomicFile.parentFolder(of: path))
         try AtomicFile.write(try JSON.encode(contents), to: path)
     }
 }
