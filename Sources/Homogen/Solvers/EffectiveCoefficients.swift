@@ -183,12 +183,14 @@ extension EffectiveCoefficients {
             if let k = LaminateFormula.axis(of: f) {
                 return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
             }
+            if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
             return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
         case .three:
-            guard let k = LaminateFormula.axis(of: f) else {
-                throw SolverError.unsupportedDimension("the cell problem for a medium that depends on more than one fast variable", .three)
+            if let k = LaminateFormula.axis(of: f) {
+                return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
             }
-            return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
+            if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
+            throw SolverError.unsupportedDimension("the cell problem for a medium that is neither a laminate nor separable", .three)
         }
     }
 
@@ -259,6 +261,35 @@ extension EffectiveCoefficients {
                 : "closed form: pi and B depend on no fast variable, so A_hom = pi B^-1 / Z (normalised pi); exact to round-off")
     }
 
+    /// 2D and 3D, a separable medium (`SeparableFormula`): A_hom diagonal in closed form at each
+    /// slow point, exact to round-off; its bracket has width zero and there is no cell grid.
+    private static func separable(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool) throws -> EffectiveCoefficients {
+        let n = f.dimension.count
+        let quad = AdaptiveQuadrature()
+        let formula = SeparableFormula(dimension: n)
+        func mean(_ h: (Double) throws -> Double) throws -> Double {
+            var failure: Error?
+            let v = try quad.integrate(0, 1) { t in
+                do { return try h(t) } catch { if failure == nil { failure = error }; return 0 }
+            }.value
+            if let failure { throw failure }
+            return v
+        }
+        var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
+        for x in slow {
+            let (pb, a) = try formula.coefficients(at: x, f, z: z, mean: mean)
+            piBar.append(pb)
+            aHom.append(a)
+            bBar.append((0..<(n * n)).map { $0 / n == $0 % n ? pb / a[$0] : 0 })
+        }
+        return EffectiveCoefficients(
+            dimension: f.dimension, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
+            isConstant: constant, resolution: nil, resolutionDifference: nil,
+            aHomLower: aHom, aHomUpper: aHom, cellIterations: nil,
+            method: "closed form: separable medium (B diagonal with B_kk depending on y_k only, log pi additively separable in y; "
+                + "A_kk = c prod_{j!=k} <p_j> / (Z <B_kk/p_k>), pi = c(x) prod_k p_k(x, y_k)), means by GSL QAG (Gauss-Kronrod 61); exact to round-off")
+    }
+
     /// B at one point from the values of the lowered medium entries (`LoweredFields.medium`).
     static func medium(_ v: [Double], _ kind: MediumKind, dimension n: Int) -> SymmetricMatrix {
         switch kind {
@@ -293,10 +324,11 @@ extension EffectiveCoefficients {
 
     private static func separableByValues(_ f: LoweredFields) throws -> Bool {
         let dim = f.dimension, n = dim.count
-        let pts = (0..<16).map { (Double($0) + 0.37) / 16 }
+        let m = n == 3 ? 8 : 16   // points per axis: (m^n)² pairs
+        let pts = (0..<m).map { (Double($0) + 0.37) / Double(m) }
         var columns = [[Double]](repeating: [], count: 2 * n)
-        // Pairs (x, y) on a 16^n x 16^n grid for the four combinations.
-        let xs = (0..<dim.cells(perAxis: 16)).map { dim.indices(ofCell: $0, perAxis: 16).map { pts[$0] } }
+        // Pairs (x, y) on an m^n x m^n grid for the four combinations.
+        let xs = (0..<dim.cells(perAxis: m)).map { dim.indices(ofCell: $0, perAxis: m).map { pts[$0] } }
         let x0 = xs[3], y0 = xs[5].map { $0 * 0.9 + 0.05 }
         var points: [([Double], [Double])] = []
         for x in xs { for y in xs { points += [(x, y), (x0, y0), (x, y0), (x0, y)] } }
