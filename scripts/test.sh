@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
-INTEGRATION='CommandLineTests|SolverCommandLineTests|ConventionsTests|CheckpointTests|ShardTests|SlurmScriptTests'
+INTEGRATION='CommandLineTests|ThreeDimensionalCommandLineTests|SolverCommandLineTests|ConventionsTests|CheckpointTests|ShardTests|SlurmScriptTests'
 INTEGRATION+='|CompareFromSampleTests|StationaryTests|StationaryShardTests|MetropolisSamplerTests|W2CommandTests'
 INTEGRATION+='|VerdictTests|CompareTests|WeakOrderTwoTests|SamplerStatisticsTests|StiffMediumTests'
 INTEGRATION+='|StableNormTests.testDegenerateMediumIsAClearError|StableNormTests.testEffectiveCommandReportsGHNorm'

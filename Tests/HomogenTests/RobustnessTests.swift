@@ -124,4 +124,23 @@ final class RobustnessTests: XCTestCase {
         assertScenarioError(scenario1D(["epsilon": "epsilon = 1/8"]), key: "", contains: "quote the fraction, epsilon = \"1/8\"")
         assertScenarioError(scenario1D(["epsilon": "epsilon = 1 / 16"]), key: "", contains: "epsilon = \"1 / 16\"")
     }
+
+    /// Output folders named by one character, relative or absolute, with trailing slashes:
+    /// swift-corelibs-foundation's `deletingLastPathComponent` trapped on "q", so the parent
+    /// folder is found by hand (`AtomicFile.parentFolder`); a run folder "q" is written in place.
+    func testOneCharacterOutputFoldersAreWritten() throws {
+        XCTAssertEqual(AtomicFile.parentFolder(of: "q"), "")
+        XCTAssertEqual(AtomicFile.parentFolder(of: "q/"), "")
+        XCTAssertEqual(AtomicFile.parentFolder(of: "/q"), "/")
+        XCTAssertEqual(AtomicFile.parentFolder(of: "a/b/c"), "a/b")
+        XCTAssertEqual(AtomicFile.parentFolder(of: "a/b//"), "a")
+        XCTAssertEqual(AtomicFile.parentFolder(of: "/"), "/")
+        let base = temporaryPath("one-character")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let r = try runHomogen(["sample", repositoryRoot.appendingPathComponent("scenarios/bench-1d.toml").path, "--particles", "200",
+                                "--skip-dt-check", "--quiet", "--out", "q"], directory: base)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/q/summary.json"))
+    }
 }

@@ -21,14 +21,14 @@ struct CLIResult {
     let stderr: String
 }
 
-/// Runs `homogen` with arguments, from the repository root. Its time-step journals
-/// (`TimeStepJournal`) go to a fresh folder (`cache`, default a new temporary one), so that no
-/// test reuses another's pilots unless it asks to.
-func runHomogen(_ arguments: [String], cache: String? = nil) throws -> CLIResult {
+/// Runs `homogen` with arguments, from the repository root (or `directory`). Its time-step
+/// journals (`TimeStepJournal`) go to a fresh folder (`cache`, default a new temporary one), so
+/// that no test reuses another's pilots unless it asks to.
+func runHomogen(_ arguments: [String], cache: String? = nil, directory: String? = nil) throws -> CLIResult {
     let p = Process()
     p.executableURL = homogenExecutable
     p.arguments = arguments
-    p.currentDirectoryURL = repositoryRoot
+    p.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) } ?? repositoryRoot
     var environment = ProcessInfo.processInfo.environment
     environment["HOMOGEN_CACHE_DIR"] = cache ?? temporaryPath("cache")
     p.environment = environment

@@ -1,0 +1,65 @@
+import Foundation
+import Homogen
+import XCTest
+
+/// The 3D scenarios through the `homogen` executable: every command that runs in 3D writes its
+/// run folder (with the closed forms of the effective coefficients printed exactly), shards merge
+/// byte for byte into the single run, and the commands that do not run in 3D yet say so and exit 65.
+final class ThreeDimensionalCommandLineTests: XCTestCase {
+    private let separable = "scenarios/separable-3d.toml"
+
+    func testEveryThreeDimensionalCommandWritesItsRunFolder() throws {
+        let base = temporaryPath("cli-3d")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let sample = try runHomogen(["sample", separable, "--particles", "20000", "--positions", "--quiet", "--out", "\(base)/s"])
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        let counts = try String(contentsOfFile: "\(base)/s/densities_002.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(counts.first, "x1_lo,x1_hi,x2_lo,x2_hi,x3_lo,x3_hi,count,density")
+        XCTAssertEqual(counts.count, 1 + 512)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(base)/s/summary.json"))) as! [String: Any]
+        XCTAssertNotNil(summary["time_step_control"], "the time-step control runs in 3D as in 2D")
+        for equation in ["epsilon", "homogenised"] {
+            let solve = try runHomogen(["solve", separable, "--equation", equation, "--quiet", "--out", "\(base)/\(equation)"])
+            XCTAssertEqual(solve.status, 0, solve.stderr)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(base)/\(equation)/densities_002.csv"))
+        }
+        let stationary = try runHomogen(["stationary", "scenarios/oscillatory-3d.toml", "--particles", "20000", "--out", "\(base)/st"])
+        XCTAssertEqual(stationary.status, 0, stationary.stderr)
+        XCTAssertTrue(stationary.stdout.contains("the particles match pi_eps"), stationary.stdout)
+        // B_bar = diag(<b1>, <(2 + cos)/(1 + 0.3 cos)>, <b3>) = diag(2, 1.93562021770..., 1.5), exactly.
+        let effective = try runHomogen(["effective", separable])
+        XCTAssertEqual(effective.status, 0, effective.stderr)
+        XCTAssertTrue(effective.stdout.contains("B_bar = [[2, 0, 0], [0, 1.935620218, 0], [0, 0, 1.5]]"), effective.stdout)
+    }
+
+    func testShardsMergeIntoTheSingleRunIn3D() throws {
+        let base = temporaryPath("cli-3d-shards")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let common = ["--particles", "5000", "--skip-dt-check", "--positions", "--quiet"]
+        for k in 0..<2 {
+            let r = try runHomogen(["sample", separable, "--shard", "\(k)/2", "--out", "\(base)/p\(k)"] + common)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertEqual(try runHomogen(["merge", "\(base)/p1", "\(base)/p0", "--out", "\(base)/merged"]).status, 0)
+        XCTAssertEqual(try runHomogen(["sample", separable, "--out", "\(base)/single"] + common).status, 0)
+        for file in ["densities_000.csv", "densities_002.csv", "positions_002.npy"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/merged/\(file)"),
+                           FileManager.default.contents(atPath: "\(base)/single/\(file)"), file)
+        }
+    }
+
+    func testCommandsThatDoNotRunIn3DSaySo() throws {
+        let compare = try runHomogen(["compare", separable, "--out", temporaryPath("cli-3d-compare")])
+        XCTAssertEqual(compare.status, 65)
+        XCTAssertTrue(compare.stderr.contains("compare does not run in 3D yet"), compare.stderr)
+        let full = temporaryPath("full-3d.toml")
+        defer { try? FileManager.default.removeItem(atPath: full) }
+        let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent(separable).path, encoding: .utf8)
+            .replacingOccurrences(of: #"B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)", "1.5 + 0.5*sin(2*pi*y3)"]"#,
+                                  with: #"B = [["2", "0.5", "0"], ["0.5", "2", "0"], ["0", "0", "2"]]"#)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+        let solve = try runHomogen(["solve", full, "--out", temporaryPath("cli-3d-full")])
+        XCTAssertEqual(solve.status, 65)
+        XCTAssertTrue(solve.stderr.contains("the Fokker-Planck solver for a full (non-diagonal) medium does not run in 3D yet"), solve.stderr)
+    }
+}

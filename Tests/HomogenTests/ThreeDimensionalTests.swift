@@ -1,0 +1,288 @@
+import Foundation
+@testable import Homogen
+import XCTest
+
+/// The torus in three dimensions, against exact results: scenario files and their errors, the
+/// d×d matrix algebra (symmetric functions of the eigenvalues, inverses, the symbolic Cholesky
+/// factor of the SDE's noise), the sampler's stationary law (chi-square against π_ε for every
+/// scheme, with a power check), shards and resume bit for bit, the Fokker–Planck solver (π_ε
+/// stationary and mass to round-off; a separable Fourier mode decaying by the scheme's own
+/// amplification factor to round-off and by the PDE's to O(h² + dt)), and the closed forms of the
+/// cell problem (separable media: the diagonal of harmonic means; laminates: between the Reuss and
+/// Voigt bounds).
+final class ThreeDimensionalTests: XCTestCase {
+    override func tearDown() {
+        ParticleEngine.clearStopRequest()
+        super.tearDown()
+    }
+
+    /// A 3D scenario; `medium` is the TOML value of B.
+    private func scenario(medium: String = #"["2 + sin(2*pi*y1)", "3 + cos(2*pi*y2)", "1.5 + 0.5*sin(2*pi*y3)"]"#,
+                          pi: String = "1", initial: String = #"f = "1""#, epsilon: String = "1/2",
+                          final: Double = 0.03, outputs: String = "[0.03]", dt: Double = 5e-5,
+                          count: Int = 40000, cells: Int = 4) -> String {
+        """
+        name = "test-3d"
+        description = "test"
+        dimension = 3
+        epsilon = "\(epsilon)"
+        [medium]
+        B = \(medium)
+        [equilibrium]
+        pi = "\(pi)"
+        [initial]
+        \(initial)
+        [time]
+        final = \(final)
+        outputs = \(outputs)
+        dt = \(dt)
+        [particles]
+        count = \(count)
+        seed = 11
+        [grid]
+        cells = \(cells)
+        """
+    }
+
+    /// A full medium that varies in the cell along every fast variable, positive definite
+    /// (diagonally dominant: 2 − 0.5 > 0.3 + 0.2 and 1.5 > 0.2 + 0.1).
+    private let fullMedium = #"[["2 + 0.5*sin(2*pi*y1)", "0.3*cos(2*pi*y2)", "0.2"], ["0.3*cos(2*pi*y2)", "2", "0.1*sin(2*pi*y3)"], ["0.2", "0.1*sin(2*pi*y3)", "1.5"]]"#
+    private let oscillatoryPi = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2)) * (1 + 0.3*sin(2*pi*(x3 + y3)))"
+
+    // MARK: - scenarios
+
+    func testScenarioFilesIn3D() throws {
+        let diagonal = try Scenario(toml: scenario())
+        XCTAssertEqual(diagonal.dimension, .three)
+        guard case .diagonal(let b) = diagonal.medium else { return XCTFail("diagonal medium") }
+        XCTAssertEqual(b.count, 3)
+        let full = try Scenario(toml: scenario(medium: fullMedium))
+        guard case .full(let upper) = full.medium else { return XCTFail("full medium") }
+        XCTAssertEqual(upper.map(\.description), ["2 + 0.5*sin(2*pi*y1)", "0.3*cos(2*pi*y2)", "0.2", "2", "0.1*sin(2*pi*y3)", "1.5"])
+        // The resolved text is itself the same scenario.
+        XCTAssertEqual(ScenarioRecord(try Scenario(toml: full.tomlText)), ScenarioRecord(full))
+        // The eigenvalue range of B over the cell: within Gershgorin's discs (row 1: centre ≥ 1.5,
+        // radius ≤ 0.5; row 2: 2 ± 0.4; row 3: 1.5 ± 0.3).
+        XCTAssertGreaterThan(full.facts.mediumSmallestEigenvalue, 1.0)
+        XCTAssertLessThan(full.facts.mediumLargestEigenvalue, 3.0)
+
+        assertScenarioError(scenario(medium: #"["2", "3"]"#), key: "[medium] B", contains: "must have 3 entries in 3D")
+        assertScenarioError(scenario(medium: #"[["2", "0.1", "0"], ["0.1", "2", "0"], ["0", "0.2", "2"]]"#), key: "[medium] B",
+                            contains: "is not symmetric: B[2][3] = 0.0 but B[3][2] = 0.2")
+        assertScenarioError(scenario(medium: #"[["2", "0"], ["0", "2"], ["0", "0"]]"#), key: "[medium] B[1]",
+                            contains: "must be a list of 3 strings")
+        assertScenarioError(scenario(medium: #"[["1", "0", "0.9"], ["0", "1", "0.9"], ["0.9", "0.9", "1"]]"#), key: "[medium] B",
+                            contains: "is not positive definite")
+        assertScenarioError(scenario().replacingOccurrences(of: "dimension = 3", with: "dimension = 4"), key: "dimension",
+                            contains: "must be 1, 2 or 3, not 4")
+    }
+
+    // MARK: - matrices
+
+    /// [[4, 1, 0], [1, 3, 1], [0, 1, 2]]: trace 9, sum of principal 2×2 minors 11 + 8 + 5 = 24,
+    /// determinant 18 — the three symmetric functions of the eigenvalues.
+    func testSymmetricMatrixIn3D() throws {
+        let a = SymmetricMatrix(rowMajor: [4, 1, 0, 1, 3, 1, 0, 1, 2], dimension: 3)
+        let e = a.eigenvalues
+        XCTAssertEqual(e.reduce(0, +), 9, accuracy: 1e-13)
+        XCTAssertEqual(e[0] * e[1] + e[0] * e[2] + e[1] * e[2], 24, accuracy: 1e-12)
+        XCTAssertEqual(e.reduce(1, *), 18, accuracy: 1e-12)
+        XCTAssertEqual(e, e.sorted())
+        let inverse = try XCTUnwrap(a.inverse)
+        for i in 0..<3 {
+            for j in 0..<3 {
+                let product = (0..<3).reduce(0.0) { $0 + a[i, $1] * inverse[$1, j] }
+                XCTAssertEqual(product, i == j ? 1 : 0, accuracy: 1e-15)
+            }
+        }
+        let indefinite = SymmetricMatrix(upper: [1, 0, 0.9, 1, 0.9, 1], dimension: 3)
+        XCTAssertFalse(indefinite.isPositiveDefinite)
+        XCTAssertNil(indefinite.inverse)
+        XCTAssertLessThan(indefinite.eigenvalues[0], 0)
+        XCTAssertEqual(SymmetricIndex(3).entry(4).0, 1)
+        XCTAssertEqual(SymmetricIndex(3).entry(4).1, 2)
+        for k in 0..<6 { let (i, j) = SymmetricIndex(3).entry(k); XCTAssertEqual(SymmetricIndex(3).upper(j, i), k) }
+    }
+
+    /// The noise of the SDE for a full 3D medium: the symbolic Cholesky factor L of 2B⁻¹ (through
+    /// the symbolic adjugate inverse) satisfies L Lᵀ = 2 B⁻¹ at points of the cell, against GSL's inverse.
+    func testSymbolicCholeskyOfTheNoiseIn3D() throws {
+        let f = try Scenario(toml: scenario(medium: fullMedium)).lowered()
+        let g = f.graph
+        let b = SDECoefficients.inverse(f.medium, dimension: 3, graph: g)
+        let l = SDECoefficients.cholesky(b, scale: g.constant(2), graph: g)
+        XCTAssertEqual(l.count, 6)
+        for point in [[0.1, 0.2, 0.3, 0.4, 0.55, 0.7], [0.9, 0.05, 0.5, 0.13, 0.81, 0.26]] {
+            let v = g.evaluate(l + f.medium, at: point)
+            let lower = Array(v[..<6]), medium = SymmetricMatrix(upper: Array(v[6...]), dimension: 3)
+            func entry(_ i: Int, _ j: Int) -> Double { j > i ? 0 : lower[i * (i + 1) / 2 + j] }
+            let twiceInverse = 2 * medium.inverse!
+            for i in 0..<3 {
+                for j in 0..<3 {
+                    let llt = (0..<3).reduce(0.0) { $0 + entry(i, $1) * entry(j, $1) }
+                    XCTAssertEqual(llt, twiceInverse[i, j], accuracy: 1e-14, "(\(i), \(j)) at \(point)")
+                }
+            }
+        }
+    }
+
+    // MARK: - sampler
+
+    /// Start from π_ε and stay there for t = 0.03 (ε = 1/2, 8 cells per axis: a quarter ε-period
+    /// each, so the fast factors show in the cell masses; several fast relaxation times
+    /// ε²/(4π² λ_min(B⁻¹))), with the full medium and a π that oscillates in every fast variable.
+    /// Drift derivatives |b'| ≲ 4π²/ε² · 1 ≈ 160, so Euler–Maruyama's relative bias at dt = 5e-5 is
+    /// ≲ 8e-3 and adds N Σ p δ² ≲ 4 to X² (511 degrees of freedom); weak2's is O(dt²) and the
+    /// Metropolised scheme keeps π_ε exactly. Power: the same particles against π without its fast
+    /// factors are rejected.
+    func testEveryScheme3DStaysAtPiEps() throws {
+        let s = try Scenario(toml: scenario(medium: fullMedium, pi: oscillatoryPi, count: 60000, cells: 8))
+        let exact = s.equilibriumCellMasses()
+        let slowOnly = try Scenario(toml: scenario(medium: fullMedium, pi: "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.3*sin(2*pi*x3))", cells: 8))
+            .equilibriumCellMasses()
+        for scheme in [SchemeKind.em, .weak2, .metropolis] {
+            let dt = scheme == .metropolis ? 1e-3 : 5e-5
+            let run = try s.replacing(time: TimeSettings(final: 0.03, outputs: [0.0, 0.03], dt: dt))
+            let r = try ParticleSampler(scenario: run, options: .init(threads: 2, scheme: scheme)).run()
+            XCTAssertEqual(r.snapshots[1].counts.count, 512)
+            XCTAssertEqual(r.snapshots[1].counts.reduce(0, +), 60000)
+            for k in 0..<2 {
+                XCTAssertGreaterThan(ChiSquareTest(counts: r.snapshots[k].counts, probabilities: exact).pValue, 1e-3, "\(scheme) t = \(r.snapshots[k].time)")
+            }
+            XCTAssertLessThan(ChiSquareTest(counts: r.snapshots[1].counts, probabilities: slowOnly).pValue, 1e-6, "\(scheme): power")
+        }
+    }
+
+    /// Shards add up to the whole run (counts exactly, positions in block order), and a run
+    /// stopped mid-block resumes bit for bit, for every scheme.
+    func testShardsAndResumeAreBitIdenticalIn3D() throws {
+        let s = try Scenario(toml: scenario(medium: fullMedium, pi: oscillatoryPi, final: 0.002, outputs: "[0.001, 0.002]",
+                                            dt: 1e-4, count: 3 * 1024 + 100))
+        for scheme in [SchemeKind.em, .weak2, .metropolis] {
+            let sampler = try ParticleSampler(scenario: s, options: .init(threads: 2, keepPositions: true, scheme: scheme))
+            let full = try sampler.run()
+            let parts = try (0..<2).map { try sampler.run(blocks: sampler.plan.blocks(ofShard: $0, of: 2)!) }
+            for k in full.snapshots.indices {
+                XCTAssertEqual(zip(parts[0].snapshots[k].counts, parts[1].snapshots[k].counts).map { $0 + $1 }, full.snapshots[k].counts, "\(scheme)")
+                XCTAssertEqual(parts[0].snapshots[k].positions! + parts[1].snapshots[k].positions!, full.snapshots[k].positions!, "\(scheme)")
+            }
+            let dir = temporaryPath("interrupt-3d-\(scheme.rawValue)")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            ParticleEngine.requestStop(atBlock: 1, iteration: 7)
+            XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6)))
+            ParticleEngine.clearStopRequest()
+            let resumed = try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))
+            for (a, b) in zip(full.snapshots, resumed.snapshots) {
+                XCTAssertEqual(a.counts, b.counts, "\(scheme)")
+                XCTAssertEqual(a.positions, b.positions, "\(scheme)")
+                XCTAssertEqual(a.moves, b.moves, "\(scheme)")
+            }
+        }
+    }
+
+    // MARK: - Fokker–Planck
+
+    /// Started at π_ε, the 3D ε-solution stays there to round-off; from a peaked density, mass is
+    /// conserved to round-off, the density stays positive and the free energy decreases.
+    func testFokkerPlanck3DKeepsPiEpsAndMass() throws {
+        let s = try Scenario(toml: scenario(pi: oscillatoryPi, final: 0.01, outputs: "[0.005, 0.01]", dt: 1e-3, cells: 4))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(resolution: 8))
+        XCTAssertEqual(solver.grid.n, 16)
+        let r = try solver.run()
+        let deviation = zip(r.snapshots.last!.solverDensity, solver.pi).map { abs($0 - $1) / $1 }.max()!
+        XCTAssertLessThan(deviation, 1e-13)
+        XCTAssertLessThan(r.massDrift, 1e-13)
+        let peaked = try Scenario(toml: scenario(pi: oscillatoryPi, initial: #"rho = "exp(3*cos(2*pi*x1)*cos(2*pi*x2)*cos(2*pi*x3))""#,
+                                                 final: 0.01, outputs: "[0.0, 0.005, 0.01]", dt: 1e-3, cells: 4))
+        let p = try FokkerPlanckSolver(scenario: peaked, options: .init(resolution: 8)).run()
+        XCTAssertLessThan(p.massDrift, 1e-12)
+        XCTAssertGreaterThan(p.minimumDensity, 0)
+        XCTAssertLessThan(p.snapshots[2].energy, p.snapshots[1].energy)
+        XCTAssertLessThan(p.snapshots[1].energy, p.snapshots[0].energy)
+    }
+
+    /// B = 1, π = 1, ρ0 = 1 + ½ cos 2πx1 cos 2πx2 cos 2πx3: the mode is an eigenvector of every
+    /// line operator, so each step multiplies its cell averages by (1 + dt λ_h)^{-3} exactly,
+    /// λ_h = (4/h²) sin²(πh), and the initial cell averages carry (sin πh / πh)³. The solver must
+    /// match that to round-off — through the three permuted line solves — and the PDE's
+    /// e^{-12π² t} to the scheme's O(h² + dt).
+    func testFokkerPlanck3DSeparableModeDecaysExactly() throws {
+        let s = try Scenario(toml: scenario(medium: #""1""#, initial: #"rho = "1 + 0.5*cos(2*pi*x1)*cos(2*pi*x2)*cos(2*pi*x3)""#,
+                                            epsilon: "1", final: 0.005, outputs: "[0.005]", dt: 1e-4, cells: 16))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(resolution: 16))
+        let n = solver.grid.n, h = 1 / Double(n)
+        XCTAssertEqual(n, 16)
+        let r = try solver.run()
+        let lambda = 4 / (h * h) * pow(sin(Double.pi * h), 2)
+        let amplification = pow(1 + 1e-4 * lambda, -3 * Double(r.steps))
+        let average = pow(sin(Double.pi * h) / (Double.pi * h), 3)
+        let centres = solver.grid.centres
+        var worst = 0.0, worstPDE = 0.0
+        for i in 0..<solver.grid.count {
+            let mode = (0..<3).reduce(0.5) { $0 * cos(2 * Double.pi * centres[$1][i]) }
+            let rho = r.snapshots[0].solverDensity[i]
+            worst = max(worst, abs(rho - (1 + average * amplification * mode)))
+            worstPDE = max(worstPDE, abs(rho - (1 + exp(-12 * Double.pi * Double.pi * 0.005) * mode)))
+        }
+        XCTAssertEqual(r.steps, 50)
+        XCTAssertLessThan(worst, 1e-12)
+        // O(h²): 3(πh)²/6 ≈ 0.019 relative from the cell averages and (πh)²/3 · 12π² t ≈ 0.008 from
+        // the operator; O(dt): 3 (t/dt) (4π² dt)²/2 ≈ 0.001; about 0.03 of the amplitude 0.5 e^{-0.59} ≈ 0.28.
+        XCTAssertLessThan(worstPDE, 0.28 * 0.12)
+        XCTAssertGreaterThan(worstPDE, 1e-4)   // the discretisation is seen, so the tolerance means something
+    }
+
+    // MARK: - closed forms
+
+    /// B = diag(b1(y1), b2(y2), b3(y3)), π = 1: the correctors separate and A_hom is the diagonal
+    /// of harmonic means of D = B⁻¹, A_kk = ⟨b_k⟩⁻¹; with π = (1 + 0.3 cos 2πy2) the second entry is
+    /// B̄_22 = ⟨(3 + cos)/(1 + 0.3 cos)⟩ (trapezoidal rule, spectrally exact for this periodic integrand).
+    func testSeparableMediumGivesTheDiagonalOfHarmonicMeans() throws {
+        let e = try EffectiveCoefficients.compute(Scenario(toml: scenario()))
+        XCTAssertTrue(e.method.contains("separable"), e.method)
+        let expected = [1 / 2.0, 0, 0, 0, 1 / 3.0, 0, 0, 0, 1 / 1.5]
+        for (a, b) in zip(e.aHom[0], expected) { XCTAssertEqual(a, b, accuracy: 1e-13) }
+        XCTAssertEqual(e.aHomLower!, e.aHomUpper!)
+        let weighted = try EffectiveCoefficients.compute(Scenario(toml: scenario(pi: "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.3*cos(2*pi*y2))")))
+        let m = 4096
+        let trapezoid = (0..<m).reduce(0.0) { s, i in
+            let c = cos(2 * Double.pi * Double(i) / Double(m))
+            return s + (3 + c) / (1 + 0.3 * c) / Double(m)
+        }
+        XCTAssertEqual(weighted.bBar[0][4], trapezoid, accuracy: 1e-12)
+        XCTAssertEqual(weighted.bBar[0][0], 2, accuracy: 1e-13)
+        XCTAssertEqual(weighted.bBar[0][8], 1.5, accuracy: 1e-13)
+    }
+
+    /// A full 3D laminate (π and B depend on y1 only): A_hom by the laminate formula lies between
+    /// the Reuss and Voigt bounds ⟨D⁻¹⟩⁻¹ ≤ A_hom ≤ ⟨D⟩ in the Loewner order (checked along 200
+    /// directions), and strictly below the Voigt bound along the layers, where the fields vary.
+    func testLaminate3DLiesBetweenTheReussAndVoigtBounds() throws {
+        let medium = #"[["2 + sin(2*pi*y1)", "0.4*cos(2*pi*y1)", "0.3*sin(2*pi*y1)"], ["0.4*cos(2*pi*y1)", "2", "0.2"], ["0.3*sin(2*pi*y1)", "0.2", "1.5 + 0.5*cos(2*pi*y1)"]]"#
+        let s = try Scenario(toml: scenario(medium: medium, pi: "1 + 0.5*cos(2*pi*y1)"))
+        let e = try EffectiveCoefficients.compute(s)
+        XCTAssertTrue(e.method.contains("laminate"), e.method)
+        let a = SymmetricMatrix(rowMajor: e.aHom[0], dimension: 3)
+        // The bounds by the trapezoidal rule over y1 (spectrally exact for these periodic fields).
+        let f = s.lowered()
+        let m = 2048, z = s.facts.equilibriumMass
+        var voigt = [Double](repeating: 0, count: 9), reussInverse = voigt
+        for i in 0..<m {
+            let t = Double(i) / Double(m)
+            let v = f.graph.evaluate([f.pi] + f.medium, at: [0.3, 0.3, 0.3, t, 0, 0])
+            let d = (v[0] / z) * SymmetricMatrix(upper: Array(v[1...]), dimension: 3).inverse!
+            let dInverse = d.inverse!
+            for k in 0..<9 { voigt[k] += d.rowMajor[k] / Double(m); reussInverse[k] += dInverse.rowMajor[k] / Double(m) }
+        }
+        let reuss = SymmetricMatrix(rowMajor: reussInverse, dimension: 3).inverse!
+        for k in 0..<200 {
+            let theta = Double(k) * 0.7, phi = Double(k) * 1.3
+            let v = [sin(theta) * cos(phi), sin(theta) * sin(phi), cos(theta)]
+            func form(_ m: SymmetricMatrix) -> Double { (0..<3).reduce(0.0) { s, i in (0..<3).reduce(s) { $0 + m[i, $1] * v[i] * v[$1] } } }
+            XCTAssertGreaterThanOrEqual(form(a), form(reuss) * (1 - 1e-12), "v = \(v)")
+            XCTAssertLessThanOrEqual(form(a), form(SymmetricMatrix(rowMajor: voigt, dimension: 3)) * (1 + 1e-12), "v = \(v)")
+        }
+        // Strictly inside for this medium: the fields vary, so neither bound is attained in every direction.
+        XCTAssertGreaterThan(SymmetricMatrix(rowMajor: voigt, dimension: 3)[1, 1] - a[1, 1], 1e-4)
+    }
+}
