@@ -136,8 +136,11 @@ def compare(run):
 
 def _density_figure(snaps, dimension, label, small):
     """The density at each output time: in 1D, stairs on one axis; in 2D, one image panel per time
-    on a shared colour scale. `small`: 8-point titles, ticks and legend (`solve`); otherwise the
-    1D axis spans [0, 1] (`sample`)."""
+    on a shared colour scale; in 3D, per time the slice through the middle of x3 (top) and the
+    x1-x2 marginal (bottom), each row on its own colour scale. `small`: 8-point titles, ticks and
+    legend (`solve`); otherwise the 1D axis spans [0, 1] (`sample`)."""
+    if dimension == 3:
+        return _density_figure_3d(snaps, label, small)
     if dimension == 1:
         fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
@@ -161,6 +164,26 @@ def _density_figure(snaps, dimension, label, small):
         if small:
             ax.tick_params(labelsize=8)
     fig.colorbar(mesh, ax=axes.tolist(), label=label)
+    return fig
+
+
+def _density_figure_3d(snaps, label, small):
+    """3D densities as slices and marginals (see _density_figure)."""
+    fig = Figure(figsize=(3.4 * len(snaps) + 1, 6.8), layout="constrained")
+    axes = fig.subplots(2, len(snaps), squeeze=False)
+    middle = (len(snaps[0].edges[2]) - 1) // 2   # the cell that starts at x3 = 1/2 (n even)
+    rows = [([s.slice(2, middle) for s in snaps], f"slice x3 in [{snaps[0].edges[2][middle]:g}, "
+             f"{snaps[0].edges[2][middle + 1]:g})"), ([s.marginal(2) for s in snaps], "marginal over x3")]
+    for row, (cells, what) in zip(axes, rows):
+        vmax = max(c["density"].max() for c in cells)
+        for ax, c, s in zip(row, cells, snaps):
+            mesh = image(ax, c, "density", vmin=0, vmax=vmax)
+            ax.set_title(f"t = {s.t:g}: {what}", fontsize=8)
+            ax.set_xlabel("x1")
+            ax.set_ylabel("x2")
+            if small:
+                ax.tick_params(labelsize=8)
+        fig.colorbar(mesh, ax=row.tolist(), label=label)
     return fig
 
 

@@ -103,6 +103,15 @@ class Cells:
         return Cells(tuple(self.axes[j] for j in keep), tuple(self.edges[j] for j in keep),
                      {k: np.take(v, index, axis=axis) for k, v in self.values.items()}, self.path, self.t)
 
+    def marginal(self, axis):
+        """The density integrated over `axis` (0-based): d - 1 dimensions. Cells are equal, so the
+        integral over the unit period is the mean along the axis."""
+        if self.dimension < 2:
+            raise ValueError("a 1D grid has no marginals")
+        keep = [j for j in range(self.dimension) if j != range(self.dimension)[axis]]
+        return Cells(tuple(self.axes[j] for j in keep), tuple(self.edges[j] for j in keep),
+                     {k: np.mean(v, axis=axis) for k, v in self.values.items()}, self.path, self.t)
+
 
 def cells_from_table(table, path=None, t=None):
     """Cells from the columns of a cell CSV (as read_csv returns them).

@@ -35,6 +35,10 @@ $h stationary data/small-1d.toml --dt 1e-4 --dt-sweep --out data/stationary-1d >
 $h sample data/small-2d.toml --out data/sample-2d -q >/dev/null
 $h solve data/small-2d.toml --dt 1e-4 --out data/solve-2d -q >/dev/null
 $h stationary data/small-2d.toml --dt 1e-4 --final 0.02 --out data/stationary-2d >/dev/null
+sed 's/^name = "small-2d"/name = "small-3d"/; s/^dimension = 2/dimension = 3/; s/^B = .*/B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)", "2"]/; s/^pi = .*/pi = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*y1)) * (1 + 0.3*cos(2*pi*x3))"/; s/^f = .*/f = "1 + 0.5*cos(2*pi*x2)*cos(2*pi*x3)"/; s/^cells = 8/cells = 4/; s/^count = 2000/count = 4000/' data/small-2d.toml > data/small-3d.toml
+$h sample data/small-3d.toml --out data/sample-3d -q >/dev/null
+$h solve data/small-3d.toml --dt 1e-4 --out data/solve-3d -q >/dev/null
+$h stationary data/small-3d.toml --dt 1e-4 --final 0.02 --out data/stationary-3d >/dev/null
 python3 ../effective_family.py "$h" data/family >/dev/null
 mkdir -p data/gh
 for s in laminate-2d edge-cheap-2d; do $h effective "../../scenarios/$s.toml" --json > "data/gh/$s.json"; done

@@ -23,6 +23,9 @@ CASES = [
     ("sample-2d", "plot_run.py", ["histograms.png"], "densities_002.csv"),
     ("solve-2d", "plot_run.py", ["energy.png", "density.png"], "densities_001.csv"),
     ("stationary-2d", "plot_run.py", ["stationary.png"], "pi_eps.csv"),
+    ("sample-3d", "plot_run.py", ["histograms.png"], "densities_002.csv"),
+    ("solve-3d", "plot_run.py", ["energy.png", "density.png"], "densities_001.csv"),
+    ("stationary-3d", "plot_run.py", ["stationary.png"], "pi_eps.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),
     ("gh", "plot_unit_balls.py", ["unit_balls.png"], "laminate-2d.json"),
 ]

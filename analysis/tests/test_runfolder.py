@@ -120,6 +120,9 @@ def test_reshape_any_dimension(shape):
         assert plane.axes == ("x1", "x3") and plane.shape == (shape[0], shape[2])
         assert plane["value"].tolist() == cells["value"][:, 2, :].tolist()
         assert [e.tolist() for e in plane.edges] == [cells.edges[0].tolist(), cells.edges[2].tolist()]
+        marginal = cells.marginal(2)
+        assert marginal.axes == ("x1", "x2") and marginal.shape == shape[:2]
+        assert np.allclose(marginal["value"], cells["value"].mean(axis=2))
 
 
 def test_reshape_refuses_what_is_not_a_row_major_grid():
