@@ -21,7 +21,7 @@ INTEGRATION+='|VerdictTests|CompareTests|WeakOrderTwoTests|SamplerStatisticsTest
 INTEGRATION+='|StableNormTests.testDegenerateMediumIsAClearError|StableNormTests.testEffectiveCommandReportsGHNorm'
 INTEGRATION+='|TransportTests.testW2CommandAgreesWithPOTAndRejectsBadFiles|SamplerBehaviourTests.testTimeStepMustResolveTheCell'
 INTEGRATION+='|ReferenceCheckTests.testCompareReportsTheReferenceCheck|TimeStepControlTests.testCommandLineChoosesChecksAndRefuses'
-INTEGRATION+='|TimeStepControlTests.testCompareAtTheChosenStepAgreesAndAtACoarseStepDiffers'
+INTEGRATION+='|TimeStepControlTests.testCompareAtTheChosenStepAgreesAndAtACoarseStepDiffers|ThreeDimensionalTests.testCompareIn3DAgreesAndHasPower'
 
 swift_tests() {
   swift build -c release --build-tests -Xswiftc -enable-testing

@@ -45,7 +45,6 @@ enum ExitStatus: Int32 {
             switch e {
             case .positionsMissing: self = .dataError
             case .particlesDoNotFit: self = .failure
-            case .unsupportedDimension: self = .dataError
             }
         case let e as TransportFiles.FileError: self = e.unreadable ? .ioError : .dataError
         case is GridWasserstein.InputError, is ExactTransport.TooLarge, is Transport.Unsupported: self = .dataError

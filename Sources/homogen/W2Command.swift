@@ -85,17 +85,21 @@ struct W2Command: ParsableCommand {
             reportTime(start)
             return
         }
-        let m = try parseMetric2D()
-        guard m[1] == 0 else {
-            throw ValidationError("--grid supports a diagonal --metric only ('a,0,c'); for a general one use the exact solver on points (--torus)")
-        }
         var options = GridWasserstein.Options()
-        options.metric = (m[0], m[2])
-        let (n1, n2) = (a.shape[0], a.shape[1])
-        stage("back-and-forth method on a \(n1) x \(n2) grid", big: n1 * n2 >= 128 * 128)
+        if a.shape.count == 2 {
+            let m = try parseMetric2D()
+            guard m[1] == 0 else {
+                throw ValidationError("--grid supports a diagonal --metric only ('a,0,c'); for a general one use the exact solver on points (--torus)")
+            }
+            options.metric = [m[0], m[2]]
+        } else if metric != nil {
+            throw ValidationError("--metric is for 1D and 2D grids; a 3D grid takes the flat cost")
+        }
+        let shape = a.shape.map(String.init).joined(separator: " x ")
+        stage("back-and-forth method on a \(shape) grid", big: a.masses.count >= 128 * 128)
         let r: GridWasserstein.Result
         do {
-            r = try GridWasserstein.distance(a.masses, b.masses, n1: n1, n2: n2, options: options)
+            r = try GridWasserstein.distance(a.masses, b.masses, shape: a.shape, options: options)
         } catch let e as GridWasserstein.InputError {
             throw ValidationError(e.description.replacingOccurrences(of: "first density", with: first)
                 .replacingOccurrences(of: "second density", with: second))

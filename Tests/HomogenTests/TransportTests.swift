@@ -52,15 +52,15 @@ final class TransportTests: XCTestCase {
                        accuracy: 1e-12)
         let grid = (0..<256).map { 1 + 0.3 * cos(2 * Double.pi * Double($0 % 16) / 16) }
         let shifted = (0..<256).map { 1 + 0.3 * cos(2 * Double.pi * Double($0 % 16 + 3) / 16) }
-        let r = try Transport.distance(.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16))
+        let r = try Transport.distance(.grid(grid, shape: [16, 16]), .grid(shifted, shape: [16, 16]))
         XCTAssertNotNil(r.marginalError)
-        let scaled = try Transport.distance(.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16), cost: .metric(.diagonal(1, 4)))
+        let scaled = try Transport.distance(.grid(grid, shape: [16, 16]), .grid(shifted, shape: [16, 16]), cost: .metric(.diagonal(1, 4)))
         XCTAssertEqual(scaled.distance, 2 * r.distance, accuracy: 0.02 * r.distance)   // the shift is along x2, weighted by 4
         let points = TorusMeasure(points: [0.1, 0.2, 0.7, 0.4], weights: nil)
         for (a, b, cost) in [(Transport.Measure.circleCells(m), Transport.Measure.points(points), Transport.Cost.flat),
-                             (.grid(grid, n1: 16, n2: 16), .grid(shifted, n1: 16, n2: 16), .metric(Matrix2(a11: 1, a12: 0.2, a22: 1))),
+                             (.grid(grid, shape: [16, 16]), .grid(shifted, shape: [16, 16]), .metric(Matrix2(a11: 1, a12: 0.2, a22: 1))),
                              (.points(points), .points(points), .circleMetric(flat)),
-                             (.grid(grid, n1: 16, n2: 16), .grid(Array(grid.prefix(64)), n1: 8, n2: 8), .flat)] {
+                             (.grid(grid, shape: [16, 16]), .grid(Array(grid.prefix(64)), shape: [8, 8]), .flat)] {
             XCTAssertThrowsError(try Transport.distance(a, b, cost: cost)) { XCTAssertTrue($0 is Transport.Unsupported, "\($0)") }
         }
     }

@@ -137,7 +137,6 @@ public struct Comparison {
                 count: options.particles ?? s.particles.count, seed: options.seed ?? s.particles.seed,
                 convention: s.particles.convention))
         }
-        guard s.dimension != .three else { throw ComparisonError.unsupportedDimension(s.dimension) }
         self.scenario = s
         self.options = options
         self.transport = TransportMethod(s.dimension).strategy(s, threads: options.threads)
@@ -379,8 +378,6 @@ public enum ComparisonError: Error, CustomStringConvertible, Equatable {
     case positionsMissing(String)
     /// Particles given directly do not have the scenario's output times, grid, dimension or count.
     case particlesDoNotFit
-    /// The comparison does not run in this dimension yet.
-    case unsupportedDimension(TorusDimension)
 
     public var description: String {
         switch self {
@@ -388,9 +385,6 @@ public enum ComparisonError: Error, CustomStringConvertible, Equatable {
             return "\(folder): a 1D comparison needs the particle positions, which this sample run did not keep"
         case .particlesDoNotFit:
             return "the particles given do not have the scenario's output times, grid, dimension and particle count"
-        case .unsupportedDimension(let d):
-            return "compare does not run in \(d)D yet: its Wasserstein distances and cell problem are 1D and 2D "
-                + "(in \(d)D: sample, stationary, solve for scalar and diagonal media, effective for media that depend on one fast variable)"
         }
     }
 }

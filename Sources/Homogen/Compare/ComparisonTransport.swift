@@ -115,19 +115,21 @@ struct CircleComparisonTransport: ComparisonTransport {
     }
 }
 
-/// 2D: W2 by the back-and-forth method on a grid (`GridWasserstein`): PDE against PDE on the
-/// solver grid, the particles' counts against each PDE's output-grid masses (bootstrap null by
-/// the same pipeline); costs that are not a constant quadratic form by exact transport between
-/// the cell-centre measures of a coarser grid (`Comparison.metricCells`).
+/// 2D and 3D: W2 by the back-and-forth method on a grid (`GridWasserstein`): PDE against PDE on
+/// the solver grid, the particles' counts against each PDE's output-grid masses (bootstrap null by
+/// the same pipeline); in 2D, costs that are not a constant quadratic form by exact transport
+/// between the cell-centre measures of a coarser grid (`Comparison.metricCells`). In 3D, W̄ for a
+/// constant diagonal B̄ on the solver grid; W_GH and an x-dependent W̄ are not computed ("-").
 struct TorusGridComparisonTransport: ComparisonTransport {
     let scenario: Scenario
     let threads: Int
     var method: TransportMethod { .torusGrid }
 
     /// On the solver grid, refined to 32 cells per ε-period by splitting cells as long as the grid
-    /// stays within 256 × 256 (the method's error on an ε-oscillating density is about 1.3% at 16
-    /// cells per period and 0.3% at 32, `CompareTests`); a non-diagonal constant metric: the exact
-    /// network simplex between the output-grid cell-centre measures (up to 64 × 64 cells; nil beyond).
+    /// stays within 256 × 256 (64³ in 3D; the method's error on an ε-oscillating density is about
+    /// 1.3% at 16 cells per period and 0.3% at 32, `CompareTests`); a non-diagonal constant metric
+    /// (2D): the exact network simplex between the output-grid cell-centre measures (up to 64 × 64
+    /// cells; nil beyond).
     func pdeDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int, cost: Transport.Cost) throws -> Transport.Result? {
         var cost = cost
         if case .metric(let m) = cost {
@@ -141,9 +143,12 @@ struct TorusGridComparisonTransport: ComparisonTransport {
         }
         let n = a.solverCells
         var refine = max(1, Int((32 * Double(scenario.inverseEpsilon) / Double(n)).rounded(.up)))
-        while refine > 1 && n * refine > 256 { refine -= 1 }
+        let largest = scenario.dimension == .three ? 64 : 256
+        while refine > 1 && n * refine > largest { refine -= 1 }
+        let d = scenario.dimension.count
         func grid(_ r: FokkerPlanckResult) -> Transport.Measure {
-            .grid(GridWasserstein.refined(r.snapshots[k].solverDensity, n1: n, n2: n, factor: refine), n1: n * refine, n2: n * refine)
+            .grid(GridWasserstein.refined(r.snapshots[k].solverDensity, shape: [Int](repeating: n, count: d), factor: refine),
+                  shape: [Int](repeating: n * refine, count: d))
         }
         return try Transport.distance(grid(a), grid(b), cost: cost)
     }
@@ -151,12 +156,14 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     func bootstrap(_ particles: SampleResult.Snapshot, against r: FokkerPlanckResult, _ k: Int,
                    test: SequentialMonteCarlo, seed: UInt64) throws -> BootstrapResult {
         try ParametricBootstrap.torus(particleCounts: particles.counts, cellMasses: r.snapshots[k].density, cells: scenario.cells,
-                                      particles: scenario.particles.count, test: test, seed: seed, threads: threads)
+                                      dimension: scenario.dimension, particles: scenario.particles.count, test: test, seed: seed,
+                                      threads: threads)
     }
 
     /// The Gromov–Hausdorff norm (5.17) for W_GH where the medium depends on y only (nil, "-",
     /// when too anisotropic for the nine-image cost), and the geodesic cost of an x-dependent B̄ for W̄.
     func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> MetricCosts {
+        guard scenario.dimension == .two else { return .none }
         var costs = MetricCosts()
         if !StableNorm.mediumDependsOnX(scenario) {
             stage?("Gromov-Hausdorff norm")
@@ -175,6 +182,15 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     func metricDistances(epsH: FokkerPlanckResult, eps: FokkerPlanckResult, hom: FokkerPlanckResult, _ k: Int,
                          effective e: EffectiveCoefficients, costs: MetricCosts, w2: Double) throws -> MetricDistances {
         var result = MetricDistances()
+        if scenario.dimension == .three {
+            // A constant diagonal B̄: the grid method with that metric; otherwise not computed.
+            let d = 3, b = e.bBar[0]
+            let diagonal = (0..<d).allSatisfy { i in (0..<d).allSatisfy { j in i == j || b[i * d + j] == 0 } }
+            if e.isConstant && diagonal {
+                result.wBar = try pdeDistance(epsH, hom, k, cost: .diagonalMetric((0..<d).map { b[$0 * d + $0] }))?.distance
+            }
+            return result
+        }
         if e.isConstant {
             result.wBar = try pdeDistance(epsH, hom, k, cost: .metric(Matrix2(rowMajor: e.bBar[0])))?.distance
         }

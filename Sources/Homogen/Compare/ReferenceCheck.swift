@@ -66,12 +66,12 @@ public struct ReferenceCheck {
     }
 
     /// Refinements allowed past the first solve: 4 in 1D (cheap line solves), 1 in 2D (each costs
-    /// about 8 times the previous solve), none in 3D (16 times).
+    /// about 8 times the previous solve), 1 in 3D (each costs about 16 times the previous one).
     public static func maximumRefinements(dimension: TorusDimension) -> Int {
         switch dimension {
         case .one: return 4
         case .two: return 1
-        case .three: return 0
+        case .three: return 1
         }
     }
 

@@ -119,7 +119,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
         case .gridTooSmall(let n):
             return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
         case .unsupportedDimension(let what, let d):
-            return "\(what) does not run in \(d)D yet (in \(d)D: `sample` and `stationary`, and `effective` for media that depend on one fast variable)"
+            return "\(what) does not run in \(d)D yet (in \(d)D today: sample, stationary, and solve and compare for scalar and diagonal media "
+                + "whose A_hom has a closed form: laminates and separable media)"
         }
     }
 }

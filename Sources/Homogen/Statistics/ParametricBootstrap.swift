@@ -67,20 +67,20 @@ public enum ParametricBootstrap {
         return sorted
     }
 
-    /// 2D: particle counts on a g × g grid against cell masses on the same grid; the observed
-    /// distance and each null repetition (N cells drawn from the masses) by the back-and-forth
-    /// grid W2 (`GridWasserstein`, `metric` its diagonal constant metric), the same pipeline.
+    /// 2D and 3D: particle counts on a grid of g cells per axis (`dimension`) against cell masses
+    /// on the same grid; the observed distance and each null repetition (N cells drawn from the
+    /// masses) by the back-and-forth grid W2 (`GridWasserstein`), the same pipeline.
     public static func torus(particleCounts counts: [Double], cellMasses masses: [Double], cells g: Int,
-                             particles n: Int, metric: (Double, Double) = (1, 1), test: SequentialMonteCarlo, seed: UInt64,
+                             dimension: TorusDimension = .two, particles n: Int, test: SequentialMonteCarlo, seed: UInt64,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
-        let options = { var o = GridWasserstein.Options(); o.metric = metric; return o }()
-        let observed = try GridWasserstein.distance(counts, masses, n1: g, n2: g, options: options).distance
+        let shape = [Int](repeating: g, count: dimension.count)
+        let observed = try GridWasserstein.distance(counts, masses, shape: shape).distance
         let table = DiscreteDistribution(weights: masses)
         let outcome = try test.run(observed: observed, threads: threads) { k in
             let rng = RandomStream(seed: BlockSeeds.seed(run: seed, block: UInt64(k)))
-            var c = [Double](repeating: 0, count: g * g)
+            var c = [Double](repeating: 0, count: masses.count)
             for _ in 0..<n { c[table.draw(rng)] += 1 }
-            return try GridWasserstein.distance(c, masses, n1: g, n2: g, options: options).distance
+            return try GridWasserstein.distance(c, masses, shape: shape).distance
         }
         return summarise(observed, outcome)
     }

@@ -1,33 +1,33 @@
 import Foundation
 
-/// The c-transform on the n1 × n2 grid of cell centres of the torus [0, 1)² for the periodic
-/// quadratic cost c(x, y) = min_k ½⟨M(x − y + k), x − y + k⟩ with a diagonal metric M = diag(m1, m2):
+/// The c-transform on the n1 × … × nd grid of cell centres of the torus [0, 1)^d (d = 2 or 3)
+/// for the periodic quadratic cost c(x, y) = min_k ½⟨M(x − y + k), x − y + k⟩ with a diagonal
+/// metric M = diag(m1, …, md):
 ///
-///     φ^c(x) = min_y c(x, y) − φ(y) = min_{z ∈ periodic extension} ½ m1 (x1 − z1)² + ½ m2 (x2 − z2)² − φ(z),
+///     φ^c(x) = min_y c(x, y) − φ(y) = min_{z ∈ periodic extension} Σ_a ½ m_a (x_a − z_a)² − φ(z),
 ///
-/// which separates into two one-dimensional transforms, along x2 and then along x1, each a lower
-/// envelope of parabolas (Felzenszwalb & Huttenlocher 2012), O(n) per line, over the grid extended
-/// by one period on each side (a c-concave optimal pair displaces by at most half a period; the
-/// extension leaves room for the iterates). The minimum over grid points z alone would drop the
-/// −½|∇φ|² term of φ^c whenever displacements are below a cell (φ^c = −φ exactly there), which
-/// doubles J and overstates W2 by √2 for nearby densities; so each line minimum is refined over
-/// the two grid segments next to the best grid point, with φ interpolated linearly along the line,
-/// which makes the transform continuous in z. Written by hand: no Debian library has it.
-/// Not for concurrent use (scratch buffers).
+/// which separates into one-dimensional transforms, along the last axis and then along each
+/// earlier one, each a lower envelope of parabolas (Felzenszwalb & Huttenlocher 2012), O(n) per
+/// line, over the grid extended by one period on each side (a c-concave optimal pair displaces by
+/// at most half a period; the extension leaves room for the iterates). The minimum over grid
+/// points z alone would drop the −½|∇φ|² term of φ^c whenever displacements are below a cell
+/// (φ^c = −φ exactly there), which doubles J and overstates W2 by √2 for nearby densities; so each
+/// line minimum is refined over the two grid segments next to the best grid point, with φ
+/// interpolated linearly along the line, which makes the transform continuous in z. Written by
+/// hand: no Debian library has it. Not for concurrent use (scratch buffers).
 final class PeriodicCTransform {
-    let n1: Int, n2: Int
-    let m1: Double, m2: Double
-    private var column: [Double], result: [Double]
+    let shape: [Int]
+    let metric: [Double]
+    private var work: [Double]
     private var line: [Double], out: [Double]
     private var hull: [Int], breaks: [Double]
 
-    init(n1: Int, n2: Int, metric: (Double, Double) = (1, 1)) {
-        self.n1 = n1
-        self.n2 = n2
-        (m1, m2) = metric
-        column = [Double](repeating: 0, count: n1 * n2)
-        result = column
-        let n = max(n1, n2)
+    init(shape: [Int], metric: [Double]) {
+        precondition(metric.count == shape.count)
+        self.shape = shape
+        self.metric = metric
+        work = [Double](repeating: 0, count: shape.reduce(1, *))
+        let n = shape.max()!
         line = [Double](repeating: 0, count: 3 * n)
         out = [Double](repeating: 0, count: n)
         hull = [Int](repeating: 0, count: 3 * n)
@@ -36,25 +36,28 @@ final class PeriodicCTransform {
 
     /// φ^c into `target`.
     func transform(_ phi: [Double], into target: inout [Double]) {
-        let (n1, n2, m1, m2) = (self.n1, self.n2, self.m1, self.m2)
+        let shape = self.shape, d = shape.count, count = work.count
         phi.withUnsafeBufferPointer { phi in
         target.withUnsafeMutableBufferPointer { target in
-        column.withUnsafeMutableBufferPointer { column in
+        work.withUnsafeMutableBufferPointer { work in
         line.withUnsafeMutableBufferPointer { line in
         out.withUnsafeMutableBufferPointer { out in
         hull.withUnsafeMutableBufferPointer { hull in
         breaks.withUnsafeMutableBufferPointer { breaks in
-            // Along x2 for every row: g(i, x2) = min_z2 ½ m2 (x2 − z2)² − φ(i, z2).
-            for i in 0..<n1 {
-                for k in 0..<n2 { let v = -phi[i * n2 + k]; line[k] = v; line[k + n2] = v; line[k + 2 * n2] = v }
-                Self.lowerEnvelope(n2, m2, line, out, hull, breaks)
-                for j in 0..<n2 { column[i * n2 + j] = out[j] }
-            }
-            // Along x1 for every column: φ^c(x1, j) = min_z1 ½ m1 (x1 − z1)² + g(z1, j).
-            for j in 0..<n2 {
-                for k in 0..<n1 { let v = column[k * n2 + j]; line[k] = v; line[k + n1] = v; line[k + 2 * n1] = v }
-                Self.lowerEnvelope(n1, m1, line, out, hull, breaks)
-                for i in 0..<n1 { target[i * n2 + j] = out[i] }
+            // Along the last axis first, from −φ into `work` (2D: g(i, x2) = min_z2 ½ m2 (x2 − z2)²
+            // − φ(i, z2)); then along each earlier axis in place, the first one into `target`.
+            for a in stride(from: d - 1, through: 0, by: -1) {
+                let n = shape[a], m = metric[a]
+                let step = shape[(a + 1)...].reduce(1, *)   // the flat-index step of axis a
+                let source = a == d - 1 ? UnsafePointer(phi.baseAddress!) : UnsafePointer(work.baseAddress!)
+                let sign = a == d - 1 ? -1.0 : 1.0
+                let destination = a == 0 ? target.baseAddress! : work.baseAddress!
+                // Every line along axis a starts at a cell whose index along a is 0.
+                for base in 0..<count where (base / step) % n == 0 {
+                    for k in 0..<n { let v = sign * source[base + k * step]; line[k] = v; line[k + n] = v; line[k + 2 * n] = v }
+                    Self.lowerEnvelope(n, m, line, out, hull, breaks)
+                    for k in 0..<n { destination[base + k * step] = out[k] }
+                }
             }
         } } } } } } }
     }

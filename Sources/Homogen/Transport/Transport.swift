@@ -6,7 +6,7 @@
 /// |---|---|---|
 /// | `.circle`, `.circleCells` | `.flat` | exact W2 on the circle from quantile functions (`CircleWasserstein`) |
 /// | `.circleCells` | `.circleMetric` | exact, after the change of variables that flattens the metric (`CircleMetricChange`) |
-/// | `.grid` | `.flat`, diagonal `.metric` | the back-and-forth method with exact c-transforms (`GridWasserstein`) |
+/// | `.grid` (2D, 3D) | `.flat`, `.diagonalMetric`, diagonal `.metric` (2D) | the back-and-forth method with exact c-transforms (`GridWasserstein`) |
 /// | `.points` | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
 ///
 /// Any other pairing is refused (`Unsupported`), never approximated silently.
@@ -17,8 +17,9 @@ public enum Transport {
         case circle(CircleMeasure)
         /// On the circle: a density constant on the equal cells of [0, 1), by its cell masses.
         case circleCells([Double])
-        /// On the torus T²: masses on an n1 × n2 grid of cells (row-major, x1 slowest).
-        case grid([Double], n1: Int, n2: Int)
+        /// On the torus T² or T³: masses on a grid of cells of `shape` (n1 × n2 or n1 × n2 × n3;
+        /// row-major, x1 slowest).
+        case grid([Double], shape: [Int])
         /// On the torus T²: weighted points.
         case points(TorusMeasure)
     }
@@ -30,6 +31,8 @@ public enum Transport {
         /// ⟨M d, d⟩ for a constant symmetric positive definite M, d the minimum-image difference
         /// (W̄ with a constant B̄, (5.5)–(5.8)).
         case metric(Matrix2)
+        /// ⟨M d, d⟩ for a constant diagonal M = diag(m1, …, md), on a grid of any dimension.
+        case diagonalMetric([Double])
         /// 1D: the squared distance of a metric g(x) on the circle (W̄ with B̄(x), W_GH with C̄(x)).
         case circleMetric(CircleMetricChange)
         /// A cost given point by point (`GeodesicTorusCost`, `FinslerTorusCost`, `TorusCost`).
@@ -61,16 +64,21 @@ public enum Transport {
         case let (.circleCells(x), .circleCells(y), .circleMetric(change)):
             let w = CircleWasserstein.distance(change.pushForward(cellMasses: x), change.pushForward(cellMasses: y)).distance
             return Result(distance: change.length * w, marginalError: nil)
-        case let (.grid(x, n1, n2), .grid(y, m1, m2), .flat) where n1 == m1 && n2 == m2:
-            let r = try GridWasserstein.distance(x, y, n1: n1, n2: n2, options: grid)
+        case let (.grid(x, shape), .grid(y, other), .flat) where shape == other:
+            let r = try GridWasserstein.distance(x, y, shape: shape, options: grid)
             return Result(distance: r.distance, marginalError: r.marginalError)
-        case let (.grid(x, n1, n2), .grid(y, m1, m2), .metric(m)) where n1 == m1 && n2 == m2:
+        case let (.grid(x, shape), .grid(y, other), .metric(m)) where shape == other && shape.count == 2:
             guard m.a12 == 0 else {
                 throw Unsupported(reason: "the grid method takes a diagonal metric; for \(m) use exact transport between points")
             }
             var o = grid
-            o.metric = (m.a11, m.a22)
-            let r = try GridWasserstein.distance(x, y, n1: n1, n2: n2, options: o)
+            o.metric = [m.a11, m.a22]
+            let r = try GridWasserstein.distance(x, y, shape: shape, options: o)
+            return Result(distance: r.distance, marginalError: r.marginalError)
+        case let (.grid(x, shape), .grid(y, other), .diagonalMetric(m)) where shape == other:
+            var o = grid
+            o.metric = m
+            let r = try GridWasserstein.distance(x, y, shape: shape, options: o)
             return Result(distance: r.distance, marginalError: r.marginalError)
         case let (.points(x), .points(y), .flat):
             return Result(distance: try ExactTransport.distance(x, y), marginalError: nil)
@@ -87,7 +95,7 @@ public enum Transport {
         switch m {
         case .circle: return "a measure on the circle"
         case .circleCells(let c): return "a density on \(c.count) cells of the circle"
-        case .grid(_, let n1, let n2): return "masses on a \(n1) x \(n2) grid"
+        case .grid(_, let shape): return "masses on a \(shape.map(String.init).joined(separator: " x ")) grid"
         case .points(let p): return "\(p.count) points of the torus"
         }
     }
@@ -96,6 +104,7 @@ public enum Transport {
         switch c {
         case .flat: return "flat"
         case .metric: return "constant-metric"
+        case .diagonalMetric: return "constant diagonal metric"
         case .circleMetric: return "circle-metric"
         case .points: return "point-by-point"
         }

@@ -26,7 +26,7 @@ public enum TransportFiles {
         public let columns: Int
     }
 
-    /// Masses (non-normalised, as stored) on a periodic grid; `shape` [n] (circle) or [n1, n2].
+    /// Masses (non-normalised, as stored) on a periodic grid; `shape` [n] (circle), [n1, n2] or [n1, n2, n3].
     public struct Grid: Sendable {
         public let masses: [Double]
         public let shape: [Int]
@@ -59,8 +59,8 @@ public enum TransportFiles {
         let data = try contents(path)
         if isNPY(data) {
             let (values, shape) = try decodeNPY(data, path)
-            guard shape.count == 1 || shape.count == 2 else {
-                throw FileError(path: path, reason: "a grid must be a .npy array of shape (n,) or (n1, n2), not \(shapeText(shape))")
+            guard (1...3).contains(shape.count) else {
+                throw FileError(path: path, reason: "a grid must be a .npy array of shape (n,), (n1, n2) or (n1, n2, n3), not \(shapeText(shape))")
             }
             guard !values.isEmpty else { throw FileError(path: path, reason: "empty array") }
             return Grid(masses: values, shape: shape)
@@ -72,10 +72,8 @@ public enum TransportFiles {
         guard let densityColumn = columns.firstIndex(of: "density") else {
             throw FileError(path: path, reason: "no 'density' column in '\(header)'")
         }
-        guard !columns.contains("x3_lo") else {
-            throw FileError(path: path, reason: "a 3D density: W2 between grids is computed on the circle and the 2D torus only, not yet in 3D")
-        }
         let twoD = columns.first == "x1_lo"
+        let d = columns.contains("x3_lo") ? 3 : twoD ? 2 : 1
         // Skip the header line, parse the rest as numbers.
         let body = data[(data.firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? data.endIndex)...]
         let (values, width) = try parseText(Data(body), path, maxColumns: columns.count, lineOffset: 1)
@@ -84,17 +82,20 @@ public enum TransportFiles {
         }
         let rows = values.count / width
         let density = (0..<rows).map { values[$0 * width + densityColumn] }
-        if !twoD { return Grid(masses: density, shape: [rows]) }
-        let n = Int(Double(rows).squareRoot().rounded())
-        guard n * n == rows else { throw FileError(path: path, reason: "\(rows) rows do not form a square grid") }
-        // Check the x1-slowest ordering against the cell edges.
+        if d == 1 { return Grid(masses: density, shape: [rows]) }
+        let n = Int(pow(Double(rows), 1 / Double(d)).rounded())
+        guard (0..<d).reduce(1, { p, _ in p * n }) == rows else {
+            throw FileError(path: path, reason: "\(rows) rows do not form a \(d == 2 ? "square" : "cubic") grid")
+        }
+        // Check the x1-slowest ordering against the cell edges (column 2a holds x_{a+1}_lo).
+        let dimension = TorusDimension(count: d)!
         for k in [0, 1, rows - 1] where k < rows {
-            let x1 = values[k * width], x2 = values[k * width + 2]
-            if abs(x1 - Double(k / n) / Double(n)) > 1e-9 || abs(x2 - Double(k % n) / Double(n)) > 1e-9 {
+            let index = dimension.indices(ofCell: k, perAxis: n)
+            if (0..<d).contains(where: { abs(values[k * width + 2 * $0] - Double(index[$0]) / Double(n)) > 1e-9 }) {
                 throw FileError(path: path, reason: "line \(k + 2): cells are not in the order homogen writes (x1 slowest, uniform)")
             }
         }
-        return Grid(masses: density, shape: [n, n])
+        return Grid(masses: density, shape: [Int](repeating: n, count: d))
     }
 
     // MARK: - formats
