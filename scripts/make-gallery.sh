@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the figures of docs/gallery.md from the scenarios in scenarios/ (about 10 minutes on
+# Regenerates the figures of docs/gallery.md from the scenarios in scenarios/ (about 15 minutes on
 # 2 cores): runs the main job or the relevant command on each, plots the run folder, and copies
 # the figures to docs/figures/ as SCENARIO-FIGURE.png. Run folders go to runs/gallery/.
 set -euo pipefail
@@ -36,6 +36,18 @@ python3 analysis/plot_run.py "$out/stationary-oscillatory-2d" >/dev/null
 copy stationary-oscillatory-2d stationary.png
 python3 analysis/plot_run.py "$out/stationary-1d" >/dev/null
 copy stationary-1d stationary.png; copy stationary-1d bias.png
+for s in separable-3d laminate-3d; do
+  $h effective "scenarios/$s.toml" > "$out/$s-effective.txt"
+  $h compare "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
+  python3 analysis/plot_run.py "$out/$s" >/dev/null
+  copy "$s" densities.png
+done
+$h stationary scenarios/oscillatory-3d.toml --out "$out/oscillatory-3d" > "$out/oscillatory-3d.txt"
+python3 analysis/plot_run.py "$out/oscillatory-3d" >/dev/null
+copy oscillatory-3d stationary.png
+$h solve scenarios/oscillatory-3d.toml --equation homogenised --out "$out/oscillatory-3d-homogenised" -q > "$out/oscillatory-3d-homogenised.txt"
+python3 analysis/plot_run.py "$out/oscillatory-3d-homogenised" >/dev/null
+copy oscillatory-3d-homogenised density.png
 python3 analysis/effective_family.py "$h" "$out/family" >/dev/null
 cp "$out/family/metrics.png" docs/figures/family-metrics.png
 mkdir -p "$out/unit-balls"

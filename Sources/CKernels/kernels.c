@@ -15,6 +15,16 @@
         for (int64_t i = 0; i < n; i++) { double x = a[i], y = b[i]; r[i] = (expr); } \
     }
 
+// The end of every Euler–Maruyama update: x[i] <- wrap(v) = v - floor(v) in [0, 1) (v - floor(v)
+// rounds to 1 for tiny negative v, hence the second line), counting a NaN or infinite v in `bad`.
+#define EM_STORE(v)                                                                \
+    {                                                                              \
+        double w = (v) - floor(v);                                                 \
+        w = w < 1.0 ? w : 0.0;                                                     \
+        bad += ((v) - (v) != 0.0);                                                 \
+        x[i] = w;                                                                  \
+    }
+
 // Floored modulo, as in the scenario language: mod(x, y) = x - y*floor(x/y).
 #define KERNEL_SET(SUFFIX, ATTR)                                                   \
     ATTR UNARY(neg_##SUFFIX, -x)                                                   \
@@ -41,10 +51,7 @@
         int64_t bad = 0;                                                           \
         for (int64_t i = 0; i < n; i++) {                                          \
             double v = x[i] + d[i] * dt + s[i] * sqdt * xi[i];                     \
-            double w = v - floor(v);                                               \
-            w = w < 1.0 ? w : 0.0; /* v - floor(v) rounds to 1 for tiny negative v */ \
-            bad += (v - v != 0.0); /* NaN or infinity */                           \
-            x[i] = w;                                                              \
+            EM_STORE(v)                                                            \
         }                                                                          \
         return bad;                                                                \
     }                                                                              \
@@ -55,10 +62,7 @@
         int64_t bad = 0;                                                           \
         for (int64_t i = 0; i < n; i++) {                                          \
             double v = x[i] + d[i] * dt + (l21[i] * xi1[i] + l22[i] * xi2[i]) * sqdt; \
-            double w = v - floor(v);                                               \
-            w = w < 1.0 ? w : 0.0;                                                 \
-            bad += (v - v != 0.0);                                                 \
-            x[i] = w;                                                              \
+            EM_STORE(v)                                                            \
         }                                                                          \
         return bad;                                                                \
     }                                                                              \
@@ -70,10 +74,7 @@
         int64_t bad = 0;                                                           \
         for (int64_t i = 0; i < n; i++) {                                          \
             double v = x[i] + d[i] * dt + (l31[i] * xi1[i] + l32[i] * xi2[i] + l33[i] * xi3[i]) * sqdt; \
-            double w = v - floor(v);                                               \
-            w = w < 1.0 ? w : 0.0;                                                 \
-            bad += (v - v != 0.0);                                                 \
-            x[i] = w;                                                              \
+            EM_STORE(v)                                                            \
         }                                                                          \
         return bad;                                                                \
     }                                                                              \

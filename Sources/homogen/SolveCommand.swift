@@ -83,15 +83,16 @@ final class ProgressFraction: @unchecked Sendable {
 struct BenchSolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-solve",
-        abstract: "Time the Fokker–Planck solver on the peer benchmark problems (fp_scipy.py 1 and 2).",
+        abstract: "Time the Fokker–Planck solver on the peer benchmark problems (fp_scipy.py 1 and 2, scripts/fp_scipy_3d.py).",
         discussion: """
             1D: bench-1d medium at eps = 1/64, 2048 cells, 1000 steps to t = 1, rho0 = 1 + 0.9 cos(2 pi x).
             2D: bench-2d medium at eps = 1/16, 256 x 256 cells, 1000 steps to t = 0.1, rho0 = 1 + 0.9 cos(2 pi x1) cos(2 pi x2).
+            3D: bench-3d medium at eps = 1/8, 64 x 64 x 64 cells, 100 steps to t = 0.01 (use --steps 100), rho0 = 1 + 0.9 cos cos cos.
             Prints the stepping seconds (after set-up), the mass drift and the smallest final density.
             scripts/bench-solver.sh runs it beside the peer and compares both with a fine reference.
             """)
 
-    @Argument(help: "1 or 2.")
+    @Argument(help: "1, 2 or 3.")
     var dimension: TorusDimension
 
     @Option(help: "Time steps (default 1000, as the peer).")

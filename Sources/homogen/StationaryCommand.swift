@@ -124,8 +124,10 @@ struct StationaryCommand: ParsableCommand {
                        c.runOverTauInt, c.tauInt, c.tauIntRough ? String(format: "; rough below %.0f tau_int", RunLengthCheck.runFactor) : ""))
         let axis = s.dimension == .one ? "" : " per axis"
         for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
-            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %d merged cells p = %.3g, total variation %.2e, "
-                         + "95%% intervals covering %.0f%%", name, g.cells, axis, g.testCells, g.pValue, g.totalVariation, 100 * g.coverage))
+            // The merged cells of the test: testCells per axis (6 x 6 in 2D).
+            let merged = s.dimension.axes.map { _ in "\(g.testCells)" }.joined(separator: " x ")
+            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %@ merged cells p = %.3g, total variation %.2e, "
+                         + "95%% intervals covering %.0f%%", name, g.cells, axis, merged, g.pValue, g.totalVariation, 100 * g.coverage))
             for w in g.worstCells.prefix(3) {
                 print(String(format: "   cell %4d: estimate %.5f  exact %.5f  se %.1e  z %+.2f", Int(w[0]), w[1], w[2], w[3], w[4]))
             }

@@ -83,9 +83,9 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertThrowsError(try FokkerPlanckSolver(scenario: coarse, options: .init(resolution: 2, cells: 1))) {
             XCTAssertEqual($0 as? SolverError, .gridTooSmall(cellsPerSide: 2))
         }
-        let dimension = try runHomogen(["bench-solve", "3"])
+        let dimension = try runHomogen(["bench-solve", "4"])
         XCTAssertEqual(dimension.status, 64)
-        XCTAssertTrue(dimension.stderr.contains("The value '3' is invalid for '<dimension>'. Please provide one of '1' and '2'."), dimension.stderr)
+        XCTAssertTrue(dimension.stderr.contains("The value '4' is invalid for '<dimension>'. Please provide one of '1', '2' or '3'."), dimension.stderr)
     }
 
     func testBenchSolve() throws {

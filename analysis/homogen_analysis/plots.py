@@ -41,7 +41,8 @@ def _panels(count, figsize):
 def compare(run):
     """densities.png: at each output time, the particle histogram, eps-PDE and homogenised densities
     with pi_eps and pi_bar (1D: curves with the particles' +-2 sd sampling band; 2D: image panels, the
-    three evolving densities on one colour scale, pi_eps and pi_bar each on its own); w2.png: the
+    three evolving densities on one colour scale, pi_eps and pi_bar each on its own; 3D: the same
+    panels for the x1-x2 marginals); w2.png: the
     distances against time over the bootstrap null; w2_vs_eps.png with an epsilon study."""
     summary, sc, outputs = run.summary, run.summary["scenario"], run.outputs
     snaps = [run.snapshot(k) for k in range(len(run.times))]
@@ -73,6 +74,10 @@ def compare(run):
     else:
         # The three evolving densities share one colour scale; the equilibria pi_eps and pi_bar
         # each get their own, or the bump of the initial density would hide their oscillation.
+        # 3D: the x1-x2 marginal (the mean over x3) of each.
+        if run.dimension == 3:
+            snaps = [s.marginal(2) for s in snaps]
+            title += " (x1-x2 marginals)"
         evolving = ("particles", "epsilon", "homogenised")
         columns = evolving + ("pi_eps", "pi_bar")
         fig = Figure(figsize=(3.2 * len(columns), 3 * len(snaps)), layout="constrained")
@@ -155,16 +160,21 @@ def _density_figure(snaps, dimension, label, small):
             ax.legend()
         return fig
     fig, axes = _panels(len(snaps), (3.4 * len(snaps) + 1, 3.6))
-    vmax = max(s["density"].max() for s in snaps)
-    for ax, s in zip(axes, snaps):
-        mesh = image(ax, s, "density", vmin=0, vmax=vmax)
-        ax.set_title(f"t = {s.t:g}", **({"fontsize": 8} if small else {}))
+    _image_row(fig, axes, snaps, [f"t = {s.t:g}" for s in snaps], label, small, 8 if small else None)
+    return fig
+
+
+def _image_row(fig, row, cells, titles, label, small, title_size):
+    """One row of density images (x1 across, x2 up) on a shared colour scale, with its colour bar."""
+    vmax = max(c["density"].max() for c in cells)
+    for ax, c, title in zip(row, cells, titles):
+        mesh = image(ax, c, "density", vmin=0, vmax=vmax)
+        ax.set_title(title, **({"fontsize": title_size} if title_size else {}))
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         if small:
             ax.tick_params(labelsize=8)
-    fig.colorbar(mesh, ax=axes.tolist(), label=label)
-    return fig
+    fig.colorbar(mesh, ax=list(row), label=label)
 
 
 def _density_figure_3d(snaps, label, small):
@@ -175,15 +185,7 @@ def _density_figure_3d(snaps, label, small):
     rows = [([s.slice(2, middle) for s in snaps], f"slice x3 in [{snaps[0].edges[2][middle]:g}, "
              f"{snaps[0].edges[2][middle + 1]:g})"), ([s.marginal(2) for s in snaps], "marginal over x3")]
     for row, (cells, what) in zip(axes, rows):
-        vmax = max(c["density"].max() for c in cells)
-        for ax, c, s in zip(row, cells, snaps):
-            mesh = image(ax, c, "density", vmin=0, vmax=vmax)
-            ax.set_title(f"t = {s.t:g}: {what}", fontsize=8)
-            ax.set_xlabel("x1")
-            ax.set_ylabel("x2")
-            if small:
-                ax.tick_params(labelsize=8)
-        fig.colorbar(mesh, ax=row.tolist(), label=label)
+        _image_row(fig, row, cells, [f"t = {s.t:g}: {what}" for s in snaps], label, small, 8)
     return fig
 
 

@@ -39,6 +39,7 @@ sed 's/^name = "small-2d"/name = "small-3d"/; s/^dimension = 2/dimension = 3/; s
 $h sample data/small-3d.toml --out data/sample-3d -q >/dev/null
 $h solve data/small-3d.toml --dt 1e-4 --out data/solve-3d -q >/dev/null
 $h stationary data/small-3d.toml --dt 1e-4 --final 0.02 --out data/stationary-3d >/dev/null
+$h compare data/small-3d.toml --bootstrap 9 --out data/compare-3d -q >/dev/null
 python3 ../effective_family.py "$h" data/family >/dev/null
 mkdir -p data/gh
 for s in laminate-2d edge-cheap-2d; do $h effective "../../scenarios/$s.toml" --json > "data/gh/$s.json"; done

@@ -24,6 +24,7 @@ CASES = [
     ("solve-2d", "plot_run.py", ["energy.png", "density.png"], "densities_001.csv"),
     ("stationary-2d", "plot_run.py", ["stationary.png"], "pi_eps.csv"),
     ("sample-3d", "plot_run.py", ["histograms.png"], "densities_002.csv"),
+    ("compare-3d", "plot_run.py", ["densities.png", "w2.png"], "densities_001.csv"),
     ("solve-3d", "plot_run.py", ["energy.png", "density.png"], "densities_001.csv"),
     ("stationary-3d", "plot_run.py", ["stationary.png"], "pi_eps.csv"),
     ("family", "plot_metrics.py", ["metrics.png"], "family.json"),

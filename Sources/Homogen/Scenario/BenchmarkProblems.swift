@@ -50,7 +50,27 @@ public enum BenchmarkProblems {
                 cells = 256
                 """
         case .three:
-            throw SolverError.unsupportedDimension("the Fokker-Planck benchmark", dimension)
+            text = """
+                name = "bench-solve-3d"
+                description = "fp_scipy_3d.py: bench-3d medium, eps = 1/8, 64 x 64 x 64 cells, 100 steps to t = 0.01"
+                dimension = 3
+                epsilon = "1/8"
+                [medium]
+                B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)", "2 + sin(2*pi*y3)"]
+                [equilibrium]
+                pi = "(1 + 0.5*cos(2*pi*x1)) * (1 + 0.5*cos(2*pi*x2)) * (1 + 0.5*cos(2*pi*x3)) * (1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2)*cos(2*pi*y3))"
+                [initial]
+                rho = "1 + 0.9*cos(2*pi*x1)*cos(2*pi*x2)*cos(2*pi*x3)"
+                [time]
+                final = 0.01
+                outputs = [0.01]
+                dt = 1e-4
+                [particles]
+                count = 1
+                seed = 1
+                [grid]
+                cells = 64
+                """
         }
         return (try Scenario(toml: text, source: "<bench-solve \(dimension)d>"), FokkerPlanckSolver.defaultResolution(dimension: dimension))
     }
