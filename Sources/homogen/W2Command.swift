@@ -8,14 +8,15 @@ struct W2Command: ParsableCommand {
         commandName: "w2",
         abstract: "Wasserstein-2 distance between two samples or two grid densities (circle or flat torus).",
         discussion: """
-            Samples: .npy positions of shape (N,) or (N, 2) (as `homogen sample --positions` writes), or plain
-            text with one point per line (one or two numbers).
+            Samples: .npy positions of shape (N,), (N, 2) or (N, 3) (as `homogen sample --positions` writes), or
+            plain text with one point per line (one to three numbers).
             --circle (default for one column): exact W2 on the circle R/Z.
             --torus (default for two columns): exact W2 on the flat torus with the minimum-image cost (LEMON's
             network simplex; n*m up to 36e6), or with --entropic the debiased Sinkhorn estimate.
+            Three columns: exact W2 on the flat 3D torus (network simplex, flat cost).
             --grid: A and B are cell masses (or densities) on the same uniform periodic grid: .npy arrays of shape
-            (n,) (circle, exact) or (n1, n2) (row index = x1 cell; back-and-forth method, with its convergence
-            diagnostic on stderr), or density/histogram CSVs written by `homogen solve` / `homogen sample`.
+            (n,) (circle, exact), (n1, n2) or (n1, n2, n3) (x1 slowest; back-and-forth method, with its
+            convergence diagnostic on stderr), or density/histogram CSVs written by `homogen solve` / `homogen sample`.
             --metric M scales the cost to <M d, d>: a number (1D, e.g. B_bar or C_gh) or 'a,b,c' for the
             symmetric 2x2 matrix [[a, b], [b, c]] (diagonal only with --grid).
             """)
@@ -43,6 +44,19 @@ struct W2Command: ParsableCommand {
         }
         let twoD = torus || (!circle && a.columns == 2)
         let start = DispatchTime.now().uptimeNanoseconds
+        if a.columns == 3 && !circle {
+            // 3D points: exact transport with the flat cost.
+            guard metric == nil, !entropic else { throw ValidationError("3D points take the exact solver with the flat cost (no --metric, --entropic)") }
+            let pa = TorusMeasure(points: a.values, weights: nil, dimension: 3), pb = TorusMeasure(points: b.values, weights: nil, dimension: 3)
+            guard pa.count * pb.count <= ExactTransport.limit else {
+                throw ValidationError("\(pa.count) x \(pb.count) points are too many for the exact solver (n*m above \(ExactTransport.limit)); "
+                                      + "bin both samples on a grid and compare the grids with --grid")
+            }
+            stage("exact transport between \(pa.count) and \(pb.count) points of the 3D torus", big: pa.count * pb.count > 4_000_000)
+            print(String(format: "%.12f", try Transport.distance(.points(pa), .points(pb)).distance))
+            reportTime(start)
+            return
+        }
         if twoD {
             guard a.columns == 2 else { throw ValidationError("--torus needs two columns per point") }
             let pa = TorusMeasure(points: a.values, weights: nil), pb = TorusMeasure(points: b.values, weights: nil)

@@ -48,7 +48,7 @@ final class ThreeDimensionalCommandLineTests: XCTestCase {
         }
     }
 
-    func testW2OnThreeDimensionalGridsAndWhatDoesNotRunIn3D() throws {
+    func testW2OnThreeDimensionalGridsPointsAndWhatDoesNotRunIn3D() throws {
         let base = temporaryPath("cli-3d-w2")
         defer { try? FileManager.default.removeItem(atPath: base) }
         // The ε- and homogenised solutions written on 32³ cells (8 per ε-period), read back as grids:
@@ -67,9 +67,13 @@ final class ThreeDimensionalCommandLineTests: XCTestCase {
         XCTAssertTrue(metric.stderr.contains("a 3D grid takes the flat cost"), metric.stderr)
         let points = try runHomogen(["sample", separable, "--particles", "500", "--skip-dt-check", "--positions", "--quiet", "--out", "\(base)/p"])
         XCTAssertEqual(points.status, 0, points.stderr)
+        // 500 particles of the run at t = 0 and t = 0.02: exact W2 between the two 3D clouds.
         let cloud = try runHomogen(["w2", "\(base)/p/positions_000.npy", "\(base)/p/positions_002.npy"])
-        XCTAssertEqual(cloud.status, 65)
-        XCTAssertTrue(cloud.stderr.contains("W2 between 3D point clouds is not available yet"), cloud.stderr)
+        XCTAssertEqual(cloud.status, 0, cloud.stderr)
+        XCTAssertGreaterThan(Double(cloud.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0)
+        let entropic = try runHomogen(["w2", "--entropic", "\(base)/p/positions_000.npy", "\(base)/p/positions_002.npy"])
+        XCTAssertEqual(entropic.status, 64)
+        XCTAssertTrue(entropic.stderr.contains("3D points take the exact solver with the flat cost"), entropic.stderr)
         let full = temporaryPath("full-3d.toml")
         defer { try? FileManager.default.removeItem(atPath: full) }
         let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent(separable).path, encoding: .utf8)

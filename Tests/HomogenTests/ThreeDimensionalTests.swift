@@ -337,6 +337,24 @@ final class ThreeDimensionalTests: XCTestCase {
         XCTAssertEqual(w, far["w2"] as! Double, accuracy: 0.02 * (far["w2"] as! Double))
     }
 
+    /// Exact W2 between point clouds of the flat 3D torus (LEMON's network simplex, minimum-image
+    /// cost) against POT's `emd2` on the stored cases (make_pot_points3d_reference.py): uniform and
+    /// general weights, and clouds that meet across the seam; both solvers are exact, so they agree
+    /// to round-off. A non-flat cost on 3D points is refused.
+    func testExactTransportBetween3DPointClouds() throws {
+        let url = repositoryRoot.appendingPathComponent("Tests/Data/pot_points3d_reference.json")
+        let cases = (try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let a = TorusMeasure(points: c["a"] as! [Double], weights: c["wa"] as? [Double], dimension: 3)
+            let b = TorusMeasure(points: c["b"] as! [Double], weights: c["wb"] as? [Double], dimension: 3)
+            let w = try Transport.distance(.points(a), .points(b)).distance
+            XCTAssertEqual(w, c["w2"] as! Double, accuracy: 1e-9, c["name"] as! String)
+        }
+        let a = TorusMeasure(points: [0.1, 0.2, 0.3], weights: nil, dimension: 3)
+        XCTAssertThrowsError(try Transport.distance(.points(a), .points(a), cost: .metric(.diagonal(1, 2))))
+    }
+
     /// `compare` in 3D at its defaults (time-step control, checked reference, grid W2 bootstrap and
     /// chi-square): the particles of the scenario agree with its ε-PDE; particles of the same run
     /// with π lacking its fast factor are told apart (8 cells per axis, a quarter ε-period each, so

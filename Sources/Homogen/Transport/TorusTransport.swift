@@ -1,20 +1,23 @@
 import CLemon
 import Foundation
 
-/// A discrete probability measure on the flat torus [0, 1)²: weighted points.
+/// A discrete probability measure on the flat torus [0, 1)² (or [0, 1)³): weighted points.
 public struct TorusMeasure: Sendable {
-    /// Coordinates interleaved: x1, x2 of point 0, then of point 1, …
+    /// Coordinates interleaved: x1, x2 (, x3) of point 0, then of point 1, …
     public let points: [Double]
+    /// Coordinates per point: 2 or 3.
+    public let dimension: Int
     public let weights: [Double]
     /// True when every point has the same weight (given as nil): the exact solver then works in
     /// exact integer masses.
     public let hasEqualWeights: Bool
     public var count: Int { weights.count }
 
-    /// Points (interleaved pairs) with weights (normalised; equal when nil).
-    public init(points: [Double], weights: [Double]?) {
-        precondition(points.count % 2 == 0 && !points.isEmpty)
-        let n = points.count / 2
+    /// Points (interleaved pairs, or triples in 3D) with weights (normalised; equal when nil).
+    public init(points: [Double], weights: [Double]?, dimension: Int = 2) {
+        precondition((2...3).contains(dimension) && points.count % dimension == 0 && !points.isEmpty)
+        let n = points.count / dimension
+        self.dimension = dimension
         self.points = points.map(Torus.wrap)
         let w = weights ?? [Double](repeating: 1, count: n)
         precondition(w.count == n)
@@ -48,7 +51,8 @@ public protocol PointCost {
 /// The transport cost on the flat torus: c(x, y) = min over lattice vectors k of
 /// ⟨M (x − y + k), x − y + k⟩ (minimum image for the metric M, the identity for W2 and a
 /// constant B̄ for W̄ (5.5)–(5.8)). The minimum is taken over k ∈ {−1, 0, 1}² around the
-/// wrapped difference, which suffices for metrics with condition number below 9.
+/// wrapped difference, which suffices for metrics with condition number below 9. Points of 3D
+/// measures take the flat cost |x − y|² (minimum image), the only one defined for them.
 public struct TorusCost: Sendable, PointCost {
     public let metric: [Double]  // [a, b, c] for [[a, b], [b, c]]
 
@@ -71,6 +75,15 @@ public struct TorusCost: Sendable, PointCost {
 
     public func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
         var c = [Double](repeating: 0, count: x.count * y.count)
+        if x.dimension == 3 {
+            precondition(y.dimension == 3 && metric == [1, 0, 1], "TorusCost: 3D points take the flat cost")
+            for i in 0..<x.count { for j in 0..<y.count {
+                var s = 0.0
+                for a in 0..<3 { let d = x.points[3 * i + a] - y.points[3 * j + a]; let u = d - d.rounded(); s += u * u }
+                c[i * y.count + j] = s
+            } }
+            return c
+        }
         for i in 0..<x.count { for j in 0..<y.count {
             c[i * y.count + j] = self(x.points[2 * i] - y.points[2 * j], x.points[2 * i + 1] - y.points[2 * j + 1])
         } }

@@ -7,7 +7,7 @@
 /// | `.circle`, `.circleCells` | `.flat` | exact W2 on the circle from quantile functions (`CircleWasserstein`) |
 /// | `.circleCells` | `.circleMetric` | exact, after the change of variables that flattens the metric (`CircleMetricChange`) |
 /// | `.grid` (2D, 3D) | `.flat`, `.diagonalMetric`, diagonal `.metric` (2D) | the back-and-forth method with exact c-transforms (`GridWasserstein`) |
-/// | `.points` | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
+/// | `.points` (2D; 3D with `.flat`) | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
 ///
 /// Any other pairing is refused (`Unsupported`), never approximated silently.
 public enum Transport {
@@ -20,7 +20,7 @@ public enum Transport {
         /// On the torus T² or T³: masses on a grid of cells of `shape` (n1 × n2 or n1 × n2 × n3;
         /// row-major, x1 slowest).
         case grid([Double], shape: [Int])
-        /// On the torus T²: weighted points.
+        /// On the torus T² or T³: weighted points.
         case points(TorusMeasure)
     }
 
@@ -80,8 +80,10 @@ public enum Transport {
             o.metric = m
             let r = try GridWasserstein.distance(x, y, shape: shape, options: o)
             return Result(distance: r.distance, marginalError: r.marginalError)
-        case let (.points(x), .points(y), .flat):
+        case let (.points(x), .points(y), .flat) where x.dimension == y.dimension:
             return Result(distance: try ExactTransport.distance(x, y), marginalError: nil)
+        case let (.points(x), .points(y), _) where x.dimension != 2 || y.dimension != 2:
+            throw Unsupported(reason: "points of the 3D torus take the flat cost only (and both measures must be 3D)")
         case let (.points(x), .points(y), .metric(m)):
             return Result(distance: try ExactTransport.distance(x, y, cost: TorusCost(metric: [m.a11, m.a12, m.a22])), marginalError: nil)
         case let (.points(x), .points(y), .points(c)):
@@ -96,7 +98,7 @@ public enum Transport {
         case .circle: return "a measure on the circle"
         case .circleCells(let c): return "a density on \(c.count) cells of the circle"
         case .grid(_, let shape): return "masses on a \(shape.map(String.init).joined(separator: " x ")) grid"
-        case .points(let p): return "\(p.count) points of the torus"
+        case .points(let p): return "\(p.count) points of the \(p.dimension)D torus"
         }
     }
 

@@ -3,10 +3,10 @@ import Foundation
 /// Reading what `homogen w2` compares, in the formats the tool and NumPy write, chosen by
 /// content and extension:
 /// - `.npy` (NumPy format 1.0–3.0, little-endian float64/float32/int64/int32, C or Fortran order):
-///   positions of shape (N,) or (N, 2), or grid masses of shape (n,) or (n1, n2);
+///   positions of shape (N,), (N, 2) or (N, 3), or grid masses of shape (n,), (n1, n2) or (n1, n2, n3);
 /// - the tool's histogram and density CSVs (`x_lo,x_hi,[count,]density` or
 ///   `x1_lo,x1_hi,x2_lo,x2_hi,[count,]density`, x1 slowest), as grid densities;
-/// - plain text: one point per line, one or two numbers separated by spaces, tabs or a comma;
+/// - plain text: one point per line, one to three numbers separated by spaces, tabs or a comma;
 ///   `#` starts a comment. Parsed byte by byte with `strtod` (about 10x faster than Swift's
 ///   `split`/`Double(_:)`, and faster than NumPy's `loadtxt`).
 public enum TransportFiles {
@@ -20,7 +20,7 @@ public enum TransportFiles {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Point samples: values interleaved by point, `columns` 1 or 2.
+    /// Point samples: values interleaved by point, `columns` 1, 2 or 3.
     public struct Points: Sendable {
         public let values: [Double]
         public let columns: Int
@@ -36,9 +36,8 @@ public enum TransportFiles {
         let data = try contents(path)
         if isNPY(data) {
             let (values, shape) = try decodeNPY(data, path)
-            guard shape.count == 1 || (shape.count == 2 && (shape[1] == 1 || shape[1] == 2)) else {
-                throw FileError(path: path, reason: "a .npy array of shape \(shapeText(shape)) is not a set of points; expected (N,) or (N, 2)"
-                                + (shape.count == 2 && shape[1] == 3 ? " (W2 between 3D point clouds is not available yet)" : ""))
+            guard shape.count == 1 || (shape.count == 2 && (1...3).contains(shape[1])) else {
+                throw FileError(path: path, reason: "a .npy array of shape \(shapeText(shape)) is not a set of points; expected (N,), (N, 2) or (N, 3)")
             }
             guard !values.isEmpty else { throw FileError(path: path, reason: "no points") }
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
@@ -127,7 +126,7 @@ public enum TransportFiles {
 
     /// Numbers of a text file, the same count on every non-empty, non-comment line (at most
     /// `maxColumns`); errors name the line (plus `lineOffset`) and the field.
-    static func parseText(_ data: Data, _ path: String, maxColumns: Int = 2, lineOffset: Int = 0) throws -> ([Double], Int) {
+    static func parseText(_ data: Data, _ path: String, maxColumns: Int = 3, lineOffset: Int = 0) throws -> ([Double], Int) {
         var values: [Double] = []
         values.reserveCapacity(data.count / 10)
         var columns = 0
