@@ -153,6 +153,25 @@ final class ThreeDimensionalTests: XCTestCase {
         }
     }
 
+    /// `stationary` in 3D (oscillatory-3d, 2·10⁵ particles): the Metropolised estimate (exact
+    /// invariance) matches π_ε; Euler–Maruyama at dt = 4e-3, forty times the scenario's step, has
+    /// a bias at the ε-scale that the Hotelling test on 2 × 2 × 2 merged cells averages away, and the
+    /// largest-|z| test (Bonferroni over the 512 cells, valid under any dependence) rejects it.
+    func testStationaryIn3DSeesABiasAtTheEpsilonScale() throws {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/oscillatory-3d.toml").path)
+        var o = StationaryEstimator.Options()
+        o.threads = 2
+        let exact = try StationaryEstimator(scenario: s, options: o).run()
+        XCTAssertTrue(exact.consistentWithPiEps, "\(exact.testPValues)")
+        o.scheme = .em
+        o.dt = 4e-3
+        o.allowCoarseTimeStep = true
+        let biased = try StationaryEstimator(scenario: s, options: o).run()
+        XCTAssertFalse(biased.consistentWithPiEps, "\(biased.testPValues)")
+        XCTAssertLessThan(biased.fine.maxZPValue, StationaryResult.significanceLevel / 4)
+        XCTAssertGreaterThan(biased.fine.pValue, StationaryResult.significanceLevel / 4, "the merged Hotelling test alone would miss it")
+    }
+
     /// Shards add up to the whole run (counts exactly, positions in block order), and a run
     /// stopped mid-block resumes bit for bit, for every scheme.
     func testShardsAndResumeAreBitIdenticalIn3D() throws {

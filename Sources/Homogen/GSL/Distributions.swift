@@ -14,6 +14,12 @@ public enum Distributions {
         return gsl_cdf_fdist_Q(x, d1, d2)
     }
 
+    /// Upper tail P(T > x) of Student's t distribution with ν degrees of freedom.
+    public static func tUpperTail(_ x: Double, degreesOfFreedom nu: Double) -> Double {
+        GSLRuntime.ensureConfigured()
+        return gsl_cdf_tdist_Q(x, nu)
+    }
+
     /// The p-quantile of Student's t distribution with ν degrees of freedom.
     public static func tQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
         GSLRuntime.ensureConfigured()

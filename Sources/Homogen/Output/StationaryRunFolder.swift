@@ -28,10 +28,14 @@ public struct StationarySummary: Codable, Sendable {
     public let totalVariationPiEpsCoarse: Double
     public let coveragePiEps: Double
     public let coveragePiEpsCoarse: Double
+    /// The largest-|z| tests (Bonferroni over the cells) on the two grids (nil in folders written
+    /// before they existed).
+    public let maxZPValuePiEps: Double?
+    public let maxZPValuePiEpsCoarse: Double?
     public let w2PiEps: Double?
     public let worstCellsPiEps: [[Double]]
     public let worstCellsPiEpsCoarse: [[Double]]
-    /// Neither test rejects at level 0.01/2 (Bonferroni over the two).
+    /// No test rejects at level 0.01/4 (Bonferroni over the four: Hotelling and the largest |z| on each grid).
     public let consistentWithPiEps: Bool
     /// Coarse-grained π_ε against π̄ (exact, not a test), at this ε and, where cheap, at ε/2, ε/4.
     public let homogenisationError: HomogenisationError
@@ -79,7 +83,8 @@ public enum StationaryRunFolder {
                 observableMeans: dict(r.observableMeans), observableExact: dict(r.observableExact),
                 chi2PValuePiEps: r.fine.pValue, chi2PValuePiEpsCoarse: r.coarse.pValue,
                 totalVariationPiEps: r.fine.totalVariation, totalVariationPiEpsCoarse: r.coarse.totalVariation,
-                coveragePiEps: r.fine.coverage, coveragePiEpsCoarse: r.coarse.coverage, w2PiEps: r.w2PiEps,
+                coveragePiEps: r.fine.coverage, coveragePiEpsCoarse: r.coarse.coverage,
+                maxZPValuePiEps: r.fine.maxZPValue, maxZPValuePiEpsCoarse: r.coarse.maxZPValue, w2PiEps: r.w2PiEps,
                 worstCellsPiEps: r.fine.worstCells, worstCellsPiEpsCoarse: r.coarse.worstCells,
                 consistentWithPiEps: r.consistentWithPiEps,
                 homogenisationError: r.homogenisationError, homogenisationErrorVsEpsilon: epsilonDependence,
