@@ -14,7 +14,7 @@ printf "%-22s %6s %10s %14s %14s %14s %12s\n" method R seconds A_hom11 lower11 u
 for r in 128 256 default; do
   args=(); [ "$r" = default ] || args=(--resolution "$r")
   start=$(date +%s.%N)
-  json=$(.build/release/homogen effective "$scenario" --json "${args[@]}")
+  json=$(.build/release/homogen effective "$scenario" --json --no-gh "${args[@]}")
   end=$(date +%s.%N)
   python3 - "$json" "$start" "$end" <<'PY'
 import json, sys, math

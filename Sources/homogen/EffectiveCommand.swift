@@ -10,10 +10,10 @@ struct EffectiveCommand: ParsableCommand {
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
 
-    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D, A_hom_bounds in 2D).")
+    @Flag(help: "Print JSON (keys pi_bar, A_hom, B_bar, C_gh in 1D, A_hom_bounds in 2D and 3D).")
     var json = false
 
-    @Option(parsing: .unconditional, help: "2D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 until the certified bracket on A_hom is 2% wide, at most 512).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "2D and 3D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 in 2D, 16 in 3D, until the certified bracket on A_hom is 2% wide, at most 512 in 2D, 64 in 3D; at most 128 in 3D when given).", transform: parseCount)
     var resolution: Int?
 
     @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).", transform: parseCount)
@@ -36,7 +36,8 @@ struct EffectiveCommand: ParsableCommand {
         print("# \(s.name): \(s.dimension)D, eps = \(s.epsilonText)")
         print("# method: \(e.method)")
         if let r = e.resolution, let d = e.resolutionDifference {
-            print("# cell grid \(r) x \(r); |A_hom(R) - A_hom(R/2)| = \(d) (largest change of either bound)")
+            let grid = [String](repeating: "\(r)", count: s.dimension.count).joined(separator: " x ")
+            print("# cell grid \(grid); |A_hom(R) - A_hom(R/2)| = \(d) (largest change of either bound)")
         }
         if let l = e.aHomLower, let u = e.aHomUpper {
             print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")

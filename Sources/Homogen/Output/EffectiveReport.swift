@@ -28,7 +28,8 @@ public struct EffectiveReport: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         func value(_ v: [[Double]], constant: Bool = false) -> Value {
             let shaped: [Value] = v.map { m in
-                m.count == 1 ? .number(m[0]) : .matrix([[m[0], m[1]], [m[2], m[3]]])
+                let d = Int(Double(m.count).squareRoot())
+                return d == 1 ? .number(m[0]) : .matrix((0..<d).map { Array(m[($0 * d)..<($0 * d + d)]) })
             }
             return constant || v.allSatisfy({ $0 == v[0] }) ? shaped[0] : .field(grid: e.slowGrid, values: shaped)
         }

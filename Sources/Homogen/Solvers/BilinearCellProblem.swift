@@ -13,8 +13,9 @@
 /// of order h^{2q} for smooth media.
 ///
 /// Unknowns are u = v/h at the nodes (i1 h, i2 h), flat index i1·R + i2; the operator is the
-/// matrix-free Q1 stiffness (`BilinearElementOperator`), solved by Jacobi-preconditioned
-/// conjugate gradients in the mean-zero subspace.
+/// matrix-free Q1 stiffness (`BilinearElementOperator`), solved by conjugate gradients in the
+/// mean-zero subspace, preconditioned by the FFT Green operator of the cell-averaged tensor
+/// (`Q1GreenPreconditioner`).
 public struct BilinearCellProblem {
     public let resolution: Int
     let moments: ElementMoments
@@ -46,13 +47,18 @@ public struct BilinearCellProblem {
     /// The Q1 homogenised tensor (an upper bound of A_hom) and the conjugate-gradient iterations.
     public func homogenisedTensor(tolerance: Double = 1e-11) throws -> (tensor: Matrix2, iterations: Int) {
         let op = BilinearElementOperator(moments: moments)
+        let green = Q1GreenPreconditioner(resolution: resolution, dimension: 2, reference: moments.average)
         var u: [[Double]] = []
         var iterations = 0
         for k in 0..<2 {
             var g = [Double](repeating: 0, count: op.count)
             let zero = [Double](repeating: 0, count: op.count)
-            op.assemble(zero, p1: k == 0 ? 1 : 0, p2: k == 1 ? 1 : 0, into: &g)
-            let r = try ConjugateGradient.solve(op, g.map { -$0 }, tolerance: tolerance)
+            let unit = k == 0 ? (1.0, 0.0) : (0.0, 1.0)
+            op.assemble(zero, p1: unit.0, p2: unit.1, into: &g)
+            // The energy at u = 0 summed over the elements (the operator's units): the scale of rᵀPr.
+            let scale = op.energy(zero, unit, zero, unit) * Double(op.count)
+            let r = try ConjugateGradient.solve(op, g.map { -$0 }, tolerance: tolerance, preconditioner: green,
+                                                 scale: scale)
             iterations += r.iterations
             u.append(r.solution)
         }
@@ -99,6 +105,18 @@ struct ElementMoments {
             for k in 0..<10 { m[e * 10 + k] = s[k] }
         }
         values = m
+    }
+
+    /// The cell average of A (φ0 + φ1 = 1 sums each tensor entry's moments back to its integral).
+    var average: SymmetricMatrix {
+        var a11 = 0.0, a12 = 0.0, a22 = 0.0
+        for e in stride(from: 0, to: values.count, by: 10) {
+            a11 += values[e] + 2 * values[e + 1] + values[e + 2]
+            a12 += values[e + 3] + values[e + 4] + values[e + 5] + values[e + 6]
+            a22 += values[e + 7] + 2 * values[e + 8] + values[e + 9]
+        }
+        let n = Double(values.count / 10)
+        return SymmetricMatrix(upper: [a11 / n, a12 / n, a22 / n], dimension: 2)
     }
 }
 

@@ -9,11 +9,29 @@ public protocol SymmetricOperator {
     func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>)
 }
 
-/// Preconditioned conjugate gradients (Jacobi preconditioner) for a symmetric positive
-/// (semi-)definite operator (`FaceOperator`, `BilinearElementOperator`). Written here because GSL has no conjugate-gradient solver
-/// (its sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand
-/// side must sum to zero; the iterates then stay in the mean-zero subspace, which is projected
-/// onto after every update to keep round-off out of the kernel.
+/// A symmetric positive semi-definite preconditioner z = P r (the Green operators of the cell
+/// problems: `Q1GreenPreconditioner`, `DivergenceFreeGreenPreconditioner`). One whose range is a
+/// subspace may replace r by its orthogonal projection onto that subspace (conjugate gradients on
+/// the subspace only use that component).
+public protocol Preconditioner {
+    func apply(_ r: UnsafeMutablePointer<Double>, _ z: UnsafeMutablePointer<Double>)
+}
+
+/// Preconditioned conjugate gradients for a symmetric positive (semi-)definite operator
+/// (`FaceOperator`, `BilinearElementOperator`, `TrilinearElementOperator`,
+/// `RaviartThomasMassOperator`). Written here because GSL has no conjugate-gradient solver (its
+/// sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand side
+/// must sum to zero; the iterates then stay in the mean-zero subspace, which is projected onto
+/// after every update to keep round-off out of the kernel.
+///
+/// Without a `preconditioner`: Jacobi, stopped when ‖b − Lx‖ ≤ tolerance · ‖b‖. With one (P
+/// positive semi-definite): stopped when rᵀPr ≤ tolerance² · `scale` (default: its initial
+/// value). With P ≈ L⁻¹, rᵀPr is about the energy error of the iterate, so the cell problems pass
+/// their energy at u = 0 as `scale`: a relative energy accuracy, which also stops at once when the
+/// right-hand side lies (up to round-off) in the preconditioner's kernel, where a relative
+/// criterion would iterate on round-off. When P maps into a subspace V (and vanishes on its complement), this is
+/// conjugate gradients on V: the iterates stay in V and solve the problem restricted to it (the
+/// divergence-free dual cell problem).
 public enum ConjugateGradient {
     public struct Result: Sendable {
         public let solution: [Double]
@@ -31,7 +49,8 @@ public enum ConjugateGradient {
     }
 
     public static func solve<Op: SymmetricOperator>(_ op: Op, _ b: [Double], initial: [Double]? = nil,
-                             tolerance: Double = 1e-12, maxIterations: Int? = nil) throws -> Result {
+                             tolerance: Double = 1e-12, maxIterations: Int? = nil,
+                             preconditioner: (any Preconditioner)? = nil, scale: Double? = nil) throws -> Result {
         let n = b.count
         let singular = op.isSingular
         var rhs = b
@@ -39,17 +58,27 @@ public enum ConjugateGradient {
         let bnorm = norm(rhs)
         var x = initial ?? [Double](repeating: 0, count: n)
         if bnorm == 0 { return Result(solution: [Double](repeating: 0, count: n), iterations: 0, relativeResidual: 0) }
-        let inverseDiagonal = op.diagonal.map { $0 > 0 ? 1 / $0 : 1 }
-        var r = [Double](repeating: 0, count: n), ap = r
+        let inverseDiagonal = preconditioner == nil ? op.diagonal.map { $0 > 0 ? 1 / $0 : 1 } : []
+        func precondition(_ r: inout [Double], _ z: inout [Double]) {
+            if let pc = preconditioner {
+                r.withUnsafeMutableBufferPointer { src in z.withUnsafeMutableBufferPointer { pc.apply(src.baseAddress!, $0.baseAddress!) } }
+            } else {
+                for i in 0..<n { z[i] = r[i] * inverseDiagonal[i] }
+            }
+        }
+        var r = [Double](repeating: 0, count: n), ap = r, z = r
         op.apply(x, &r)
         for i in 0..<n { r[i] = rhs[i] - r[i] }
         if singular { project(&r) }
-        var z = zip(r, inverseDiagonal).map { $0 * $1 }
+        precondition(&r, &z)
         var p = z
         var rz = dot(r, z)
+        let reference = scale ?? rz
+        if preconditioner != nil, !(reference > 0) { return Result(solution: x, iterations: 0, relativeResidual: 0) }
+        func relative() -> Double { preconditioner == nil ? norm(r) / bnorm : (max(rz, 0) / reference).squareRoot() }
         let limit = maxIterations ?? max(1000, 20 * n)
         var iterations = 0
-        var residual = norm(r) / bnorm
+        var residual = relative()
         while residual > tolerance {
             if iterations >= limit { throw NotConverged(iterations: iterations, relativeResidual: residual) }
             op.apply(p, &ap)
@@ -60,13 +89,13 @@ public enum ConjugateGradient {
             let alpha = rz / curvature
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * ap[i] }
             if singular { project(&r) }
-            for i in 0..<n { z[i] = r[i] * inverseDiagonal[i] }
+            precondition(&r, &z)
             let rzNew = dot(r, z)
             let beta = rzNew / rz
             rz = rzNew
             for i in 0..<n { p[i] = z[i] + beta * p[i] }
             iterations += 1
-            residual = norm(r) / bnorm
+            residual = relative()
         }
         if singular { project(&x) }
         return Result(solution: x, iterations: iterations, relativeResidual: residual)

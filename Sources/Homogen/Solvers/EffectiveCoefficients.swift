@@ -26,17 +26,17 @@ public struct EffectiveCoefficients: Sendable, Codable {
     public let cGH: [Double]?
     /// B̄ does not depend on x.
     public let isConstant: Bool
-    /// 2D: cells per side of the unit cell; 1D: nil (closed forms by adaptive quadrature).
+    /// 2D and 3D: cells per side of the unit cell (nil for the closed forms: 1D, laminates, separable media).
     public let resolution: Int?
-    /// 2D: max |A_hom(R) − A_hom(R/2)| over entries and slow points, an error estimate
+    /// 2D and 3D: max |A_hom(R) − A_hom(R/2)| over entries and slow points, an error estimate
     /// (second-order convergence makes the error at R about a third of it for smooth media).
     public let resolutionDifference: Double?
-    /// 2D: the certified bracket L ≤ A_hom ≤ U (Loewner order, so every ⟨A_hom v, v⟩ lies between
-    /// ⟨L v, v⟩ and ⟨U v, v⟩) at the slow points, row-major: dual (stream-function) and primal Q1
-    /// energies at `resolution`.
+    /// 2D and 3D: the certified bracket L ≤ A_hom ≤ U (Loewner order, so every ⟨A_hom v, v⟩ lies
+    /// between ⟨L v, v⟩ and ⟨U v, v⟩) at the slow points, row-major: dual (2D stream-function Q1,
+    /// 3D Raviart–Thomas) and primal Q1 energies at `resolution`.
     public let aHomLower: [[Double]]?
     public let aHomUpper: [[Double]]?
-    /// 2D: conjugate-gradient iterations of all cell solves.
+    /// 2D and 3D: conjugate-gradient iterations of all cell solves.
     public let cellIterations: Int?
     public let method: String
 
@@ -156,11 +156,21 @@ extension EffectiveCoefficients {
     public static let defaultStartResolution = 64
     public static let defaultBracketWidth = 0.02
     public static let defaultMaxResolution = 512
+    /// 3D: the same rule from R = 16 up to 64 (the Q1 moments at 64³ take 164 MB).
+    public static let defaultStartResolution3D = 16
+    public static let defaultMaxResolution3D = 64
+    /// 3D: the largest resolution a user may ask for (128³: about 1.5 GB of element moments).
+    public static let maxResolution3D = 128
+
+    static func cellResolutionDefaults(_ d: TorusDimension) -> (start: Int, maximum: Int) {
+        d == .three ? (defaultStartResolution3D, defaultMaxResolution3D) : (defaultStartResolution, defaultMaxResolution)
+    }
 
     /// Computes the effective coefficients. 1D: the closed forms of Section 5.2 by adaptive
-    /// quadrature (GSL QAG), to ~1e-13. 2D: the certified bracket and estimate of A_hom from the
-    /// primal and dual Q1 cell problems at `resolution` and half of it (default: chosen from the
-    /// bracket, see `defaultBracketWidth`).
+    /// quadrature (GSL QAG), to ~1e-13. 2D and 3D: laminates and separable media by their closed
+    /// forms; otherwise the certified bracket and estimate of A_hom from the primal and dual cell
+    /// problems at `resolution`, R/2 and R/4 (default: chosen from the bracket, see
+    /// `defaultBracketWidth`).
     public static func compute(_ s: Scenario, resolution: Int? = nil, slowPoints: Int? = nil) throws -> EffectiveCoefficients {
         let f = s.lowered()
         let z = s.facts.equilibriumMass
@@ -185,13 +195,18 @@ extension EffectiveCoefficients {
                 return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
             }
             if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
-            return try twoDimensional(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution)
+            return try cellProblem(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution, dimension: .two)
         case .three:
             if let k = LaminateFormula.axis(of: f) {
                 return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
             }
+            if let r = resolution {
+                guard r >= 8, r % 2 == 0, r <= maxResolution3D else {
+                    throw SolverError.badSetting(.cellResolution, "must be even, from 8 to \(maxResolution3D) in 3D")
+                }
+            }
             if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
-            throw SolverError.unsupportedDimension("the cell problem for a medium that is neither a laminate nor separable", .three)
+            return try cellProblem(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution, dimension: .three)
         }
     }
 
@@ -369,20 +384,21 @@ extension EffectiveCoefficients {
             method: "closed forms A_hom = (int B/pi dy)^-1, B_bar = pi_bar int B/pi dy, C_gh = (int sqrt(B) dy)^2 by GSL QAG (Gauss-Kronrod 61)")
     }
 
-    /// 2D: at each slow point (once where B̄ is constant), the Q1 cell problem for A = π B⁻¹
-    /// (primal, an upper bound U_R ≥ A_hom) and for its dual conductivity C = Jᵀ A⁻¹ J = B^J/π
-    /// (stream function; its Q1 tensor C_R ≥ C_hom gives the lower bound L_R = J C_R⁻¹ Jᵀ ≤ A_hom),
-    /// at R, R/2 and R/4. The estimate is the mean of the Romberg-extrapolated bounds
+    /// 2D and 3D: at each slow point (once where B̄ is constant), the Q1 cell problem for A = π B⁻¹
+    /// (primal, an upper bound U_R ≥ A_hom) and the dual problem for C = A⁻¹ = B/π (its discrete
+    /// tensor C_R ≥ A_hom⁻¹ gives the lower bound L_R = C_R⁻¹ ≤ A_hom; in 2D by a Q1 stream
+    /// function, in 3D by Raviart–Thomas fluxes: `CellBounds`), at R, R/2 and R/4. The estimate is the mean of the Romberg-extrapolated bounds
     /// (64X_R − 20X_{R/2} + X_{R/4})/45 (sixth order for smooth media, whose bounds have error
     /// expansions in even powers of h), its diagonal clipped into the certified bracket [L_R, U_R]
     /// (for non-smooth media, e.g. the checkerboard, the bounds converge like h^{2α}, α < 1, and the
     /// bracket is what certifies the estimate).
-    private static func twoDimensional(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
-                                       resolution: Int?) throws -> EffectiveCoefficients {
+    static func cellProblem(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
+                                    resolution: Int?, dimension: TorusDimension) throws -> EffectiveCoefficients {
+        let d = dimension.count
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
         var lower: [[Double]] = [], upper: [[Double]] = []
         var difference = 0.0, iterations = 0
-        var constantResult: (a: Matrix2, l: Matrix2, u: Matrix2)?
+        var constantResult: (a: SymmetricMatrix, l: SymmetricMatrix, u: SymmetricMatrix)?
         func bounds(_ x: [Double], _ r: Int) throws -> CellBounds {
             do {
                 let b = try CellBounds(f, z: z, x: x, resolution: r)
@@ -392,9 +408,10 @@ extension EffectiveCoefficients {
                 throw SolverError.notConverged("cell problem at x = \(x), resolution \(r): \(e)")
             }
         }
-        // The resolution: as given, or doubled from 64 at the first slow point until the bracket's
-        // relative width max_i (U_ii − L_ii)/L_ii is at most `defaultBracketWidth` (or R = 512).
-        var r = resolution ?? defaultStartResolution
+        // The resolution: as given, or doubled from the start at the first slow point until the
+        // bracket's relative width max_i (U_ii − L_ii)/L_ii is at most `defaultBracketWidth`.
+        let defaults = cellResolutionDefaults(dimension)
+        var r = resolution ?? defaults.start
         var firstLevels: [CellBounds]?
         func levels(_ x: [Double]) throws -> [CellBounds] {
             // R/4 (when at least 8), R/2, R: the Romberg table of the bounds.
@@ -402,7 +419,7 @@ extension EffectiveCoefficients {
         }
         if resolution == nil {
             var l = try levels(slow[0])
-            while l.last!.relativeWidth > defaultBracketWidth, r < defaultMaxResolution {
+            while l.last!.relativeWidth > defaultBracketWidth, r < defaults.maximum {
                 r *= 2
                 l = Array(l.suffix(2)) + [try bounds(slow[0], r)]
             }
@@ -410,60 +427,155 @@ extension EffectiveCoefficients {
         }
         for (k, x) in slow.enumerated() {
             // π̄ by the midpoint rule on the fine cell grid (spectrally accurate for smooth π).
-            let cell = PeriodicGrid(dimension: .two, n: r)
-            let y = cell.centres
-            let xs = (0..<2).map { [Double](repeating: x[$0], count: cell.count) }
-            let pb = f.evaluate([f.pi], inputs: [0, 1, 2, 3], columns: xs + y)[0].reduce(0, +) / z / Double(cell.count)
-            let result: (a: Matrix2, l: Matrix2, u: Matrix2)
+            let pb = try fastAverage(f, of: f.pi, at: x, cells: r, dimension: dimension) / z
+            let result: (a: SymmetricMatrix, l: SymmetricMatrix, u: SymmetricMatrix)
             if let c = constantResult {
                 result = c
             } else {
                 let l = try k == 0 && firstLevels != nil ? firstLevels! : levels(x)
                 let fine = l[l.count - 1], coarse = l[l.count - 2]
-                difference = max(difference, fine.upper.maxDifference(coarse.upper), fine.lower.maxDifference(coarse.lower))
-                let sums = l.map { $0.upper + $0.lower }
+                for (a, b) in [(fine.upper, coarse.upper), (fine.lower, coarse.lower)] {
+                    for e in 0..<(d * d) { difference = max(difference, abs(a.rowMajor[e] - b.rowMajor[e])) }
+                }
+                let sums = l.map { zip($0.upper.rowMajor, $0.lower.rowMajor).map { $0 + $1 } }
                 // Romberg: (4X_R − X_{R/2})/3, or (64X_R − 20X_{R/2} + X_{R/4})/45 with three levels.
-                var a = l.count == 3
-                    ? (0.5 / 45) * (64 * sums[2] - 20 * sums[1] + sums[0])
-                    : (0.5 / 3) * (4 * sums[1] - sums[0])
-                a.a11 = min(max(a.a11, fine.lower.a11), fine.upper.a11)
-                a.a22 = min(max(a.a22, fine.lower.a22), fine.upper.a22)
-                result = (a, fine.lower, fine.upper)
+                var a = [Double](repeating: 0, count: d * d)
+                for e in 0..<(d * d) {
+                    if l.count == 3 {
+                        let x2: Double = 64 * sums[2][e], x1: Double = 20 * sums[1][e]
+                        a[e] = (0.5 / 45) * (x2 - x1 + sums[0][e])
+                    } else {
+                        a[e] = (0.5 / 3) * (4 * sums[1][e] - sums[0][e])
+                    }
+                }
+                for i in 0..<d { a[i * d + i] = min(max(a[i * d + i], fine.lower[i, i]), fine.upper[i, i]) }
+                result = (SymmetricMatrix(rowMajor: a, dimension: d), fine.lower, fine.upper)
                 if constant { constantResult = result }
             }
             // Where B̄ is constant, A_hom(x) = π̄(x) B̄⁻¹ with B̄ = π̄(x0) A_hom(x0)⁻¹ from the first slow point.
             let scale = constant ? pb / (piBar.first ?? pb) : 1
             let a = scale * result.a
+            guard let inverse = a.inverse else {
+                throw SolverError.notConverged("cell problem at x = \(x): the estimate of A_hom is not positive definite: \(a)")
+            }
             aHom.append(a.rowMajor)
             lower.append((scale * result.l).rowMajor)
             upper.append((scale * result.u).rowMajor)
-            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * a.inverse).rowMajor)
+            bBar.append(constant && !bBar.isEmpty ? bBar[0] : (pb * inverse).rowMajor)
             piBar.append(pb)
         }
-        return EffectiveCoefficients(
-            dimension: .two, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
-            isConstant: constant, resolution: r, resolutionDifference: difference,
-            aHomLower: lower, aHomUpper: upper, cellIterations: iterations,
-            method: "cell problem (A.6) by conforming Q1 finite elements on an R x R cell grid: primal energy (4.8) "
+        let method = dimension == .two
+            ? "cell problem (A.6) by conforming Q1 finite elements on an R x R cell grid: primal energy (4.8) "
                 + "(upper bound) and dual stream-function energy (lower bound), estimate = mean of the bounds "
-                + "Romberg-extrapolated from R/4, R/2 and R, conjugate gradients")
+                + "Romberg-extrapolated from R/4, R/2 and R, conjugate gradients with an FFT Green-operator preconditioner"
+            : "cell problem (A.6) on an R x R x R cell grid: primal energy (4.8) by conforming trilinear Q1 elements "
+                + "(upper bound) and dual energy by divergence-free Raviart-Thomas fluxes (lower bound), estimate = mean "
+                + "of the bounds Romberg-extrapolated from R/4, R/2 and R, conjugate gradients with FFT Green-operator preconditioners"
+        return EffectiveCoefficients(
+            dimension: dimension, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
+            isConstant: constant, resolution: r, resolutionDifference: difference,
+            aHomLower: lower, aHomUpper: upper, cellIterations: iterations, method: method)
     }
 
+    /// ∫ field(x, y) dy over the unit cell by the midpoint rule on `cells` per axis.
+    private static func fastAverage(_ f: LoweredFields, of field: NodeID, at x: [Double], cells r: Int,
+                                    dimension: TorusDimension) throws -> Double {
+        let d = dimension.count
+        let axis = (0..<r).map { (Double($0) + 0.5) / Double(r) }
+        let slab = dimension.cells(perAxis: r) / r
+        let xs = (0..<d).map { [Double](repeating: x[$0], count: slab) }
+        // One x1-slab of y at a time (memory stays at R^(d−1) points in 3D).
+        var ys = [[Double]](repeating: [Double](repeating: 0, count: slab), count: d)
+        for c in 0..<slab {
+            let index = dimension.indices(ofCell: c, perAxis: r)
+            for a in 1..<d { ys[a][c] = axis[index[a]] }
+        }
+        var total = 0.0
+        for i in 0..<r {
+            ys[0] = [Double](repeating: axis[i], count: slab)
+            total += f.evaluate([field], inputs: Array(0..<(2 * d)), columns: xs + ys)[0].reduce(0, +)
+        }
+        return total / Double(dimension.cells(perAxis: r))
+    }
 }
 
 /// The certified bracket L ≤ A_hom ≤ U (Loewner order) of the cell problem at one slow point x,
-/// from the primal Q1 problem for A = π B⁻¹ and the dual Q1 problem for C = Jᵀ A⁻¹ J (see
-/// `BilinearCellProblem`). The bracket is certified up to the quadrature of the medium's element
-/// moments (exact for media piecewise polynomial on the elements, h^6 for smooth media).
+/// from the primal Q1 problem for A = π B⁻¹ and a dual problem for C = A⁻¹ = B / π: in 2D the Q1
+/// stream-function problem for Jᵀ A⁻¹ J (see `BilinearCellProblem`), in 3D the divergence-free
+/// Raviart–Thomas problem (`RaviartThomasCellProblem`). The bracket is certified up to the
+/// quadrature of the medium's element moments (exact for media piecewise polynomial on the
+/// elements, h^6 for smooth media).
 struct CellBounds {
-    let lower: Matrix2
-    let upper: Matrix2
+    let lower: SymmetricMatrix
+    let upper: SymmetricMatrix
     let iterations: Int
 
     /// max_i (U_ii − L_ii)/L_ii.
-    var relativeWidth: Double { max((upper.a11 - lower.a11) / lower.a11, (upper.a22 - lower.a22) / lower.a22) }
+    var relativeWidth: Double {
+        (0..<lower.dimension).map { (upper[$0, $0] - lower[$0, $0]) / lower[$0, $0] }.max()!
+    }
 
     init(_ f: LoweredFields, z: Double, x: [Double], resolution r: Int) throws {
+        switch f.dimension {
+        case .one: preconditionFailure("CellBounds: 1D has closed forms")
+        case .two:
+            let (l, u, n) = try Self.twoDimensional(f, z: z, x: x, resolution: r)
+            lower = SymmetricMatrix(rowMajor: l.rowMajor, dimension: 2)
+            upper = SymmetricMatrix(rowMajor: u.rowMajor, dimension: 2)
+            iterations = n
+        case .three:
+            // One problem's element moments in memory at a time (164 MB and 44 MB at 64³).
+            let u = try TrilinearCellProblem(resolution: r) { Self.media(f, z: z, x: x, dual: false) }.homogenisedTensor()
+            let c = try RaviartThomasCellProblem(resolution: r) { Self.media(f, z: z, x: x, dual: true) }.homogenisedResistivity()
+            guard let l = c.tensor.inverse else {
+                throw SolverError.notConverged("dual cell problem at x = \(x), resolution \(r): C_h is not positive definite: \(c.tensor)")
+            }
+            upper = u.tensor
+            lower = l
+            iterations = u.iterations + c.iterations
+        }
+    }
+
+    /// 3D: an evaluator of A = π B⁻¹ (primal) or C = B / π (dual) at columns (y1, y2, y3), 6
+    /// numbers per point in upper order, checking π > 0 and B positive definite (leading minors).
+    private static func media(_ f: LoweredFields, z: Double, x: [Double], dual: Bool)
+        -> (([Double], [Double], [Double]) throws -> [Double]) {
+        let entries = f.medium, kind = f.mediumKind
+        let batch = BatchEvaluator(graph: f.graph, outputs: [f.pi] + entries, inputs: [0, 1, 2, 3, 4, 5])
+        return { y1, y2, y3 in
+            let xs = (0..<3).map { [Double](repeating: x[$0], count: y1.count) }
+            let v = batch.evaluate(xs + [y1, y2, y3])
+            var out = [Double](repeating: 0, count: 6 * y1.count)
+            for i in y1.indices {
+                let b: (Double, Double, Double, Double, Double, Double)
+                switch kind {
+                case .scalar: b = (v[1][i], 0, 0, v[1][i], 0, v[1][i])
+                case .diagonal: b = (v[1][i], 0, 0, v[2][i], 0, v[3][i])
+                case .full: b = (v[1][i], v[2][i], v[3][i], v[4][i], v[5][i], v[6][i])
+                }
+                // Cofactors of B (upper order), the determinant and the leading minors.
+                let c11 = b.3 * b.5 - b.4 * b.4, c12 = b.2 * b.4 - b.1 * b.5, c13 = b.1 * b.4 - b.2 * b.3
+                let c22 = b.0 * b.5 - b.2 * b.2, c23 = b.1 * b.2 - b.0 * b.4, c33 = b.0 * b.3 - b.1 * b.1
+                let det = b.0 * c11 + b.1 * c12 + b.2 * c13
+                guard b.0 > 0, c33 > 0, det > 0, det.isFinite, c11.isFinite, c22.isFinite, c12.isFinite, c13.isFinite, c23.isFinite else {
+                    throw SolverError.badMedium(
+                        "[medium] B is not positive definite at x = \(x), y = (\(y1[i]), \(y2[i]), \(y3[i])) (a cell-problem quadrature point): B = [[\(b.0), \(b.1), \(b.2)], [\(b.1), \(b.3), \(b.4)], [\(b.2), \(b.4), \(b.5)]]")
+                }
+                let p = v[0][i] / z
+                guard p > 0, p.isFinite else {
+                    throw SolverError.badMedium("[equilibrium] pi is not positive at x = \(x), y = (\(y1[i]), \(y2[i]), \(y3[i])): \(v[0][i])")
+                }
+                let values = dual
+                    ? [b.0 / p, b.1 / p, b.2 / p, b.3 / p, b.4 / p, b.5 / p]
+                    : [c11, c12, c13, c22, c23, c33].map { p * $0 / det }
+                for k in 0..<6 { out[6 * i + k] = values[k] }
+            }
+            return out
+        }
+    }
+
+    /// 2D: the primal and stream-function dual Q1 problems; returns (lower, upper, iterations).
+    private static func twoDimensional(_ f: LoweredFields, z: Double, x: [Double], resolution r: Int) throws -> (Matrix2, Matrix2, Int) {
         let entries = f.medium
         func media(_ y1: [Double], _ y2: [Double]) throws -> (pi: [Double], b: [Matrix2]) {
             let xs = (0..<2).map { [Double](repeating: x[$0], count: y1.count) }
@@ -499,9 +611,7 @@ struct CellBounds {
         }
         let u = try primal.homogenisedTensor()
         let c = try dual.homogenisedTensor()
-        upper = u.tensor
         // A_hom⁻¹ = J C_hom Jᵀ, so A_hom = J C_hom⁻¹ Jᵀ ≥ J C_R⁻¹ Jᵀ (J M Jᵀ = rotatedQuarterTurn).
-        lower = c.tensor.inverse.rotatedQuarterTurn
-        iterations = u.iterations + c.iterations
+        return (c.tensor.inverse.rotatedQuarterTurn, u.tensor, u.iterations + c.iterations)
     }
 }

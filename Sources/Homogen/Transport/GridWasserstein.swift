@@ -13,7 +13,7 @@ import Foundation
 /// φ ← φ + σ (−Δ)⁻¹(ν − T_ψ#μ), then φ ← (φ^c)^c, and the same with the roles swapped, where
 /// T_ψ(x) = x − M⁻¹∇ψ(x) is the transport map of ψ, pushed forward by splatting sub-cell samples
 /// bilinearly (trilinearly in 3D; as in the authors' reference code), (−Δ)⁻¹ the periodic FFT Poisson solve
-/// (`PeriodicPoisson`, FFTW) and the c-transforms by separable lower envelopes on the grid, refined
+/// (`PeriodicFourierSolve.poisson`, FFTW) and the c-transforms by separable lower envelopes on the grid, refined
 /// between grid points (`PeriodicCTransform`). The step σ adapts to the observed increase of J
 /// against σ‖∇J‖²_{Ḣ⁻¹} (the authors' rule). The iteration stops when J has stalled (or the
 /// marginal error is below the tolerance), and the best J seen gives W = √(2J).
@@ -142,7 +142,7 @@ final class BackAndForth {
     let mu: [Double], nu: [Double]
     let metric: [Double]
     let options: GridWasserstein.Options
-    let poisson: PeriodicPoisson
+    let poisson: PeriodicFourierSolve
     let cTransform: PeriodicCTransform
     var phi: [Double], psi: [Double]
     var pushed: [Double], gradient: [Double], step: [Double]
@@ -156,7 +156,7 @@ final class BackAndForth {
         self.nu = nu
         self.metric = metric
         self.options = options
-        poisson = PeriodicPoisson(shape: shape)
+        poisson = PeriodicFourierSolve.poisson(shape: shape)
         cTransform = PeriodicCTransform(shape: shape, metric: metric)
         phi = [Double](repeating: 0, count: size)
         psi = phi
