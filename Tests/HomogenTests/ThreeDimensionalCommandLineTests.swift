@@ -80,8 +80,13 @@ final class ThreeDimensionalCommandLineTests: XCTestCase {
             .replacingOccurrences(of: #"B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)", "1.5 + 0.5*sin(2*pi*y3)"]"#,
                                   with: #"B = [["2", "0.5", "0"], ["0.5", "2", "0"], ["0", "0", "2"]]"#)
         try text.write(toFile: full, atomically: true, encoding: .utf8)
-        let solve = try runHomogen(["solve", full, "--out", temporaryPath("cli-3d-full")])
-        XCTAssertEqual(solve.status, 65)
-        XCTAssertTrue(solve.stderr.contains("the Fokker-Planck solver for a full (non-diagonal) medium does not run in 3D yet"), solve.stderr)
+        // A full 3D medium: the nineteen-point scheme, for both equations (A_hom from the 3D cell problem).
+        for equation in ["epsilon", "homogenised"] {
+            let out = temporaryPath("cli-3d-full-\(equation)")
+            let solve = try runHomogen(["solve", full, "--equation", equation, "--resolution", "4", "--out", out])
+            XCTAssertEqual(solve.status, 0, solve.stderr)
+            let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
+            XCTAssertTrue(summary.contains("nineteen-point"), summary)
+        }
     }
 }

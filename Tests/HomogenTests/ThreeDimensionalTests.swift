@@ -251,6 +251,75 @@ final class ThreeDimensionalTests: XCTestCase {
         XCTAssertGreaterThan(worstPDE, 1e-4)   // the discretisation is seen, so the tolerance means something
     }
 
+    /// A full 3D medium (the nineteen-point scheme): started at π_ε, the ε-solution stays there to
+    /// round-off, and from a peaked density mass is conserved to round-off and the free energy
+    /// decreases; the homogenised solver, whose A_hom from the 3D cell problem has cross terms,
+    /// keeps π̄ and mass the same way.
+    func testFokkerPlanck3DFullTensorKeepsPiEpsAndMass() throws {
+        let s = try Scenario(toml: scenario(medium: fullMedium, pi: oscillatoryPi, final: 0.004, outputs: "[0.002, 0.004]", dt: 1e-3, cells: 4))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(resolution: 4))
+        XCTAssertNotNil(solver.operatorK.diagonalWeights)
+        XCTAssertEqual(solver.operatorK.diagonalWeights?.count, 6)
+        XCTAssertTrue(solver.warnings.isEmpty, "\(solver.warnings)")  // diagonally dominant: an M-matrix
+        let r = try solver.run()
+        XCTAssertLessThan(zip(r.snapshots.last!.solverDensity, solver.pi).map { abs($0 - $1) / $1 }.max()!, 1e-12)
+        XCTAssertLessThan(r.massDrift, 1e-13)
+        XCTAssertTrue(r.timeStepping.contains("nineteen-point"), r.timeStepping)
+        let peaked = try Scenario(toml: scenario(medium: fullMedium, pi: oscillatoryPi,
+                                                 initial: #"rho = "exp(3*cos(2*pi*x1)*cos(2*pi*x2)*cos(2*pi*x3))""#,
+                                                 final: 0.004, outputs: "[0.0, 0.002, 0.004]", dt: 1e-3, cells: 4))
+        for equation in FokkerPlanckSolver.Equation.allCases {
+            let run = try FokkerPlanckSolver(scenario: peaked, options: .init(equation: equation, resolution: 4)).run()
+            XCTAssertLessThan(run.massDrift, 1e-12, "\(equation)")
+            XCTAssertGreaterThan(run.minimumDensity, 0, "\(equation)")
+            XCTAssertLessThan(run.snapshots[2].energy, run.snapshots[1].energy, "\(equation)")
+            XCTAssertLessThan(run.snapshots[1].energy, run.snapshots[0].energy, "\(equation)")
+            XCTAssertTrue(run.timeStepping.contains("nineteen-point"), "\(equation): \(run.timeStepping)")
+        }
+    }
+
+    /// A constant full conductivity k = B⁻¹ with π = 1 and ρ0 = 1 + ½ cos 2π(x1 + x2 − x3): the
+    /// mode is an eigenvector of the translation-invariant nineteen-point operator, with eigenvalue
+    /// Σ_a w_a (2 − 2cos θ_a) + Σ_{a<b} w_ab± (2 − 2cos(θ_a ± θ_b)) over h², θ = 2πh (1, 1, −1),
+    /// axis weights w_a = k_aa − Σ_b |k_ab| and diagonal weights |k_ab| on the diagonal of
+    /// sign k_ab. Each backward-Euler step divides the mode by 1 + dt λ exactly (to the conjugate
+    /// gradients' tolerance), and λ approaches the PDE's 4π² qᵀkq, q = (1, 1, −1), at O(h²).
+    func testFokkerPlanck3DFullTensorModeDecaysByTheSchemeEigenvalue() throws {
+        let b = #"[["2", "0.5", "0.3"], ["0.5", "2", "-0.4"], ["0.3", "-0.4", "1.5"]]"#
+        let s = try Scenario(toml: scenario(medium: b, initial: #"rho = "1 + 0.5*cos(2*pi*(x1 + x2 - x3))""#,
+                                            epsilon: "1", final: 0.002, outputs: "[0.002]", dt: 1e-4, cells: 16))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(resolution: 16))
+        let n = solver.grid.n, h = 1 / Double(n)
+        let k = SymmetricMatrix(upper: [2, 0.5, 0.3, 2, -0.4, 1.5], dimension: 3).inverse!
+        let theta = [1.0, 1, -1].map { 2 * Double.pi * h * $0 }
+        var lambda = 0.0
+        for a in 0..<3 {
+            let w = k[a, a] - (0..<3).filter { $0 != a }.reduce(0.0) { $0 + abs(k[a, $1]) }
+            lambda += w * (2 - 2 * cos(theta[a]))
+            for bb in (a + 1)..<3 {
+                let angle = k[a, bb] >= 0 ? theta[a] + theta[bb] : theta[a] - theta[bb]
+                lambda += abs(k[a, bb]) * (2 - 2 * cos(angle))
+            }
+        }
+        lambda /= h * h
+        let r = try solver.run()
+        XCTAssertEqual(r.steps, 20)
+        let amplification = pow(1 + 1e-4 * lambda, -Double(r.steps))
+        let average = pow(sin(Double.pi * h) / (Double.pi * h), 3)
+        let centres = solver.grid.centres
+        var worst = 0.0
+        for i in 0..<solver.grid.count {
+            let mode = 0.5 * cos(2 * Double.pi * (centres[0][i] + centres[1][i] - centres[2][i]))
+            worst = max(worst, abs(r.snapshots[0].solverDensity[i] - (1 + average * amplification * mode)))
+        }
+        XCTAssertLessThan(worst, 1e-10)
+        let q = [1.0, 1, -1]
+        let exact = 4 * Double.pi * Double.pi * (0..<3).reduce(0.0) { s, a in (0..<3).reduce(s) { $0 + q[a] * k[a, $1] * q[$1] } }
+        // O(h²): the largest angle is 2θ = 4πh, (4πh)²/12 ≈ 0.05 relative at n = 16.
+        XCTAssertEqual(lambda / exact, 1, accuracy: 0.06)
+        XCTAssertNotEqual(lambda / exact, 1, accuracy: 1e-3)
+    }
+
     // MARK: - closed forms
 
     /// B = diag(b1(y1), b2(y2), b3(y3)), π = 1: the correctors separate and A_hom is the diagonal

@@ -53,7 +53,7 @@ public struct EffectiveCoefficients: Sendable, Codable {
     }
 
     /// Whether A_hom has off-diagonal entries (beyond 1e-12 of its diagonal, or not a number) at
-    /// some slow point: then the homogenised solver needs the nine-point scheme.
+    /// some slow point: then the homogenised solver needs the nine-point (2D) or nineteen-point (3D) scheme.
     public var hasCrossTerms: Bool {
         let d = dimension.count
         return aHom.contains { a in

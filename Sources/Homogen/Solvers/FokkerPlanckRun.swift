@@ -141,7 +141,8 @@ extension FokkerPlanckSolver {
     /// The scheme in words, for the run folder's summary.
     var timeStepping: String {
         if operatorK.diagonalWeights != nil {
-            return "symmetric nine-point fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
+            let scheme = grid.dimension == .three ? "nineteen-point" : "nine-point"
+            return "symmetric \(scheme) fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
         }
         switch grid.dimension {
         case .one: return "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
@@ -212,7 +213,7 @@ struct Stepper {
     mutating func advance(_ f: inout [Double], by h: Double) throws {
         let g = solver.grid
         if solver.operatorK.diagonalWeights != nil {
-            try advanceNinePoint(&f, by: h)
+            try advanceCrossTerms(&f, by: h)
             return
         }
         switch g.dimension {
@@ -253,7 +254,7 @@ struct Stepper {
     /// gradients from f_old (so f = const, i.e. ρ = π, is reproduced exactly), then the mass
     /// Σ M f restored to its old value by a constant shift (K·1 = 0, so the shift changes the
     /// residual by M·c only, below the solver tolerance): mass is conserved to round-off.
-    mutating func advanceNinePoint(_ f: inout [Double], by h: Double) throws {
+    mutating func advanceCrossTerms(_ f: inout [Double], by h: Double) throws {
         let op: FaceOperator
         if let o = implicitOperators[h.bitPattern] { op = o } else {
             op = solver.operatorK.reweighted(mass: mass) { _, _ in h }
@@ -266,7 +267,7 @@ struct Stepper {
         do {
             r = try ConjugateGradient.solve(op, rhs, initial: f, tolerance: 1e-13)
         } catch let e as ConjugateGradient.NotConverged {
-            throw SolverError.notConverged("implicit nine-point step (M + dt K) f = M f_old: \(e)")
+            throw SolverError.notConverged("implicit full-tensor step (M + dt K) f = M f_old: \(e)")
         }
         var next = r.solution
         var after = 0.0

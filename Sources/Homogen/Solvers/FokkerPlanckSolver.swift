@@ -15,8 +15,8 @@ import Foundation
 /// - each implicit step solves an M-matrix system, so ρ stays positive;
 /// - second order in space for smooth media.
 ///
-/// A full 2×2 tensor k (a full medium B, or a homogenised A_hom with cross terms) uses the
-/// symmetric nine-point scheme instead (`NinePointWeights`): the same graph-Laplacian form with
+/// A full tensor k (a full medium B, or a homogenised A_hom with cross terms) uses the symmetric
+/// nine-point (2D) or nineteen-point (3D) scheme instead (`CrossTermWeights`): the same graph-Laplacian form with
 /// diagonal edges, so mass conservation, the exact stationary state and the discrete
 /// energy–dissipation balance carry over; it is an M-matrix, and ρ provably stays positive, only
 /// where k is diagonally dominant — checked up front (`warnings` names the worst face), and a
@@ -68,7 +68,7 @@ public struct FokkerPlanckSolver {
     /// The face operator K (weights per direction).
     public let operatorK: FaceOperator
     public let effective: EffectiveCoefficients?
-    /// Warnings about the discretisation (the nine-point operator not being an M-matrix).
+    /// Warnings about the discretisation (the nine- or nineteen-point operator not being an M-matrix).
     public let warnings: [String]
     let rho0: [Double]
 
@@ -130,20 +130,24 @@ public struct FokkerPlanckSolver {
         var weights: [[Double]] = []
         var diagonalWeights: [[Double]]?
         var warnings: [String] = []
-        // Full tensors (2D): the symmetric nine-point scheme, with the M-matrix check up front.
-        func ninePoint(pi: [Double], _ tensor: ([Double], [Double]) -> [Matrix2]) throws {
-            let w = try NinePointWeights(grid: grid, pi: pi) { x1, x2 in
-                let m = tensor(x1, x2)
-                if let bad = m.indices.first(where: { !m[$0].isPositiveDefinite || !m[$0].determinant.isFinite }) {
-                    throw SolverError.badMedium("[medium] B is not positive definite at x = (\(x1[bad]), \(x2[bad])) "
-                                                + "(a face or vertex of the solver grid): B^-1 = \(m[bad])")
+        // Full tensors: the symmetric nine-point (2D) or nineteen-point (3D) scheme, with the
+        // M-matrix check up front. `tensor` returns M = B⁻¹ (row-major) at the points, or nil
+        // where B is not positive definite.
+        let schemeName = dim == .three ? "nineteen-point" : "nine-point"
+        func crossTerms(pi: [Double], _ tensor: ([[Double]]) -> [[Double]?]) throws {
+            let w = try CrossTermWeights(grid: grid, pi: pi, faceScale: faceScale) { columns in
+                let m = tensor(columns)
+                if let bad = m.indices.first(where: { m[$0] == nil || !m[$0]!.allSatisfy(\.isFinite) }) {
+                    let x = columns.map { "\($0[bad])" }.joined(separator: ", ")
+                    throw SolverError.badMedium("[medium] B is not positive definite at x = (\(x)) "
+                                                + "(a face, edge or vertex of the solver grid): B^-1 = \(m[bad].map { "\($0)" } ?? "undefined")")
                 }
-                return m
+                return m.map { $0! }
             }
             weights = w.axis
             diagonalWeights = w.diagonal
             if let worst = w.worst {
-                warnings.append("the nine-point operator is not an M-matrix (the conductivity is not diagonally dominant "
+                warnings.append("the \(schemeName) operator is not an M-matrix (the conductivity is not diagonally dominant "
                                 + "everywhere), so positivity of rho is not guaranteed; worst \(worst.description)")
             }
         }
@@ -154,13 +158,16 @@ public struct FokkerPlanckSolver {
             let total = masses.reduce(0, +)
             pi = masses.map { $0 / total / grid.volume }
             if f.mediumKind == .full {
-                guard dim == .two else {
-                    throw SolverError.unsupportedDimension("the Fokker-Planck solver for a full (non-diagonal) medium", dim)
-                }
                 // k = π B⁻¹(x/ε) with B full.
-                try ninePoint(pi: pi) { x1, x2 in
-                    let v = f.evaluate(f.medium, inputs: [0, 1, 2, 3], columns: [x1, x2, x1.map { $0 * n2 }, x2.map { $0 * n2 }])
-                    return (0..<x1.count).map { Matrix2(a11: v[0][$0], a12: v[1][$0], a22: v[2][$0]).inverse }
+                try crossTerms(pi: pi) { columns in
+                    let v = f.evaluate(f.medium, inputs: dim.variables, columns: columns + columns.map { $0.map { $0 * n2 } })
+                    return (0..<columns[0].count).map { i -> [Double]? in
+                        if dim == .two {
+                            let m = Matrix2(a11: v[0][i], a12: v[1][i], a22: v[2][i])
+                            return m.isPositiveDefinite && m.determinant.isFinite ? m.inverse.rowMajor : nil
+                        }
+                        return SymmetricMatrix(upper: v.map { $0[i] }, dimension: d).inverse?.rowMajor
+                    }
                 }
                 break
             }
@@ -179,15 +186,11 @@ public struct FokkerPlanckSolver {
             let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
             pi = piBar
             if eff.hasCrossTerms {
-                guard dim == .two else {
-                    throw SolverError.unsupportedDimension("the homogenised solver for an A_hom with cross terms", dim)
-                }
                 // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
-                try ninePoint(pi: piBar) { x1, x2 in
-                    (0..<x1.count).map { i in
-                        let x = [x1[i], x2[i]]
-                        return Matrix2(a11: eff.bBarInverse(at: x, entry: 0), a12: eff.bBarInverse(at: x, entry: 1),
-                                       a22: eff.bBarInverse(at: x, entry: 3))
+                try crossTerms(pi: piBar) { columns in
+                    (0..<columns[0].count).map { i in
+                        let x = columns.map { $0[i] }
+                        return (0..<(d * d)).map { eff.bBarInverse(at: x, entry: $0) }
                     }
                 }
                 break

@@ -64,45 +64,59 @@ public struct PeriodicGrid: Sendable, Equatable {
 }
 
 /// The symmetric operator of a two-point-flux finite-volume scheme on a periodic grid, with
-/// optional diagonal edges (the symmetric nine-point scheme for full tensors, `NinePointWeights`):
+/// optional diagonal edges (the symmetric nine-point scheme in 2D and nineteen-point scheme in 3D
+/// for full tensors, `CrossTermWeights`):
 ///
 ///     (L v)_i = m_i v_i + Σ_edges e ∋ i w_e (v_i − v_j(e)),
 ///
-/// edges joining cell i to i+e_d (weights `weights[d][i]`, d = 0, 1) and, in 2D, to i+e1+e2
-/// (`diagonalWeights[0][i]`) and i+e1−e2 (`diagonalWeights[1][i]`); m an optional diagonal
-/// (mass) term. Without m it is a weighted graph Laplacian: singular, with the constants as its
-/// kernel, and mass-conserving (its columns sum to zero) whatever the signs of the weights.
+/// edges joining cell i to i+e_d (weights `weights[d][i]`) and, with cross terms, to
+/// i + e_a ± e_b for each pair of axes a < b (`diagonalWeights[k][i]`, k in
+/// `CrossTermWeights.offsets` order: in 2D i+e1+e2 and i+e1−e2); m an optional diagonal (mass)
+/// term. Without m it is a weighted graph Laplacian: singular, with the constants as its kernel,
+/// and mass-conserving (its columns sum to zero) whatever the signs of the weights.
 public struct FaceOperator: Sendable, SymmetricOperator {
     public var count: Int { grid.count }
     public var isSingular: Bool { mass == nil }
     public let grid: PeriodicGrid
     /// Face weights per direction, indexed by the cell behind the face.
     public let weights: [[Double]]
-    /// 2D only: weights of the diagonal edges i ↔ i+e1+e2 and i ↔ i+e1−e2, indexed by i.
+    /// Weights of the diagonal edges i ↔ i + offset k, indexed by i (`CrossTermWeights.offsets`).
     public let diagonalWeights: [[Double]]?
     public let mass: [Double]?
+    /// Per diagonal edge kind: the far end of the edge from each cell, and the cell whose edge ends there.
+    private let diagonalNeighbours: [[Int]]
+    private let diagonalOrigins: [[Int]]
 
     public init(grid: PeriodicGrid, weights: [[Double]], diagonalWeights: [[Double]]? = nil, mass: [Double]? = nil) {
+        let offsets = CrossTermWeights.offsets(grid.dimension)
         precondition(weights.count == grid.dimension.count && weights.allSatisfy { $0.count == grid.count })
-        precondition(diagonalWeights == nil || (grid.dimension == .two && diagonalWeights!.count == 2
+        precondition(diagonalWeights == nil || (diagonalWeights!.count == offsets.count
                                                   && diagonalWeights!.allSatisfy { $0.count == grid.count }))
         self.grid = grid
         self.weights = weights
         self.diagonalWeights = diagonalWeights
         self.mass = mass
+        if diagonalWeights != nil {
+            func move(_ i: Int, _ offset: [Int], _ sign: Int) -> Int {
+                var j = i
+                for a in offset.indices where offset[a] != 0 {
+                    j = offset[a] * sign > 0 ? grid.forward(j, a) : grid.backward(j, a)
+                }
+                return j
+            }
+            diagonalNeighbours = offsets.map { o in (0..<grid.count).map { move($0, o, 1) } }
+            diagonalOrigins = offsets.map { o in (0..<grid.count).map { move($0, o, -1) } }
+        } else {
+            diagonalNeighbours = []
+            diagonalOrigins = []
+        }
     }
 
-    /// The far end of diagonal edge `k` (0: i+e1+e2, 1: i+e1−e2).
-    @inline(__always) public func diagonalNeighbour(_ i: Int, _ k: Int) -> Int {
-        let f = grid.forward(i, 0)
-        return k == 0 ? grid.forward(f, 1) : grid.backward(f, 1)
-    }
+    /// The far end of diagonal edge `k` from cell i.
+    @inline(__always) public func diagonalNeighbour(_ i: Int, _ k: Int) -> Int { diagonalNeighbours[k][i] }
 
     /// The cell whose diagonal edge `k` ends at i.
-    @inline(__always) func diagonalOrigin(_ i: Int, _ k: Int) -> Int {
-        let b = grid.backward(i, 0)
-        return k == 0 ? grid.backward(b, 1) : grid.forward(b, 1)
-    }
+    @inline(__always) func diagonalOrigin(_ i: Int, _ k: Int) -> Int { diagonalOrigins[k][i] }
 
     public func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         let g = grid
@@ -113,7 +127,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
                 s += weights[d][i] * (v[i] - v[f]) + weights[d][b] * (v[i] - v[b])
             }
             if let w = diagonalWeights {
-                for k in 0..<2 {
+                for k in w.indices {
                     let f = diagonalNeighbour(i, k), b = diagonalOrigin(i, k)
                     s += w[k][i] * (v[i] - v[f]) + w[k][b] * (v[i] - v[b])
                 }
@@ -127,7 +141,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
             var s = mass?[i] ?? 0
             for d in grid.dimension.axes { s += weights[d][i] + weights[d][grid.backward(i, d)] }
             if let w = diagonalWeights {
-                for k in 0..<2 { s += w[k][i] + w[k][diagonalOrigin(i, k)] }
+                for k in w.indices { s += w[k][i] + w[k][diagonalOrigin(i, k)] }
             }
             return s
         }
@@ -142,7 +156,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
                 s += weights[d][i] * (v[j] - v[i]) * (u[j] - u[i])
             }
             if let w = diagonalWeights {
-                for k in 0..<2 {
+                for k in w.indices {
                     let j = diagonalNeighbour(i, k)
                     s += w[k][i] * (v[j] - v[i]) * (u[j] - u[i])
                 }
@@ -156,7 +170,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
     public func reweighted(mass: [Double]? = nil, _ edgeFactor: (Int, Int) -> Double) -> FaceOperator {
         let w = grid.dimension.axes.map { d in (0..<grid.count).map { i in weights[d][i] * edgeFactor(i, grid.forward(i, d)) } }
         let dw = diagonalWeights.map { dw in
-            (0..<2).map { k in (0..<grid.count).map { i in dw[k][i] * edgeFactor(i, diagonalNeighbour(i, k)) } }
+            dw.indices.map { k in (0..<grid.count).map { i in dw[k][i] * edgeFactor(i, diagonalNeighbour(i, k)) } }
         }
         return FaceOperator(grid: grid, weights: w, diagonalWeights: dw, mass: mass)
     }
