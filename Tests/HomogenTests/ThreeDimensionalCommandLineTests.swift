@@ -4,7 +4,8 @@ import XCTest
 
 /// The 3D scenarios through the `homogen` executable: every command that runs in 3D writes its
 /// run folder (with the closed forms of the effective coefficients printed exactly), shards merge
-/// byte for byte into the single run, and the commands that do not run in 3D yet say so and exit 65.
+/// byte for byte into the single run, a medium that needs the general 3D cell problem runs
+/// through `compare`, and the commands that do not run in 3D yet say so and exit 65.
 final class ThreeDimensionalCommandLineTests: XCTestCase {
     private let separable = "scenarios/separable-3d.toml"
 
@@ -30,6 +31,30 @@ final class ThreeDimensionalCommandLineTests: XCTestCase {
         let effective = try runHomogen(["effective", separable])
         XCTAssertEqual(effective.status, 0, effective.stderr)
         XCTAssertTrue(effective.stdout.contains("B_bar = [[2, 0, 0], [0, 1.935620218, 0], [0, 0, 1.5]]"), effective.stdout)
+    }
+
+    /// inclusions-3d is neither a laminate nor separable: the homogenised solver takes A_hom from
+    /// the certified 3D cell problem (its run folder records the method and the bracket).
+    func testHomogenisedSolveOnAMediumThatNeedsTheCellProblem() throws {
+        let out = temporaryPath("cli-3d-inclusions")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["solve", "scenarios/inclusions-3d.toml", "--equation", "homogenised", "--quiet", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        let effective = try XCTUnwrap(summary["effective"] as? [String: Any])
+        XCTAssertTrue((effective["method"] as? String ?? "").contains("Raviart-Thomas"), "\(effective["method"] ?? "none")")
+        let lower = try XCTUnwrap(effective["a_hom_lower"] as? [[Double]]), upper = try XCTUnwrap(effective["a_hom_upper"] as? [[Double]])
+        XCTAssertLessThan(lower[0][0], upper[0][0])
+        XCTAssertLessThan((upper[0][0] - lower[0][0]) / lower[0][0], EffectiveCoefficients.defaultBracketWidth)
+        let checker = try runHomogen(["effective", "scenarios/checkerboard-contrast10-3d.toml", "--json", "--resolution", "16"])
+        XCTAssertEqual(checker.status, 0, checker.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(checker.stdout.utf8)) as! [String: Any]
+        let a = (j["A_hom"] as! [[Double]])[0][0], bounds = j["A_hom_bounds"] as! [String: [[Double]]]
+        // Wiener bounds 1/<1/a> = 1.818 and <a> = 5.5 around the certified bracket around the estimate.
+        XCTAssertLessThan(1 / 0.55, bounds["lower"]![0][0])
+        XCTAssertLessThanOrEqual(bounds["lower"]![0][0], a)
+        XCTAssertLessThanOrEqual(a, bounds["upper"]![0][0])
+        XCTAssertLessThan(bounds["upper"]![0][0], 5.5)
     }
 
     func testShardsMergeIntoTheSingleRunIn3D() throws {

@@ -40,6 +40,12 @@ public struct CompareSummary: Codable, Sendable {
     /// A Metropolised sampler's accepted and proposed moves per output interval (absent for
     /// Euler–Maruyama).
     public var acceptance: [AcceptanceInterval]? = nil
+    /// How the effective coefficients were computed (`EffectiveCoefficients.method`), and for the
+    /// cell problem its resolution and the certified bracket of A_hom at the first slow point
+    /// (row-major lower and upper bounds). Absent in folders written before they were recorded.
+    public var effectiveMethod: String? = nil
+    public var cellResolution: Int? = nil
+    public var aHomBounds: [[Double]]? = nil
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -79,7 +85,8 @@ public enum CompareRunFolder {
                 outputs: r.rows.map { OutputRow(row: $0, verdict: VerdictText.row($0, significance: r.significance)) }, densities: names, epsilonStudy: r.epsilonStudy,
                 samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil, timeStepControl: r.sample.timeStepControl,
                 referenceCheck: r.referenceCheck, samplerScheme: r.sample.scheme.rawValue,
-                acceptance: AcceptanceInterval.list(r.sample))
+                acceptance: AcceptanceInterval.list(r.sample), effectiveMethod: e.method, cellResolution: e.resolution,
+                aHomBounds: e.aHomLower.flatMap { l in e.aHomUpper.map { [l[0], $0[0]] } })
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }
