@@ -251,6 +251,19 @@ final class ThreeDimensionalTests: XCTestCase {
         XCTAssertGreaterThan(worstPDE, 1e-4)   // the discretisation is seen, so the tolerance means something
     }
 
+    /// The line solves run block by block on any number of threads (x2 lines in place, x3 lines
+    /// through transposed slabs; in 2D the x2 lines through one transposed slab): one thread and
+    /// three give the same bits, in 3D and in 2D.
+    func testLineSolvesDoNotDependOnTheThreadCount() throws {
+        let three = try Scenario(toml: scenario(pi: oscillatoryPi, initial: #"rho = "exp(cos(2*pi*x1)*cos(2*pi*x2)*cos(2*pi*x3))""#,
+                                                final: 0.004, outputs: "[0.004]", dt: 1e-3, cells: 4))
+        let two = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/oscillatory-2d.toml").path)
+        for s in [three, two] {
+            let runs = try [1, 3].map { try FokkerPlanckSolver(scenario: s, options: .init(resolution: 8, threads: $0)).run() }
+            XCTAssertEqual(runs[0].snapshots.last!.solverDensity, runs[1].snapshots.last!.solverDensity, "\(s.dimension)")
+        }
+    }
+
     /// A full 3D medium (the nineteen-point scheme): started at π_ε, the ε-solution stays there to
     /// round-off, and from a peaked density mass is conserved to round-off and the free energy
     /// decreases; the homogenised solver, whose A_hom from the 3D cell problem has cross terms,

@@ -153,57 +153,76 @@ extension FokkerPlanckSolver {
 }
 
 /// The implicit steps, with the factorised line systems cached per step length (a run has
-/// one regular length and at most one shortened step per output time). In 2D and 3D each
-/// direction works on the array permuted so that its lines are position-major batches
-/// (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side).
+/// one regular length and at most one shortened step per output time). In 2D and 3D the lines of
+/// each direction are solved in blocks that are position-major batches in place
+/// (`CyclicTridiagonalBatch`, which also applies the mass matrix M to the right-hand side):
+///
+/// - along an axis d other than the last, the array is [before][position][after] (row-major,
+///   x1 slowest), so each of the n^d blocks holds n^(D−1−d) lines side by side — no data moves;
+/// - along the last axis the lines are contiguous; each n × n slab [x_{D−1}][x_D] is transposed
+///   into a per-thread buffer, solved as a batch of n lines and transposed back.
+///
+/// Blocks are independent and shared over the threads, so results do not depend on the count.
 struct Stepper {
     let solver: FokkerPlanckSolver
     let mass: [Double]
-    /// Per direction d, the slot of each cell in d's position-major order: the position along
-    /// axis d, then the other axes' flat index (direction 0 is the stored order).
-    let slots: [[Int]]
-    /// The mass matrix in each direction's slot order.
-    let massBySlot: [[Double]]
-    var cache: [UInt64: [CyclicTridiagonalBatch]] = [:]
+    var cache: [UInt64: [LineBlocks]] = [:]
     var cache1D: [UInt64: CyclicTridiagonal] = [:]
     var implicitOperators: [UInt64: FaceOperator] = [:]
-    var scratch: [Double]
 
     init(solver: FokkerPlanckSolver, mass: [Double]) {
         self.solver = solver
         self.mass = mass
-        let g = solver.grid
-        slots = g.dimension.axes.map { d in (0..<g.count).map { Self.slot(of: $0, direction: d, grid: g) } }
-        massBySlot = slots.map { slot in
-            var m = mass
-            for i in 0..<g.count { m[slot[i]] = mass[i] }
-            return m
-        }
-        scratch = [Double](repeating: 0, count: g.count)
     }
 
-    /// The position-major slot of cell `i` for the lines along axis d.
-    static func slot(of i: Int, direction d: Int, grid g: PeriodicGrid) -> Int {
-        var step = 1   // n^(D-1-d): the flat-index step of axis d
-        for _ in (d + 1)..<g.dimension.count { step *= g.n }
-        let position = (i / step) % g.n, before = i / (step * g.n), after = i % step
-        return position * (g.count / g.n) + before * step + after
+    /// The line systems of one direction: `batches[b]` is block b, of `blockSize` values starting
+    /// at b · blockSize; `transposed` for the last axis (each block an n × n slab stored
+    /// [line][position]).
+    struct LineBlocks {
+        let batches: [CyclicTridiagonalBatch]
+        let blockSize: Int
+        let transposed: Bool
     }
 
-    /// Per direction, the batch of line systems M + h K_d (position-major for that direction).
-    mutating func systems(_ h: Double) throws -> [CyclicTridiagonalBatch] {
+    /// Per direction, the line systems M + h K_d in blocks (see the type's comment).
+    mutating func systems(_ h: Double) throws -> [LineBlocks] {
         if let s = cache[h.bitPattern] { return s }
-        let g = solver.grid, k = solver.operatorK
-        var all: [CyclicTridiagonalBatch] = []
+        let g = solver.grid, k = solver.operatorK, n = g.n, dims = g.dimension.count
+        var all: [LineBlocks] = []
         for d in g.dimension.axes {
-            var diag = [Double](repeating: 0, count: g.count), off = diag
-            for i in 0..<g.count {
-                let slot = slots[d][i]
-                diag[slot] = mass[i] + h * (k.weights[d][i] + k.weights[d][g.backward(i, d)])
-                off[slot] = -h * k.weights[d][i]
+            let transposed = d == dims - 1
+            // Lines per block and blocks; the global index of entry i of line s in block b.
+            var after = 1
+            for _ in (d + 1)..<dims { after *= n }
+            let lines = transposed ? n : after
+            let blocks = g.count / (n * lines)
+            func index(_ b: Int, _ i: Int, _ s: Int) -> Int { transposed ? b * n * n + s * n + i : b * n * after + i * after + s }
+            var batches = [CyclicTridiagonalBatch?](repeating: nil, count: blocks)
+            var failure: Error?
+            let lock = NSLock()
+            let mass = self.mass
+            DispatchQueue.concurrentPerform(iterations: min(blocks, max(1, solver.options.threads))) { w in
+                for b in stride(from: w, to: blocks, by: max(1, min(blocks, solver.options.threads))) {
+                    var diag = [Double](repeating: 0, count: n * lines), off = diag, scale = diag
+                    for i in 0..<n {
+                        for s in 0..<lines {
+                            let c = index(b, i, s), slot = i * lines + s
+                            diag[slot] = mass[c] + h * (k.weights[d][c] + k.weights[d][g.backward(c, d)])
+                            off[slot] = -h * k.weights[d][c]
+                            scale[slot] = mass[c]
+                        }
+                    }
+                    do {
+                        let batch = try CyclicTridiagonalBatch(diagonal: diag, offDiagonal: off, n: n, systems: lines,
+                                                               rightHandSideScale: scale)
+                        lock.lock(); batches[b] = batch; lock.unlock()
+                    } catch {
+                        lock.lock(); failure = failure ?? error; lock.unlock()
+                    }
+                }
             }
-            all.append(try CyclicTridiagonalBatch(diagonal: diag, offDiagonal: off, n: g.n, systems: g.count / g.n,
-                                                  rightHandSideScale: massBySlot[d]))
+            if let failure { throw failure }
+            all.append(LineBlocks(batches: batches.map { $0! }, blockSize: n * lines, transposed: transposed))
         }
         if cache.count > 8 { cache.removeAll() }
         cache[h.bitPattern] = all
@@ -233,19 +252,45 @@ struct Stepper {
     }
 
     /// Two-point fluxes in 2D and 3D: Lie splitting into the line solves along x1, then x2
-    /// (then x3), each on the array permuted into its position-major order.
+    /// (then x3), block by block (`LineBlocks`).
     private mutating func advanceByLines(_ f: inout [Double], by h: Double) throws {
-        let systems = try self.systems(h)
-        let threads = solver.options.threads
-        f.withUnsafeMutableBufferPointer { systems[0].solve($0.baseAddress!, threads: threads) }
-        for d in 1..<systems.count {
-            let slot = slots[d]
-            f.withUnsafeBufferPointer { src in
-                scratch.withUnsafeMutableBufferPointer { dst in for i in src.indices { dst[slot[i]] = src[i] } }
+        let directions = try self.systems(h)
+        let threads = max(1, solver.options.threads), n = solver.grid.n
+        f.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let x = buffer.baseAddress!
+            for lines in directions {
+                let blocks = lines.batches.count
+                if blocks == 1 && !lines.transposed {
+                    lines.batches[0].solve(x, threads: threads)
+                    continue
+                }
+                let workers = min(threads, blocks)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: lines.transposed ? n * n : 0)
+                    defer { scratch.deallocate() }
+                    for b in stride(from: w, to: blocks, by: workers) {
+                        let block = x + b * lines.blockSize
+                        guard lines.transposed else {
+                            lines.batches[b].solve(block)
+                            continue
+                        }
+                        Self.transpose(block, into: scratch, n)
+                        lines.batches[b].solve(scratch, threads: blocks == 1 ? threads : 1)
+                        Self.transpose(scratch, into: block, n)
+                    }
+                }
             }
-            scratch.withUnsafeMutableBufferPointer { systems[d].solve($0.baseAddress!, threads: threads) }
-            scratch.withUnsafeBufferPointer { src in
-                f.withUnsafeMutableBufferPointer { dst in for i in dst.indices { dst[i] = src[slot[i]] } }
+        }
+    }
+
+    /// b[i·n + s] = a[s·n + i], in 32 × 32 tiles (both sides stay in cache).
+    private static func transpose(_ a: UnsafePointer<Double>, into b: UnsafeMutablePointer<Double>, _ n: Int) {
+        let tile = 32
+        for s0 in stride(from: 0, to: n, by: tile) {
+            for i0 in stride(from: 0, to: n, by: tile) {
+                for s in s0..<min(n, s0 + tile) {
+                    for i in i0..<min(n, i0 + tile) { b[i * n + s] = a[s * n + i] }
+                }
             }
         }
     }
