@@ -36,7 +36,7 @@ python3 analysis/plot_run.py "$out/stationary-oscillatory-2d" >/dev/null
 copy stationary-oscillatory-2d stationary.png
 python3 analysis/plot_run.py "$out/stationary-1d" >/dev/null
 copy stationary-1d stationary.png; copy stationary-1d bias.png
-for s in separable-3d laminate-3d; do
+for s in separable-3d laminate-3d inclusions-3d; do
   $h effective "scenarios/$s.toml" > "$out/$s-effective.txt"
   $h compare "scenarios/$s.toml" --out "$out/$s" -q > "$out/$s.txt"
   python3 analysis/plot_run.py "$out/$s" >/dev/null

@@ -197,7 +197,8 @@ struct CompareOptionGroup: ParsableArguments {
         for r in result.rows {
             guard let g = r.metricGrid else { continue }
             func f(_ v: Double?) -> String { v.map { String(format: "%.4e", $0) } ?? "-" }
-            print(String(format: "t = %g, metric grid %dx%d (cell centres, exact transport; compare only within this line): ", r.t, g.cells, g.cells)
+            let grid = [String](repeating: "\(g.cells)", count: result.scenario.dimension.count).joined(separator: "x")
+            print("t = \(String(format: "%g", r.t)), metric grid \(grid) (cell centres, exact transport; compare only within this line): "
                   + "W2 \(f(g.w2)), Wbar \(f(g.wBar)), W_GH \(f(g.wGH))")
         }
         if let e = result.rows.last?.marginalErrorEpsilonHomogenised, let w = result.rows.last?.w2EpsilonHomogenised, w > 0 {

@@ -389,6 +389,39 @@ final class ThreeDimensionalTests: XCTestCase {
 
     // MARK: - transport and compare
 
+    /// The geodesic ground cost of W̄ in 3D (Dijkstra on the reach-3 metric graph): for a constant
+    /// full metric the straight segment is the geodesic, and every pair of centres of a 4³ grid
+    /// is joined along a stencil direction, so the squared distances equal the minimum-image
+    /// quadratic form ⟨B̄(Δ + k), Δ + k⟩ to round-off; the exact transport between two 3D
+    /// cell-centre measures with this cost then equals the one with `TorusCost(metric:)`'s form.
+    func testGeodesicCostIn3DIsExactForAConstantMetric() throws {
+        let b = SymmetricMatrix(upper: [2, 0.3, -0.2, 1, 0.1, 3], dimension: 3)
+        let inverse = b.inverse!.rowMajor
+        let cost = try GeodesicTorusCost(cells3D: 4) { _ in inverse }
+        let dim = TorusDimension.three
+        var worst = 0.0
+        for a in 0..<64 {
+            for c in 0..<64 {
+                let ia = dim.indices(ofCell: a, perAxis: 4), ic = dim.indices(ofCell: c, perAxis: 4)
+                var best = Double.infinity
+                for image in 0..<27 {
+                    let k = dim.indices(ofCell: image, perAxis: 3).map { $0 - 1 }
+                    let delta: [Double] = (0..<3).map { a -> Double in Double(ic[a] - ia[a] + 4 * k[a]) / 4 }
+                    var form = 0.0
+                    for i in 0..<3 { for j in 0..<3 { form += b[i, j] * delta[i] * delta[j] } }
+                    best = min(best, form)
+                }
+                worst = max(worst, abs(cost.squared[a * 64 + c] - best) / max(best, 1e-300))
+            }
+        }
+        XCTAssertLessThan(worst, 1e-12)
+        let x = TorusMeasure(cellMasses: (0..<64).map { 1 + 0.5 * sin(Double($0)) }, cells: 4, dimension: 3)
+        let y = TorusMeasure(cellMasses: (0..<64).map { 1 + 0.5 * cos(Double($0)) }, cells: 4, dimension: 3)
+        let geodesic = try Transport.distance(.points(x), .points(y), cost: .points(cost)).distance
+        XCTAssertGreaterThan(geodesic, 0)
+        XCTAssertEqual(geodesic, try ExactTransport.distance(x, y, cost: ExplicitCost(dimension: 3, matrix: b)), accuracy: 1e-12)
+    }
+
     /// Densities of n³ cells: a floor plus periodic Gaussian bumps [c1, c2, c3, width, height]
     /// (as make_pot_grid3d_reference.py).
     static func bumps(_ spec: [String: Any], _ n: Int) -> [Double] {
@@ -477,5 +510,29 @@ final class ThreeDimensionalTests: XCTestCase {
         given.checkTimeStep = false
         let wrong = try Comparison(scenario: Scenario(toml: text), options: given).run(particles: particles)
         XCTAssertFalse(wrong.consistent)
+    }
+}
+
+/// The minimum-image quadratic form of a constant 3D metric between measure points, written out
+/// independently of `GeodesicTorusCost`.
+private struct ExplicitCost: PointCost {
+    let dimension: Int
+    let matrix: SymmetricMatrix
+    func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
+        var c = [Double](repeating: 0, count: x.count * y.count)
+        for i in 0..<x.count {
+            for j in 0..<y.count {
+                var best = Double.infinity
+                for image in 0..<27 {
+                    let k = TorusDimension.three.indices(ofCell: image, perAxis: 3).map { Double($0 - 1) }
+                    let d: [Double] = (0..<3).map { a -> Double in y.points[3 * j + a] - x.points[3 * i + a] + k[a] }
+                    var form = 0.0
+                    for a in 0..<3 { for b in 0..<3 { form += matrix[a, b] * d[a] * d[b] } }
+                    best = min(best, form)
+                }
+                c[i * y.count + j] = best
+            }
+        }
+        return c
     }
 }

@@ -336,10 +336,13 @@ public struct Comparison {
         }
     }
 
-    /// The grid of the 2D distances whose ground cost is not a constant quadratic form (W_GH with
+    /// The grid of the distances whose ground cost is not a constant quadratic form (W_GH with
     /// the Finsler norm φ (5.17), W̄ with the geodesic cost of an x-dependent B̄): the largest
-    /// divisor of the output cells up to 16, where the cost matrix and the exact transport stay cheap.
-    public static func metricCells(outputCells m: Int) -> Int { (1...min(16, m)).last { m % $0 == 0 }! }
+    /// divisor of the output cells up to 16 per axis (8 in 3D: 512 cells), where the cost matrix
+    /// and the exact transport stay cheap.
+    public static func metricCells(outputCells m: Int, dimension: TorusDimension = .two) -> Int {
+        (1...min(dimension == .three ? 8 : 16, m)).last { m % $0 == 0 }!
+    }
 
     private func epsilonStudy(_ stage: ((String) -> Void)?) throws -> EpsilonStudy {
         var values: [Double] = []

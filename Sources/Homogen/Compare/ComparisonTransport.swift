@@ -119,7 +119,8 @@ struct CircleComparisonTransport: ComparisonTransport {
 /// the solver grid, the particles' counts against each PDE's output-grid masses (bootstrap null by
 /// the same pipeline); in 2D, costs that are not a constant quadratic form by exact transport
 /// between the cell-centre measures of a coarser grid (`Comparison.metricCells`). In 3D, W̄ for a
-/// constant diagonal B̄ on the solver grid; W_GH and an x-dependent W̄ are not computed ("-").
+/// constant diagonal B̄ on the solver grid, and for an x-dependent B̄ on the metric grid (geodesic
+/// cost); W_GH is not computed in 3D ("-").
 struct TorusGridComparisonTransport: ComparisonTransport {
     let scenario: Scenario
     let threads: Int
@@ -163,7 +164,14 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     /// The Gromov–Hausdorff norm (5.17) for W_GH where the medium depends on y only (nil, "-",
     /// when too anisotropic for the nine-image cost), and the geodesic cost of an x-dependent B̄ for W̄.
     func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> MetricCosts {
-        guard scenario.dimension == .two else { return .none }
+        guard scenario.dimension == .two else {
+            guard !effective.isConstant else { return .none }
+            stage?("geodesic distances of B_bar(x) for W_bar")
+            var costs = MetricCosts()
+            costs.bar = try GeodesicTorusCost(cells3D: Comparison.metricCells(outputCells: scenario.cells, dimension: .three),
+                                              threads: threads) { x in (0..<9).map { effective.bBarInverse(at: x, entry: $0) } }
+            return costs
+        }
         var costs = MetricCosts()
         if !StableNorm.mediumDependsOnX(scenario) {
             stage?("Gromov-Hausdorff norm")
@@ -190,6 +198,17 @@ struct TorusGridComparisonTransport: ComparisonTransport {
             if e.isConstant && !e.hasCrossTerms {
                 result.wBar = try pdeDistance(epsH, hom, k, cost: .diagonalMetric((0..<d).map { b[$0 * d + $0] }))?.distance
             }
+            guard let bar = costs.bar else { return result }
+            // An x-dependent B̄: W2 and W̄ between the cell-centre measures of the metric grid.
+            let g = scenario.cells, gm = Comparison.metricCells(outputCells: g, dimension: .three)
+            let grid = PeriodicGrid(dimension: .three, n: g)
+            func measure(_ m: [Double]) -> Transport.Measure {
+                .points(TorusMeasure(cellMasses: gm == g ? m : grid.aggregate(m, to: gm), cells: gm, dimension: 3))
+            }
+            let x = measure(eps.snapshots[k].density), y = measure(hom.snapshots[k].density)
+            result.grid = Comparison.MetricGridDistances(
+                cells: gm, w2: try Transport.distance(x, y).distance, wBar: try Transport.distance(x, y, cost: .points(bar)).distance,
+                wGH: nil)
             return result
         }
         if e.isConstant {

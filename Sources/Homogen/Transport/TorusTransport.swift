@@ -26,16 +26,17 @@ public struct TorusMeasure: Sendable {
         self.hasEqualWeights = weights == nil
     }
 
-    /// Cell masses on an m × m grid (row-major, x1 slowest) as weighted cell centres; cells of
-    /// zero mass are dropped.
-    public init(cellMasses masses: [Double], cells m: Int) {
-        precondition(masses.count == m * m)
+    /// Cell masses on an m × m (or m × m × m) grid (row-major, x1 slowest) as weighted cell
+    /// centres; cells of zero mass are dropped.
+    public init(cellMasses masses: [Double], cells m: Int, dimension: Int = 2) {
+        let d = TorusDimension(rawValue: dimension)!
+        precondition(masses.count == d.cells(perAxis: m))
         var pts: [Double] = [], w: [Double] = []
-        for i in 0..<m { for j in 0..<m where masses[i * m + j] > 0 {
-            pts += [(Double(i) + 0.5) / Double(m), (Double(j) + 0.5) / Double(m)]
-            w.append(masses[i * m + j])
-        } }
-        self.init(points: pts, weights: w)
+        for c in masses.indices where masses[c] > 0 {
+            pts += d.indices(ofCell: c, perAxis: m).map { (Double($0) + 0.5) / Double(m) }
+            w.append(masses[c])
+        }
+        self.init(points: pts, weights: w, dimension: dimension)
     }
 }
 

@@ -7,7 +7,7 @@
 /// | `.circle`, `.circleCells` | `.flat` | exact W2 on the circle from quantile functions (`CircleWasserstein`) |
 /// | `.circleCells` | `.circleMetric` | exact, after the change of variables that flattens the metric (`CircleMetricChange`) |
 /// | `.grid` (2D, 3D) | `.flat`, `.diagonalMetric`, diagonal `.metric` (2D) | the back-and-forth method with exact c-transforms (`GridWasserstein`) |
-/// | `.points` (2D; 3D with `.flat`) | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
+/// | `.points` (2D; 3D with `.flat` or `.points`) | `.flat`, `.metric`, `.points` | exact discrete transport by LEMON's network simplex (`ExactTransport`) |
 ///
 /// Any other pairing is refused (`Unsupported`), never approximated silently.
 public enum Transport {
@@ -82,12 +82,12 @@ public enum Transport {
             return Result(distance: r.distance, marginalError: r.marginalError)
         case let (.points(x), .points(y), .flat) where x.dimension == y.dimension:
             return Result(distance: try ExactTransport.distance(x, y), marginalError: nil)
+        case let (.points(x), .points(y), .points(c)) where x.dimension == y.dimension:
+            return Result(distance: try ExactTransport.distance(x, y, cost: c), marginalError: nil)
         case let (.points(x), .points(y), _) where x.dimension != 2 || y.dimension != 2:
-            throw Unsupported(reason: "points of the 3D torus take the flat cost only (and both measures must be 3D)")
+            throw Unsupported(reason: "points of the 3D torus take the flat cost or a point cost only (and both measures must be 3D)")
         case let (.points(x), .points(y), .metric(m)):
             return Result(distance: try ExactTransport.distance(x, y, cost: TorusCost(metric: [m.a11, m.a12, m.a22])), marginalError: nil)
-        case let (.points(x), .points(y), .points(c)):
-            return Result(distance: try ExactTransport.distance(x, y, cost: c), marginalError: nil)
         default:
             throw Unsupported(reason: "no transport method for \(describe(a)) against \(describe(b)) with the \(describe(cost)) cost")
         }
