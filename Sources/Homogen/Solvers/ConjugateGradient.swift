@@ -18,9 +18,8 @@ public protocol Preconditioner {
 }
 
 /// Preconditioned conjugate gradients for a symmetric positive (semi-)definite operator
-/// (`FaceOperator`, `BilinearElementOperator`, `TrilinearElementOperator`,
-/// `RaviartThomasMassOperator`). Written here because GSL has no conjugate-gradient solver (its
-/// sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand side
+/// (`FaceOperator`, `BilinearElementOperator`, `ElementOperator3D`). Written here because GSL has
+/// no conjugate-gradient solver (its sparse iterative solver is GMRES). For a singular operator (no mass term) the right-hand side
 /// must sum to zero; the iterates then stay in the mean-zero subspace, which is projected onto
 /// after every update to keep round-off out of the kernel.
 ///

@@ -16,7 +16,8 @@ import Foundation
 /// Unknowns: σ = q + τ with τ the face fluxes (component-major, `PeriodicDivergenceFreeSolve`'s
 /// layout) in the subspace of zero divergence and zero mean; the element's local values are
 /// its 6 normal fluxes, l = 2i + a (axis i, lower face a = 0 or upper face a = 1), profile
-/// φ_a(t_i). The mass matrix is applied matrix-free (`RaviartThomasMassOperator`) and the
+/// φ_a(t_i). The mass matrix is applied matrix-free (`ElementOperator3D` with the
+/// `RaviartThomasFaces` layout) and the
 /// problem solved by conjugate gradients on that subspace, preconditioned by the exact inverse
 /// of the constant-coefficient mass on it (`PeriodicDivergenceFreeSolve`, the FFT Green operator
 /// of the cell-averaged C): iterations set by the contrast of C, not by R.
@@ -41,7 +42,7 @@ public struct RaviartThomasCellProblem {
 
     /// C_h = the discrete homogenised resistivity (C_h ≥ A_hom⁻¹) and the conjugate-gradient iterations.
     public func homogenisedResistivity(tolerance: Double = 1e-11) throws -> (tensor: SymmetricMatrix, iterations: Int) {
-        let op = RaviartThomasMassOperator(moments: moments)
+        let op = ElementOperator3D(moments: moments, layout: RaviartThomasFaces(resolution: resolution), isSingular: false)
         let average = moments.average
         let green = DivergenceFreeGreenPreconditioner(
             solve: PeriodicDivergenceFreeSolve(resolution: resolution, reference: (0..<3).map { average[$0, $0] }))
@@ -51,7 +52,7 @@ public struct RaviartThomasCellProblem {
         var iterations = 0
         for k in 0..<3 {
             var b = zero
-            _ = op.sweep(zero, axes[k], scatter: &b)
+            op.scatter(zero, axes[k], into: &b)
             // The energy at τ = 0 summed over the elements (the operator's units): the scale of rᵀPr.
             let scale = op.energy(zero, axes[k], zero, axes[k]) * Double(op.count / 3)
             let r = try ConjugateGradient.solve(op, b.map { -$0 }, tolerance: tolerance, preconditioner: green,
@@ -71,82 +72,24 @@ struct DivergenceFreeGreenPreconditioner: Preconditioner {
     func apply(_ r: UnsafeMutablePointer<Double>, _ z: UnsafeMutablePointer<Double>) { solve.solve(projecting: r, into: z) }
 }
 
-/// The Raviart–Thomas mass matrix of `ElementMoments3D` (6 face fluxes per element) on the
-/// periodic face grid, matrix-free: (M τ) = ½ ∂/∂τ Σ_K vᵀ m_K v with the element's local fluxes
-/// v. Positive definite; the divergence-free restriction is the preconditioner's.
-struct RaviartThomasMassOperator: SymmetricOperator {
-    let moments: ElementMoments3D
-    private var cells: Int { moments.resolution * moments.resolution * moments.resolution }
-    var count: Int { 3 * cells }
-    var isSingular: Bool { false }
-    /// Unused: the solver is preconditioned by `DivergenceFreeGreenPreconditioner`.
-    var diagonal: [Double] { [Double](repeating: 1, count: count) }
+/// The Raviart–Thomas layout: the 6 normal fluxes of an element, l = 2i + a (axis i, lower face
+/// a = 0, upper a = 1), unknowns the face fluxes component-major (i·R³ + cell). Its quadratic
+/// form is the mass matrix: positive definite; the divergence-free restriction is the
+/// preconditioner's.
+struct RaviartThomasFaces: ElementLayout3D {
+    let resolution: Int
+    var unknowns: Int { 3 * resolution * resolution * resolution }
+    var directions: [Int] { (0..<6).map { $0 / 2 } }
 
-    func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-        out.update(repeating: 0, count: count)
-        _ = sweep(v, (0, 0, 0), scatter: out, test: nil)
-    }
-
-    /// out += ½ ∂/∂τ Σ_K Q_K(q + τ).
-    func sweep(_ tau: [Double], _ q: [Double], scatter out: inout [Double]) -> Double {
-        tau.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { sweep(src.baseAddress!, (q[0], q[1], q[2]), scatter: $0.baseAddress!, test: nil) }
-        }
-    }
-
-    /// ∫⟨C (q + τ), q' + τ'⟩ dy = h³ Σ_K (q + τ)_Kᵀ m_K (q' + τ')_K.
-    func energy(_ tau: [Double], _ q: [Double], _ tau2: [Double], _ q2: [Double]) -> Double {
-        tau.withUnsafeBufferPointer { src in
-            tau2.withUnsafeBufferPointer { test in
-                sweep(src.baseAddress!, (q[0], q[1], q[2]), scatter: nil, test: (test.baseAddress!, (q2[0], q2[1], q2[2])))
-            }
-        } / Double(cells)
-    }
-
-    /// One pass over the elements: f = m_K (q + τ)_K, scattered into `scatter` and/or tested
-    /// against (q' + τ')_K, whose sum is returned.
-    private func sweep(_ tau: UnsafePointer<Double>, _ q: (Double, Double, Double), scatter out: UnsafeMutablePointer<Double>?,
-                       test: (UnsafePointer<Double>, (Double, Double, Double))?) -> Double {
-        let r = moments.resolution, n = cells, packed = 21
-        let qe = [q.0, q.1, q.2]
-        let qt: [Double] = test.map { [$0.1.0, $0.1.1, $0.1.2] } ?? [0, 0, 0]
-        var partial = [Double](repeating: 0, count: r)
-        moments.values.withUnsafeBufferPointer { m in
-            partial.withUnsafeMutableBufferPointer { sums in
-                forEachSlabTwoColoured(r) { e1 in
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { face in
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { scratch in
-                            let v = scratch.baseAddress!, f = v + 6
-                            var total = 0.0
-                            let f1 = e1 + 1 == r ? 0 : e1 + 1
-                            for e2 in 0..<r {
-                                let f2 = e2 + 1 == r ? 0 : e2 + 1
-                                for e3 in 0..<r {
-                                    let f3 = e3 + 1 == r ? 0 : e3 + 1
-                                    let cell = (e1 * r + e2) * r + e3
-                                    face[0] = cell
-                                    face[1] = (f1 * r + e2) * r + e3
-                                    face[2] = n + cell
-                                    face[3] = n + (e1 * r + f2) * r + e3
-                                    face[4] = 2 * n + cell
-                                    face[5] = 2 * n + (e1 * r + e2) * r + f3
-                                    for l in 0..<6 {
-                                        v[l] = qe[l >> 1] + tau[face[l]]
-                                        f[l] = 0
-                                    }
-                                    packedSymmetricProduct(m.baseAddress! + cell * packed, v, f, 6)
-                                    if let out { for l in 0..<6 { out[face[l]] += f[l] } }
-                                    if let (w, _) = test {
-                                        for l in 0..<6 { total += (qt[l >> 1] + w[face[l]]) * f[l] }
-                                    }
-                                }
-                            }
-                            sums[e1] = total
-                        }
-                    }
-                }
-            }
-        }
-        return partial.reduce(0, +)
+    func indices(_ e1: Int, _ e2: Int, _ e3: Int, _ r: Int, plus: UnsafeMutablePointer<Int>, minus: UnsafeMutablePointer<Int>) {
+        let n = r * r * r, cell = (e1 * r + e2) * r + e3
+        let f1 = e1 + 1 == r ? 0 : e1 + 1, f2 = e2 + 1 == r ? 0 : e2 + 1, f3 = e3 + 1 == r ? 0 : e3 + 1
+        plus[0] = cell
+        plus[1] = (f1 * r + e2) * r + e3
+        plus[2] = n + cell
+        plus[3] = n + (e1 * r + f2) * r + e3
+        plus[4] = 2 * n + cell
+        plus[5] = 2 * n + (e1 * r + e2) * r + f3
+        for l in 0..<6 { minus[l] = -1 }
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// those coordinates. The local values are the 12 edge differences (4 per axis), e = 4i + 2b + c
 /// for the edge along axis i whose lower end has the other two corner bits (b, c). Unknowns are
 /// u = v/h at the nodes, flat index (i1·R + i2)·R + i3; the stiffness is applied matrix-free
-/// (`TrilinearElementOperator`) and solved by conjugate gradients preconditioned with the FFT
+/// (`ElementOperator3D` with the `TrilinearEdges` layout) and solved by conjugate gradients preconditioned with the FFT
 /// Green operator of the cell-averaged tensor (`Q1GreenPreconditioner`).
 public struct TrilinearCellProblem {
     public let resolution: Int
@@ -52,7 +52,7 @@ public struct TrilinearCellProblem {
 
     /// The Q1 homogenised tensor (an upper bound of A_hom) and the conjugate-gradient iterations.
     public func homogenisedTensor(tolerance: Double = 1e-11) throws -> (tensor: SymmetricMatrix, iterations: Int) {
-        let op = TrilinearElementOperator(moments: moments)
+        let op = ElementOperator3D(moments: moments, layout: TrilinearEdges(resolution: resolution), isSingular: true)
         let green = Q1GreenPreconditioner(resolution: resolution, dimension: 3, reference: moments.average)
         let zero = [Double](repeating: 0, count: op.count)
         var u: [[Double]] = []
@@ -60,7 +60,7 @@ public struct TrilinearCellProblem {
         let axes = (0..<3).map { k in (0..<3).map { $0 == k ? 1.0 : 0.0 } }
         for k in 0..<3 {
             var g = zero
-            _ = op.sweep(zero, axes[k], scatter: &g)
+            op.scatter(zero, axes[k], into: &g)
             // The energy at u = 0 summed over the elements (the operator's units): the scale of rᵀPr.
             let scale = op.energy(zero, axes[k], zero, axes[k]) * Double(op.count)
             let r = try ConjugateGradient.solve(op, g.map { -$0 }, tolerance: tolerance, preconditioner: green,
@@ -74,85 +74,23 @@ public struct TrilinearCellProblem {
     }
 }
 
-/// The Q1 stiffness of `ElementMoments3D` (12 edge values per element) on the periodic node grid,
-/// matrix-free: L u = ½ ∂/∂u Σ_K dᵀ m_K d with the element's edge differences d (u scaled by 1/h,
-/// so that the operator does not depend on h). The element slabs run over the cores
-/// (`forEachSlabTwoColoured`).
-struct TrilinearElementOperator: SymmetricOperator {
-    let moments: ElementMoments3D
-    var count: Int { moments.resolution * moments.resolution * moments.resolution }
-    var isSingular: Bool { true }
-    /// Unused: the solver is preconditioned by `Q1GreenPreconditioner`.
-    var diagonal: [Double] { [Double](repeating: 1, count: count) }
+/// The Q1 layout: the 12 edge differences u(high end) − u(low end) of an element, edge
+/// e = 4i + 2b + c (`TrilinearCellProblem.edgeLow`), unknowns the nodes (i1·R + i2)·R + i3.
+struct TrilinearEdges: ElementLayout3D {
+    let resolution: Int
+    var unknowns: Int { resolution * resolution * resolution }
+    var directions: [Int] { (0..<12).map { $0 / 4 } }
+    private let low = TrilinearCellProblem.edgeLow
+    private let high = (0..<12).map { TrilinearCellProblem.edgeLow[$0] + TrilinearCellProblem.axisBit[$0 / 4] }
 
-    func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-        out.update(repeating: 0, count: count)
-        _ = sweep(v, (0, 0, 0), scatter: out, test: nil)
-    }
+    init(resolution: Int) { self.resolution = resolution }
 
-    /// out += ½ ∂/∂u Σ_K Q_K(p, u).
-    func sweep(_ u: [Double], _ p: [Double], scatter out: inout [Double]) -> Double {
-        u.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { sweep(src.baseAddress!, (p[0], p[1], p[2]), scatter: $0.baseAddress!, test: nil) }
+    func indices(_ e1: Int, _ e2: Int, _ e3: Int, _ r: Int, plus: UnsafeMutablePointer<Int>, minus: UnsafeMutablePointer<Int>) {
+        let f1 = e1 + 1 == r ? 0 : e1 + 1, f2 = e2 + 1 == r ? 0 : e2 + 1, f3 = e3 + 1 == r ? 0 : e3 + 1
+        func corner(_ a: Int) -> Int { ((a & 4 == 0 ? e1 : f1) * r + (a & 2 == 0 ? e2 : f2)) * r + (a & 1 == 0 ? e3 : f3) }
+        for e in 0..<12 {
+            plus[e] = corner(high[e])
+            minus[e] = corner(low[e])
         }
-    }
-
-    /// ∫⟨A (p + ∇v), q + ∇w⟩ dy = h³ Σ_K (p + D u)ᵀ m_K (q + D w).
-    func energy(_ u: [Double], _ p: [Double], _ w: [Double], _ q: [Double]) -> Double {
-        u.withUnsafeBufferPointer { src in
-            w.withUnsafeBufferPointer { test in
-                sweep(src.baseAddress!, (p[0], p[1], p[2]), scatter: nil, test: (test.baseAddress!, (q[0], q[1], q[2])))
-            }
-        } / Double(count)
-    }
-
-    /// One pass over the elements: the element forces f = m_K (p + D u), scattered as Dᵀ f into
-    /// `scatter` and/or tested against (q + D w), whose sum is returned.
-    private func sweep(_ u: UnsafePointer<Double>, _ p: (Double, Double, Double), scatter out: UnsafeMutablePointer<Double>?,
-                       test: (UnsafePointer<Double>, (Double, Double, Double))?) -> Double {
-        let r = moments.resolution, packed = 78
-        let low = TrilinearCellProblem.edgeLow
-        let high = (0..<12).map { low[$0] + TrilinearCellProblem.axisBit[$0 / 4] }
-        let pe = [p.0, p.1, p.2]
-        let qe: [Double] = test.map { [$0.1.0, $0.1.1, $0.1.2] } ?? [0, 0, 0]
-        var partial = [Double](repeating: 0, count: r)
-        moments.values.withUnsafeBufferPointer { m in
-            partial.withUnsafeMutableBufferPointer { sums in
-                forEachSlabTwoColoured(r) { e1 in
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { c in
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 24) { scratch in
-                            let d = scratch.baseAddress!, f = d + 12
-                            var total = 0.0
-                            let f1 = e1 + 1 == r ? 0 : e1 + 1
-                            for e2 in 0..<r {
-                                let f2 = e2 + 1 == r ? 0 : e2 + 1
-                                for e3 in 0..<r {
-                                    let f3 = e3 + 1 == r ? 0 : e3 + 1
-                                    for a in 0..<8 {
-                                        c[a] = ((a & 4 == 0 ? e1 : f1) * r + (a & 2 == 0 ? e2 : f2)) * r + (a & 1 == 0 ? e3 : f3)
-                                    }
-                                    for e in 0..<12 {
-                                        d[e] = pe[e >> 2] + u[c[high[e]]] - u[c[low[e]]]
-                                        f[e] = 0
-                                    }
-                                    packedSymmetricProduct(m.baseAddress! + ((e1 * r + e2) * r + e3) * packed, d, f, 12)
-                                    if let out {
-                                        for e in 0..<12 {
-                                            out[c[high[e]]] += f[e]
-                                            out[c[low[e]]] -= f[e]
-                                        }
-                                    }
-                                    if let (w, _) = test {
-                                        for e in 0..<12 { total += (qe[e >> 2] + w[c[high[e]]] - w[c[low[e]]]) * f[e] }
-                                    }
-                                }
-                            }
-                            sums[e1] = total
-                        }
-                    }
-                }
-            }
-        }
-        return partial.reduce(0, +)
     }
 }
