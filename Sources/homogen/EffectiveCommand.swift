@@ -41,6 +41,7 @@ struct EffectiveCommand: ParsableCommand {
         }
         if let l = e.aHomLower, let u = e.aHomUpper {
             print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
+            if let caveat = e.bracketCaveat { print("# note: \(caveat)") }
             if e.isConstant {
                 print("A_hom_bounds at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): lower = \(format(l[0])), upper = \(format(u[0]))")
                 print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")

@@ -201,6 +201,7 @@ final class CellProblem3DTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(b["upper"]![i][i], a[i][i])
         }
         XCTAssertEqual(json["resolution"] as? Int, 16)
+        XCTAssertNil(json["bracket_caveat"], "a smooth medium's bracket needs no caveat")
         let refused = try runHomogen(["effective", path, "--resolution", "256"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("cell-problem resolution"), refused.stderr)

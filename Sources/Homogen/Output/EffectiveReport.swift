@@ -21,7 +21,7 @@ public struct EffectiveReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
         case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
-        case bounds = "A_hom_bounds", iterations = "cell_iterations", gh = "gh_norm"
+        case bounds = "A_hom_bounds", iterations = "cell_iterations", gh = "gh_norm", caveat = "bracket_caveat"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -44,6 +44,7 @@ public struct EffectiveReport: Encodable {
             try c.encode(["lower": value(l), "upper": value(u)], forKey: .bounds)
         }
         try c.encodeIfPresent(e.cellIterations, forKey: .iterations)
+        try c.encodeIfPresent(e.bracketCaveat, forKey: .caveat)
         if let g = gh {
             let o = g.options
             try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,

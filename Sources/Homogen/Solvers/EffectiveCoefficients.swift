@@ -39,6 +39,9 @@ public struct EffectiveCoefficients: Sendable, Codable {
     /// 2D and 3D: conjugate-gradient iterations of all cell solves.
     public let cellIterations: Int?
     public let method: String
+    /// The cell problem, where π or B is not smooth in y (floor, mod, abs, min, max): what the
+    /// bracket certifies then (nil otherwise, and for the closed forms).
+    public var bracketCaveat: String? = nil
 
     /// B̄⁻¹ = A_hom/π̄ (an entry, row-major) at a point of Ω: exact where B̄ is constant,
     /// periodic (bi)linear interpolation on the slow grid otherwise.
@@ -471,10 +474,24 @@ extension EffectiveCoefficients {
             : "cell problem (A.6) on an R x R x R cell grid: primal energy (4.8) by conforming trilinear Q1 elements "
                 + "(upper bound) and dual energy by divergence-free Raviart-Thomas fluxes (lower bound), estimate = mean "
                 + "of the bounds Romberg-extrapolated from R/4, R/2 and R, conjugate gradients with FFT Green-operator preconditioners"
-        return EffectiveCoefficients(
+        var result = EffectiveCoefficients(
             dimension: dimension, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
             isConstant: constant, resolution: r, resolutionDifference: difference,
             aHomLower: lower, aHomUpper: upper, cellIterations: iterations, method: method)
+        if !isSmoothInY(f) {
+            result.bracketCaveat = "pi or B is not smooth in y (floor, mod, abs, min or max): the bracket is certified where they are "
+                + "polynomial on every element of the R-grid (grid-aligned checkerboards and laminates); an interface that cuts "
+                + "elements leaves a quadrature error in the element moments that the bracket does not include"
+        }
+        return result
+    }
+
+    /// True when π and every entry of B are differentiable in each fast variable (no floor, mod,
+    /// abs, min or max on the way to y), as the expression graph decides.
+    static func isSmoothInY(_ f: LoweredFields) -> Bool {
+        ([f.pi] + f.medium).allSatisfy { node in
+            f.fastVariables.allSatisfy { (try? f.graph.derivative(of: node, withRespectTo: $0)) != nil }
+        }
     }
 
     /// ∫ field(x, y) dy over the unit cell by the midpoint rule on `cells` per axis.
