@@ -291,6 +291,25 @@ final class ThreeDimensionalTests: XCTestCase {
         }
     }
 
+    /// A positive definite medium whose conductivity is not diagonally dominant: the nineteen-point
+    /// operator is not an M-matrix, and the solver says so up front, naming a face and its
+    /// entries (B = 2.5 I − (0.6/0.88) 11ᵀ, so that k = B⁻¹ = [[1, 0.6, 0.6], [0.6, 1, 0.6],
+    /// [0.6, 0.6, 1]], positive definite: k11 = 1 < |k12| + |k13| = 1.2, axis weights negative).
+    func testNineteenPointSchemeWarnsWhereItIsNotAnMMatrix() throws {
+        let d = "\(2.5 - 0.6 / 0.88)", o = "\(-0.6 / 0.88)"
+        let b = "[[\"\(d)\", \"\(o)\", \"\(o)\"], [\"\(o)\", \"\(d)\", \"\(o)\"], [\"\(o)\", \"\(o)\", \"\(d)\"]]"
+        let s = try Scenario(toml: scenario(medium: b, final: 0.002, outputs: "[0.002]", dt: 1e-3, cells: 4))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(resolution: 4))
+        XCTAssertEqual(solver.warnings.count, 1)
+        let w = solver.warnings.first ?? ""
+        XCTAssertTrue(w.contains("the nineteen-point operator is not an M-matrix"), w)
+        // All faces tie (k is constant); the worst named is one of them, with both cross terms.
+        XCTAssertTrue(w.contains(" = 1 < |k") && w.contains("| = 1.2 "), w)
+        let balanced = try Scenario(toml: scenario(medium: #"[["2", "0.3", "0.2"], ["0.3", "2", "0.1"], ["0.2", "0.1", "1.5"]]"#,
+                                                   final: 0.002, outputs: "[0.002]", dt: 1e-3, cells: 4))
+        XCTAssertTrue(try FokkerPlanckSolver(scenario: balanced, options: .init(resolution: 4)).warnings.isEmpty)
+    }
+
     /// A constant full conductivity k = B⁻¹ with π = 1 and ρ0 = 1 + ½ cos 2π(x1 + x2 − x3): the
     /// mode is an eigenvector of the translation-invariant nineteen-point operator, with eigenvalue
     /// Σ_a w_a (2 − 2cos θ_a) + Σ_{a<b} w_ab± (2 − 2cos(θ_a ± θ_b)) over h², θ = 2πh (1, 1, −1),
