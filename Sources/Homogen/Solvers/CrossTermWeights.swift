@@ -30,7 +30,7 @@ struct CrossTermWeights {
 
     /// The axis pairs a < b, in the order of the diagonal edge kinds (two per pair).
     static func pairs(_ d: TorusDimension) -> [(Int, Int)] {
-        d == .three ? [(0, 1), (0, 2), (1, 2)] : d == .two ? [(0, 1)] : []
+        (0..<d.count).flatMap { a in ((a + 1)..<d.count).map { (a, $0) } }
     }
 
     /// The diagonal edge kinds: i → i + e_a + e_b and i → i + e_a − e_b for each pair, as offsets.

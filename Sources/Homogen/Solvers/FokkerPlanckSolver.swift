@@ -161,13 +161,7 @@ public struct FokkerPlanckSolver {
                 // k = π B⁻¹(x/ε) with B full.
                 try crossTerms(pi: pi) { columns in
                     let v = f.evaluate(f.medium, inputs: dim.variables, columns: columns + columns.map { $0.map { $0 * n2 } })
-                    return (0..<columns[0].count).map { i -> [Double]? in
-                        if dim == .two {
-                            let m = Matrix2(a11: v[0][i], a12: v[1][i], a22: v[2][i])
-                            return m.isPositiveDefinite && m.determinant.isFinite ? m.inverse.rowMajor : nil
-                        }
-                        return SymmetricMatrix(upper: v.map { $0[i] }, dimension: d).inverse?.rowMajor
-                    }
+                    return (0..<columns[0].count).map { i in SymmetricMatrix(upper: v.map { $0[i] }, dimension: d).inverse?.rowMajor }
                 }
                 break
             }
