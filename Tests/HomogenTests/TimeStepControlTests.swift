@@ -181,3 +181,38 @@ final class TimeStepControlTests: XCTestCase {
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 }
+
+extension TimeStepControlTests {
+    /// A decision far below the scenario's step (here one kept in the run's journal, 512 times
+    /// below) is refused with its cost, not started unannounced; a requested step is the user's
+    /// choice and is not refused for its cost.
+    func testAPassingStepFarBelowTheScenariosIsRefusedWithItsCost() throws {
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-3", "count": "count = 20000"]))
+        let control = TimeStepControl(scenario: s, scheme: .standard, threads: 2)
+        let directory = temporaryPath("journal-costly")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tiny = 1e-3 / 512
+        let report = TimeStepControl.Report(dt: tiny, scheme: .standard, passed: true, method: .pilot, ratio: nil,
+                                            boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
+                                            runParticles: 20000, seconds: 0)
+        try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test").record(decision: report)
+        let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
+        XCTAssertThrowsError(try control.choose(journal: journal)) { error in
+            guard case TimeStepControl.Failure.passingStepTooCostly(let dt, let scenarioDt, let work) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(dt, tiny)
+            XCTAssertEqual(scenarioDt, 1e-3)
+            XCTAssertEqual(work, 20000 * s.time.final / tiny, accuracy: 1)
+            XCTAssertTrue("\(error)".contains("512 times below the scenario's"), "\(error)")
+        }
+        let within = TimeStepControl.Report(dt: 1e-3 / 128, scheme: .standard, passed: true, method: .pilot, ratio: nil,
+                                            boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
+                                            runParticles: 20000, seconds: 0)
+        let other = temporaryPath("journal-within")
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        try TimeStepJournal(control: control, requested: nil, directory: other, build: "test").record(decision: within)
+        XCTAssertEqual(try control.choose(journal: TimeStepJournal(control: control, requested: nil, directory: other, build: "test")).dt,
+                       1e-3 / 128)
+    }
+}

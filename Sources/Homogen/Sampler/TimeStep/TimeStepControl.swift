@@ -157,6 +157,9 @@ public struct TimeStepControl {
         case noPassingStep(smallest: Double)
         /// Stopped (SIGINT or SIGTERM) during the pilots; the pilots done so far are in `journal`.
         case interrupted(journal: String?, pilots: Int)
+        /// The step that passes is more than `maximumShrink` times below the scenario's: the run would
+        /// take `particleSteps` particle-steps, which is refused rather than started unannounced.
+        case passingStepTooCostly(dt: Double, scenarioDt: Double, particleSteps: Double)
 
         /// Whether the control was stopped rather than refused.
         public var isInterrupted: Bool { if case .interrupted = self { return true } else { return false } }
@@ -174,6 +177,11 @@ public struct TimeStepControl {
                 guard let journal, pilots > 0 else { return "interrupted during the time-step pilots (none had finished)" }
                 return "interrupted during the time-step pilots: the \(pilots) pilot(s) done are kept in \(journal); "
                     + "the same command (or --resume) reuses them"
+            case .passingStepTooCostly(let dt, let scenarioDt, let work):
+                return String(format: "the time step that keeps the sampler's bias small against this run's noise, dt = %g, is "
+                              + "%.0f times below the scenario's %g: %.2g particle-steps (hours of sampling); the bias counts "
+                              + "against the noise of N particles, so fewer particles need a coarser step, or sample at a "
+                              + "step of your choice and let the verdict say it is too coarse", dt, scenarioDt / dt, scenarioDt, work)
             case .noPassingStep(let smallest):
                 return String(format: "no time step down to %g keeps the sampler's bias small against the Monte Carlo noise of "
                               + "this run; use fewer particles, or allow a coarse step explicitly", smallest)
@@ -230,15 +238,30 @@ public struct TimeStepControl {
     /// `Failure.interrupted` naming the journal.
     public func choose(requested: Double? = nil, allowCoarse: Bool = false, journal: TimeStepJournal? = nil,
                        tried: ((Trial) -> Void)? = nil) throws -> Report {
-        if let kept = journal?.decision { return kept }
-        do {
-            let report = try chooseMeasuring(requested: requested, allowCoarse: allowCoarse, journal: journal, tried: tried)
-            try journal?.record(decision: report)
-            return report
-        } catch SamplerError.interrupted {
-            throw Failure.interrupted(journal: journal?.path, pilots: journal?.pilotsKept ?? 0)
+        let report: Report
+        if let kept = journal?.decision {
+            report = kept
+        } else {
+            do {
+                report = try chooseMeasuring(requested: requested, allowCoarse: allowCoarse, journal: journal, tried: tried)
+                try journal?.record(decision: report)
+            } catch SamplerError.interrupted {
+                throw Failure.interrupted(journal: journal?.path, pilots: journal?.pilotsKept ?? 0)
+            }
         }
+        // A chosen (not requested) step far below the scenario's: refuse, naming the cost.
+        let scenarioDt = scenario.time.dt
+        if requested == nil, report.dt * Double(Self.maximumShrink) < scenarioDt {
+            throw Failure.passingStepTooCostly(dt: report.dt, scenarioDt: scenarioDt,
+                                               particleSteps: Double(scenario.particles.count) * scenario.time.final / report.dt)
+        }
+        return report
     }
+
+    /// The most the control shrinks the scenario's step on its own (a factor 256: 256 times the
+    /// scenario's sampling work); below it the step is refused with its cost.
+    public static let maximumShrink = 256
+
 
     private func chooseMeasuring(requested: Double?, allowCoarse: Bool, journal: TimeStepJournal?,
                                  tried: ((Trial) -> Void)?) throws -> Report {
