@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the figures of docs/gallery.md from the scenarios in scenarios/ (about 15 minutes on
+# Regenerates the figures of docs/gallery.md from the scenarios in scenarios/ (about 35 minutes on
 # 2 cores): runs the main job or the relevant command on each, plots the run folder, and copies
 # the figures to docs/figures/ as SCENARIO-FIGURE.png. Run folders go to runs/gallery/.
 set -euo pipefail
