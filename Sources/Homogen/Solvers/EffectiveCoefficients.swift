@@ -440,19 +440,7 @@ extension EffectiveCoefficients {
                 for (a, b) in [(fine.upper, coarse.upper), (fine.lower, coarse.lower)] {
                     for e in 0..<(d * d) { difference = max(difference, abs(a.rowMajor[e] - b.rowMajor[e])) }
                 }
-                let sums = l.map { zip($0.upper.rowMajor, $0.lower.rowMajor).map { $0 + $1 } }
-                // Romberg: (4X_R − X_{R/2})/3, or (64X_R − 20X_{R/2} + X_{R/4})/45 with three levels.
-                var a = [Double](repeating: 0, count: d * d)
-                for e in 0..<(d * d) {
-                    if l.count == 3 {
-                        let x2: Double = 64 * sums[2][e], x1: Double = 20 * sums[1][e]
-                        a[e] = (0.5 / 45) * (x2 - x1 + sums[0][e])
-                    } else {
-                        a[e] = (0.5 / 3) * (4 * sums[1][e] - sums[0][e])
-                    }
-                }
-                for i in 0..<d { a[i * d + i] = min(max(a[i * d + i], fine.lower[i, i]), fine.upper[i, i]) }
-                result = (SymmetricMatrix(rowMajor: a, dimension: d), fine.lower, fine.upper)
+                result = (CellBounds.estimate(l), fine.lower, fine.upper)
                 if constant { constantResult = result }
             }
             // Where B̄ is constant, A_hom(x) = π̄(x) B̄⁻¹ with B̄ = π̄(x0) A_hom(x0)⁻¹ from the first slow point.
@@ -526,6 +514,25 @@ struct CellBounds {
     let lower: SymmetricMatrix
     let upper: SymmetricMatrix
     let iterations: Int
+
+    /// The estimate of A_hom from the levels R/4 (optional), R/2, R: the mean of the bounds,
+    /// Romberg-extrapolated — (4X_R − X_{R/2})/3, or (64X_R − 20X_{R/2} + X_{R/4})/45 with three
+    /// levels — with its diagonal clipped into the finest bracket.
+    static func estimate(_ levels: [CellBounds]) -> SymmetricMatrix {
+        let fine = levels[levels.count - 1], d = fine.lower.dimension
+        let sums = levels.map { zip($0.upper.rowMajor, $0.lower.rowMajor).map { $0 + $1 } }
+        var a = [Double](repeating: 0, count: d * d)
+        for e in 0..<(d * d) {
+            if levels.count == 3 {
+                let x2: Double = 64 * sums[2][e], x1: Double = 20 * sums[1][e]
+                a[e] = (0.5 / 45) * (x2 - x1 + sums[0][e])
+            } else {
+                a[e] = (0.5 / 3) * (4 * sums[1][e] - sums[0][e])
+            }
+        }
+        for i in 0..<d { a[i * d + i] = min(max(a[i * d + i], fine.lower[i, i]), fine.upper[i, i]) }
+        return SymmetricMatrix(rowMajor: a, dimension: d)
+    }
 
     /// max_i (U_ii − L_ii)/L_ii.
     var relativeWidth: Double {
