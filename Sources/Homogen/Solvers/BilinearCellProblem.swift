@@ -129,25 +129,6 @@ struct BilinearElementOperator: SymmetricOperator {
     var count: Int { moments.resolution * moments.resolution }
     var isSingular: Bool { true }
 
-    var diagonal: [Double] {
-        let r = moments.resolution
-        var d = [Double](repeating: 0, count: count)
-        moments.values.withUnsafeBufferPointer { m in
-            for e1 in 0..<r {
-                let f1 = e1 + 1 == r ? 0 : e1 + 1
-                for e2 in 0..<r {
-                    let f2 = e2 + 1 == r ? 0 : e2 + 1
-                    let k = (e1 * r + e2) * 10
-                    d[e1 * r + e2] += m[k] + 2 * m[k + 3] + m[k + 7]
-                    d[f1 * r + e2] += m[k] - 2 * m[k + 4] + m[k + 9]
-                    d[e1 * r + f2] += m[k + 2] - 2 * m[k + 5] + m[k + 7]
-                    d[f1 * r + f2] += m[k + 2] + 2 * m[k + 6] + m[k + 9]
-                }
-            }
-        }
-        return d
-    }
-
     func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         out.update(repeating: 0, count: count)
         scatter(v, p1: 0, p2: 0, out)

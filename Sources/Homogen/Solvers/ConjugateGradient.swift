@@ -4,9 +4,14 @@ public protocol SymmetricOperator {
     var count: Int { get }
     /// True when the operator has the constants as its kernel (no mass term).
     var isSingular: Bool { get }
-    /// The diagonal, for the Jacobi preconditioner.
-    var diagonal: [Double] { get }
+    /// The diagonal, for the Jacobi preconditioner; nil for operators that are always solved with
+    /// a preconditioner of their own (the cell problems' Green operators).
+    var jacobiDiagonal: [Double]? { get }
     func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>)
+}
+
+extension SymmetricOperator {
+    public var jacobiDiagonal: [Double]? { nil }
 }
 
 /// A symmetric positive semi-definite preconditioner z = P r (the Green operators of the cell
@@ -57,7 +62,10 @@ public enum ConjugateGradient {
         let bnorm = norm(rhs)
         var x = initial ?? [Double](repeating: 0, count: n)
         if bnorm == 0 { return Result(solution: [Double](repeating: 0, count: n), iterations: 0, relativeResidual: 0) }
-        let inverseDiagonal = preconditioner == nil ? op.diagonal.map { $0 > 0 ? 1 / $0 : 1 } : []
+        guard preconditioner != nil || op.jacobiDiagonal != nil else {
+            preconditionFailure("ConjugateGradient.solve: \(Op.self) has no Jacobi diagonal; pass its preconditioner")
+        }
+        let inverseDiagonal = preconditioner == nil ? op.jacobiDiagonal!.map { $0 > 0 ? 1 / $0 : 1 } : []
         func precondition(_ r: inout [Double], _ z: inout [Double]) {
             if let pc = preconditioner {
                 r.withUnsafeMutableBufferPointer { src in z.withUnsafeMutableBufferPointer { pc.apply(src.baseAddress!, $0.baseAddress!) } }

@@ -23,8 +23,6 @@ struct ElementOperator3D<Layout: ElementLayout3D>: SymmetricOperator {
     let layout: Layout
     let isSingular: Bool
     var count: Int { layout.unknowns }
-    /// Unused: the solvers are preconditioned by their Green operators.
-    var diagonal: [Double] { [Double](repeating: 1, count: count) }
     private var elements: Int { moments.resolution * moments.resolution * moments.resolution }
 
     func apply(_ v: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {

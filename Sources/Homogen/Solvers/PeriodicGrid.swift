@@ -136,7 +136,7 @@ public struct FaceOperator: Sendable, SymmetricOperator {
         }
     }
 
-    public var diagonal: [Double] {
+    public var jacobiDiagonal: [Double]? {
         (0..<grid.count).map { i in
             var s = mass?[i] ?? 0
             for d in grid.dimension.axes { s += weights[d][i] + weights[d][grid.backward(i, d)] }
