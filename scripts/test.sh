@@ -22,6 +22,7 @@ INTEGRATION+='|StableNormTests.testDegenerateMediumIsAClearError|StableNormTests
 INTEGRATION+='|TransportTests.testW2CommandAgreesWithPOTAndRejectsBadFiles|SamplerBehaviourTests.testTimeStepMustResolveTheCell'
 INTEGRATION+='|ReferenceCheckTests.testCompareReportsTheReferenceCheck|TimeStepControlTests.testCommandLineChoosesChecksAndRefuses'
 INTEGRATION+='|TimeStepControlTests.testCompareAtTheChosenStepAgreesAndAtACoarseStepDiffers|ThreeDimensionalTests.testCompareIn3DAgreesAndHasPower'
+INTEGRATION+='|StableNorm3DTests.testEffectivePrintsTheGromovHausdorffIntegrandIn3D|StableNorm3DTests.testCompareIn3DGivesWGHOnTheMetricGrid'
 INTEGRATION+='|CellProblem3DTests.testEffectiveCommandIn3D'
 
 swift_tests() {

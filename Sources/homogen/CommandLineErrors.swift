@@ -16,7 +16,7 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--dt; --allow-coarse-dt samples at --dt anyway)")
         case TimeStepControl.Failure.noPassingStep:
             return CommandLineFailure(description: "\(error) (--particles; --dt with --allow-coarse-dt)")
-        case TimeStepControl.Failure.passingStepTooCostly:
+        case TimeStepControl.Failure.passingStepTooCostly, TimeStepControl.Failure.pilotsInconclusive:
             return CommandLineFailure(description: "\(error) (--particles; --dt with --allow-coarse-dt)")
         case SamplerError.interrupted(let folder?):
             return CommandLineFailure(description: "\(error): continue with --resume \(folder)")

@@ -19,17 +19,19 @@ struct EffectiveCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D).", transform: parseCount)
     var slowPoints: Int?
 
-    @Flag(inversion: .prefixedNo, help: "2D: compute the Gromov-Hausdorff integrand phi(v) = N(v)^2 of (5.17) (about 1.5 s).")
+    @Flag(inversion: .prefixedNo, help: "2D and 3D: compute the Gromov-Hausdorff integrand phi(v) = N(v)^2 of (5.17) (about 1.5 s in 2D, 6 s in 3D).")
     var gh = true
 
     func run() throws {
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
-        // The stable norm (5.17) exists in 2D only (in 1D the Gromov–Hausdorff constant is C_gh).
+        // The stable norm (5.17) in 2D and 3D (in 1D the Gromov–Hausdorff constant is C_gh).
         let norm = s.dimension == .two && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil
-        let xDependent = s.dimension == .two && StableNorm.mediumDependsOnX(s)
+        let norm3D = s.dimension == .three && gh ? try StableNorm3D.compute(s, x: e.slowGrid[0]) : nil
+        let xDependent = s.dimension != .one && StableNorm.mediumDependsOnX(s)
         if json {
-            print(String(decoding: try JSON.encode(EffectiveReport(e, gh: norm, ghAtX: xDependent ? e.slowGrid[0] : nil), snakeCase: false),
+            print(String(decoding: try JSON.encode(EffectiveReport(e, gh: norm, gh3D: norm3D, ghAtX: xDependent ? e.slowGrid[0] : nil),
+                                                   snakeCase: false),
                          as: UTF8.self), terminator: "")
             return
         }
@@ -42,6 +44,7 @@ struct EffectiveCommand: ParsableCommand {
         if let l = e.aHomLower, let u = e.aHomUpper {
             print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
             if let caveat = e.bracketCaveat { print("# note: \(caveat)") }
+            if let caveat = e.resolutionCaveat { print("# note: \(caveat)") }
             if e.isConstant {
                 print("A_hom_bounds at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): lower = \(format(l[0])), upper = \(format(u[0]))")
                 print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")
@@ -79,6 +82,24 @@ struct EffectiveCommand: ParsableCommand {
             }
         }
         if let norm { printGromovHausdorff(norm, e, xDependent: xDependent) }
+        if let norm3D { printGromovHausdorff(norm3D, e, xDependent: xDependent) }
+    }
+
+    /// 3D: φ against ⟨B̄ v, v⟩ at the 13 lattice directions of the cube (axes, face and body diagonals).
+    private func printGromovHausdorff(_ g: StableNorm3D, _ e: EffectiveCoefficients, xDependent: Bool) {
+        let b = e.bBar[0]
+        let at = xDependent ? " of the cell metric at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))" : ""
+        print("# Gromov-Hausdorff integrand phi(v) = N(v)^2 (5.17)\(at), against <B_bar v, v>\(e.isConstant ? "" : " at the first slow point"), "
+              + "unit v; \(g.covectors.count) covectors, \(String(format: "%.2f", g.seconds)) s")
+        print("v  phi  B_bar_vv  phi/B_bar_vv")
+        for v in StableNorm3D.latticeDirections {
+            let length = (v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let u = v.map { $0 / length }
+            var q = 0.0
+            for r in 0..<3 { for c in 0..<3 { q += b[3 * r + c] * u[r] * u[c] } }
+            let p = g.phi(u)
+            print("(\(v.map { String(Int($0)) }.joined(separator: ", ")))  \(String(format: "%.6f  %.6f  %.4f", p, q, p / q))")
+        }
     }
 
     /// 1D: one line per slow point, with C_gh and B̄/C_gh (5.14).

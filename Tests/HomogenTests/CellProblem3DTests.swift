@@ -206,6 +206,24 @@ final class CellProblem3DTests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("cell-problem resolution"), refused.stderr)
     }
+
+    /// The default resolution rule stops at R = 64 in 3D; on the contrast-10 checkerboard the
+    /// bracket is still 6.7 % wide there, and the result says so (`resolutionCaveat`, JSON
+    /// `resolution_caveat`), naming the flag that narrows it. A given resolution, or a bracket
+    /// within 2 %, carries no such note.
+    func testTheDefaultResolutionSaysWhenItsBracketStaysWide() throws {
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/checkerboard-contrast10-3d.toml").path)
+        let e = try EffectiveCoefficients.compute(s)
+        XCTAssertEqual(e.resolution, EffectiveCoefficients.defaultMaxResolution3D)
+        let caveat = try XCTUnwrap(e.resolutionCaveat)
+        XCTAssertTrue(caveat.contains("wide at R = 64"), caveat)
+        XCTAssertTrue(caveat.contains("--resolution 128"), caveat)
+        let l = e.aHomLower![0], u = e.aHomUpper![0]
+        XCTAssertGreaterThan((u[0] - l[0]) / l[0], EffectiveCoefficients.defaultBracketWidth)
+        let json = try JSONSerialization.jsonObject(with: JSON.encode(EffectiveReport(e), snakeCase: false)) as! [String: Any]
+        XCTAssertEqual(json["resolution_caveat"] as? String, caveat)
+        XCTAssertNil(try EffectiveCoefficients.compute(s, resolution: 16).resolutionCaveat, "a given resolution is the user's choice")
+    }
 }
 
 private extension SymmetricMatrix {

@@ -183,36 +183,81 @@ final class TimeStepControlTests: XCTestCase {
 }
 
 extension TimeStepControlTests {
-    /// A decision far below the scenario's step (here one kept in the run's journal, 512 times
-    /// below) is refused with its cost, not started unannounced; a requested step is the user's
-    /// choice and is not refused for its cost.
+    /// A decision far below the scenario's step (here one kept in the run's journal, 4096 times
+    /// below) that makes the run costly (`costlyRun` particle-steps) is refused with its cost, not
+    /// started unannounced. Within `maximumShrink`, or where the run stays cheap, it is used; a
+    /// requested step is the user's choice and is not refused for its cost.
     func testAPassingStepFarBelowTheScenariosIsRefusedWithItsCost() throws {
-        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-3", "count": "count = 20000"]))
-        let control = TimeStepControl(scenario: s, scheme: .standard, threads: 2)
-        let directory = temporaryPath("journal-costly")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tiny = 1e-3 / 512
-        let report = TimeStepControl.Report(dt: tiny, scheme: .standard, passed: true, method: .pilot, ratio: nil,
-                                            boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
-                                            runParticles: 20000, seconds: 0)
-        try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test").record(decision: report)
-        let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
-        XCTAssertThrowsError(try control.choose(journal: journal)) { error in
+        func decided(_ dt: Double, count: Int, name: String, requested: Double? = nil) throws -> Double {
+            let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-3", "count": "count = \(count)"]))
+            let control = TimeStepControl(scenario: s, scheme: .standard, threads: 2)
+            let directory = temporaryPath(name)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let report = TimeStepControl.Report(dt: dt, scheme: .standard, passed: true, method: .pilot, ratio: nil,
+                                                boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
+                                                runParticles: count, seconds: 0)
+            try TimeStepJournal(control: control, requested: requested, directory: directory, build: "test").record(decision: report)
+            let journal = try TimeStepJournal(control: control, requested: requested, directory: directory, build: "test")
+            return try control.choose(requested: requested, journal: journal).dt
+        }
+        let tiny = 1e-3 / 4096
+        XCTAssertThrowsError(try decided(tiny, count: 400_000, name: "journal-costly")) { error in
             guard case TimeStepControl.Failure.passingStepTooCostly(let dt, let scenarioDt, let work) = error else {
                 return XCTFail("\(error)")
             }
             XCTAssertEqual(dt, tiny)
             XCTAssertEqual(scenarioDt, 1e-3)
-            XCTAssertEqual(work, 20000 * s.time.final / tiny, accuracy: 1)
-            XCTAssertTrue("\(error)".contains("512 times below the scenario's"), "\(error)")
+            XCTAssertEqual(work, 400_000 * 0.01 / tiny, accuracy: 1)
+            XCTAssertGreaterThan(work, TimeStepControl.costlyRun)
+            XCTAssertTrue("\(error)".contains("4096 times below the scenario's"), "\(error)")
         }
-        let within = TimeStepControl.Report(dt: 1e-3 / 128, scheme: .standard, passed: true, method: .pilot, ratio: nil,
-                                            boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
-                                            runParticles: 20000, seconds: 0)
-        let other = temporaryPath("journal-within")
-        defer { try? FileManager.default.removeItem(atPath: other) }
-        try TimeStepJournal(control: control, requested: nil, directory: other, build: "test").record(decision: within)
-        XCTAssertEqual(try control.choose(journal: TimeStepJournal(control: control, requested: nil, directory: other, build: "test")).dt,
-                       1e-3 / 128)
+        XCTAssertEqual(try decided(1e-3 / 128, count: 400_000, name: "journal-within"), 1e-3 / 128)
+        XCTAssertEqual(try decided(tiny, count: 20000, name: "journal-cheap"), tiny, "2e8 particle-steps: cheap")
+        XCTAssertEqual(try decided(tiny, count: 400_000, name: "journal-requested", requested: tiny), tiny)
+    }
+
+    /// The pilots stop at their budget (`pilotBudget`: `pilotRuns` runs of M particles at h₀, or
+    /// `pilotFloor` particle-steps) when they neither certify a step nor show one too coarse.
+    /// Pilots kept in the run's journal resolve a bias that does not fall with the step (λ̂ = 100 ±
+    /// 20 against an allowed 5 at every step the budget allows): the control refuses at once,
+    /// naming the finest step and its noise, instead of piloting at the next step (where it would
+    /// measure, and take time).
+    func testThePilotsStopAtTheirBudgetWhenTheyCannotDecide() throws {
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-4", "count": "count = 20000"]))
+        let control = TimeStepControl(scenario: s, scheme: .standard, threads: 2)
+        let directory = temporaryPath("journal-budget")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let h0 = control.firstGuess
+        let budget = control.pilotBudget(firstGuess: h0)
+        XCTAssertEqual(budget, TimeStepControl.pilotFloor, "this cheap run is bounded by the floor")
+        var steps: [Double] = [], spent = 0.0
+        var h = h0 * pow(2, Double(control.coarsenings(above: h0)))
+        while spent + control.pilotCost(h) <= budget { steps.append(h); spent += control.pilotCost(h); h /= 2 }
+        XCTAssertGreaterThan(steps.count, 3)
+        let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
+        let flat = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: 100, standardError: 20, threshold: 5,
+                                               largestBias: 0.01)
+        for h in steps {
+            let trial = TimeStepControl.Trial(dt: h, noncentrality: 100, standardError: 20, threshold: 5, worstTime: 0.01, coarsening: 1,
+                                              groups: 16, passes: false, finite: true, resolved: true, largestCellBias: 0.01)
+            try journal.record(.init(dt: h, estimates: [[flat]], trial: trial))
+        }
+        try journal.record(localErrors: [])
+        var tried: [Double] = []
+        XCTAssertThrowsError(try control.choose(journal: journal, tried: { tried.append($0.dt) })) { error in
+            guard case TimeStepControl.Failure.pilotsInconclusive(let finest, let work, let lambda, let se, let threshold) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(finest, steps.last)
+            XCTAssertEqual(work, spent, accuracy: 1e-9 * spent)
+            XCTAssertEqual([lambda, se, threshold], [100, 20, 5])
+            XCTAssertTrue("\(error)".contains("the pilots' own noise, 20, is larger than what they must certify"), "\(error)")
+        }
+        XCTAssertEqual(tried, steps, "only the kept pilots are used")
+        XCTAssertEqual(journal.pilotsKept, steps.count)
+        // A costly run is bounded by its runs at h₀ instead: 16 runs of 4·10⁵ particles at 10⁻⁷ to t = 0.01.
+        let costly = TimeStepControl(scenario: try Scenario(toml: scenario1D(["dt": "dt = 1e-7", "count": "count = 400000"])),
+                                     scheme: .standard, threads: 2)
+        XCTAssertEqual(costly.pilotBudget(firstGuess: 1e-7), 16 * 400_000 * 0.01 / 1e-7, accuracy: 1)
     }
 }

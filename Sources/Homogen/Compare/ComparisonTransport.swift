@@ -119,8 +119,9 @@ struct CircleComparisonTransport: ComparisonTransport {
 /// the solver grid, the particles' counts against each PDE's output-grid masses (bootstrap null by
 /// the same pipeline); in 2D, costs that are not a constant quadratic form by exact transport
 /// between the cell-centre measures of a coarser grid (`Comparison.metricCells`). In 3D, W̄ for a
-/// constant diagonal B̄ on the solver grid, and for an x-dependent B̄ on the metric grid (geodesic
-/// cost); W_GH is not computed in 3D ("-").
+/// constant diagonal B̄ on the solver grid; on the metric grid W_GH (a medium of y only, by
+/// `StableNorm3D`) and W̄ (an x-dependent B̄ by the geodesic cost, a constant one by its
+/// quadratic form).
 struct TorusGridComparisonTransport: ComparisonTransport {
     let scenario: Scenario
     let threads: Int
@@ -165,9 +166,13 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     /// when too anisotropic for the nine-image cost), and the geodesic cost of an x-dependent B̄ for W̄.
     func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> MetricCosts {
         guard scenario.dimension == .two else {
-            guard !effective.isConstant else { return .none }
-            stage?("geodesic distances of B_bar(x) for W_bar")
             var costs = MetricCosts()
+            if !StableNorm.mediumDependsOnX(scenario) {
+                stage?("Gromov-Hausdorff norm")
+                costs.gh = try? FinslerTorusCost(try StableNorm3D.compute(scenario, threads: threads))
+            }
+            guard !effective.isConstant else { return costs }
+            stage?("geodesic distances of B_bar(x) for W_bar")
             costs.bar = try GeodesicTorusCost(cells3D: Comparison.metricCells(outputCells: scenario.cells, dimension: .three),
                                               threads: threads) { x in (0..<9).map { effective.bBarInverse(at: x, entry: $0) } }
             return costs
@@ -198,17 +203,26 @@ struct TorusGridComparisonTransport: ComparisonTransport {
             if e.isConstant && !e.hasCrossTerms {
                 result.wBar = try pdeDistance(epsH, hom, k, cost: .diagonalMetric((0..<d).map { b[$0 * d + $0] }))?.distance
             }
-            guard let bar = costs.bar else { return result }
-            // An x-dependent B̄: W2 and W̄ between the cell-centre measures of the metric grid.
+            guard costs.bar != nil || costs.gh != nil else { return result }
+            // An x-dependent B̄ or the Gromov–Hausdorff norm: W2, W̄ and W_GH between the cell-centre
+            // measures of the metric grid (W̄ with a constant B̄ by its quadratic form, where its
+            // condition number allows the 27-image minimum).
             let g = scenario.cells, gm = Comparison.metricCells(outputCells: g, dimension: .three)
             let grid = PeriodicGrid(dimension: .three, n: g)
             func measure(_ m: [Double]) -> Transport.Measure {
                 .points(TorusMeasure(cellMasses: gm == g ? m : grid.aggregate(m, to: gm), cells: gm, dimension: 3))
             }
             let x = measure(eps.snapshots[k].density), y = measure(hom.snapshots[k].density)
+            var barOnGrid: Double?
+            if let bar = costs.bar {
+                barOnGrid = try Transport.distance(x, y, cost: .points(bar)).distance
+            } else if e.isConstant, case let ev = SymmetricMatrix(rowMajor: b, dimension: 3).eigenvalues.sorted(),
+                      ev[0] > 0, ev[2] <= 3 * ev[0] {
+                barOnGrid = try Transport.distance(x, y, cost: .points(TorusCost(metric3D: b))).distance
+            }
             result.grid = Comparison.MetricGridDistances(
-                cells: gm, w2: try Transport.distance(x, y).distance, wBar: try Transport.distance(x, y, cost: .points(bar)).distance,
-                wGH: nil)
+                cells: gm, w2: try Transport.distance(x, y).distance, wBar: barOnGrid,
+                wGH: try costs.gh.map { try Transport.distance(x, y, cost: .points($0)).distance })
             return result
         }
         if e.isConstant {

@@ -42,10 +42,12 @@ public struct CompareSummary: Codable, Sendable {
     public var acceptance: [AcceptanceInterval]? = nil
     /// How the effective coefficients were computed (`EffectiveCoefficients.method`), and for the
     /// cell problem its resolution and the certified bracket of A_hom at the first slow point
-    /// (row-major lower and upper bounds). Absent in folders written before they were recorded.
+    /// (row-major lower and upper bounds), and what its caveats say (`bracketCaveat`,
+    /// `resolutionCaveat`). Absent in folders written before they were recorded.
     public var effectiveMethod: String? = nil
     public var cellResolution: Int? = nil
     public var aHomBounds: [[Double]]? = nil
+    public var cellCaveats: [String]? = nil
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -86,7 +88,8 @@ public enum CompareRunFolder {
                 samplerDt: r.sample.steps > 0 ? r.sample.scenario.time.dt : nil, timeStepControl: r.sample.timeStepControl,
                 referenceCheck: r.referenceCheck, samplerScheme: r.sample.scheme.rawValue,
                 acceptance: AcceptanceInterval.list(r.sample), effectiveMethod: e.method, cellResolution: e.resolution,
-                aHomBounds: e.aHomLower.flatMap { l in e.aHomUpper.map { [l[0], $0[0]] } })
+                aHomBounds: e.aHomLower.flatMap { l in e.aHomUpper.map { [l[0], $0[0]] } },
+                cellCaveats: Optional([e.bracketCaveat, e.resolutionCaveat].compactMap { $0 }).flatMap { $0.isEmpty ? nil : $0 })
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }

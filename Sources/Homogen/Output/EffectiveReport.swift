@@ -5,10 +5,29 @@ import Foundation
 public struct EffectiveReport: Encodable {
     let e: EffectiveCoefficients
     let gh: StableNorm?
+    let gh3D: StableNorm3D?
     let ghAtX: [Double]?
 
-    /// The report of `e`, with the Gromov–Hausdorff norm `gh` computed at the slow point `ghAtX` if given.
-    public init(_ e: EffectiveCoefficients, gh: StableNorm? = nil, ghAtX: [Double]? = nil) { self.e = e; self.gh = gh; self.ghAtX = ghAtX }
+    /// The report of `e`, with the Gromov–Hausdorff norm `gh` (2D) or `gh3D` computed at the slow
+    /// point `ghAtX` if given.
+    public init(_ e: EffectiveCoefficients, gh: StableNorm? = nil, gh3D: StableNorm3D? = nil, ghAtX: [Double]? = nil) {
+        self.e = e; self.gh = gh; self.gh3D = gh3D; self.ghAtX = ghAtX
+    }
+
+    struct GHNorm3D: Encodable {
+        /// Unit directions and φ at each: the 13 lattice directions of the cube.
+        let directions: [[Double]]
+        let phi: [Double]
+        let covectors: [[Int]]
+        let dualNorm: [Double]
+        let x: [Double]?
+        let method: String
+        let seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case directions, phi, covectors, dualNorm = "dual_norm", x, method, seconds
+        }
+    }
 
     struct GHNorm: Encodable {
         let angles: [Double]
@@ -22,6 +41,7 @@ public struct EffectiveReport: Encodable {
         case piBar = "pi_bar", aHom = "A_hom", bBar = "B_bar", cGH = "C_gh", constant = "B_bar_is_constant"
         case resolution, resolutionDifference = "resolution_difference", method, slowGrid = "slow_grid"
         case bounds = "A_hom_bounds", iterations = "cell_iterations", gh = "gh_norm", caveat = "bracket_caveat"
+        case resolutionCaveat = "resolution_caveat"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -45,12 +65,22 @@ public struct EffectiveReport: Encodable {
         }
         try c.encodeIfPresent(e.cellIterations, forKey: .iterations)
         try c.encodeIfPresent(e.bracketCaveat, forKey: .caveat)
+        try c.encodeIfPresent(e.resolutionCaveat, forKey: .resolutionCaveat)
         if let g = gh {
             let o = g.options
             try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,
                                 method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
                                     + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function",
                                 seconds: g.seconds), forKey: .gh)
+        }
+        if let g = gh3D {
+            let o = g.options
+            let units = StableNorm3D.latticeDirections.map { v in v.map { $0 / (v.reduce(0) { $0 + $1 * $1 }).squareRoot() } }
+            try c.encode(GHNorm3D(directions: units, phi: units.map(g.phi), covectors: g.covectors, dualNorm: g.dualNorm, x: ghAtX,
+                                  method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
+                                      + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi|_inf <= \(o.covectors), "
+                                      + "biquadratic interpolation on the cube faces, support function over \(o.boundary)^2 points per face",
+                                  seconds: g.seconds), forKey: .gh)
         }
         try c.encode(e.method, forKey: .method)
     }

@@ -42,6 +42,10 @@ public struct EffectiveCoefficients: Sendable, Codable {
     /// The cell problem, where π or B is not smooth in y (floor, mod, abs, min, max): what the
     /// bracket certifies then (nil otherwise, and for the closed forms).
     public var bracketCaveat: String? = nil
+    /// The cell problem at its default resolution, where the bracket is still wider than
+    /// `defaultBracketWidth` at the largest resolution the rule takes: how wide, and the flag
+    /// that narrows it (nil otherwise, and when the resolution was given).
+    public var resolutionCaveat: String? = nil
 
     /// B̄⁻¹ = A_hom/π̄ (an entry, row-major) at a point of Ω: exact where B̄ is constant,
     /// periodic (bi)linear interpolation on the slow grid otherwise.
@@ -466,6 +470,20 @@ extension EffectiveCoefficients {
             dimension: dimension, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: nil,
             isConstant: constant, resolution: r, resolutionDifference: difference,
             aHomLower: lower, aHomUpper: upper, cellIterations: iterations, method: method)
+        if resolution == nil {
+            // The rule stops at the largest default resolution; the bracket may still be wide there,
+            // at the first slow point (where the rule looked) or at another.
+            let widths = zip(lower, upper).map { l, u in (0..<d).map { (u[$0 * d + $0] - l[$0 * d + $0]) / l[$0 * d + $0] }.max()! }
+            if let widest = widths.max(), widest > defaultBracketWidth {
+                let user = dimension == .three ? maxResolution3D : 4096
+                result.resolutionCaveat = String(format: "the certified bracket is %.3g%% wide at R = %d (the default rule doubles R "
+                                                 + "from %d while the bracket is wider than %g%%, up to %d)", 100 * widest, r,
+                                                 defaults.start, 100 * defaultBracketWidth, defaults.maximum)
+                    + (r < user ? "; --resolution \(2 * r) (up to \(user)) narrows it" : "")
+                    + (isSmoothInY(f) ? "" : "; where pi or B jumps, the bounds converge slowly and the estimate between them is the "
+                                            + "better figure")
+            }
+        }
         if !isSmoothInY(f) {
             result.bracketCaveat = "pi or B is not smooth in y (floor, mod, abs, min or max): the bracket is certified where they are "
                 + "polynomial on every element of the R-grid (grid-aligned checkerboards and laminates); an interface that cuts "

@@ -44,6 +44,14 @@ public struct TorusMeasure: Sendable {
 /// (`ExactTransport`): the flat and constant-metric cost (`TorusCost`), the geodesic cost of an
 /// x-dependent metric (`GeodesicTorusCost`), the Finsler cost of the Gromov–Hausdorff norm
 /// (`FinslerTorusCost`).
+/// A cost rounded to the dyadic grid 2⁻³⁶. LEMON's network simplex takes its pivots from reduced
+/// costs computed by sums and differences of the costs; on this grid (costs below 2⁵, so at most
+/// 2⁴¹ units) every such sum of up to 2¹¹ terms is exact in double arithmetic. With arbitrary
+/// doubles and many near-ties (an interpolated, nearly isotropic 3D norm between the points of a
+/// regular grid) the rounding of the potentials made it pivot without end. The rounding moves W²
+/// by at most 2⁻³⁷.
+@inline(__always) func dyadicCost(_ c: Double) -> Double { (c * 0x1p36).rounded() / 0x1p36 }
+
 public protocol PointCost {
     /// c(x_i, y_j), row-major (x by y).
     func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double]
@@ -53,13 +61,24 @@ public protocol PointCost {
 /// ⟨M (x − y + k), x − y + k⟩ (minimum image for the metric M, the identity for W2 and a
 /// constant B̄ for W̄ (5.5)–(5.8)). The minimum is taken over k ∈ {−1, 0, 1}² around the
 /// wrapped difference, which suffices for metrics with condition number below 9. Points of 3D
-/// measures take the flat cost |x − y|² (minimum image), the only one defined for them.
+/// measures take the flat cost |x − y|² (minimum image), or with `metric3D` the quadratic form of
+/// a constant 3 × 3 metric minimised over k ∈ {−1, 0, 1}³ (exact for condition numbers up to 3).
 public struct TorusCost: Sendable, PointCost {
     public let metric: [Double]  // [a, b, c] for [[a, b], [b, c]]
+    /// 3D: the metric, row-major 3 × 3 (nil: flat).
+    public let metric3D: [Double]?
 
     public init(metric: [Double] = [1, 0, 1]) {
         precondition(metric.count == 3)
         self.metric = metric
+        metric3D = nil
+    }
+
+    /// 3D with a constant metric M (row-major 3 × 3, condition number at most 3).
+    public init(metric3D m: [Double]) {
+        precondition(m.count == 9)
+        metric = [1, 0, 1]
+        metric3D = m
     }
 
     @inline(__always) public func callAsFunction(_ dx: Double, _ dy: Double) -> Double {
@@ -76,6 +95,22 @@ public struct TorusCost: Sendable, PointCost {
 
     public func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
         var c = [Double](repeating: 0, count: x.count * y.count)
+        if x.dimension == 3, let m = metric3D {
+            precondition(y.dimension == 3, "TorusCost: a 3D metric takes 3D points")
+            for i in 0..<x.count { for j in 0..<y.count {
+                var d = [0.0, 0.0, 0.0]
+                for a in 0..<3 { let u = x.points[3 * i + a] - y.points[3 * j + a]; d[a] = u - u.rounded() }
+                var best = Double.infinity
+                for k1 in -1...1 { for k2 in -1...1 { for k3 in -1...1 {
+                    let e = [d[0] + Double(k1), d[1] + Double(k2), d[2] + Double(k3)]
+                    var q = 0.0
+                    for r in 0..<3 { for c in 0..<3 { q += m[3 * r + c] * e[r] * e[c] } }
+                    best = min(best, q)
+                } } }
+                c[i * y.count + j] = dyadicCost(best)
+            } }
+            return c
+        }
         if x.dimension == 3 {
             precondition(y.dimension == 3 && metric == [1, 0, 1], "TorusCost: 3D points take the flat cost")
             for i in 0..<x.count { for j in 0..<y.count {

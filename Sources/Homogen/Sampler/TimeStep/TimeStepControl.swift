@@ -30,6 +30,12 @@ import Foundation
 /// control stops: the larger of the two (at most h₀) is used,
 /// reported as not certified (method "unresolved", `passed` false) — not shown too coarse, not
 /// shown fine either.
+///
+/// **What the pilots may cost.** Together at most `pilotRuns` runs of the pilot's particles at
+/// h₀ (down to h₀/2 from the top), or `pilotFloor` particle-steps if that is more. Where that is spent without a decision — the pilots resolve a
+/// bias but neither certify a step nor show the bias falling, typically because their noise stays
+/// above what they must certify — the control stops and says so (`Failure.pilotsInconclusive`);
+/// a decision being refined is kept.
 public struct TimeStepControl {
     /// Steps tried below h₀, at most.
     public static let maximumHalvings = 12
@@ -157,9 +163,12 @@ public struct TimeStepControl {
         case noPassingStep(smallest: Double)
         /// Stopped (SIGINT or SIGTERM) during the pilots; the pilots done so far are in `journal`.
         case interrupted(journal: String?, pilots: Int)
-        /// The step that passes is more than `maximumShrink` times below the scenario's: the run would
+        /// The step that passes is more than `maximumShrink` times below the scenario's and the run costly (`costlyRun`): it would
         /// take `particleSteps` particle-steps, which is refused rather than started unannounced.
         case passingStepTooCostly(dt: Double, scenarioDt: Double, particleSteps: Double)
+        /// The pilots spent their budget (`pilotBudget`, `particleSteps` of it), down to `finest`, without certifying a step
+        /// or showing one too coarse; the finest pilot measured λ̂ ± SE against the threshold.
+        case pilotsInconclusive(finest: Double, particleSteps: Double, noncentrality: Double, standardError: Double, threshold: Double)
 
         /// Whether the control was stopped rather than refused.
         public var isInterrupted: Bool { if case .interrupted = self { return true } else { return false } }
@@ -179,9 +188,19 @@ public struct TimeStepControl {
                     + "the same command (or --resume) reuses them"
             case .passingStepTooCostly(let dt, let scenarioDt, let work):
                 return String(format: "the time step that keeps the sampler's bias small against this run's noise, dt = %g, is "
-                              + "%.0f times below the scenario's %g: %.2g particle-steps (hours of sampling); the bias counts "
+                              + "%.0f times below the scenario's %g, and the run would take %.2g particle-steps; the bias counts "
                               + "against the noise of N particles, so fewer particles need a coarser step, or sample at a "
                               + "step of your choice and let the verdict say it is too coarse", dt, scenarioDt / dt, scenarioDt, work)
+            case .pilotsInconclusive(let finest, let work, let lambda, let se, let threshold):
+                let measured = !lambda.isFinite ? "at the finest, the pilot's paths blew up"
+                    : String(format: "at the finest, the bias shifts a chi-square statistic by %.3g ± %.2g against the allowed %.3g",
+                             lambda, se, threshold)
+                        + (2 * se > threshold ? String(format: ": the pilots' own noise, %.2g, is larger than what they must certify", se)
+                                              : ", and the pilots do not show it falling with the step")
+                return String(format: "the time-step pilots, down to dt = %g (%.2g particle-steps, the most their budget allows), "
+                              + "neither certify a step nor show one too coarse; ", finest, work)
+                    + measured + "; the bias counts against the noise of N particles, so fewer particles allow a larger shift, "
+                    + "or sample at a step of your choice and let the verdict judge it"
             case .noPassingStep(let smallest):
                 return String(format: "no time step down to %g keeps the sampler's bias small against the Monte Carlo noise of "
                               + "this run; use fewer particles, or allow a coarse step explicitly", smallest)
@@ -251,33 +270,57 @@ public struct TimeStepControl {
         }
         // A chosen (not requested) step far below the scenario's: refuse, naming the cost.
         let scenarioDt = scenario.time.dt
-        if requested == nil, report.dt * Double(Self.maximumShrink) < scenarioDt {
-            throw Failure.passingStepTooCostly(dt: report.dt, scenarioDt: scenarioDt,
-                                               particleSteps: Double(scenario.particles.count) * scenario.time.final / report.dt)
+        let work = Double(scenario.particles.count) * scenario.time.final / report.dt
+        if requested == nil, report.dt * Double(Self.maximumShrink) < scenarioDt, work > Self.costlyRun {
+            throw Failure.passingStepTooCostly(dt: report.dt, scenarioDt: scenarioDt, particleSteps: work)
         }
         return report
     }
 
-    /// The most the control shrinks the scenario's step on its own (a factor 256: 256 times the
-    /// scenario's sampling work); below it the step is refused with its cost.
-    public static let maximumShrink = 256
+    /// The most the control shrinks the scenario's step on its own (a factor 128: 128 times the
+    /// scenario's sampling work); below it the step is refused with its cost. (At 256 the limit let
+    /// through edge-cheap-2d's extrapolated 2·10⁻⁶/256, 1.3·10¹¹ particle-steps.)
+    public static let maximumShrink = 128
+    /// A run below `maximumShrink` is refused only when it is also costly: more than this many
+    /// particle-steps (about a minute of 1D sampling on 2 cores, several in 2D).
+    public static let costlyRun = 1e10
 
+    /// The most the pilots may sample together: `pilotRuns` runs of the pilot's M particles at the
+    /// first guess h₀ (a pilot at h, coupled steps h and h/2, costs 3 h₀/h of them: from 64 h₀ down,
+    /// the pilots reach h₀/2 and stop before h₀/4), or `pilotFloor` particle-steps if that is more
+    /// (a coarse h₀ in a cheap run must not stop pilots that cost seconds). Where the pilots' own
+    /// noise stays above what they must certify (edge-cheap-2d at 5·10⁴ particles: ±85 against an
+    /// allowed shift of 5.65, from 1.6·10⁻⁵ down to 5·10⁻⁷), finer pilots only cost more, twice as
+    /// much per halving; at the budget the control stops and says so (`Failure.pilotsInconclusive`).
+    public static let pilotRuns = 16.0
+    public static let pilotFloor = 1e9
+
+    /// The pilots' budget in particle-steps.
+    public func pilotBudget(firstGuess h0: Double) -> Double {
+        max(Self.pilotRuns * Double(pilotParticles) * scenario.time.final / h0, Self.pilotFloor)
+    }
+
+    /// A pilot at step h in particle-steps: 3 M T/h (one coarse and two fine steps per h).
+    func pilotCost(_ h: Double) -> Double { 3 * Double(pilotParticles) * scenario.time.final / h }
 
     private func chooseMeasuring(requested: Double?, allowCoarse: Bool, journal: TimeStepJournal?,
                                  tried: ((Trial) -> Void)?) throws -> Report {
         let start = DispatchTime.now().uptimeNanoseconds
         let h0 = requested ?? firstGuess
-        let shortest = zip(scenario.time.outputs, [0] + scenario.time.outputs).map { $0 - $1 }.filter { $0 > 0 }.min()
-        var u = 0
-        if let shortest { while u < Self.maximumCoarsenings, h0 * pow(2, Double(u + 1)) <= shortest / 8 { u += 1 } }
+        let u = coarsenings(above: h0)
         var measured: [Measured] = []
         var decision: Decision?
         var fallback: Decision?
         let top = h0 * pow(2, Double(u))
         var extrapolation: Extrapolation?
         var k = 0
+        var spent = 0.0
+        var budgetSpent = false
         while decision == nil, k <= u + Self.maximumHalvings {
             let h = h0 * pow(2, Double(u - k))
+            // The pilots' budget: a pilot that would take it past `pilotBudget` is not run.
+            if spent + pilotCost(h) > pilotBudget(firstGuess: h0) * (1 + 1e-12) { budgetSpent = true; break }
+            spent += pilotCost(h)
             var m: Measured
             if let kept = journal?.pilot(h) {
                 m = Measured(dt: h, estimates: kept.estimates, trial: kept.trial, positions: nil)
@@ -337,11 +380,15 @@ public struct TimeStepControl {
                    pilotParticles: pilotParticles, runParticles: scenario.particles.count, seconds: seconds)
         }
         guard let decision else {
-            if let requested {
-                if allowCoarse {
-                    return report(requested, passed: false, method: .none, ratio: nil, bound: .infinity)
-                }
-                throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: .infinity, passing: nil, certified: false)
+            if let requested, allowCoarse {
+                return report(requested, passed: false, method: .none, ratio: nil, bound: .infinity)
+            }
+            if budgetSpent, let finest = measured.last {
+                throw Failure.pilotsInconclusive(finest: finest.dt, particleSteps: spent, noncentrality: finest.trial.noncentrality,
+                                                 standardError: finest.trial.standardError, threshold: finest.trial.threshold)
+            }
+            if requested != nil {
+                throw Failure.requestedStepTooCoarse(dt: h0, boundOverThreshold: .infinity, passing: nil, certified: false)
             }
             throw Failure.noPassingStep(smallest: measured.last?.dt ?? h0)
         }
@@ -444,6 +491,15 @@ public struct TimeStepControl {
             }
         }
         return worst
+    }
+
+    /// u: the pilots start at h_top = 2^u h₀, u ≤ `maximumCoarsenings`, h_top at most an eighth of
+    /// the shortest output interval.
+    func coarsenings(above h0: Double) -> Int {
+        let shortest = zip(scenario.time.outputs, [0] + scenario.time.outputs).map { $0 - $1 }.filter { $0 > 0 }.min()
+        var u = 0
+        if let shortest { while u < Self.maximumCoarsenings, h0 * pow(2, Double(u + 1)) <= shortest / 8 { u += 1 } }
+        return u
     }
 
     /// Runs the coupled pilot at step `dt` and judges its bias.
