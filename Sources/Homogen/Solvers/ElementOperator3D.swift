@@ -88,3 +88,29 @@ struct ElementOperator3D<Layout: ElementLayout3D>: SymmetricOperator {
         return partial.reduce(0, +)
     }
 }
+
+extension ElementOperator3D {
+    /// The homogenised tensor of this energy: for each axis e_k the minimiser v_k of the energy
+    /// of (v, e_k) — the solution of K v = −g_k, g_k the scatter of (0, e_k) — by conjugate
+    /// gradients with `preconditioner`, then the entries E((v_i, e_i), (v_j, e_j)). With the Q1
+    /// layout this is the primal form (4.8) (an upper bound of A_hom), with the Raviart–Thomas one
+    /// the dual resistivity (C_h ≥ A_hom⁻¹).
+    func homogenisedTensor(preconditioner: any Preconditioner, tolerance: Double) throws -> (tensor: SymmetricMatrix, iterations: Int) {
+        let zero = [Double](repeating: 0, count: count)
+        let axes = (0..<3).map { k in (0..<3).map { $0 == k ? 1.0 : 0.0 } }
+        var v: [[Double]] = []
+        var iterations = 0
+        for k in 0..<3 {
+            var g = zero
+            scatter(zero, axes[k], into: &g)
+            // The energy at v = 0 summed over the elements (the operator's units): the scale of rᵀPr.
+            let scale = energy(zero, axes[k], zero, axes[k]) * Double(elements)
+            let r = try ConjugateGradient.solve(self, g.map { -$0 }, tolerance: tolerance, preconditioner: preconditioner, scale: scale)
+            iterations += r.iterations
+            v.append(r.solution)
+        }
+        var upper: [Double] = []
+        for i in 0..<3 { for j in i..<3 { upper.append(energy(v[i], axes[i], v[j], axes[j])) } }
+        return (SymmetricMatrix(upper: upper, dimension: 3), iterations)
+    }
+}

@@ -46,23 +46,7 @@ public struct RaviartThomasCellProblem {
         let average = moments.average
         let green = DivergenceFreeGreenPreconditioner(
             solve: PeriodicDivergenceFreeSolve(resolution: resolution, reference: (0..<3).map { average[$0, $0] }))
-        let zero = [Double](repeating: 0, count: op.count)
-        let axes = (0..<3).map { k in (0..<3).map { $0 == k ? 1.0 : 0.0 } }
-        var tau: [[Double]] = []
-        var iterations = 0
-        for k in 0..<3 {
-            var b = zero
-            op.scatter(zero, axes[k], into: &b)
-            // The energy at τ = 0 summed over the elements (the operator's units): the scale of rᵀPr.
-            let scale = op.energy(zero, axes[k], zero, axes[k]) * Double(op.count / 3)
-            let r = try ConjugateGradient.solve(op, b.map { -$0 }, tolerance: tolerance, preconditioner: green,
-                                                 scale: scale)
-            iterations += r.iterations
-            tau.append(r.solution)
-        }
-        var upper: [Double] = []
-        for i in 0..<3 { for j in i..<3 { upper.append(op.energy(tau[i], axes[i], tau[j], axes[j])) } }
-        return (SymmetricMatrix(upper: upper, dimension: 3), iterations)
+        return try op.homogenisedTensor(preconditioner: green, tolerance: tolerance)
     }
 }
 

@@ -54,23 +54,7 @@ public struct TrilinearCellProblem {
     public func homogenisedTensor(tolerance: Double = 1e-11) throws -> (tensor: SymmetricMatrix, iterations: Int) {
         let op = ElementOperator3D(moments: moments, layout: TrilinearEdges(resolution: resolution), isSingular: true)
         let green = Q1GreenPreconditioner(resolution: resolution, dimension: 3, reference: moments.average)
-        let zero = [Double](repeating: 0, count: op.count)
-        var u: [[Double]] = []
-        var iterations = 0
-        let axes = (0..<3).map { k in (0..<3).map { $0 == k ? 1.0 : 0.0 } }
-        for k in 0..<3 {
-            var g = zero
-            op.scatter(zero, axes[k], into: &g)
-            // The energy at u = 0 summed over the elements (the operator's units): the scale of rᵀPr.
-            let scale = op.energy(zero, axes[k], zero, axes[k]) * Double(op.count)
-            let r = try ConjugateGradient.solve(op, g.map { -$0 }, tolerance: tolerance, preconditioner: green,
-                                                 scale: scale)
-            iterations += r.iterations
-            u.append(r.solution)
-        }
-        var upper: [Double] = []
-        for i in 0..<3 { for j in i..<3 { upper.append(op.energy(u[i], axes[i], u[j], axes[j])) } }
-        return (SymmetricMatrix(upper: upper, dimension: 3), iterations)
+        return try op.homogenisedTensor(preconditioner: green, tolerance: tolerance)
     }
 }
 
