@@ -479,7 +479,7 @@ extension EffectiveCoefficients {
                 result.resolutionCaveat = String(format: "the certified bracket is %.3g%% wide at R = %d (the default rule doubles R "
                                                  + "from %d while the bracket is wider than %g%%, up to %d)", 100 * widest, r,
                                                  defaults.start, 100 * defaultBracketWidth, defaults.maximum)
-                    + (r < user ? "; --resolution \(2 * r) (up to \(user)) narrows it" : "")
+                    + (r < user ? "; --resolution \(2 * r)\(2 * r < user ? " (up to \(user))" : ", the most it takes,") narrows it" : "")
                     + (isSmoothInY(f) ? "" : "; where pi or B jumps, the bounds converge slowly and the estimate between them is the "
                                             + "better figure")
             }
