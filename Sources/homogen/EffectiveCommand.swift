@@ -92,9 +92,7 @@ struct EffectiveCommand: ParsableCommand {
         print("# Gromov-Hausdorff integrand phi(v) = N(v)^2 (5.17)\(at), against <B_bar v, v>\(e.isConstant ? "" : " at the first slow point"), "
               + "unit v; \(g.covectors.count) covectors, \(String(format: "%.2f", g.seconds)) s")
         print("v  phi  B_bar_vv  phi/B_bar_vv")
-        for v in StableNorm3D.latticeDirections {
-            let length = (v.reduce(0) { $0 + $1 * $1 }).squareRoot()
-            let u = v.map { $0 / length }
+        for (v, u) in zip(StableNorm3D.latticeDirections, StableNorm3D.unitLatticeDirections) {
             var q = 0.0
             for r in 0..<3 { for c in 0..<3 { q += b[3 * r + c] * u[r] * u[c] } }
             let p = g.phi(u)

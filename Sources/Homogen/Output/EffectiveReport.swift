@@ -75,7 +75,7 @@ public struct EffectiveReport: Encodable {
         }
         if let g = gh3D {
             let o = g.options
-            let units = StableNorm3D.latticeDirections.map { v in v.map { $0 / (v.reduce(0) { $0 + $1 * $1 }).squareRoot() } }
+            let units = StableNorm3D.unitLatticeDirections
             try c.encode(GHNorm3D(directions: units, phi: units.map(g.phi), covectors: g.covectors, dualNorm: g.dualNorm, x: ghAtX,
                                   method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
                                       + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi|_inf <= \(o.covectors), "

@@ -166,6 +166,12 @@ public struct StableNorm3D: Sendable {
         [1, 1, 1], [1, 1, -1], [1, -1, 1], [1, -1, -1],
     ]
 
+    /// `latticeDirections` normalised to unit length (where φ is reported).
+    public static let unitLatticeDirections: [[Double]] = latticeDirections.map { v in
+        let length = (v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        return v.map { $0 / length }
+    }
+
     /// The point σ e_a + s e_b + t e_c, all times `scale` (face = 2a + (σ < 0)).
     private static func facePoint(_ face: Int, _ s: Double, _ t: Double, scale: Double) -> [Double] {
         let a = face / 2

@@ -32,10 +32,10 @@ import Foundation
 /// shown fine either.
 ///
 /// **What the pilots may cost.** Together at most `pilotRuns` runs of the pilot's particles at
-/// h₀ (down to h₀/2 from the top), or `pilotFloor` particle-steps if that is more. Where that is spent without a decision — the pilots resolve a
-/// bias but neither certify a step nor show the bias falling, typically because their noise stays
-/// above what they must certify — the control stops and says so (`Failure.pilotsInconclusive`);
-/// a decision being refined is kept.
+/// h₀ (down to h₀/2 from the top), or `pilotFloor` particle-steps if that is more. Where that is
+/// spent without a decision — the pilots resolve a bias but neither certify a step nor show the
+/// bias falling, typically because their noise stays above what they must certify — the control
+/// stops and says so (`Failure.pilotsInconclusive`); a decision being refined is kept.
 public struct TimeStepControl {
     /// Steps tried below h₀, at most.
     public static let maximumHalvings = 12
@@ -163,11 +163,13 @@ public struct TimeStepControl {
         case noPassingStep(smallest: Double)
         /// Stopped (SIGINT or SIGTERM) during the pilots; the pilots done so far are in `journal`.
         case interrupted(journal: String?, pilots: Int)
-        /// The step that passes is more than `maximumShrink` times below the scenario's and the run costly (`costlyRun`): it would
-        /// take `particleSteps` particle-steps, which is refused rather than started unannounced.
+        /// The step that passes is more than `maximumShrink` times below the scenario's and the run
+        /// costly (`costlyRun`): it would take `particleSteps` particle-steps, which is refused
+        /// rather than started unannounced.
         case passingStepTooCostly(dt: Double, scenarioDt: Double, particleSteps: Double)
-        /// The pilots spent their budget (`pilotBudget`, `particleSteps` of it), down to `finest`, without certifying a step
-        /// or showing one too coarse; the finest pilot measured λ̂ ± SE against the threshold.
+        /// The pilots spent their budget (`pilotBudget`, `particleSteps` of it), down to `finest`,
+        /// without certifying a step or showing one too coarse; the finest pilot measured λ̂ ± SE
+        /// against the threshold.
         case pilotsInconclusive(finest: Double, particleSteps: Double, noncentrality: Double, standardError: Double, threshold: Double)
 
         /// Whether the control was stopped rather than refused.
