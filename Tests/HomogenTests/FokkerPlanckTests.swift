@@ -43,6 +43,21 @@ final class FokkerPlanckTests: XCTestCase {
         }
     }
 
+    /// The implicit operator is factorised (line solves) or assembled (full tensor) once per step
+    /// length: 100 regular steps of dt = 1e-4 share one, although (k+1)·dt − k·dt takes nine
+    /// different values in double precision; an output time off the dt grid adds the shortened
+    /// steps before and after it (at most two more).
+    func testEachStepLengthIsFactorisedOnce() throws {
+        let offGrid = "outputs = [0.0, 0.00355, 0.01]"
+        for text in [scenario1D(["outputs": "outputs = [0.0, 0.005, 0.01]", "final": "final = 0.01"]), twoDimensional,
+                     fullMedium()] {
+            XCTAssertEqual(try solve(text, .init(dt: 1e-4)).factorisations, 1)
+            let shortened = try solve(text.replacingOccurrences(of: "outputs = [0.0, 0.005, 0.01]", with: offGrid), .init(dt: 1e-4))
+            XCTAssertEqual(shortened.snapshots.map(\.time), [0, 0.00355, 0.01])
+            XCTAssertTrue((2...3).contains(shortened.factorisations), "\(shortened.factorisations)")
+        }
+    }
+
     /// A sharply peaked initial density: mass conserved to round-off, density positive throughout.
     func testMassAndPositivity() throws {
         for text in [scenario1D(["f": "rho = \"exp(20*cos(2*pi*x))\"", "outputs": "outputs = [0.0, 0.001, 0.01]"]),

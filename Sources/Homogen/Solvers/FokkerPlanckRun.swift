@@ -47,6 +47,10 @@ public struct FokkerPlanckResult: Sendable {
     public let minimumDensity: Double
     /// The spatial scheme and time stepping used.
     public let timeStepping: String
+    /// How many implicit operators were factorised (line systems) or assembled (the full-tensor
+    /// operator): one per distinct step length, the regular dt and each shortened step that
+    /// lands on an output time off the dt grid.
+    public let factorisations: Int
     /// The solver's warnings (a non-M-matrix operator) and, if the density became negative
     /// somewhere, the most negative value and when.
     public let warnings: [String]
@@ -68,7 +72,7 @@ extension FokkerPlanckResult {
         return FokkerPlanckResult(scenario: scenario, equation: equation, solverCells: cells, outputCells: outputCells, dt: dt,
                                   steps: steps, seconds: seconds, snapshots: snaps, history: history, effective: effective,
                                   massDrift: massDrift, minimumDensity: minimumDensity, timeStepping: timeStepping,
-                                  warnings: warnings)
+                                  factorisations: factorisations, warnings: warnings)
     }
 }
 
@@ -89,17 +93,20 @@ extension FokkerPlanckSolver {
         var snapshots: [FokkerPlanckResult.Snapshot] = []
         var done = 0
         for step in schedule {
-            if step.h > 0 {
-                dissipation?.willStep(f, h: step.h, recordFollows: step.record != nil)
-                try stepper.advance(&f, by: step.h)
-                energy?.stepped(f, h: step.h, time: step.time)
+            // A regular step, (k+1)·dt − k·dt, differs from dt in its last bits, by k; taking dt
+            // itself keeps one factorisation of the implicit systems for the whole run.
+            let h = abs(step.h - dt) <= schedule.tolerance ? dt : step.h
+            if h > 0 {
+                dissipation?.willStep(f, h: h, recordFollows: step.record != nil)
+                try stepper.advance(&f, by: h)
+                energy?.stepped(f, h: h, time: step.time)
                 done += 1
                 if done % 16 == 0 { progress?(Double(done) / Double(totalSteps)) }
             }
             if step.record != nil {
                 try mass.recorded(f, time: step.time)
                 let rho = zip(f, pi).map { $0 * $1 }
-                let psi = try dissipation?.psi(f, rho: rho, h: step.h) ?? .nan
+                let psi = try dissipation?.psi(f, rho: rho, h: h) ?? .nan
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
                 let outputVolume = grid.dimension.volume(side: 1 / Double(outputCells))
                 snapshots.append(.init(
@@ -115,7 +122,7 @@ extension FokkerPlanckSolver {
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
             steps: done, seconds: seconds, snapshots: snapshots, history: energy?.history ?? [], effective: effective,
             massDrift: mass.drift, minimumDensity: mass.minimum, timeStepping: timeStepping,
-            warnings: warnings + (mass.warning.map { [$0] } ?? []))
+            factorisations: stepper.factorisations, warnings: warnings + (mass.warning.map { [$0] } ?? []))
     }
 
     /// ψ from a rate h^d ∂tρ: solve Σ_edges W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)
@@ -169,6 +176,8 @@ struct Stepper {
     var cache: [UInt64: [LineBlocks]] = [:]
     var cache1D: [UInt64: CyclicTridiagonal] = [:]
     var implicitOperators: [UInt64: FaceOperator] = [:]
+    /// Operators factorised or assembled so far (`FokkerPlanckResult.factorisations`).
+    private(set) var factorisations = 0
 
     init(solver: FokkerPlanckSolver, mass: [Double]) {
         self.solver = solver
@@ -187,6 +196,7 @@ struct Stepper {
     /// Per direction, the line systems M + h K_d in blocks (see the type's comment).
     mutating func systems(_ h: Double) throws -> [LineBlocks] {
         if let s = cache[h.bitPattern] { return s }
+        factorisations += 1
         let g = solver.grid, k = solver.operatorK, n = g.n, dims = g.dimension.count
         var all: [LineBlocks] = []
         for d in g.dimension.axes {
@@ -239,6 +249,7 @@ struct Stepper {
         case .one:
             let system: CyclicTridiagonal
             if let s = cache1D[h.bitPattern] { system = s } else {
+                factorisations += 1
                 let k = solver.operatorK.weights[0]
                 let diag = (0..<g.n).map { mass[$0] + h * (k[$0] + k[g.backward($0, 0)]) }
                 system = try CyclicTridiagonal(diagonal: diag, offDiagonal: k.map { -h * $0 }, rightHandSideScale: mass)
@@ -302,6 +313,7 @@ struct Stepper {
     mutating func advanceCrossTerms(_ f: inout [Double], by h: Double) throws {
         let op: FaceOperator
         if let o = implicitOperators[h.bitPattern] { op = o } else {
+            factorisations += 1
             op = solver.operatorK.reweighted(mass: mass) { _, _ in h }
             if implicitOperators.count > 8 { implicitOperators.removeAll() }
             implicitOperators[h.bitPattern] = op
