@@ -20,12 +20,12 @@ import Dispatch
 public final class CyclicTridiagonalBatch {
     public let n: Int
     public let systems: Int
-    private var inverseDiagonal: [Double]   // 1/L_ii
-    private var scaledInverseDiagonal: [Double] // scale_i / L_ii, for the forward pass
-    private var forwardMultiplier: [Double] // L_{i,i−1}/L_ii
-    private var backwardMultiplier: [Double] // L_{i+1,i}/L_ii
-    private var z: [Double]
-    private var gamma: [Double], corner: [Double], inverseDenominator: [Double]
+    private let inverseDiagonal: [Double]   // 1/L_ii
+    private let scaledInverseDiagonal: [Double] // scale_i / L_ii, for the forward pass
+    private let forwardMultiplier: [Double] // L_{i,i−1}/L_ii
+    private let backwardMultiplier: [Double] // L_{i+1,i}/L_ii
+    private let z: [Double]
+    private let gamma: [Double], corner: [Double], inverseDenominator: [Double]
     /// Scratch for the Sherman–Morrison factors (one per system; threads use disjoint ranges).
     private let factorScratch: UnsafeMutablePointer<Double>
 
@@ -39,17 +39,15 @@ public final class CyclicTridiagonalBatch {
         self.n = n
         self.systems = systems
         let count = n * systems
-        inverseDiagonal = [Double](repeating: 0, count: count)
-        scaledInverseDiagonal = inverseDiagonal
-        forwardMultiplier = inverseDiagonal
-        backwardMultiplier = inverseDiagonal
-        z = inverseDiagonal
-        gamma = [Double](repeating: 0, count: systems)
-        corner = gamma
-        inverseDenominator = gamma
-        factorScratch = .allocate(capacity: systems)
+        // Locals, assigned to the stored properties once at the end (no exclusivity checks per
+        // entry); GSL's n × 2 band matrix is read and written through its data pointer.
+        var inverseDiagonal = [Double](repeating: 0, count: count)
+        var scaledInverseDiagonal = inverseDiagonal, forwardMultiplier = inverseDiagonal
+        var backwardMultiplier = inverseDiagonal, z = inverseDiagonal
+        var gamma = [Double](repeating: 0, count: systems), corner = gamma, inverseDenominator = gamma
         guard let m = gsl_matrix_alloc(n, 2) else { fatalError("gsl_matrix_alloc: out of memory") }
         defer { gsl_matrix_free(m) }
+        let band = m.pointee.data!, tda = m.pointee.tda
         var zs = [Double](repeating: 0, count: n)
         for s in 0..<systems {
             let g = -d[s], c = e[(n - 1) * systems + s]
@@ -59,8 +57,8 @@ public final class CyclicTridiagonalBatch {
                 var diag = d[i * systems + s]
                 if i == 0 { diag -= g }
                 if i == n - 1 { diag -= c * c / g }
-                gsl_matrix_set(m, i, 0, diag)
-                gsl_matrix_set(m, i, 1, i < n - 1 ? e[i * systems + s] : 0)
+                band[i * tda] = diag
+                band[i * tda + 1] = i < n - 1 ? e[i * systems + s] : 0
             }
             let status = gsl_linalg_cholesky_band_decomp(m)
             guard status == GSL_SUCCESS else {
@@ -76,15 +74,24 @@ public final class CyclicTridiagonalBatch {
             guard solved == GSL_SUCCESS else { throw GSLError(status: solved, context: "gsl_linalg_cholesky_band_svx") }
             for i in 0..<n {
                 let k = i * systems + s
-                let inv = 1 / gsl_matrix_get(m, i, 0)
+                let inv = 1 / band[i * tda]
                 inverseDiagonal[k] = inv
                 scaledInverseDiagonal[k] = inv * (rightHandSideScale?[k] ?? 1)
-                forwardMultiplier[k] = i > 0 ? gsl_matrix_get(m, i - 1, 1) * inv : 0
-                backwardMultiplier[k] = i < n - 1 ? gsl_matrix_get(m, i, 1) * inv : 0
+                forwardMultiplier[k] = i > 0 ? band[(i - 1) * tda + 1] * inv : 0
+                backwardMultiplier[k] = i < n - 1 ? band[i * tda + 1] * inv : 0
                 z[k] = zs[i]
             }
             inverseDenominator[s] = 1 / (g + g * zs[0] + c * zs[n - 1])
         }
+        self.inverseDiagonal = inverseDiagonal
+        self.scaledInverseDiagonal = scaledInverseDiagonal
+        self.forwardMultiplier = forwardMultiplier
+        self.backwardMultiplier = backwardMultiplier
+        self.z = z
+        self.gamma = gamma
+        self.corner = corner
+        self.inverseDenominator = inverseDenominator
+        factorScratch = .allocate(capacity: systems)
     }
 
     deinit { factorScratch.deallocate() }
