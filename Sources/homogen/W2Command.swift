@@ -40,7 +40,7 @@ struct W2Command: ParsableCommand {
         if grid { return try runGrid() }
         let a = try TransportFiles.readPoints(first), b = try TransportFiles.readPoints(second)
         guard a.columns == b.columns else {
-            throw ValidationError("\(first) has \(a.columns) column(s) but \(second) has \(b.columns)")
+            throw TransportFiles.FileError(path: second, reason: "has \(b.columns) column(s) but \(first) has \(a.columns)")
         }
         let twoD = torus || (!circle && a.columns == 2)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -88,7 +88,7 @@ struct W2Command: ParsableCommand {
     private func runGrid() throws {
         let a = try TransportFiles.readGrid(first), b = try TransportFiles.readGrid(second)
         guard a.shape == b.shape else {
-            throw ValidationError("\(first) has shape \(a.shape) but \(second) has shape \(b.shape); the grids must match")
+            throw TransportFiles.FileError(path: second, reason: "has shape \(b.shape) but \(first) has shape \(a.shape); the grids must match")
         }
         let start = DispatchTime.now().uptimeNanoseconds
         if a.shape.count == 1 {
@@ -115,8 +115,14 @@ struct W2Command: ParsableCommand {
         do {
             r = try GridWasserstein.distance(a.masses, b.masses, shape: a.shape, options: options)
         } catch let e as GridWasserstein.InputError {
-            throw ValidationError(e.description.replacingOccurrences(of: "first density", with: first)
-                .replacingOccurrences(of: "second density", with: second))
+            // Bad cell masses are bad data (exit 65), named by their file.
+            switch e {
+            case .badMass(let which, _, _), .zeroMass(let which):
+                throw TransportFiles.FileError(path: which == 0 ? first : second, reason: e.description
+                    .replacingOccurrences(of: which == 0 ? "first density: " : "second density: ", with: "")
+                    .replacingOccurrences(of: which == 0 ? "first density " : "second density ", with: "the density "))
+            case .shape, .badMetric: throw e
+            }
         }
         print(String(format: "%.12f", r.distance))
         printError(String(format: "back-and-forth: %d iterations, W2 changed by %.1e (relative) over the last 20; "
@@ -124,8 +130,9 @@ struct W2Command: ParsableCommand {
                           r.iterations, r.recentChange, r.marginalError, r.marginalErrorTV,
                           r.converged ? "; converged" : ""))
         if r.marginalError > 0.5 {
-            printError("warning: the marginals do not match at the scale of the distance; the densities are probably not "
-                       + "resolved by this grid (give them on a finer one) and the value may be off by tens of percent")
+            printError("warning: the marginals do not match at the scale of the distance, so the value may be off by tens of "
+                       + "percent: the densities are not resolved by this grid (give them on a finer one), or they differ by "
+                       + "less than the map's deposit on the grid resolves (the total-variation figure above)")
         }
         reportTime(start)
     }

@@ -74,6 +74,9 @@ public enum GridWasserstein {
         }
     }
 
+    /// Grids with an axis shorter than this are refined before the back-and-forth iteration.
+    public static let minimumAxis = 8
+
     /// Validates and normalises cell masses (`which` 0 or 1 for messages).
     public static func normalised(_ masses: [Double], which: Int) throws -> [Double] {
         var total = 0.0
@@ -127,7 +130,17 @@ public enum GridWasserstein {
         if mu == nu {
             return Result(distance: 0, marginalError: 0, marginalErrorTV: 0, recentChange: 0, iterations: 0, converged: true)
         }
-        return BackAndForth(mu: mu, nu: nu, shape: shape, metric: metric, options: options).run()
+        // The method differentiates the potentials by centred differences, which see no
+        // displacement along an axis of 2 cells and a distorted one along 3 (on 3³ its iterates
+        // never passed the trivial bound J(0) = 0): grids with an axis shorter than `minimumAxis`
+        // are refined, the same piecewise-constant densities on smaller cells.
+        let shortest = shape.min()!
+        guard shortest < minimumAxis else {
+            return BackAndForth(mu: mu, nu: nu, shape: shape, metric: metric, options: options).run()
+        }
+        let r = (minimumAxis + shortest - 1) / shortest
+        return BackAndForth(mu: refined(mu, shape: shape, factor: r), nu: refined(nu, shape: shape, factor: r),
+                            shape: shape.map { $0 * r }, metric: metric, options: options).run()
     }
 
     /// The 2D distance on an n1 × n2 grid.
@@ -174,6 +187,10 @@ final class BackAndForth {
         cTransform.transform(phi, into: &psi)
         var value = dual()
         var best = value
+        // The best J of the iterates themselves: the stall test watches it, not `best`, which
+        // starts at the trivial bound J(0) = 0 that the first steps may undershoot (nearly equal
+        // densities on a coarse grid); a stall is declared only once the iterates pass it.
+        var bestIterate = -Double.infinity
         var history: [Double] = []
         var change = Double.infinity
         var error = Double.infinity, errorTV = Double.infinity
@@ -186,6 +203,7 @@ final class BackAndForth {
             if increase > 0.75 * sigma * gradSq { sigma *= 1.25 } else if increase < 0.25 * sigma * gradSq { sigma *= 0.8 }
             value = newValue
             best = max(best, newValue)
+            bestIterate = max(bestIterate, newValue)
         }
         while iterations < options.maxIterations {
             iterations += 1
@@ -203,11 +221,11 @@ final class BackAndForth {
             // Relative to W2, with a floor far below any resolvable distance.
             error = max(e1.gradSq, e2.gradSq).squareRoot() / max((2 * max(best, 0)).squareRoot(), 1e-12)
             if error < options.tolerance { converged = true; break }
-            history.append(best)
+            history.append(bestIterate)
             if history.count > 20 {
                 let old = history[history.count - 21]
-                change = (best - old) / max(abs(best), .leastNormalMagnitude)
-                if best - old <= options.stallTolerance * abs(best) { break }
+                change = (bestIterate - old) / max(abs(bestIterate), .leastNormalMagnitude)
+                if bestIterate > 0, bestIterate - old <= options.stallTolerance * bestIterate { break }
             }
         }
         return GridWasserstein.Result(distance: (2 * max(best, 0)).squareRoot(), marginalError: error,

@@ -18,6 +18,13 @@ public enum TransportFiles {
         /// The file is a grid density (a density CSV), given where points were expected.
         public var isGridDensity = false
         public var description: String { "\(path): \(reason)" }
+
+        public init(path: String, reason: String, unreadable: Bool = false, isGridDensity: Bool = false) {
+            self.path = path
+            self.reason = reason
+            self.unreadable = unreadable
+            self.isGridDensity = isGridDensity
+        }
     }
 
     /// Point samples: values interleaved by point, `columns` 1, 2 or 3.
