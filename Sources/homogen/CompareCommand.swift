@@ -153,7 +153,7 @@ struct CompareOptionGroup: ParsableArguments {
             p.waitUntilExit()
             if p.terminationStatus != 0 { throw ValidationError("analysis/plot_compare.py failed (status \(p.terminationStatus))") }
         }
-        try printVerdict(result, flags: stepNote.flag + referenceNote.flag)
+        try printVerdict(result, flags: stepNote.flag + referenceNote.flag + (conventionNote(result.scenario).map { "; " + $0 } ?? ""))
     }
 
     /// The library's options from the flags.

@@ -24,7 +24,7 @@ enum ExitStatus: Int32 {
             switch e {
             case .interrupted: self = .interrupted
             case .notDifferentiable, .stratonovichNeedsDiagonalMedium, .timeStepTooCoarse, .initialDensityAboveBound,
-                 .metropolisNeedsBackwardIto:
+                 .metropolisNeedsBackwardIto, .stationaryNeedsBackwardIto:
                 self = .dataError
             case .notFinite, .tooMuchMemory: self = .failure
             }

@@ -51,6 +51,7 @@ struct SolveCommand: ParsableCommand {
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 4))
         let fp = try FokkerPlanckSolver(scenario: s, options: solver.options())
         for w in fp.warnings { printError("solve: warning: \(w)") }
+        if let note = conventionNote(s) { printError("solve: note: \(note)") }
         let fraction = ProgressFraction()
         let bar = quiet ? nil : ProgressBar(label: "solving", progress: { fraction.value })
         let result = try fp.run { fraction.value = $0 }

@@ -176,3 +176,12 @@ struct TimeStepOptionGroup: ParsableArguments {
 func formatSeconds(_ seconds: Double) -> String {
     seconds >= 1 ? String(format: "%.2f s", seconds) : String(format: "%.1f ms", seconds * 1000)
 }
+
+/// For a scenario whose particles follow another convention than backward Itô: the Fokker–Planck
+/// equations homogen solves, (2.4) and its limit, are the laws of the backward-Itô dynamics only.
+func conventionNote(_ s: Scenario) -> String? {
+    let c = s.particles.convention
+    guard c != .backwardIto else { return nil }
+    return "convention = '\(c.rawValue)' is the particles' only: the eps-PDE (2.4) is the law of the backward-Ito "
+        + "dynamics, so \(c.rawValue) particles are expected to differ from it"
+}

@@ -131,6 +131,30 @@ final class CompareTests: XCTestCase {
         }
     }
 
+    /// Particles with convention ito follow another law than the ε-PDE (2.4), the law of the
+    /// backward-Itô dynamics: `compare` says so in its verdict line and `solve` in a note (in 1D
+    /// with B = 2 + sin 2πy the ito particles' stationary law is B·π, so at ε = 1/4 and 3000
+    /// particles the verdict may go either way; the note is there in both cases).
+    func testAnotherConventionIsNamedInTheVerdict() throws {
+        let text = scenario1D(["convention": "convention = \"ito\""])
+        let file = temporaryPath("ito") + ".toml"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = temporaryPath("compare-ito")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["compare", file, "--particles", "3000", "--bootstrap", "19", "--dt", "1e-5", "--skip-dt-check",
+                                "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let verdict = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("verdict:") })
+        XCTAssertTrue(verdict.contains("convention = 'ito' is the particles' only") && verdict.contains("backward-Ito"), String(verdict))
+        let solved = try runHomogen(["solve", file, "--out", out + "-solve", "--quiet"])
+        defer { try? FileManager.default.removeItem(atPath: out + "-solve") }
+        XCTAssertEqual(solved.status, 0, solved.stderr)
+        XCTAssertTrue(solved.stderr.contains("solve: note: convention = 'ito'"), solved.stderr)
+        let plain = try runHomogen(["solve", "scenarios/bench-1d.toml", "--out", out + "-plain", "--quiet"])
+        defer { try? FileManager.default.removeItem(atPath: out + "-plain") }
+        XCTAssertFalse(plain.stderr.contains("convention"), plain.stderr)
+    }
+
     func testCompareCommandWritesTheSummaryKeys() throws {
         for (file, extra) in [("scenarios/bench-1d.toml", ["--epsilons", "1/8,1/16"]), ("scenarios/bench-2d.toml", [])] {
             let out = temporaryPath("compare")

@@ -237,6 +237,29 @@ final class StationaryTests: XCTestCase {
 
     /// --final and --burn-in: the library refuses in its own terms, the command line names the flag
     /// and exits 64 (EX_USAGE).
+    /// `stationary` estimates π_ε, the invariant law of the backward-Itô dynamics: another
+    /// convention is refused (exit 65) before any work, for both schemes, with the law that
+    /// convention has instead; it used to run the backward-Itô dynamics silently.
+    func testAnotherConventionIsRefused() throws {
+        for convention in [Convention.ito, .stratonovich] {
+            let text = scenario1D(["convention": "convention = \"\(convention.rawValue)\""])
+            for scheme in [SchemeKind.metropolis, .em] {
+                var o = StationaryEstimator.Options()
+                o.scheme = scheme
+                XCTAssertThrowsError(try StationaryEstimator(scenario: try Scenario(toml: text), options: o)) {
+                    XCTAssertEqual($0 as? SamplerError, .stationaryNeedsBackwardIto(convention))
+                }
+            }
+            let file = temporaryPath("convention") + ".toml"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let out = temporaryPath("stationary-convention")
+            let r = try runHomogen(["stationary", file, "--particles", "1000", "--out", out])
+            XCTAssertEqual(r.status, 65, r.stderr)
+            XCTAssertTrue(r.stderr.contains("convention = '\(convention.rawValue)'") && r.stderr.contains("backward-ito"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     func testRunLengthAndBurnInAreValidated() throws {
         let s = try Scenario(toml: scenario1D())
         func estimator(final: Double?, burnIn: Double?) throws {

@@ -8,6 +8,8 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
     case tooMuchMemory(String)
     /// A Metropolis scheme was asked for with another convention than backward Itô.
     case metropolisNeedsBackwardIto
+    /// `stationary` was given a scenario with another convention than backward Itô.
+    case stationaryNeedsBackwardIto(Convention)
     /// Stopped by a signal after writing a checkpoint to the folder (if any).
     case interrupted(String?)
 
@@ -33,6 +35,11 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
         case .metropolisNeedsBackwardIto:
             return "[particles] convention: a Metropolis scheme samples pi_eps, the invariant measure of the backward-Ito "
                 + "dynamics only; use convention = 'backward-ito' or the Euler-Maruyama scheme"
+        case .stationaryNeedsBackwardIto(let c):
+            return "[particles] convention = '\(c.rawValue)': stationary estimates pi_eps, the invariant measure of the "
+                + "backward-Ito dynamics, against its exact cell masses; the \(c.rawValue) dynamics has another one (in 1D "
+                + "\(c == .ito ? "B" : "sqrt(B)") pi, normalised); use convention = 'backward-ito', or `homogen sample` to run "
+                + "the \(c.rawValue) dynamics"
         case .interrupted(let folder):
             return "interrupted" + (folder.map { "; checkpoint written to \($0)" } ?? "")
         }

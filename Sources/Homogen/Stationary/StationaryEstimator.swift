@@ -58,6 +58,7 @@ public struct StationaryEstimator {
         let s = options.final == nil ? given
             : try given.replacing(time: TimeSettings(final: final, outputs: [final], dt: given.time.dt <= final ? given.time.dt : dt))
         scenario = s
+        guard s.particles.convention == .backwardIto else { throw SamplerError.stationaryNeedsBackwardIto(s.particles.convention) }
         guard options.batches >= 2 else { throw StationaryError.badSetting("at least 2 batches are needed, not \(options.batches)") }
         guard options.recordEvery >= 1 else {
             throw StationaryError.badSetting("the recording interval must be at least 1 step, not \(options.recordEvery)")
@@ -85,7 +86,7 @@ public struct StationaryEstimator {
             throw StationaryError.badSetting("too few recordings after the burn-in (\(burnInSteps) of \(steps) steps, a record every "
                                              + "\(options.recordEvery)): lengthen the run, shorten the burn-in or record more often")
         }
-        particleRun = try ParticleRun(scenario: s, scheme: options.scheme, schedule: schedule, convention: .backwardIto)
+        particleRun = try ParticleRun(scenario: s, scheme: options.scheme, schedule: schedule)
     }
 
     /// Recordings after the burn-in.
