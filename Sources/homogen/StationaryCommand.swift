@@ -126,9 +126,13 @@ struct StationaryCommand: ParsableCommand {
         for (name, g) in [("pi_eps, output grid", r.fine), ("coarse-grained pi_eps, one cell per eps-period", r.coarse)] {
             // The merged cells of the test: testCells per axis (6 x 6 in 2D).
             let merged = s.dimension.axes.map { _ in "\(g.testCells)" }.joined(separator: " x ")
-            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %@ merged cells p = %.3g, largest |z| p = %.3g, "
+            let total = s.dimension.cells(perAxis: g.cells)
+            let largest = g.maxZCells == 0 ? "largest |z| not tested (no cell has 10 independent samples per batch)"
+                : String(format: "largest |z| p = %.3g", g.maxZPValue)
+                + (g.maxZCells < total ? " over the \(g.maxZCells) cells with 10 independent samples per batch" : "")
+            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %@ merged cells p = %.3g, %@, "
                          + "total variation %.2e, 95%% intervals covering %.0f%%",
-                         name, g.cells, axis, merged, g.pValue, g.maxZPValue, g.totalVariation, 100 * g.coverage))
+                         name, g.cells, axis, merged, g.pValue, largest, g.totalVariation, 100 * g.coverage))
             for w in g.worstCells.prefix(3) {
                 print(String(format: "   cell %4d: estimate %.5f  exact %.5f  se %.1e  z %+.2f", Int(w[0]), w[1], w[2], w[3], w[4]))
             }

@@ -260,6 +260,47 @@ final class StationaryTests: XCTestCase {
         }
     }
 
+    /// The largest-|z| test takes only cells with 10 independent samples per batch (ESS/B · p_c):
+    /// a 3D run of 14 steps (2.2 τ_int) started at π_ε, 2·10⁴ particles in 100 batches (about
+    /// 0.5 samples per batch in a cell), said DIFFER at seeds 9 and 11 (largest |z| p = 8e-4 and
+    /// 1e-4: low-count cells with small sample variances), though the Metropolised scheme keeps
+    /// π_ε exactly. Now no cell qualifies there and the verdict rests on the Hotelling tests;
+    /// with 2·10⁵ particles the coarse cells qualify again and the test runs on them.
+    func testLargestZSkipsCellsWithTooFewSamplesPerBatch() throws {
+        let text = """
+            name = "equilibrium-full-3d"
+            description = "full B, started at pi_eps"
+            dimension = 3
+            epsilon = "1/4"
+            [medium]
+            B = [["2", "0.5*sin(2*pi*y3)", "0"], ["0.5*sin(2*pi*y3)", "2", "0.3*cos(2*pi*y1)"], ["0", "0.3*cos(2*pi*y1)", "2 + sin(2*pi*y2)"]]
+            [equilibrium]
+            pi = "(1 + 0.5*sin(2*pi*x2)) * (1 + 0.4*cos(2*pi*y1)*cos(2*pi*y2))"
+            [initial]
+            f = "1"
+            [time]
+            final = 0.0137
+            outputs = [0.0137]
+            dt = 1e-3
+            [particles]
+            count = 20000
+            seed = 9
+            [grid]
+            cells = 8
+            """
+        for seed in [9, 11] {
+            let s = try Scenario(toml: text.replacingOccurrences(of: "seed = 9", with: "seed = \(seed)"))
+            let r = try StationaryEstimator(scenario: s).run()
+            XCTAssertEqual(r.fine.maxZCells, 0)
+            XCTAssertEqual(r.fine.maxZPValue, 1)
+            XCTAssertTrue(r.consistentWithPiEps, "seed \(seed): \(r.testPValues)")
+        }
+        let many = try Scenario(toml: text.replacingOccurrences(of: "count = 20000", with: "count = 200000"))
+        let r = try StationaryEstimator(scenario: many).run()
+        XCTAssertEqual(r.coarse.maxZCells, 64)
+        XCTAssertTrue(r.consistentWithPiEps, "\(r.testPValues)")
+    }
+
     func testRunLengthAndBurnInAreValidated() throws {
         let s = try Scenario(toml: scenario1D())
         func estimator(final: Double?, burnIn: Double?) throws {

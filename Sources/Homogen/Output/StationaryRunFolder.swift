@@ -32,6 +32,9 @@ public struct StationarySummary: Codable, Sendable {
     /// before they existed).
     public let maxZPValuePiEps: Double?
     public let maxZPValuePiEpsCoarse: Double?
+    /// The cells those tests ran over (those with 10 independent samples per batch expected under π_ε).
+    public let maxZCellsPiEps: Int?
+    public let maxZCellsPiEpsCoarse: Int?
     public let w2PiEps: Double?
     public let worstCellsPiEps: [[Double]]
     public let worstCellsPiEpsCoarse: [[Double]]
@@ -84,7 +87,8 @@ public enum StationaryRunFolder {
                 chi2PValuePiEps: r.fine.pValue, chi2PValuePiEpsCoarse: r.coarse.pValue,
                 totalVariationPiEps: r.fine.totalVariation, totalVariationPiEpsCoarse: r.coarse.totalVariation,
                 coveragePiEps: r.fine.coverage, coveragePiEpsCoarse: r.coarse.coverage,
-                maxZPValuePiEps: r.fine.maxZPValue, maxZPValuePiEpsCoarse: r.coarse.maxZPValue, w2PiEps: r.w2PiEps,
+                maxZPValuePiEps: r.fine.maxZPValue, maxZPValuePiEpsCoarse: r.coarse.maxZPValue,
+                maxZCellsPiEps: r.fine.maxZCells, maxZCellsPiEpsCoarse: r.coarse.maxZCells, w2PiEps: r.w2PiEps,
                 worstCellsPiEps: r.fine.worstCells, worstCellsPiEpsCoarse: r.coarse.worstCells,
                 consistentWithPiEps: r.consistentWithPiEps,
                 homogenisationError: r.homogenisationError, homogenisationErrorVsEpsilon: epsilonDependence,
