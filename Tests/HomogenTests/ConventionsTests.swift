@@ -237,8 +237,11 @@ final class ConventionsTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n")
         guard let header = lines.firstIndex(where: { $0.contains("A_hom_11") }) else { return XCTFail(r.stdout) }
-        let rows = lines[(header + 1)...].filter { !$0.hasPrefix("(") }
+        let rest = lines[(header + 1)...]
+        let rows = rest.prefix { !$0.hasPrefix("#") }.filter { !$0.hasPrefix("(") }
         XCTAssertEqual(rows.count, 64)
+        // The Gromov–Hausdorff table follows (it was computed but left out when B_bar depends on x).
+        XCTAssertTrue(rest.contains { $0.hasPrefix("# Gromov-Hausdorff integrand") }, r.stdout)
         XCTAssertEqual(Set(rows.map(\.count)).count, 1, "rows of different widths")
         for row in rows {
             let v = row.split(separator: " ").compactMap { Double($0) }

@@ -132,7 +132,12 @@ final class StableNorm3DTests: XCTestCase {
             let fields = row.split(separator: ")").last!.split(separator: " ").compactMap { Double($0) }
             XCTAssertEqual(fields[0], 2, accuracy: 2 * 5e-4, String(row))
         }
+        XCTAssertFalse(text.contains("# note: phi exceeds"), text)
         XCTAssertFalse(source.contains(#"B = "2""#))
+        // On separable-3d the graph overestimates φ above ⟨B̄ v, v⟩, which the exact φ never
+        // exceeds: the output says so.
+        let separable = try runHomogen(["effective", "scenarios/separable-3d.toml"])
+        XCTAssertTrue(separable.stdout.contains("# note: phi exceeds <B_bar v, v> by up to 2.2%"), separable.stdout)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(runHomogen(["effective", "--json", path]).stdout.utf8)) as? [String: Any])
         let gh = try XCTUnwrap(json["gh_norm"] as? [String: Any])
         XCTAssertEqual((gh["phi"] as? [Double])?.count, 13)
