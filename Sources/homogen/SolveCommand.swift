@@ -10,13 +10,13 @@ struct SolverOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Output cells per dimension (default: [grid] cells).", transform: parseCount)
     var cells: Int?
 
-    @Option(parsing: .unconditional, help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D, 8 in 3D).", transform: parseCount)
     var resolution: Int?
 
     @Option(parsing: .unconditional, help: "Time step of the implicit solver (default: the scenario's [time] dt).", transform: parsePositive)
     var dt: Double?
 
-    @Option(parsing: .unconditional, help: "Threads for the 2D line solves (default: all cores).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Threads for the 2D and 3D line solves (default: all cores).", transform: parseCount)
     var threads: Int?
 
     func options() -> FokkerPlanckSolver.Options {
@@ -99,13 +99,13 @@ struct BenchSolveCommand: ParsableCommand {
     @Option(help: "Time steps (default 1000, as the peer).")
     var steps = 1000
 
-    @Option(parsing: .unconditional, help: "Solver cells per eps-period (default 32 in 1D, 16 in 2D: the peer's grid).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Solver cells per eps-period (default 32 in 1D, 16 in 2D, 8 in 3D: the peers' grids).", transform: parseCount)
     var resolution: Int?
 
     @Option(help: "Write the final density, on the peer's grid, to this file (one value per line, x1 slowest).")
     var saveDensity: String?
 
-    @Option(parsing: .unconditional, help: "Threads for the 2D line solves (default: all cores).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Threads for the 2D and 3D line solves (default: all cores).", transform: parseCount)
     var threads: Int?
 
     @Flag(inversion: .prefixedNo, help: "Track the free energy and dissipation every step (the peer does not; off by default).")

@@ -165,7 +165,9 @@ struct TimeStepOptionGroup: ParsableArguments {
         }
         let how = r.method == .pilot ? "its own pilot passes"
             : r.method == .none ? "no step certified"
-            : String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio ?? 1)
+            : (r.ratio ?? 1) > 1 ? String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio!)
+            : "extrapolated from a coarser pilot by the ratios measured above it; none is measured at the last halving, "
+              + "so none is assumed there (ratio 1)"
         return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ (pilots %.1f s)", r.dt, how,
                       r.boundOverThreshold,
                       r.passed ? "" : ", NOT small against the Monte Carlo noise (--allow-coarse-dt)", r.seconds)
