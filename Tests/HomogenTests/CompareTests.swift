@@ -155,6 +155,21 @@ final class CompareTests: XCTestCase {
         XCTAssertFalse(plain.stderr.contains("convention"), plain.stderr)
     }
 
+    /// A solver grid that cannot be built (here 1021 output cells against 1/ε = 16: lcm 16336
+    /// cells per side, over the 2D limit 4096) is refused before the time-step pilots and the
+    /// sampling, which used to run first; the message names the cause.
+    func testAnImpossibleSolverGridIsRefusedBeforeSampling() throws {
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/bench-2d.toml"), encoding: .utf8)
+        let file = temporaryPath("prime-cells") + ".toml"
+        try source.replacingOccurrences(of: "cells = 64", with: "cells = 1021").write(toFile: file, atomically: true, encoding: .utf8)
+        let out = temporaryPath("compare-prime")
+        let r = try runHomogen(["compare", file, "--out", out])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("16336 cells per side") && r.stderr.contains("[grid] cells"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("sampling") || r.stderr.contains("pilot"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     func testCompareCommandWritesTheSummaryKeys() throws {
         for (file, extra) in [("scenarios/bench-1d.toml", ["--epsilons", "1/8,1/16"]), ("scenarios/bench-2d.toml", [])] {
             let out = temporaryPath("compare")

@@ -177,6 +177,7 @@ public struct Comparison {
                     timeStepTrial: ((TimeStepControl.Trial) -> Void)? = nil) throws -> Result {
         let start = Date()
         let s = scenario
+        try checkSolverGrid()
         let sample = try particles(given, stage: stage, progress: samplerProgress, timeStepTrial: timeStepTrial)
         stage?("effective coefficients")
         let effective = try EffectiveCoefficients.compute(s)
@@ -250,6 +251,16 @@ public struct Comparison {
     private func solverOptions(_ equation: FokkerPlanckSolver.Equation, _ effective: EffectiveCoefficients) -> FokkerPlanckSolver.Options {
         FokkerPlanckSolver.Options(equation: equation, resolution: options.solverResolution, dt: options.solverDt,
                                    threads: options.threads, effective: effective)
+    }
+
+    /// The first solver grid, refused before any sampling when it cannot be built (it used to be
+    /// refused after the pilots and the sampling).
+    private func checkSolverGrid() throws {
+        let s = scenario
+        let n = FokkerPlanckSolver.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: s.cells, resolution: firstResolution)
+        let limit = FokkerPlanckSolver.maximumCells(dimension: s.dimension)
+        guard n <= limit else { throw SolverError.gridTooLarge(cellsPerSide: n, limit: limit, dimension: s.dimension) }
+        guard n >= 3 else { throw SolverError.gridTooSmall(cellsPerSide: n) }
     }
 
     private var firstResolution: Int { options.solverResolution ?? FokkerPlanckSolver.defaultResolution(dimension: scenario.dimension) }

@@ -117,8 +117,8 @@ public enum GridWasserstein {
     /// W2 between cell masses on a grid of `shape` (2 or 3 axes, row-major).
     public static func distance(_ a: [Double], _ b: [Double], shape: [Int], options: Options = Options()) throws -> Result {
         let text = shape.map(String.init).joined(separator: " × ")
-        guard (2...3).contains(shape.count), shape.allSatisfy({ $0 >= 2 }) else {
-            throw InputError.shape("a grid needs 2 or 3 axes of at least 2 cells each (got \(text))")
+        guard (2...3).contains(shape.count), shape.allSatisfy({ $0 >= 1 }) else {
+            throw InputError.shape("a grid needs 2 or 3 axes of at least 1 cell each (got \(text))")
         }
         let count = shape.reduce(1, *)
         guard a.count == count, b.count == count else {
