@@ -72,7 +72,10 @@ final class SolverCommandLineTests: XCTestCase {
                       fine.stderr)
         let big = try runHomogen(["solve", "scenarios/uniform-2d.toml", "--resolution", "4000", "--out", temporaryPath("big")])
         XCTAssertEqual(big.status, 64)
-        XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D); lower the resolution or the output cells (--resolution; the output cells are --cells in solve, [grid] cells in the scenario)"),
+        XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D), a multiple of lcm(output cells, 1/eps) with the resolution's "
+                                          + "cells per eps-period; lower the resolution or the output cells, or choose output cells that "
+                                          + "divide 1/eps or a multiple of it (--resolution; the output cells are --cells in solve, [grid] "
+                                          + "cells in the scenario)"),
                       big.stderr)
         let cell = try runHomogen(["effective", "scenarios/laminate-smooth-2d.toml", "--resolution", "9"])
         XCTAssertEqual(cell.status, 64)

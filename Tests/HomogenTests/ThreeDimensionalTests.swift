@@ -81,6 +81,18 @@ final class ThreeDimensionalTests: XCTestCase {
 
     /// [[4, 1, 0], [1, 3, 1], [0, 1, 2]]: trace 9, sum of principal 2×2 minors 11 + 8 + 5 = 24,
     /// determinant 18 — the three symmetric functions of the eigenvalues.
+    /// Fields of three variables are checked on 96 points per axis (a multiple of 2, 3, 4, 6, 8),
+    /// where 101 missed zeros on the planes x1 = ½ and y1 = ½: π = (1 + cos 2πx1)(…) and
+    /// B11 = 1 + cos 2πy1 passed `check` (π ≥ 3.4e-4, λ_min = 4.4e-4) and ran.
+    func testZerosAtSimpleFractionsAreFound() throws {
+        assertScenarioError(scenario(pi: "(1 + cos(2*pi*x1)) * (1 + 0.3*cos(2*pi*y1)*sin(2*pi*y3))"), key: "[equilibrium] pi",
+                            contains: "at x1 = 0.5")
+        assertScenarioError(scenario(medium: #"["1 + cos(2*pi*y1) + 0*y2*y3", "2", "2"]"#), key: "[medium] B",
+                            contains: "y1 = 0.5")
+        XCTAssertEqual(LoweredFields.productGrid(variables: 3).perAxis, 96)
+        XCTAssertEqual(LoweredFields.productGrid(variables: 2).perAxis, 1024)
+    }
+
     func testSymmetricMatrixIn3D() throws {
         let a = SymmetricMatrix(rowMajor: [4, 1, 0, 1, 3, 1, 0, 1, 2], dimension: 3)
         let e = a.eigenvalues

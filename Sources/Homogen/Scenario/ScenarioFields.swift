@@ -80,10 +80,20 @@ public struct LoweredFields {
     }
 
     /// Points of the product grid {j/G} over `variables`, G per variable chosen so that the
-    /// grid has about 2^20 points (4096 per variable at most).
+    /// grid has at most about 2^20 points (4096 per variable at most): the largest 2^a·3^b (a ≥ 1)
+    /// within that, so that the grid holds the simple fractions where expressions vanish (½, ⅓,
+    /// ¼, ⅙, ⅛; 96 for three variables, where 101 missed a zero of 1 + cos 2πx on x = ½).
     public static func productGrid(variables count: Int) -> (perAxis: Int, columns: [[Double]]) {
         guard count > 0 else { return (1, []) }
-        let g = min(4096, Int((Double(1 << 20)).squareRootN(count).rounded(.down)))
+        let bound = min(4096, Int((Double(1 << 20)).squareRootN(count).rounded(.down)))
+        var g = 2
+        var twos = 2
+        while twos <= bound {
+            var candidate = twos
+            while candidate * 3 <= bound { candidate *= 3 }
+            g = max(g, candidate)
+            twos *= 2
+        }
         let total = Int(pow(Double(g), Double(count)))
         var columns = [[Double]](repeating: [Double](repeating: 0, count: total), count: count)
         for i in 0..<total {

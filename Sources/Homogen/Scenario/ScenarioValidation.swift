@@ -22,7 +22,7 @@ public struct ScenarioFacts: Sendable, Codable, Equatable {
 
 /// Checks of a scenario's settings and fields, each throwing a `ScenarioError` that names
 /// the key. Grid checks evaluate a field on the product grid {j/G} of the variables it uses
-/// (G = 4096 for one variable, 1024 for two, 101 for three, 32 for four).
+/// (G = 4096 for one variable, 1024 for two, 96 for three, 32 for four: `LoweredFields.productGrid`).
 enum ScenarioValidation {
     static let maximumInverseEpsilon = 1_000_000
     static let maximumParticles = 1_000_000_000

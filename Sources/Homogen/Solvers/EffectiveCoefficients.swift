@@ -122,8 +122,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
         case .badMedium(let what): return what
         case .badSetting(let setting, let range): return "\(setting.description) \(range)"
         case .gridTooLarge(let n, let limit, let d):
-            return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D): it is a multiple of both [grid] cells and "
-                + "1/eps (their lcm) with the resolution's cells per eps-period; lower the resolution, or choose [grid] cells "
+            return "the solver grid would need \(n) cells per side (limit \(limit) in \(d)D), a multiple of lcm(output cells, 1/eps) "
+                + "with the resolution's cells per eps-period; lower the resolution or the output cells, or choose output cells "
                 + "that divide 1/eps or a multiple of it"
         case .gridTooSmall(let n):
             return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
