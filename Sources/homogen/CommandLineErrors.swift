@@ -31,7 +31,7 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             case .solverResolution, .cellResolution: return CommandLineFailure(description: "\(error) (--resolution)")
             case .outputCells: return CommandLineFailure(description: "\(error) (--cells)")
             case .slowPoints: return CommandLineFailure(description: "\(error) (--slow-points)")
-            case .dt: return error   // the flags' parsers already refuse a non-positive step
+            case .dt: return CommandLineFailure(description: "\(error) (--dt; --solver-dt in compare)")
             }
         case let e as TransportFiles.FileError where e.isGridDensity:
             return CommandLineFailure(description: "\(e) (--grid)")

@@ -70,6 +70,9 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertEqual(fine.status, 64)
         XCTAssertTrue(fine.stderr.contains("the Fokker–Planck resolution (solver cells per eps-period) must be from 2 to 4096 (--resolution)"),
                       fine.stderr)
+        let long = try runHomogen(["solve", "scenarios/bench-1d.toml", "--dt", "100", "--out", temporaryPath("long")])
+        XCTAssertEqual(long.status, 64)
+        XCTAssertTrue(long.stderr.contains("must not exceed the final time") && long.stderr.contains("--dt"), long.stderr)
         let big = try runHomogen(["solve", "scenarios/uniform-2d.toml", "--resolution", "4000", "--out", temporaryPath("big")])
         XCTAssertEqual(big.status, 64)
         XCTAssertTrue(big.stderr.contains("cells per side (limit 4096 in 2D), a multiple of lcm(output cells, 1/eps) with the resolution's "

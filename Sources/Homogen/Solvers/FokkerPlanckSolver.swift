@@ -115,6 +115,10 @@ public struct FokkerPlanckSolver {
         self.grid = grid
         dt = options.dt ?? s.time.dt
         guard dt > 0, dt.isFinite else { throw SolverError.badSetting(.dt, "must be positive") }
+        // As the scenario's own [time] dt: a step longer than the run is a mistake, not a request.
+        guard dt <= s.time.final else {
+            throw SolverError.badSetting(.dt, "must not exceed the final time \(s.time.final) (it is \(dt))")
+        }
         let f = s.lowered()
         let centres = grid.centres
         let n2 = Double(s.inverseEpsilon)
