@@ -48,6 +48,19 @@ final class ParticleEngineTests: XCTestCase {
         return (dlogpi / b + dInvB, (2 / b).squareRoot())
     }
 
+    /// A step from a grid point is dt itself, bit for bit ((k+1)·dt − k·dt takes nine values over
+    /// these 100 steps); an output off the grid shortens the step before it and the one after,
+    /// and the times stay on the grid and on the outputs.
+    func testScheduleStepsFromTheGridAreDtItself() {
+        let steps = Array(TimeSchedule(dt: 1e-4, outputs: [0.00355, 0.01]))
+        let lengths = Set(steps.filter { $0.h > 0 }.map(\.h.bitPattern))
+        XCTAssertTrue(lengths.contains(1e-4.bitPattern))
+        XCTAssertTrue((2...3).contains(lengths.count), "dt and the shortened steps around 0.00355 (here both 5e-5): \(lengths.count)")
+        XCTAssertEqual(steps.filter { $0.record != nil }.map(\.time), [0.00355, 0.01])
+        XCTAssertEqual(steps.filter { $0.h > 0 }.count, 101)
+        XCTAssertEqual(steps.reduce(0) { $0 + $1.h }, 0.01, accuracy: 1e-15)
+    }
+
     func testEulerMaruyamaStepMatchesTheHandCalculation() throws {
         let s = try Scenario(toml: scenario1D())
         let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))

@@ -39,7 +39,9 @@ struct TimeSchedule: StepSchedule {
             let gridNext = Double(k + 1) * schedule.dt
             let h: Double
             if gridNext <= target + tol {
-                h = gridNext - t
+                // From a grid point the step is dt itself: (k+1)·dt − k·dt differs from dt in its
+                // last bits by k, and the solver factorises once per distinct step length.
+                h = t == Double(k) * schedule.dt ? schedule.dt : gridNext - t
                 t = gridNext
                 k += 1
             } else {

@@ -93,9 +93,7 @@ extension FokkerPlanckSolver {
         var snapshots: [FokkerPlanckResult.Snapshot] = []
         var done = 0
         for step in schedule {
-            // A regular step, (k+1)·dt − k·dt, differs from dt in its last bits, by k; taking dt
-            // itself keeps one factorisation of the implicit systems for the whole run.
-            let h = abs(step.h - dt) <= schedule.tolerance ? dt : step.h
+            let h = step.h   // dt itself on the grid (`TimeSchedule`): one factorisation per run
             if h > 0 {
                 dissipation?.willStep(f, h: h, recordFollows: step.record != nil)
                 try stepper.advance(&f, by: h)
