@@ -10,7 +10,7 @@ struct SolverOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Output cells per dimension (default: [grid] cells).", transform: parseCount)
     var cells: Int?
 
-    @Option(parsing: .unconditional, help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D, 8 in 3D).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Solver cells per epsilon-period (default 32 in 1D, 16 in 2D, 8 in 3D; the homogenised equation by default on at most 512, 128 or 32 cells per side, whatever eps).", transform: parseCount)
     var resolution: Int?
 
     @Option(parsing: .unconditional, help: "Time step of the implicit solver (default: the scenario's [time] dt).", transform: parsePositive)
@@ -49,7 +49,15 @@ struct SolveCommand: ParsableCommand {
         let s = try Scenario.load(path: scenario)
         let folder = out ?? defaultRunFolder(s, "solve-\(solver.equation.rawValue)")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 4))
+        // The set-up (cell averages, face weights, and for the homogenised equation the effective
+        // coefficients) can take seconds in 3D: say so before it starts.
+        if !quiet {
+            printError("solve: setting up the \(solver.equation.rawValue) equation"
+                       + (solver.equation == .homogenised ? " (effective coefficients, grid and initial data)" : " (grid and initial data)"))
+        }
+        let setUpStart = Date()
         let fp = try FokkerPlanckSolver(scenario: s, options: solver.options())
+        let setUp = Date().timeIntervalSince(setUpStart)
         for w in fp.warnings { printError("solve: warning: \(w)") }
         if let note = conventionNote(s) { printError("solve: note: \(note)") }
         let fraction = ProgressFraction()
@@ -58,15 +66,18 @@ struct SolveCommand: ParsableCommand {
         bar?.finish()
         for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
+        // The homogenised equation does not oscillate: its cells per ε-period say nothing.
+        let perPeriod = result.equation == .epsilon ? " (\(summary.cellsPerEpsilonPeriod) per eps-period)" : ""
         print("scenario \(s.name): \(s.dimension)D, eps = \(s.epsilonText), \(result.equation.rawValue) equation, "
-              + "\(result.solverCells) solver cells\(s.dimension == .one ? "" : " per side") (\(summary.cellsPerEpsilonPeriod) per eps-period), "
+              + "\(result.solverCells) solver cells\(s.dimension == .one ? "" : " per side")\(perPeriod), "
               + "\(result.steps) steps of dt = \(result.dt)")
         print("     t         energy            psi       psi_star  balance_resid    min_rho")
         for o in summary.outputs {
             print(String(format: "%6.4g  %13.6e  %13.6e  %13.6e  %13.6e  %9.4g", o.t, o.energy ?? .nan, o.psi ?? .nan,
                          o.psiStar ?? .nan, o.balanceResidual ?? .nan, o.minimumDensity))
         }
-        print(String(format: "mass drift %.2e, ", result.massDrift) + formatSeconds(result.seconds))
+        print(String(format: "mass drift %.2e, ", result.massDrift) + formatSeconds(result.seconds) + " stepping, "
+              + formatSeconds(setUp) + " set-up")
         print("run folder: \(folder)")
     }
 }

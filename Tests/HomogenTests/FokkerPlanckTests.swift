@@ -100,6 +100,41 @@ final class FokkerPlanckTests: XCTestCase {
         XCTAssertEqual(r2.snapshots[0].psi, r2.snapshots[0].psiStar, accuracy: 1e-7 * r2.snapshots[0].psiStar)
     }
 
+    /// The homogenised equation's default grid stops following ε at a cap (its coefficients vary
+    /// on the unit scale only), its solution there matches the ε-resolved grid's to O(h²), and its
+    /// initial data and π̄ are cell averages to fourth order (the centre values, which it used,
+    /// are off by (πh)²/6 of the mode's amplitude: 3.2e-3 at h = 1/16).
+    func testHomogenisedGridIsIndependentOfEpsilonAndStartsFromCellAverages() throws {
+        let initial = ["f": "rho = \"1 + 0.5*cos(2*pi*x)\"", "outputs": "outputs = [0.0, 0.01]"]
+        for n in [4, 64] {
+            let text = scenario1D(initial.merging(["epsilon": "epsilon = \"1/\(n)\""]) { $1 })
+            let s = try Scenario(toml: text)
+            let solver = try FokkerPlanckSolver(scenario: s, options: .init(equation: .homogenised, dt: 1e-4))
+            // ε = 1/4: the ε-equation's 128 cells (below the cap); ε = 1/64: the cap, 512 (not 2048).
+            XCTAssertEqual(solver.grid.n, n == 4 ? 128 : 512)
+            XCTAssertEqual(FokkerPlanckSolver.homogenisedCells(dimension: .two, outputCells: 24), 144)
+            XCTAssertEqual(FokkerPlanckSolver.homogenisedCells(dimension: .three, outputCells: 12), 36)
+            // On the ε-resolved grid (32 cells per period: 2048 at ε = 1/64) the same solution to
+            // O(h²): the mode's second-order error (2πh)²/24 · 0.5 at h = 1/512 is 3e-5.
+            if n == 64 {
+                let coarse = try solver.run().snapshots[1].density
+                let fine = try solve(text, .init(equation: .homogenised, resolution: 32, dt: 1e-4)).snapshots[1].density
+                XCTAssertLessThan(zip(coarse, fine).map { abs($0 - $1) }.max()!, 3e-5)
+            }
+        }
+        // ε = 1/8 with 2 cells per period: 16 cells, h = 1/16. ρ0 and π̄ = 1 + 0.5 cos 2πx have
+        // exact cell averages 1 + 0.5 sinc(πh) cos 2πx_i; the fourth-order average is within
+        // 0.5 |sinc(πh) − 1 + sin²(πh)/6| = 3.5e-5 of them.
+        let s = try Scenario(toml: scenario1D(initial.merging(["epsilon": "epsilon = \"1/8\""]) { $1 }))
+        let solver = try FokkerPlanckSolver(scenario: s, options: .init(equation: .homogenised, resolution: 2, dt: 1e-4))
+        XCTAssertEqual(solver.grid.n, 16)
+        let h = 1.0 / 16, sinc = sin(Double.pi * h) / (Double.pi * h)
+        let exact = (0..<16).map { 1 + 0.5 * sinc * cos(2 * Double.pi * (Double($0) + 0.5) * h) }
+        let start = try solver.run().snapshots[0].density
+        XCTAssertLessThan(zip(start, exact).map { abs($0 - $1) }.max()!, 4e-5)
+        XCTAssertLessThan(zip(solver.pi, exact).map { abs($0 - $1) }.max()!, 4e-5)
+    }
+
     /// ε → 0: the coarse-grained distance between the ε-solution and the homogenised solution
     /// at a fixed time decreases as ε = 1/4, 1/8, 1/16, 1/32.
     func testEpsilonSolutionsApproachTheHomogenisedOne() throws {

@@ -44,6 +44,19 @@ final class SolverCommandLineTests: XCTestCase {
         }
     }
 
+    /// The homogenised solve of a 3D scenario at ε = 1/16 runs on 32³ cells (the ε-equation's
+    /// 128³ would resolve an oscillation it does not have), says what it is setting up before it
+    /// starts, and reports the set-up time beside the stepping time.
+    func testHomogenisedSolveDoesNotFollowEpsilon() throws {
+        let out = temporaryPath("solve-hom-3d")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["solve", "scenarios/bench-3d.toml", "--equation", "homogenised", "--dt", "1e-3", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("solve: setting up the homogenised equation (effective coefficients, grid and initial data)"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("homogenised equation, 32 solver cells per side, 10 steps"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" stepping, ") && r.stdout.contains(" set-up"), r.stdout)
+    }
+
     /// A full medium runs through `effective` (bounds in the JSON) and `solve` (nine-point scheme).
     func testFullMediumEffectiveAndSolve() throws {
         let e = try runHomogen(["effective", "scenarios/full-medium-2d.toml", "--json"])

@@ -363,7 +363,8 @@ public struct Comparison {
             let s = try scenario.replacing(inverseEpsilon: n)
             let effective = try EffectiveCoefficients.compute(s)
             func solve(_ eq: FokkerPlanckSolver.Equation) throws -> FokkerPlanckResult {
-                var o = FokkerPlanckSolver.Options(equation: eq, resolution: options.solverResolution, dt: options.solverDt,
+                // Both equations on the ε-equation's grid (the distance between them needs one).
+                var o = FokkerPlanckSolver.Options(equation: eq, resolution: firstResolution, dt: options.solverDt,
                                                    threads: options.threads, effective: effective)
                 o.trackEnergy = false
                 return try FokkerPlanckSolver(scenario: s, options: o).run()
