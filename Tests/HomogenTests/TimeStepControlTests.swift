@@ -216,6 +216,51 @@ extension TimeStepControlTests {
         XCTAssertEqual(try decided(tiny, count: 400_000, name: "journal-requested", requested: tiny), tiny)
     }
 
+    /// An extrapolated step carried more than four halvings below the pilot that bounds it (and
+    /// below the requested step) is measured again, by a pilot one halving finer, and the larger of
+    /// the two certified steps is kept: a pilot at h/2 costs 6 M T/h, under 3/8 of the run at the
+    /// step when h > 16 dt, and a step one halving larger saves half the run. Pilots and probe come
+    /// from the run's journal (weak2: the probe's local ratio 16 per halving gives r = 4):
+    /// h₀ = 10⁻⁴, the pilots start at 8·10⁻⁴; λ̂ + 2 SE = 500 against a threshold of 1 there is
+    /// carried five halvings (4⁵ = 1024 ≥ 500 > 256) to 2.5·10⁻⁵, and the pilot at 4·10⁻⁴
+    /// (λ̂ + 2 SE = 40) certifies a larger step. Carried four halvings (λ̂ + 2 SE = 200), the first
+    /// pilot's step stands, with no second pilot.
+    func testAStepCarriedMoreThanFourHalvingsIsMeasuredAgain() throws {
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-4", "count": "count = 20000"]))
+        let control = TimeStepControl(scenario: s, scheme: .weak2, threads: 2)
+        XCTAssertEqual(control.firstGuess, 1e-4)
+        XCTAssertEqual(control.coarsenings(above: 1e-4), 3)
+        let top = 8e-4
+        func decide(_ upper: Double, name: String) throws -> (report: TimeStepControl.Report, tried: [Double]) {
+            let directory = temporaryPath(name)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
+            for (h, lambda, se) in [(top, upper - 20, 10.0), (top / 2, 30, 5)] {
+                let e = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: lambda, standardError: se, threshold: 1,
+                                                    largestBias: 0.01)
+                let trial = TimeStepControl.Trial(dt: h, noncentrality: lambda, standardError: se, threshold: 1, worstTime: 0.01,
+                                                  coarsening: 1, groups: 16, passes: false, finite: true, resolved: true,
+                                                  largestCellBias: 0.01)
+                try journal.record(.init(dt: h, estimates: [[e]], trial: trial))
+            }
+            try journal.record(localErrors: (0..<12).map { j in
+                LocalWeakError.Level(dt: top / pow(2, Double(j)), pooled: pow(16, -Double(j)), standardError: 1e-9 * pow(16, -Double(j)))
+            })
+            var tried: [Double] = []
+            let report = try control.choose(journal: journal, tried: { tried.append($0.dt) })
+            return (report, tried)
+        }
+        let refined = try decide(500, name: "journal-refine")
+        XCTAssertEqual(refined.tried, [top, top / 2])
+        XCTAssertTrue(refined.report.passed)
+        XCTAssertGreaterThan(refined.report.dt, top / 32 * 1.5, "the second pilot certifies a larger step than the first alone")
+        XCTAssertLessThanOrEqual(refined.report.dt, 1e-4 * (1 + 1e-12))
+        XCTAssertLessThanOrEqual(refined.report.boundOverThreshold, 1)
+        let kept = try decide(200, name: "journal-keep")
+        XCTAssertEqual(kept.tried, [top])
+        XCTAssertEqual(kept.report.dt, top / 16, accuracy: 1e-12 * top)
+    }
+
     /// The pilots stop at their budget (`pilotBudget`: `pilotRuns` runs of M particles at h₀, or
     /// `pilotFloor` particle-steps) when they neither certify a step nor show one too coarse.
     /// Pilots kept in the run's journal resolve a bias that does not fall with the step (λ̂ = 100 ±
