@@ -1,4 +1,5 @@
 import ArgumentParser
+import Homogen
 
 /// Why a number on the command line was refused (said after the option's name).
 struct NumberError: Error, CustomStringConvertible {
@@ -40,4 +41,14 @@ func parsePositive(_ text: String) throws -> Double {
     }
     guard d > 0 else { throw NumberError(description: "must be positive, not \(text)") }
     return d
+}
+
+/// A particle count from the command line: a whole number from 1 to `Scenario.maximumParticles`,
+/// refused here (exit 64, naming the flag) rather than later as a scenario key.
+func parseParticleCount(_ text: String) throws -> Int {
+    let n = try parseCount(text)
+    guard n <= Scenario.maximumParticles else {
+        throw NumberError(description: "must be at most \(Scenario.maximumParticles), not \(n)")
+    }
+    return n
 }

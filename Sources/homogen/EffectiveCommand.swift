@@ -168,7 +168,8 @@ struct EffectiveCommand: ParsableCommand {
     private func format(_ m: [Double]) -> String {
         guard m.count > 1 else { return String(format: "%.12g", m[0]) }
         let d = Int(Double(m.count).squareRoot().rounded())
-        return "[" + (0..<d).map { i in "[" + (0..<d).map { String(format: "%.10g", m[i * d + $0]) }.joined(separator: ", ") + "]" }
+        // + 0 turns −0 (an off-diagonal entry that is exactly zero, negated) into 0.
+        return "[" + (0..<d).map { i in "[" + (0..<d).map { String(format: "%.10g", m[i * d + $0] + 0) }.joined(separator: ", ") + "]" }
             .joined(separator: ", ") + "]"
     }
 }

@@ -65,6 +65,7 @@ struct SolveCommand: ParsableCommand {
         let result = try fp.run { fraction.value = $0 }
         bar?.finish()
         for w in result.warnings where !fp.warnings.contains(w) { printError("solve: warning: \(w)") }
+        if let w = result.balanceWarning { printError("solve: warning: \(w)") }
         let summary = try SolveRunFolder.write(result, to: folder)
         // The homogenised equation does not oscillate: its cells per ε-period say nothing.
         let perPeriod = result.equation == .epsilon ? " (\(summary.cellsPerEpsilonPeriod) per eps-period)" : ""

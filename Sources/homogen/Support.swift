@@ -4,7 +4,7 @@ import Homogen
 
 /// Options shared by the commands that run the sampler.
 struct SamplerOptionGroup: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Number of particles (overrides [particles] count).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Number of particles (overrides [particles] count).", transform: parseParticleCount)
     var particles: Int?
 
     @Option(parsing: .unconditional, help: "Random seed (overrides [particles] seed).", transform: parseSeed)

@@ -70,6 +70,24 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("\(file): [medium] B, column 5: unknown function 'sinn'"), r.stderr)
             XCTAssertFalse(r.stderr.contains("Fatal"), r.stderr)
         }
+        // Read, but not UTF-8: bad data (65) with the place, not an I/O error (74).
+        let binary = temporaryPath("binary.toml")
+        try Data("name = \"x\"\n\u{1}".utf8 + [0xFF, 0xFE]).write(to: URL(fileURLWithPath: binary))
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let notText = try runHomogen(["check", binary])
+        XCTAssertEqual(notText.status, 65, notText.stderr)
+        XCTAssertTrue(notText.stderr.contains("\(binary): not UTF-8 text: invalid byte 0xff at byte 13 (line 2)"), notText.stderr)
+        // epsilon = "1/0" divides by zero (it said "must be positive, not inf").
+        let zero = temporaryPath("eps-zero.toml")
+        try scenario1D(["epsilon": "epsilon = \"1/0\""]).write(toFile: zero, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: zero) }
+        let divides = try runHomogen(["check", zero])
+        XCTAssertEqual(divides.status, 65)
+        XCTAssertTrue(divides.stderr.contains("epsilon: '1/0' divides by zero"), divides.stderr)
+        // --particles beyond the limit is the command line's error (64, the flag named), not the file's.
+        let many = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e10"])
+        XCTAssertEqual(many.status, 64, many.stderr)
+        XCTAssertTrue(many.stderr.contains("'--particles <particles>': must be at most 1000000000"), many.stderr)
         let missing = try runHomogen(["sample", "/nonexistent.toml"])
         XCTAssertEqual(missing.status, 74)
         XCTAssertTrue(missing.stderr.contains("/nonexistent.toml: cannot read the file"), missing.stderr)

@@ -62,6 +62,19 @@ final class MeanWeightPreconditionerTests: XCTestCase {
         _ = try check(FaceOperator(grid: grid, weights: weights, diagonalWeights: diagonal), &state)
     }
 
+    /// In 1D ψ comes from the edge fluxes of the cycle in O(n) (`cycleDissipation`), where
+    /// conjugate gradients took O(n²): the same ψ as the Jacobi-preconditioned solve's.
+    func testOneDimensionalDissipationIsExact() throws {
+        var state: UInt64 = 11
+        let grid = PeriodicGrid(dimension: .one, n: 300)
+        let op = FaceOperator(grid: grid, weights: [randomWeights(300, 5, &state)])
+        let raw = randomWeights(300, 1, &state)
+        let rate = raw.map { $0 - raw.reduce(0, +) / 300 }
+        let u = try ConjugateGradient.solve(op, rate, tolerance: 1e-13).solution
+        let exact = op.dirichletForm(u, u)
+        XCTAssertEqual(FokkerPlanckSolver.cycleDissipation(weights: op.weights[0], rate: rate), exact, accuracy: 1e-10 * exact)
+    }
+
     /// Where it does not apply it says so (nil), and the solve falls back to Jacobi: 1D, a mass
     /// term, a kind whose mean weight is not positive.
     func testDeclinesWhereItDoesNotApply() {

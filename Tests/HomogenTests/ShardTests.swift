@@ -47,7 +47,11 @@ final class ShardTests: XCTestCase {
             (["a0", "a0"], "overlap"),
             (["a0"], "missing (gap)"),
             (["a0", "nowhere"], "nowhere/summary.json: missing"),
+            // A folder of another command: the problem in words, not the decoder's debug text.
+            (["a0", "solved"], "solved/summary.json: not a sample summary (no 'software' at the top level); merge takes"),
         ]
+        try FileManager.default.createDirectory(atPath: base + "/solved", withIntermediateDirectories: true)
+        try Data(#"{"equation": "epsilon"}"#.utf8).write(to: URL(fileURLWithPath: base + "/solved/summary.json"))
         for (folders, message) in cases {
             let r = try runHomogen(["merge"] + folders.map { "\(base)/\($0)" } + ["--out", "\(base)/never"])
             XCTAssertEqual(r.status, 65, "\(folders)")

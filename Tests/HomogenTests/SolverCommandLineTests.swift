@@ -57,6 +57,54 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains(" stepping, ") && r.stdout.contains(" set-up"), r.stdout)
     }
 
+    /// Cases from an independent review (session 12):
+    /// - 1D `solve` at ε = 1/2000 (64 000 cells) took 10.9 s, almost all in ψ's conjugate
+    ///   gradients (O(n²)); ψ is now exact in O(n) (ψ = ψ* at t = 0, as in 1D it must be);
+    /// - its mass drifted by 2–5e-10 (the ill-conditioned line solve), now restored to round-off;
+    /// - its energy–dissipation balance residual was 7.4e2 against E(ρ0) = 0.069 (dt = 10⁻⁴ ≫ ε²),
+    ///   with nothing said: now a warning, in the output and in summary.json.
+    func testLongOneDimensionalLinesAndAnUnresolvedBalance() throws {
+        let file = temporaryPath("eps2000.toml")
+        try scenario1D(["epsilon": "epsilon = \"1/2000\"", "pi": "pi = \"1 + 0.5*cos(2*pi*y)\"", "f": "rho = \"1\"",
+                        "outputs": "outputs = [0.0, 0.005, 0.01]", "dt": "dt = 1e-4"]).write(toFile: file, atomically: true, encoding: .utf8)
+        let out = temporaryPath("solve-eps2000")
+        defer { for p in [file, out] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runHomogen(["solve", file, "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("64000 solver cells"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("solve: warning: the energy-dissipation balance (2.21) does not close"), r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        XCTAssertTrue((summary["warnings"] as? [String] ?? []).contains { $0.contains("does not close") }, "\(summary["warnings"] ?? "none")")
+        XCTAssertLessThan(summary["mass_drift"] as? Double ?? 1, 1e-12)
+        let outputs = summary["outputs"] as! [[String: Any]]
+        let psi = outputs[0]["psi"] as! Double, psiStar = outputs[0]["psi_star"] as! Double
+        XCTAssertEqual(psi, psiStar, accuracy: 1e-9 * psiStar)
+        for o in outputs { XCTAssertGreaterThanOrEqual(o["energy"] as! Double, 0, "a relative entropy") }
+        // Resolved in time (the ε = 1/4 default, dt = 1e-5), no warning.
+        let fine = try runHomogen(["solve", "scenarios/oscillatory-1d.toml", "--out", temporaryPath("solve-fine"), "--quiet"])
+        XCTAssertEqual(fine.status, 0, fine.stderr)
+        XCTAssertFalse(fine.stderr.contains("does not close"), fine.stderr)
+    }
+
+    /// π vanishing between the points `check` samples (1 − cos 2π(y − 0.1234567), ≥ 1.2e-7 on the
+    /// grid): `effective` and the homogenised solve said "GSL error in gsl_integration_qag: generic
+    /// failure" (exit 1); now exit 65, naming the fields and where π is smallest.
+    func testPiVanishingBetweenTheCheckPointsIsNamed() throws {
+        let file = temporaryPath("pi-zero.toml")
+        try scenario1D(["pi": "pi = \"1 - cos(2*pi*(y - 0.1234567))\""]).write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        XCTAssertEqual(try runHomogen(["check", file]).status, 0)
+        for args in [["effective", file], ["solve", file, "--equation", "homogenised", "--out", temporaryPath("never-pi")]] {
+            let r = try runHomogen(args)
+            XCTAssertEqual(r.status, 65, args[0] + ": " + r.stderr)
+            XCTAssertTrue(r.stderr.contains("[equilibrium] pi, [medium] B: the integral int B/pi dy at x = "), r.stderr)
+            XCTAssertTrue(r.stderr.contains("smallest near y = 0.1234"), r.stderr)
+        }
+        // Matrices print 0, not −0 (off-diagonal zeros of a diagonal B̄).
+        let e = try runHomogen(["effective", "scenarios/checkerboard-2d.toml"])
+        XCTAssertFalse(e.stdout.contains("-0,") || e.stdout.contains("-0]"), e.stdout)
+    }
+
     /// A full medium runs through `effective` (bounds in the JSON) and `solve` (nine-point scheme).
     func testFullMediumEffectiveAndSolve() throws {
         let e = try runHomogen(["effective", "scenarios/full-medium-2d.toml", "--json"])

@@ -128,7 +128,8 @@ public enum SampleRunFolder {
         }
         let summary: SampleSummary
         do { summary = try JSON.decode(SampleSummary.self, from: data) } catch {
-            throw ShardMerge.MergeError(message: "\(file): not a sample summary (\(error))")
+            throw ShardMerge.MergeError(message: "\(file): not a sample summary (\(ShardMerge.decodingProblem(error))); "
+                                        + "give a run folder written by `homogen sample`")
         }
         // The folder's own time step (the sampler's time-step control may have chosen it).
         let s = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: summary.scenario.dt))

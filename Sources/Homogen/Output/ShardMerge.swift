@@ -9,6 +9,18 @@ import Foundation
 /// overlap or leave a gap are refused with an error naming the folders; nothing is combined
 /// silently.
 public enum ShardMerge {
+    /// A JSON decoding error in words (a key, a type, a place), without the decoder's debug text.
+    static func decodingProblem(_ error: Error) -> String {
+        func path(_ keys: [CodingKey]) -> String { keys.isEmpty ? "the top level" : keys.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case DecodingError.keyNotFound(let key, let c): return "no '\(key.stringValue)' at \(path(c.codingPath))"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "an unexpected value at \(path(c.codingPath))"
+        case DecodingError.dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "an invalid value at \(path(c.codingPath))"
+        default: return "\(error)"
+        }
+    }
+
     public struct MergeError: Error, CustomStringConvertible {
         public let message: String
         public var description: String { message }
@@ -83,7 +95,8 @@ public enum ShardMerge {
             do {
                 return (folder, try JSON.decode(SampleSummary.self, from: data))
             } catch {
-                throw MergeError(message: "\(file): not a sample summary (\(error))")
+                throw MergeError(message: "\(file): not a sample summary (\(Self.decodingProblem(error))); "
+                                 + "merge takes the run folders written by `homogen sample` (its shards)")
             }
         }
         let first = shards[0]

@@ -67,7 +67,7 @@ public enum SolveRunFolder {
                 cellsPerEpsilonPeriod: Double(r.solverCells) / Double(r.scenario.inverseEpsilon),
                 outputCells: r.outputCells, dt: r.dt, steps: r.steps, seconds: r.seconds, massDrift: r.massDrift,
                 minimumDensity: r.minimumDensity,
-                timeStepping: r.timeStepping, warnings: r.warnings,
+                timeStepping: r.timeStepping, warnings: r.warnings + (r.balanceWarning.map { [$0] } ?? []),
                 effective: r.effective, energyHistory: "energy.csv", outputs: outputs)
             try AtomicFile.write(try JSON.encodeSummary(s), to: dir + "/summary.json")
             summary = s

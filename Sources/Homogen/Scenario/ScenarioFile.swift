@@ -3,17 +3,42 @@ import TOMLKit
 
 /// Reading scenario files (TOML; every key is documented in docs/scenarios.md).
 extension Scenario {
+    /// The most particles a run takes ([particles] count, or --particles).
+    public static let maximumParticles = 1_000_000_000
+
     /// Loads and validates a scenario file; errors name the file and the key.
     public static func load(path: String) throws -> Scenario {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             var e = ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
             e.isUnreadableFile = true
             throw e
         }
+        // Read but not text: bad data (65), with the place, not an I/O error.
+        guard let text = String(data: data, encoding: .utf8) else {
+            let valid = Self.validUTF8Prefix(data)
+            let line = data.prefix(valid).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let byte = valid < data.count ? "invalid byte 0x\(String(data[data.startIndex + valid], radix: 16)) at byte \(valid + 1) (line \(line))"
+                : "invalid byte sequence"
+            throw ScenarioError(file: path, key: "", message: "not UTF-8 text: \(byte); a scenario file is TOML, which is UTF-8")
+        }
         return try Scenario(toml: text, source: path)
+    }
+
+    /// The length of the longest prefix of `data` that is valid UTF-8.
+    private static func validUTF8Prefix(_ data: Data) -> Int {
+        var decoder = UTF8()
+        var iterator = data.makeIterator()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let v): offset += String(v).utf8.count
+            case .emptyInput: return offset
+            case .error: return offset
+            }
+        }
     }
 
     /// Parses and validates scenario text; `source` names it in errors.
@@ -184,6 +209,7 @@ private struct ScenarioFileReader {
             guard parts.count <= 2, let num = Double(parts[0]), let den = parts.count == 2 ? Double(parts[1]) : 1 else {
                 throw ScenarioError(key: "epsilon", message: "'\(s)' is neither a number nor a fraction like \"1/16\"")
             }
+            guard den != 0 else { throw ScenarioError(key: "epsilon", message: "'\(s)' divides by zero; write a fraction like \"1/16\"") }
             eps = num / den
         } else {
             eps = try Self.asNumber(v, key: "epsilon")

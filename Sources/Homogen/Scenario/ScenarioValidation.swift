@@ -25,7 +25,7 @@ public struct ScenarioFacts: Sendable, Codable, Equatable {
 /// (G = 4096 for one variable, 1024 for two, 96 for three, 32 for four: `LoweredFields.productGrid`).
 enum ScenarioValidation {
     static let maximumInverseEpsilon = 1_000_000
-    static let maximumParticles = 1_000_000_000
+    static let maximumParticles = Scenario.maximumParticles
     static let maximumCells1D = 1 << 20
     static let maximumCells2D = 4096
     /// 128³ ≈ 2·10⁶ histogram cells (16 MB per output time and copy).

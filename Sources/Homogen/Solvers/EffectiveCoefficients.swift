@@ -180,6 +180,15 @@ extension EffectiveCoefficients {
     /// forms; otherwise the certified bracket and estimate of A_hom from the primal and dual cell
     /// problems at `resolution`, R/2 and R/4 (default: chosen from the bracket, see
     /// `defaultBracketWidth`).
+    /// A closed form's quadrature that fails (GSL QAG) names the fields it integrates.
+    private static func namingTheFields(_ body: () throws -> EffectiveCoefficients) throws -> EffectiveCoefficients {
+        do { return try body() } catch let e as GSLError {
+            throw SolverError.badMedium("[equilibrium] pi, [medium] B: a quadrature of the closed form for A_hom cannot be computed "
+                                        + "(\(e)): pi or an entry of B nearly vanishes, or is not smooth, along the fast variable; "
+                                        + "keep pi and B away from 0")
+        }
+    }
+
     public static func compute(_ s: Scenario, resolution: Int? = nil, slowPoints: Int? = nil) throws -> EffectiveCoefficients {
         let f = s.lowered()
         let z = s.facts.equilibriumMass
@@ -201,13 +210,15 @@ extension EffectiveCoefficients {
                 guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badSetting(.cellResolution, "must be even, from 8 to 4096") }
             }
             if let k = LaminateFormula.axis(of: f) {
-                return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
+                return try namingTheFields { try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k) }
             }
-            if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
+            if SeparableFormula.applies(to: f) {
+                return try namingTheFields { try separable(f, z: z, slow: slow, g: g, constant: constant) }
+            }
             return try cellProblem(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution, dimension: .two)
         case .three:
             if let k = LaminateFormula.axis(of: f) {
-                return try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k)
+                return try namingTheFields { try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k) }
             }
             if let r = resolution {
                 guard r >= 8, r % 2 == 0, r <= maxResolution3D else {
@@ -375,9 +386,22 @@ extension EffectiveCoefficients {
                 { y in graph.evaluate([node], at: [x[0], y])[0] }
             }
             let p = at(f.pi), b = at(f.medium[0])
-            let pb = try quad.integrate(0, 1) { p($0) }.value / z
-            let bOverPi = try quad.integrate(0, 1) { b($0) / (p($0) / z) }.value
-            let sqrtB = try quad.integrate(0, 1) { b($0).squareRoot() }.value
+            // A quadrature that fails says where: a π(x, ·) that (nearly) vanishes between the
+            // points `check` samples makes ∫B/π dy diverge, so A_hom = (∫B/π dy)⁻¹ is 0.
+            func integral(_ what: String, _ g: (Double) -> Double) throws -> Double {
+                do { return try quad.integrate(0, 1, g).value } catch let e as GSLError {
+                    let ys = (0..<4096).map { (Double($0) + 0.5) / 4096 }
+                    let smallest = ys.min { p($0) < p($1) }!
+                    throw SolverError.badMedium(
+                        "[equilibrium] pi, [medium] B: the integral \(what) at x = \(x[0]) cannot be computed (\(e)); pi(x, y) is "
+                        + "smallest near y = \(String(format: "%.4f", smallest)) (\(String(format: "%.3g", p(smallest))) on a 4096-point grid, "
+                        + "largest \(String(format: "%.3g", ys.map(p).max()!))): where pi vanishes the integral of B/pi diverges and "
+                        + "A_hom = (int B/pi dy)^-1 is 0, which the homogenised equation (2.24) does not allow; keep pi away from 0")
+                }
+            }
+            let pb = try integral("int pi dy", p) / z
+            let bOverPi = try integral("int B/pi dy", { b($0) / (p($0) / z) })
+            let sqrtB = try integral("int sqrt(B) dy", { b($0).squareRoot() })
             // B̄ = π̄ ∫ B/π dy, A_hom = (∫ B/π dy)⁻¹ = π̄ B̄⁻¹; where B̄ is constant, the value at the
             // first slow point serves all (they agree to round-off).
             let bb = constant && !bBar.isEmpty ? bBar[0][0] : pb * bOverPi

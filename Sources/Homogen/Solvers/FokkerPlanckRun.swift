@@ -54,6 +54,10 @@ public struct FokkerPlanckResult: Sendable {
     /// The solver's warnings (a non-M-matrix operator) and, if the density became negative
     /// somewhere, the most negative value and when.
     public let warnings: [String]
+    /// Set when the energy–dissipation balance (2.21) does not close (`EnergyTracker.balanceWarning`):
+    /// a statement about the energy figures `solve` prints, which `compare` does not use (its
+    /// reference check measures the densities' own error).
+    public let balanceWarning: String?
 }
 
 extension FokkerPlanckResult {
@@ -72,7 +76,7 @@ extension FokkerPlanckResult {
         return FokkerPlanckResult(scenario: scenario, equation: equation, solverCells: cells, outputCells: outputCells, dt: dt,
                                   steps: steps, seconds: seconds, snapshots: snaps, history: history, effective: effective,
                                   massDrift: massDrift, minimumDensity: minimumDensity, timeStepping: timeStepping,
-                                  factorisations: factorisations, warnings: warnings)
+                                  factorisations: factorisations, warnings: warnings, balanceWarning: balanceWarning)
     }
 }
 
@@ -120,13 +124,15 @@ extension FokkerPlanckSolver {
             scenario: scenario, equation: options.equation, solverCells: grid.n, outputCells: outputCells, dt: dt,
             steps: done, seconds: seconds, snapshots: snapshots, history: energy?.history ?? [], effective: effective,
             massDrift: mass.drift, minimumDensity: mass.minimum, timeStepping: timeStepping,
-            factorisations: stepper.factorisations, warnings: warnings + (mass.warning.map { [$0] } ?? []))
+            factorisations: stepper.factorisations, warnings: warnings + (mass.warning.map { [$0] } ?? []),
+            balanceWarning: energy?.balanceWarning(dt: dt))
     }
 
     /// ψ from a rate h^d ∂tρ: solve Σ_edges W (u_i − u_j) = h^d ∂tρ_i with W = T · Λ(f_i, f_j)
     /// (Λ the logarithmic mean, so that W ∇u discretises ρ B⁻¹ ∇u), then ψ = ½ Σ_faces W (u_j − u_i)².
     func dissipationFromRate(_ f: [Double], rate: [Double]) throws -> Double {
         let op = operatorK.reweighted { logMean(f[$0], f[$1]) }
+        if grid.dimension == .one { return Self.cycleDissipation(weights: op.weights[0], rate: rate) }
         do {
             // In 2D and 3D preconditioned by the inverse of the mean-weight operator (FFT): its
             // iterations do not grow with the grid, Jacobi's grow like n.
@@ -135,6 +141,30 @@ extension FokkerPlanckSolver {
         } catch let e as ConjugateGradient.NotConverged {
             throw SolverError.notConverged("the weighted elliptic solve for psi (2.23): \(e)")
         }
+    }
+
+    /// ψ = ½ Σ_i W_i (u_{i+1} − u_i)² for (L u)_i = r_i on a cycle of n cells, exactly and in O(n)
+    /// (conjugate gradients need O(n) iterations of O(n) each here). With the edge fluxes
+    /// F_i = W_i (u_i − u_{i+1}), (L u)_i = F_i − F_{i−1}, so F_i = c + S_i with S_i = Σ_{j≤i} r_j
+    /// (r projected to mean zero), and u periodic, Σ F_i / W_i = 0, fixes c. Then ψ = ½ Σ F_i² / W_i.
+    static func cycleDissipation(weights w: [Double], rate: [Double]) -> Double {
+        let n = rate.count
+        let mean = rate.reduce(0, +) / Double(n)
+        var partial = [Double](repeating: 0, count: n)
+        var running = 0.0, sumSOverW = 0.0, sumInverseW = 0.0
+        for i in 0..<n {
+            running += rate[i] - mean
+            partial[i] = running
+            sumSOverW += running / w[i]
+            sumInverseW += 1 / w[i]
+        }
+        let c = -sumSOverW / sumInverseW
+        var psi = 0.0
+        for i in 0..<n {
+            let flux = c + partial[i]
+            psi += flux * flux / w[i]
+        }
+        return 0.5 * psi
     }
 
     private func logMean(_ a: Double, _ b: Double) -> Double {
@@ -152,7 +182,7 @@ extension FokkerPlanckSolver {
             return "symmetric \(scheme) fluxes (full tensor); backward Euler, conjugate gradients, mass restored to round-off"
         }
         switch grid.dimension {
-        case .one: return "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step"
+        case .one: return "two-point fluxes; backward Euler, one cyclic tridiagonal solve per step, mass restored to round-off"
         case .two: return "two-point fluxes; backward Euler with Lie splitting into x1 and x2 line solves"
         case .three: return "two-point fluxes; backward Euler with Lie splitting into x1, x2 and x3 line solves"
         }
@@ -182,7 +212,11 @@ struct Stepper {
     init(solver: FokkerPlanckSolver, mass: [Double]) {
         self.solver = solver
         self.mass = mass
+        totalMass = mass.reduce(0, +)
     }
+
+    /// Σ M_i, for the 1D mass restoration.
+    private let totalMass: Double
 
     /// The line systems of one direction: `batches[b]` is block b, of `blockSize` values starting
     /// at b · blockSize; `transposed` for the last axis (each block an n × n slab stored
@@ -256,7 +290,13 @@ struct Stepper {
                 if cache1D.count > 8 { cache1D.removeAll() }
                 cache1D[h.bitPattern] = system
             }
+            // On long lines (10⁵ cells and more at small ε) M + h K is ill-conditioned and the
+            // solve loses mass at 1e-10; K·1 = 0, so a constant shift restores Σ M f exactly.
+            let before = zip(mass, f).reduce(0) { $0 + $1.0 * $1.1 }
             f.withUnsafeMutableBufferPointer { system.solve($0.baseAddress!) }
+            let after = zip(mass, f).reduce(0) { $0 + $1.0 * $1.1 }
+            let shift = (before - after) / totalMass
+            if shift != 0 { for i in f.indices { f[i] += shift } }
         case .two, .three:
             try advanceByLines(&f, by: h)
         }
