@@ -65,6 +65,45 @@ final class W2CommandTests: XCTestCase {
                        accuracy: 1e-12)
     }
 
+    /// `w2 --grid --exact`: the cell-centre measures transported exactly by the network simplex,
+    /// the discrete problem POT's `emd2` solves on the grid — equal to the stored POT values to
+    /// round-off in 3D (16³) and 2D (32²); the back-and-forth value (W2 between the
+    /// piecewise-constant densities) is O(h) away from it. `--exact` needs `--grid`.
+    func testGridExactIsPOTsCellCentreValue() throws {
+        let url3 = repositoryRoot.appendingPathComponent("Tests/Data/pot_grid3d_reference.json")
+        let grids3 = (try JSONSerialization.jsonObject(with: Data(contentsOf: url3)) as! [String: Any])["grids"] as! [[String: Any]]
+        let far = try XCTUnwrap(grids3.first { $0["name"] as! String == "bumps" })
+        let a3 = try file("a3.npy", NPY.encode(ThreeDimensionalTests.bumps(far["a"] as! [String: Any], 16), shape: [16, 16, 16]))
+        let b3 = try file("b3.npy", NPY.encode(ThreeDimensionalTests.bumps(far["b"] as! [String: Any], 16), shape: [16, 16, 16]))
+        let exact3 = try runHomogen(["w2", "--grid", "--exact", a3, b3, "--quiet"])
+        XCTAssertEqual(exact3.status, 0, exact3.stderr)
+        XCTAssertEqual(try XCTUnwrap(value(exact3)), far["w2"] as! Double, accuracy: 1e-9)
+        let url2 = repositoryRoot.appendingPathComponent("Tests/Data/pot_grid_reference.json")
+        let grids2 = (try JSONSerialization.jsonObject(with: Data(contentsOf: url2)) as! [String: Any])["grids"] as! [[String: Any]]
+        for g in grids2.prefix(3) {
+            let n = g["n"] as! Int
+            func density(_ spec: [String: Any]) -> [Double] {
+                let floor = spec["floor"] as! Double, bumps = spec["bumps"] as! [[Double]]
+                return (0..<(n * n)).map { c in
+                    let x = [(Double(c / n) + 0.5) / Double(n), (Double(c % n) + 0.5) / Double(n)]
+                    return bumps.reduce(floor) { v, b in
+                        var r2 = 0.0
+                        for a in 0..<2 { var d = abs(x[a] - b[a]); d = min(d, 1 - d); r2 += d * d }
+                        return v + b[3] * exp(-r2 / (2 * b[2] * b[2]))
+                    }
+                }
+            }
+            let a = try file("a2.npy", NPY.encode(density(g["a"] as! [String: Any]), shape: [n, n]))
+            let b = try file("b2.npy", NPY.encode(density(g["b"] as! [String: Any]), shape: [n, n]))
+            let r = try runHomogen(["w2", "--grid", "--exact", a, b])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(try XCTUnwrap(value(r)), g["w2"] as! Double, accuracy: 1e-9, g["name"] as! String)
+        }
+        let points = try runHomogen(["w2", "--exact", a3, b3])
+        XCTAssertEqual(points.status, 64)
+        XCTAssertTrue(points.stderr.contains("--exact applies to --grid"), points.stderr)
+    }
+
     func testBadInputsGiveClearErrors() throws {
         let grid = try file("g.npy", NPY.encode([Double](repeating: 1, count: 16), shape: [4, 4]))
         var cases: [([String], String)] = [

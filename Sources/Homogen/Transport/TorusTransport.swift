@@ -29,14 +29,22 @@ public struct TorusMeasure: Sendable {
     /// Cell masses on an m × m (or m × m × m) grid (row-major, x1 slowest) as weighted cell
     /// centres; cells of zero mass are dropped.
     public init(cellMasses masses: [Double], cells m: Int, dimension: Int = 2) {
-        let d = TorusDimension(rawValue: dimension)!
-        precondition(masses.count == d.cells(perAxis: m))
+        self.init(cellMasses: masses, shape: [Int](repeating: m, count: dimension))
+    }
+
+    /// Cell masses on an n1 × n2 (× n3) grid (row-major, x1 slowest) as weighted cell centres
+    /// ((i_a + ½)/n_a); cells of zero mass are dropped.
+    public init(cellMasses masses: [Double], shape: [Int]) {
+        precondition((2...3).contains(shape.count) && masses.count == shape.reduce(1, *))
         var pts: [Double] = [], w: [Double] = []
         for c in masses.indices where masses[c] > 0 {
-            pts += d.indices(ofCell: c, perAxis: m).map { (Double($0) + 0.5) / Double(m) }
+            var rest = c
+            var index = [Int](repeating: 0, count: shape.count)
+            for a in shape.indices.reversed() { index[a] = rest % shape[a]; rest /= shape[a] }
+            pts += shape.indices.map { (Double(index[$0]) + 0.5) / Double(shape[$0]) }
             w.append(masses[c])
         }
-        self.init(points: pts, weights: w, dimension: dimension)
+        self.init(points: pts, weights: w, dimension: shape.count)
     }
 }
 
