@@ -19,7 +19,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var sampling: SamplerOptionGroup
 
-    @OptionGroup var scheme: SchemeOptionGroup
+    @Option(help: ArgumentHelp("em (the default here: the peers of scripts/bench-sampler.sh are Euler–Maruyama loops), weak2 (Kloeden–Platen's explicit weak order-2 scheme, the default of sample and compare) or metropolis.", valueName: "scheme"))
+    var scheme: SchemeKind?
 
     @Option(help: "Number of time steps.")
     var steps = 1000
@@ -38,7 +39,7 @@ struct BenchCommand: ParsableCommand {
         var s = try sampling.apply(to: try Scenario.load(path: scenario))
         let horizon = Double(steps) * s.time.dt
         s = try s.replacing(time: TimeSettings(final: horizon, outputs: [horizon], dt: s.time.dt))
-        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(scheme: scheme.scheme ?? .em))
+        let sampler = try ParticleSampler(scenario: s, options: sampling.samplerOptions(scheme: scheme ?? .em))
         let r = try sampler.run()
         print("scenario=\(s.name) dim=\(s.dimension) particles=\(s.particles.count) steps=\(r.steps) "
               + "threads=\(r.threads) kernels=\(r.vectorKernels) scheme=\(r.scheme.rawValue) seconds=\(String(format: "%.3f", r.seconds))")

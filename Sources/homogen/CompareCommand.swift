@@ -69,7 +69,8 @@ struct CompareOptionGroup: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        if let bootstrap, bootstrap < 9 { throw ValidationError("--bootstrap must be at least 9") }
+        // At 10 ms a draw of 10⁵ particles, 10⁵ draws per output time is already hours.
+        if let bootstrap, bootstrap < 9 || bootstrap > 100_000 { throw ValidationError("--bootstrap must be from 9 to 100000") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must be in (0, 1), not \(significance)") }
         if let particles, particles < 2 { throw ValidationError("--particles must be at least 2") }
         _ = try parsedEpsilons()
@@ -77,16 +78,24 @@ struct CompareOptionGroup: ParsableArguments {
 
     func parsedEpsilons() throws -> [Int] {
         guard let epsilons else { return [] }
-        return try epsilons.split(separator: ",").map { part in
+        // Checked here, before any work: a value the study cannot use used to surface after the
+        // whole run (a duplicate made the rate's fit fail), or to trap (1/eps beyond Int).
+        let limit = 1_000_000
+        let values = try epsilons.split(separator: ",", omittingEmptySubsequences: false).map { part -> Int in
             let text = part.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { throw ValidationError("--epsilons: an empty item in '\(epsilons)'") }
             let pieces = text.split(separator: "/")
             let value: Double?
             if pieces.count == 2, let a = Double(pieces[0]), let b = Double(pieces[1]), b != 0 { value = a / b } else { value = Double(text) }
-            guard let v = value, v > 0, v <= 1, abs(1 / v - (1 / v).rounded()) < 1e-9 else {
-                throw ValidationError("--epsilons: '\(text)' is not a number in (0, 1] with 1/epsilon an integer")
+            guard let v = value, v >= 1 / Double(limit), v <= 1, abs(1 / v - (1 / v).rounded()) < 1e-9 else {
+                throw ValidationError("--epsilons: '\(text)' is not a number in [1e-6, 1] with 1/epsilon an integer")
             }
             return Int((1 / v).rounded())
         }
+        if let twice = values.first(where: { v in values.filter { $0 == v }.count > 1 }) {
+            throw ValidationError("--epsilons: 1/\(twice) appears twice; the rate is fitted over distinct values")
+        }
+        return values
     }
 
     func runAndReport(_ s: Scenario) throws {
@@ -97,11 +106,12 @@ struct CompareOptionGroup: ParsableArguments {
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(sc, columns: 2 * sc.dimension.count + 5))
         let progress = SamplerProgress(total: sc.particles.count)
         // Ctrl-C or SIGTERM stops the pilots or the sampler within a step (exit 130); the pilots
-        // done so far stay in their journal for the next run.
-        signal(SIGINT) { _ in ParticleSampler.requestStop() }
-        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
+        // done so far stay in their journal for the next run. After them, it stops at once.
+        Interrupts.install("compare", safePoints: true)
+        Interrupts.checkpointAdvice = nil
         var bar: ProgressBar?
         let result = try comparison.run(stage: { text in
+            if !text.hasPrefix("time step") && !text.hasPrefix("sampling") { Interrupts.stopImmediately() }
             bar?.finish()
             bar = nil
             if !quiet {
@@ -145,15 +155,34 @@ struct CompareOptionGroup: ParsableArguments {
         let summary = try CompareRunFolder.write(result, to: folder)
         print("distances: \(summary.distanceMethod)")
         print(formatSeconds(result.seconds) + "; run folder: " + folder)
-        if plot {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", "analysis/plot_compare.py", folder]
+        if plot { drawFigures(folder) }
+        try printVerdict(result, flags: stepNote.flag + referenceNote.flag + (conventionNote(result.scenario).map { "; " + $0 } ?? ""))
+    }
+
+    /// `--plot`: analysis/plot_compare.py on the run folder, found beside the working directory or
+    /// above the executable (a checkout's .build/release/homogen). A missing script or a failed
+    /// plot is a warning: the run folder is written, and the verdict and exit status stand.
+    private func drawFigures(_ folder: String) {
+        let relative = "analysis/plot_compare.py"
+        var candidates = [FileManager.default.currentDirectoryPath + "/" + relative]
+        if var dir = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            for _ in 0..<4 { candidates.append(dir.appendingPathComponent(relative).path); dir.deleteLastPathComponent() }
+        }
+        guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            printError("compare: warning: --plot: \(relative) not found (looked in the working directory and above the executable); "
+                       + "no figures drawn (python3 \(relative) \(folder) draws them from a checkout)")
+            return
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, folder]
+        do {
             try p.run()
             p.waitUntilExit()
-            if p.terminationStatus != 0 { throw ValidationError("analysis/plot_compare.py failed (status \(p.terminationStatus))") }
+            if p.terminationStatus != 0 { printError("compare: warning: --plot: \(script) failed (status \(p.terminationStatus)); no figures drawn") }
+        } catch {
+            printError("compare: warning: --plot: cannot run python3 (\(error.localizedDescription)); no figures drawn")
         }
-        try printVerdict(result, flags: stepNote.flag + referenceNote.flag + (conventionNote(result.scenario).map { "; " + $0 } ?? ""))
     }
 
     /// The library's options from the flags.
@@ -176,6 +205,9 @@ struct CompareOptionGroup: ParsableArguments {
         o.timeStepJournal = (TimeStepJournal.defaultDirectory, buildGitCommit ?? "unknown")
         if let sample, let given = scheme.scheme {
             throw ValidationError("--scheme \(given.rawValue) applies to sampling; with --sample the particles of \(sample) are used as they were sampled")
+        }
+        if let sample, let dt = timeStep.dt {
+            throw ValidationError("--dt \(dt) applies to sampling; with --sample the particles of \(sample) are used at the step they were sampled with")
         }
         return o
     }

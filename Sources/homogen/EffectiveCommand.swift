@@ -23,6 +23,7 @@ struct EffectiveCommand: ParsableCommand {
     var gh = true
 
     func run() throws {
+        Interrupts.install("effective", safePoints: false)
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
         // The stable norm (5.17) in 2D and 3D (in 1D the Gromov–Hausdorff constant is C_gh).

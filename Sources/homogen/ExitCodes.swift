@@ -88,13 +88,12 @@ extension HomogenCommand {
         } catch {
             let status = ExitStatus(for: error)
             var message = "Error: \(CommandLineFailure.translate(error))"
+            // The advice depends on the command and its flags (`Interrupts.checkpointAdvice`).
             if case SamplerError.interrupted(nil) = error {
-                message = "Interrupted: nothing was written. To make a long run resumable, pass --checkpoint-every SECONDS: "
-                    + "Ctrl-C then writes a checkpoint, and --resume continues from it (docs/scaling.md)."
+                message = "Interrupted: nothing was written" + (Interrupts.checkpointAdvice.map { ". To make a long run resumable, " + $0 } ?? "") + "."
             }
             if let e = error as? TimeStepControl.Failure, e.isInterrupted {
-                message += ". No run folder was written; to make the sampling after the pilots resumable too, pass "
-                    + "--checkpoint-every SECONDS (docs/scaling.md)."
+                message += ". No run folder was written" + (Interrupts.checkpointAdvice.map { "; to make the sampling after the pilots resumable too, " + $0 } ?? "") + "."
             }
             printError(message)
             Foundation.exit(status.rawValue)

@@ -5,7 +5,7 @@ import Homogen
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Run the particle sampler (Euler–Maruyama or Metropolised, backward-Itô SDE) and write histograms to a run folder.")
+        abstract: "Run the particle sampler (the weak order-2 scheme by default, Euler–Maruyama or Metropolised; backward-Itô SDE) and write histograms to a run folder.")
 
     @Argument(help: "Scenario file (TOML).")
     var scenario: String
@@ -57,8 +57,10 @@ struct SampleCommand: ParsableCommand {
         if checkpointEvery != nil || resume != nil {
             policy = .init(directory: resume ?? target + ".checkpoint", interval: checkpointEvery ?? 60, resume: resume != nil)
         }
-        signal(SIGINT) { _ in ParticleSampler.requestStop() }
-        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
+        Interrupts.install("sample", safePoints: true)
+        Interrupts.checkpointAdvice = checkpointEvery == nil && resume == nil
+            ? "pass --checkpoint-every SECONDS: Ctrl-C then writes a checkpoint, and --resume continues from it (docs/scaling.md)"
+            : nil
         try SampleCommand.sampleAndReport(s, out: target, positions: positions, quiet: quiet, sampling: sampling, timeStep: timeStep,
                                           scheme: scheme.kind, shard: try parsedShard(), checkpoint: policy)
         if let policy { try? FileManager.default.removeItem(atPath: policy.directory) }

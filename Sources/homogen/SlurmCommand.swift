@@ -10,7 +10,8 @@ struct SlurmCommand: ParsableCommand {
         abstract: "Write a Slurm job array for a sharded `homogen sample` run and a dependent merge job; --submit submits them.",
         discussion: """
             DIR/array.sh runs `homogen sample SCENARIO --shard $SLURM_ARRAY_TASK_ID/N --out DIR/shard-$SLURM_ARRAY_TASK_ID`
-            (with a checkpoint every --checkpoint-every seconds, resumed automatically when a task is requeued);
+            (with a checkpoint every --checkpoint-every seconds, resumed automatically when Slurm requeues a task after a
+            preemption or a node failure; after a time limit, submit array.sh again: each task resumes from its checkpoint);
             DIR/merge.sh runs `homogen merge DIR/shard-* --out DIR/result`. With --submit: sbatch array.sh, then
             sbatch --dependency=afterok:<array job> merge.sh. Extra sbatch options go after --.
             """)
@@ -42,6 +43,8 @@ struct SlurmCommand: ParsableCommand {
     func validate() throws {
         guard tasks >= 1 else { throw ValidationError("--tasks must be positive") }
         guard threads >= 1 else { throw ValidationError("--threads must be positive") }
+        // Every task would fail on it (`sample` refuses it); refuse it here, before writing the scripts.
+        guard checkpointEvery > 0, checkpointEvery.isFinite else { throw ValidationError("--checkpoint-every must be positive") }
     }
 
     func run() throws {
@@ -52,10 +55,11 @@ struct SlurmCommand: ParsableCommand {
         }
         let fm = FileManager.default
         let dir = absolute(out ?? defaultRunFolder(s, "slurm"))
-        if fm.fileExists(atPath: dir) {
-            throw OutputFolder.Problem(path: dir, reason: "it already exists; choose another --out or remove it")
+        // Exists, or cannot be written: the usual message (exit 74), not the file system's.
+        try OutputFolder.check(dir, estimatedBytes: 0)
+        do { try fm.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true) } catch {
+            throw OutputFolder.Problem(path: dir, reason: "it cannot be created: \(error.localizedDescription)")
         }
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let homogen = absolute(CommandLine.arguments[0])
         let scenarioPath = absolute(scenario)
         func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -71,10 +75,12 @@ struct SlurmCommand: ParsableCommand {
             # Shard $SLURM_ARRAY_TASK_ID of \(tasks) of \(s.name) (written by homogen slurm).
             set -euo pipefail
             out=\(q(dir))/shard-$SLURM_ARRAY_TASK_ID
+            # A shard finished before (the array submitted again after a time limit): nothing to do.
+            [ -f "$out/summary.json" ] && exit 0
             resume=()
             [ -d "$out.checkpoint" ] && resume=(--resume "$out.checkpoint")
             exec \(q(homogen)) sample \(q(scenarioPath)) --shard "$SLURM_ARRAY_TASK_ID/\(tasks)" --out "$out" \\
-                --threads \(threads) --checkpoint-every \(checkpointEvery) --quiet \(positions ? "--positions" : "") "${resume[@]}"
+                --threads \(threads) --checkpoint-every \(checkpointEvery) --quiet \(positions ? "--positions" : "") ${resume[@]+"${resume[@]}"}
 
             """
         let merge = """
@@ -87,7 +93,6 @@ struct SlurmCommand: ParsableCommand {
             exec \(q(homogen)) merge \((0..<tasks).map { q("\(dir)/shard-\($0)") }.joined(separator: " ")) --out \(q(dir + "/result"))
 
             """
-        try fm.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
         try AtomicFile.write(Data(array.utf8), to: dir + "/array.sh")
         try AtomicFile.write(Data(merge.utf8), to: dir + "/merge.sh")
         print("wrote \(dir)/array.sh (\(tasks) tasks) and \(dir)/merge.sh")

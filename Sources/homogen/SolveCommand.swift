@@ -46,6 +46,7 @@ struct SolveCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        Interrupts.install("solve", safePoints: false)
         let s = try Scenario.load(path: scenario)
         let folder = out ?? defaultRunFolder(s, "solve-\(solver.equation.rawValue)")
         try OutputFolder.check(folder, estimatedBytes: OutputFolder.estimate(s, columns: 4))

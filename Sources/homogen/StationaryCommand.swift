@@ -60,6 +60,11 @@ struct StationaryCommand: ParsableCommand {
 
     func validate() throws {
         if let checkpointEvery, !(checkpointEvery > 0) { throw ValidationError("--checkpoint-every must be positive") }
+        // Flags that the other mode would silently drop.
+        if shard != nil, !merge.isEmpty { throw ValidationError("--shard runs one shard and --merge combines finished ones: give one of them") }
+        if shard != nil, dtSweep {
+            throw ValidationError("--dt-sweep runs whole estimates at several steps; it does not apply to one --shard (run it on the merged estimate's scenario without --shard)")
+        }
         if !merge.isEmpty, checkpointEvery != nil || resume != nil {
             throw ValidationError("--merge combines finished shards; it does not take --checkpoint-every or --resume")
         }
@@ -85,8 +90,10 @@ struct StationaryCommand: ParsableCommand {
         if checkpointEvery != nil || resume != nil {
             policy = .init(directory: resume ?? folder + ".checkpoint", interval: checkpointEvery ?? 60, resume: resume != nil)
         }
-        signal(SIGINT) { _ in ParticleSampler.requestStop() }
-        signal(SIGTERM) { _ in ParticleSampler.requestStop() }
+        Interrupts.install("stationary", safePoints: true)
+        Interrupts.checkpointAdvice = checkpointEvery == nil && resume == nil
+            ? "pass --checkpoint-every SECONDS: Ctrl-C then writes a checkpoint, and --resume continues from it (docs/scaling.md)"
+            : nil
         defer { if let policy, FileManager.default.fileExists(atPath: folder) { try? FileManager.default.removeItem(atPath: policy.directory) } }
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }

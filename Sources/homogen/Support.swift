@@ -13,7 +13,7 @@ struct SamplerOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.", transform: parseCount)
     var threads: Int?
 
-    @Flag(help: "Sample at --dt even when it is too coarse: above eps^2 * lambda_min(B) / 10, or with a bias the pilot finds not small.")
+    @Flag(help: "Sample at the step given (--dt, or the scenario's where there is no --dt) even when it is too coarse: above eps^2 * lambda_min(B) / 10, or with a bias the pilot finds not small.")
     var allowCoarseDt = false
 
     func validate() throws {

@@ -40,6 +40,7 @@ struct W2Command: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.install("w2", safePoints: false)
         if grid { return try runGrid() }
         let a = try TransportFiles.readPoints(first), b = try TransportFiles.readPoints(second)
         guard a.columns == b.columns else {
@@ -96,7 +97,8 @@ struct W2Command: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         if a.shape.count == 1 {
             let scale = try metric1D()
-            let ma = try GridWasserstein.normalised(a.masses, which: 0), mb = try GridWasserstein.normalised(b.masses, which: 1)
+            let ma = try namingTheFile { try GridWasserstein.normalised(a.masses, which: 0) }
+            let mb = try namingTheFile { try GridWasserstein.normalised(b.masses, which: 1) }
             let w = try Transport.distance(.circleCells(ma), .circleCells(mb))
             print(String(format: "%.12f", scale * w.distance))
             reportTime(start)

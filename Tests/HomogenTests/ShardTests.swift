@@ -49,7 +49,12 @@ final class ShardTests: XCTestCase {
             (["a0", "nowhere"], "nowhere/summary.json: missing"),
             // A folder of another command: the problem in words, not the decoder's debug text.
             (["a0", "solved"], "solved/summary.json: not a sample summary (no 'software' at the top level); merge takes"),
+            // Positions in one shard and not in the other: refused (they were dropped silently).
+            (["a0", "p1"], "kept the positions (--positions) and"),
         ]
+        let bare = try runHomogen(["sample", "scenarios/bench-2d.toml", "--particles", "4500", "--quiet", "--out", base + "/p1",
+                                   "--shard", "1/2"])
+        XCTAssertEqual(bare.status, 0, bare.stderr)
         try FileManager.default.createDirectory(atPath: base + "/solved", withIntermediateDirectories: true)
         try Data(#"{"equation": "epsilon"}"#.utf8).write(to: URL(fileURLWithPath: base + "/solved/summary.json"))
         for (folders, message) in cases {
@@ -79,6 +84,16 @@ final class SlurmScriptTests: XCTestCase {
         let merge = try String(contentsOfFile: out + "/merge.sh", encoding: .utf8)
         XCTAssertTrue(merge.contains(" merge "), merge)
         XCTAssertEqual(merge.components(separatedBy: "/shard-").count - 1, 4, merge)
+        // Finished shards are skipped when the array is submitted again; the resume arguments
+        // expand under set -u on any bash.
+        XCTAssertTrue(array.contains("[ -f \"$out/summary.json\" ] && exit 0"), array)
+        XCTAssertTrue(array.contains("${resume[@]+\"${resume[@]}\"}"), array)
+        let zero = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "4", "--checkpoint-every", "0", "--out", out + "-0"])
+        XCTAssertEqual(zero.status, 64, zero.stderr)
+        XCTAssertTrue(zero.stderr.contains("--checkpoint-every must be positive"), zero.stderr)
+        let proc = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "4", "--out", "/proc/homogen-slurm"])
+        XCTAssertEqual(proc.status, 74, proc.stderr)
+        XCTAssertFalse(proc.stderr.contains("NSCocoaErrorDomain"), proc.stderr)
         let tooMany = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "1000", "--out", out + "-2"])
         XCTAssertNotEqual(tooMany.status, 0)
         XCTAssertTrue(tooMany.stderr.contains("exceeds the run's 98 blocks"), tooMany.stderr)
@@ -87,6 +102,77 @@ final class SlurmScriptTests: XCTestCase {
 
 /// `compare --sample DIR` uses a (merged) sample run folder: the same numbers as sampling in-process.
 final class CompareFromSampleTests: XCTestCase {
+    /// Flags checked before any work (a review found them checked after the run, ignored, or
+    /// trapping), and `--plot` from outside the checkout: the script is found above the
+    /// executable, and the verdict and exit status stand either way.
+    func testCompareFlagsAreCheckedFirstAndPlotWorksFromAnyFolder() throws {
+        let base = temporaryPath("compare-flags")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let cases: [([String], String)] = [
+            (["--epsilons", "1e-300,1/4"], "--epsilons: '1e-300' is not a number in [1e-6, 1]"),
+            (["--epsilons", "1/4,1/4"], "--epsilons: 1/4 appears twice"),
+            (["--epsilons", "1/4,,1/8"], "--epsilons: an empty item"),
+            (["--sample", base, "--dt", "1e-4"], "--dt 0.0001 applies to sampling; with --sample"),
+        ]
+        for (extra, message) in cases {
+            let r = try runHomogen(["compare", "scenarios/bench-1d.toml", "--out", base + "/never"] + extra)
+            XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
+        }
+        for (extra, message) in [(["--shard", "0/2", "--merge", base], "give one of them"), (["--shard", "0/2", "--dt-sweep"], "--dt-sweep")] {
+            let r = try runHomogen(["stationary", "scenarios/stationary-1d.toml", "--out", base + "/never"] + extra)
+            XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
+        }
+        let plotted = try runHomogen(["compare", repositoryRoot.appendingPathComponent("scenarios/bench-1d.toml").path, "--particles", "2000",
+                                      "--dt", "1e-5", "--skip-dt-check", "--bootstrap", "19", "--plot", "--out", base + "/plotted"],
+                                     directory: base)
+        XCTAssertEqual(plotted.status, 0, plotted.stderr)
+        XCTAssertTrue(plotted.stdout.split(separator: "\n").last?.hasPrefix("verdict:") == true, plotted.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: base + "/plotted/densities.png"), plotted.stderr)
+    }
+
+    /// After the pilots and the sampling, SIGINT ends `compare` at once (exit 130), saying that
+    /// nothing was written. A review found it caught the signal there and carried on (with
+    /// `--bootstrap 1e12`, past SIGINT and SIGTERM, for minutes); `--bootstrap` is now at most 10⁵.
+    func testASignalDuringTheDistancesStopsAtOnce() throws {
+        let base = temporaryPath("compare-signal")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let sampled = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "20000", "--positions", "--dt", "1e-5",
+                                      "--skip-dt-check", "--quiet", "--out", base + "/s"])
+        XCTAssertEqual(sampled.status, 0, sampled.stderr)
+        let tooMany = try runHomogen(["compare", "scenarios/bench-1d.toml", "--bootstrap", "1e12", "--out", base + "/never"])
+        XCTAssertEqual(tooMany.status, 64)
+        XCTAssertTrue(tooMany.stderr.contains("--bootstrap must be from 9 to 100000"), tooMany.stderr)
+        let p = Process()
+        p.executableURL = homogenExecutable
+        p.arguments = ["compare", "scenarios/bench-1d.toml", "--sample", base + "/s", "--particles", "20000", "--bootstrap", "100000",
+                       "--out", base + "/c"]
+        p.currentDirectoryURL = repositoryRoot
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        let box = StderrText()
+        err.fileHandleForReading.readabilityHandler = { h in box.append(String(decoding: h.availableData, as: UTF8.self)) }
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, p.isRunning, !box.text.contains("distances and bootstrap") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertTrue(p.isRunning, "compare ended before the signal: \(box.text)")
+        Thread.sleep(forTimeInterval: 0.5)
+        p.interrupt()   // SIGINT
+        let signalled = Date()
+        p.waitUntilExit()
+        let elapsed = Date().timeIntervalSince(signalled)
+        err.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(p.terminationStatus, 130, box.text)
+        XCTAssertLessThan(elapsed, 5, "it should stop at once")
+        XCTAssertTrue(box.text.contains("compare: interrupted; nothing was written"), box.text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/c"))
+    }
+
     func testCompareOnMergedShardsEqualsCompareWithSampling() throws {
         let base = temporaryPath("compare-sample")
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -117,4 +203,12 @@ final class CompareFromSampleTests: XCTestCase {
         XCTAssertEqual(shard.status, 65)
         XCTAssertTrue(shard.stderr.contains("is a shard; merge the shards first"), shard.stderr)
     }
+}
+
+/// Standard error of a running process, collected from its pipe's handler thread.
+private final class StderrText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = ""
+    var text: String { lock.withLock { stored } }
+    func append(_ chunk: String) { lock.withLock { stored += chunk } }
 }

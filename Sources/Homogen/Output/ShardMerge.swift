@@ -64,6 +64,13 @@ public enum ShardMerge {
                                                                         dimension: sc.dimension).utf8),
                                      to: (dir as NSString).appendingPathComponent(o.histogram))
                 var npy: String?
+                // Some shards with positions and some without: refused, rather than dropping them.
+                let withPositions = ordered.filter { $0.1.outputs[k].positions != nil }.map(\.0)
+                if !withPositions.isEmpty, withPositions.count < ordered.count {
+                    let without = ordered.map(\.0).filter { !withPositions.contains($0) }
+                    throw MergeError(message: "\(withPositions.joined(separator: ", ")) kept the positions (--positions) and "
+                                     + "\(without.joined(separator: ", ")) did not; run every shard with or every shard without --positions")
+                }
                 if ordered.allSatisfy({ $0.1.outputs[k].positions != nil }) {
                     var values: [Double] = []
                     for (folder, s) in ordered {

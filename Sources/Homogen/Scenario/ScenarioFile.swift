@@ -9,6 +9,12 @@ extension Scenario {
     /// Loads and validates a scenario file; errors name the file and the key.
     public static func load(path: String) throws -> Scenario {
         let data: Data
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            var e = ScenarioError(file: path, key: "", message: "is a folder, not a scenario file (TOML)")
+            e.isUnreadableFile = true
+            throw e
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {

@@ -84,8 +84,11 @@ public struct DtSweep: Sendable, Codable {
             let r = try StationaryEstimator(scenario: s, options: o).run()
             dts.append(o.dt!)
             bias.append(r.observableMeans[1] - r.observableExact[1])
-            // Standard error of the mean from its ESS and the observable's variance bound (|cos| ≤ 1).
-            se.append((0.5 / r.ess[1]).squareRoot())
+            // Standard error of the mean from its ESS and a bound on the observable's variance:
+            // Var cos = E cos² − (E cos)² ≤ 1 − m², m the exact mean. (It was 0.5, the variance
+            // under the uniform law only, which understates it by up to √2 for a peaked π_ε.)
+            let m = r.observableExact[1]
+            se.append((max(1 - m * m, 0) / r.ess[1]).squareRoot())
         }
         return try DtSweep(scheme: o.scheme, dts: dts, bias: bias, standardError: se)
     }

@@ -187,7 +187,7 @@ public struct TimeStepControl {
             case .interrupted(let journal, let pilots):
                 guard let journal, pilots > 0 else { return "interrupted during the time-step pilots (none had finished)" }
                 return "interrupted during the time-step pilots: the \(pilots) pilot(s) done are kept in \(journal); "
-                    + "the same command (or --resume) reuses them"
+                    + "the same command reuses them"
             case .passingStepTooCostly(let dt, let scenarioDt, let work):
                 return String(format: "the time step that keeps the sampler's bias small against this run's noise, dt = %g, is "
                               + "%.0f times below the scenario's %g, and the run would take %.2g particle-steps; the bias counts "
