@@ -153,24 +153,27 @@ struct TimeStepOptionGroup: ParsableArguments {
 
     /// The decision, one line.
     static func decision(_ r: TimeStepControl.Report) -> String {
+        // A decision from the journal cost this run nothing: its seconds are the run's that measured it.
+        let pilots = r.reused ? String(format: "(pilots reused from the journal: %.1f s when measured)", r.seconds)
+            : String(format: "(pilots %.1f s)", r.seconds)
         if r.method == .unresolved {
             let coarsest = r.trials.map(\.dt).max() ?? r.dt
             if !r.trials.contains(where: \.resolved) {
                 return String(format: "time step: dt = %g NOT certified: the pilots resolved no bias at any step up to %g (%.0f times "
-                              + "this one), but their noise is too large to show it small (pilots %.1f s)",
-                              r.dt, coarsest, coarsest / r.dt, r.seconds)
+                              + "this one), but their noise is too large to show it small %@",
+                              r.dt, coarsest, coarsest / r.dt, pilots)
             }
             return String(format: "time step: dt = %g NOT certified: the pilots lost its bias in their own noise before they could "
-                          + "show it small or too large (pilots %.1f s)", r.dt, r.seconds)
+                          + "show it small or too large %@", r.dt, pilots)
         }
         let how = r.method == .pilot ? "its own pilot passes"
             : r.method == .none ? "no step certified"
             : (r.ratio ?? 1) > 1 ? String(format: "extrapolated with the measured convergence ratio %.2f per halving", r.ratio!)
             : "extrapolated from a coarser pilot by the ratios measured above it; none is measured at the last halving, "
               + "so none is assumed there (ratio 1)"
-        return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ (pilots %.1f s)", r.dt, how,
+        return String(format: "time step: dt = %g (%@; bias at most %.2g of the allowed shift)%@ %@", r.dt, how,
                       r.boundOverThreshold,
-                      r.passed ? "" : ", NOT small against the Monte Carlo noise (--allow-coarse-dt)", r.seconds)
+                      r.passed ? "" : ", NOT small against the Monte Carlo noise (--allow-coarse-dt)", pilots)
     }
 }
 

@@ -183,6 +183,9 @@ final class WeakOrderTwoTests: XCTestCase {
         let reused = try control.choose(journal: third) { _ in none += 1 }
         XCTAssertEqual(none, 0)
         XCTAssertEqual(reused.dt, fresh.dt)
+        // Marked as reused, so that its seconds are not reported as this run's (`fresh` measured them).
+        XCTAssertTrue(reused.reused)
+        XCTAssertFalse(fresh.reused)
         // Another build never reads this journal.
         XCTAssertEqual(try TimeStepJournal(control: control, requested: nil, directory: directory, build: "other").pilotsKept, 0)
     }

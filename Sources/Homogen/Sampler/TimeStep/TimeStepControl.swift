@@ -127,7 +127,11 @@ public struct TimeStepControl {
         public let pilotParticles: Int
         /// The run's particle count the bias was judged against.
         public let runParticles: Int
+        /// The pilots' and the probe's seconds when they were measured.
         public let seconds: Double
+        /// True when this run took the decision from its journal (measured by an earlier run):
+        /// `seconds` is then that run's, not this one's. (Not part of the JSON record.)
+        public internal(set) var reused = false
 
         private enum CodingKeys: String, CodingKey {
             case dt, scheme, order, passed, method, ratio, boundOverThreshold, trials, localErrors, pilotParticles, runParticles, seconds
@@ -260,7 +264,8 @@ public struct TimeStepControl {
     public func choose(requested: Double? = nil, allowCoarse: Bool = false, journal: TimeStepJournal? = nil,
                        tried: ((Trial) -> Void)? = nil) throws -> Report {
         let report: Report
-        if let kept = journal?.decision {
+        if var kept = journal?.decision {
+            kept.reused = true
             report = kept
         } else {
             do {
