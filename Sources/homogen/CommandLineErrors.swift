@@ -11,7 +11,7 @@ struct CommandLineFailure: Error, CustomStringConvertible {
     static func translate(_ error: Error) -> Error {
         switch error {
         case SamplerError.timeStepTooCoarse:
-            return CommandLineFailure(description: "\(error) (--allow-coarse-dt)")
+            return CommandLineFailure(description: "\(error) (the scenario's [time] dt, or --dt; --allow-coarse-dt)")
         case TimeStepControl.Failure.requestedStepTooCoarse:
             return CommandLineFailure(description: "\(error) (--dt; --allow-coarse-dt samples at --dt anyway)")
         case TimeStepControl.Failure.noPassingStep:
@@ -20,6 +20,12 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             return CommandLineFailure(description: "\(error) (--particles; --dt with --allow-coarse-dt)")
         case SamplerError.interrupted(let folder?):
             return CommandLineFailure(description: "\(error): continue with --resume \(folder)")
+        case StationaryError.badSetting(_, let setting?):
+            switch setting {
+            case .dt: return CommandLineFailure(description: "\(error) (--dt)")
+            case .batches: return CommandLineFailure(description: "\(error) (--batches)")
+            case .recordEvery: return CommandLineFailure(description: "\(error) (--record-every)")
+            }
         case StationaryError.badRunLength:
             return CommandLineFailure(description: "\(error) (--final)")
         case StationaryError.badBurnIn:

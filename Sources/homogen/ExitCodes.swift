@@ -76,7 +76,13 @@ extension HomogenCommand {
         RunContext.start(arguments: CommandLine.arguments, command: command)
         do {
             try command.run()
-        } catch let e where e is ValidationError || e is CleanExit || e is ExitCode {
+        } catch let e as ValidationError {
+            // A flag refused once the command runs: the message, and where the command's own help
+            // is (the parser would print the top-level usage here).
+            let name = type(of: command).configuration.commandName.map { " " + $0 } ?? ""
+            printError("Error: \(e.message)\n  See 'homogen\(name) --help' for more information.")
+            Foundation.exit(ExitStatus.usage.rawValue)
+        } catch let e where e is CleanExit || e is ExitCode {
             exit(withError: e)
         } catch let e where isArgumentParserError(e) {
             // `homogen help COMMAND` parses to a command whose run() throws the parser's own help

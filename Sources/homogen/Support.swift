@@ -100,8 +100,12 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// too coarse.
     func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool, scheme: SchemeKind = .standard) throws
         -> (Scenario, TimeStepControl.Report?) {
-        func at(_ dt: Double) throws -> Scenario {
-            try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))
+        func at(_ step: Double) throws -> Scenario {
+            do { return try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: step)) } catch let e as ScenarioError
+                where dt != nil && e.key == "[time] dt" {
+                // The step came from the command line: name the flag, not the scenario's key.
+                throw ValidationError("--dt \(step): \(e.message)")
+            }
         }
         if skipDtCheck {
             if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (--skip-dt-check): the sampler's bias is unknown") }

@@ -22,7 +22,7 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
             return "[particles] convention: 'stratonovich' is defined from B alone only for scalar and diagonal media; "
                 + "use 'backward-ito' or 'ito' with a full medium"
         case .timeStepTooCoarse(let dt, let limit, let eps, let lam):
-            return "[time] dt = \(dt) does not resolve the cell: the rule is dt <= epsilon^2 * lambda_min(B) / 10 = "
+            return "the time step dt = \(dt) does not resolve the cell: the rule is dt <= epsilon^2 * lambda_min(B) / 10 = "
                 + "(\(eps))^2 * \(lam) / 10 = \(limit); lower dt, or allow a coarse step explicitly to run anyway"
         case .notFinite(let step, let time, let block):
             return "the particle state became NaN or infinite at time step \(step) (t = \(time)) in block \(block); "

@@ -50,7 +50,7 @@ public struct StationaryEstimator {
     public init(scenario given: Scenario, options: Options = Options()) throws {
         self.options = options
         dt = options.dt ?? given.time.dt
-        guard dt > 0, dt.isFinite else { throw StationaryError.badSetting("the time step must be positive, not \(dt)") }
+        guard dt > 0, dt.isFinite else { throw StationaryError.badSetting("the time step must be positive, not \(dt)", .dt) }
         let final = options.final ?? given.time.final
         guard final > 0, final.isFinite, final >= dt else { throw StationaryError.badRunLength(final: final, dt: dt) }
         let burnIn = options.burnIn ?? Self.burnInFraction * final
@@ -59,9 +59,9 @@ public struct StationaryEstimator {
             : try given.replacing(time: TimeSettings(final: final, outputs: [final], dt: given.time.dt <= final ? given.time.dt : dt))
         scenario = s
         guard s.particles.convention == .backwardIto else { throw SamplerError.stationaryNeedsBackwardIto(s.particles.convention) }
-        guard options.batches >= 2 else { throw StationaryError.badSetting("at least 2 batches are needed, not \(options.batches)") }
+        guard options.batches >= 2 else { throw StationaryError.badSetting("at least 2 batches are needed, not \(options.batches)", .batches) }
         guard options.recordEvery >= 1 else {
-            throw StationaryError.badSetting("the recording interval must be at least 1 step, not \(options.recordEvery)")
+            throw StationaryError.badSetting("the recording interval must be at least 1 step, not \(options.recordEvery)", .recordEvery)
         }
         if options.scheme != .metropolis, dt > ParticleSampler.timeStepLimit(s), !options.allowCoarseTimeStep {
             throw SamplerError.timeStepTooCoarse(dt: dt, limit: ParticleSampler.timeStepLimit(s), epsilon: s.epsilonText,
@@ -71,7 +71,7 @@ public struct StationaryEstimator {
         burnInSteps = min(steps - 1, Int((burnIn / dt).rounded()))
         burnInRule = options.burnIn == nil ? "the first 20% of the run" : "as given"
         guard s.particles.count >= 10 * options.batches else {
-            throw StationaryError.badSetting("\(s.particles.count) particles are too few for \(options.batches) batches (10 per batch at least)")
+            throw StationaryError.badSetting("\(s.particles.count) particles are too few for \(options.batches) batches (10 per batch at least)", .batches)
         }
         // The batch histograms (fine and coarse cells per batch, committed and pending per worker,
         // and their total), refused before any work when they would not fit.
@@ -190,9 +190,14 @@ public struct StationaryEstimator {
 }
 
 /// Why a stationary estimate cannot run or its partial results cannot be combined.
+/// The estimator setting an error is about, for the command line to name its flag.
+public enum StationarySetting: Sendable, Equatable {
+    case dt, batches, recordEvery
+}
+
 public enum StationaryError: Error, CustomStringConvertible, Equatable {
     /// An estimator setting out of range.
-    case badSetting(String)
+    case badSetting(String, StationarySetting? = nil)
     /// A run length that is not positive and finite, or shorter than one time step.
     case badRunLength(final: Double, dt: Double)
     /// A burn-in that is negative or not shorter than the run.
@@ -202,7 +207,7 @@ public enum StationaryError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .badSetting(let m): return m
+        case .badSetting(let m, _): return m
         case .badRunLength(let t, let dt):
             return t > 0 && t.isFinite ? "the run (\(t)) is shorter than one time step (\(dt))"
                 : "the length of the run must be positive and finite, not \(t)"
