@@ -75,7 +75,8 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("solve: warning: the energy-dissipation balance (2.21) does not close"), r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
         XCTAssertTrue((summary["warnings"] as? [String] ?? []).contains { $0.contains("does not close") }, "\(summary["warnings"] ?? "none")")
-        XCTAssertLessThan(summary["mass_drift"] as? Double ?? 1, 1e-12)
+        // Round-off of sums over n = 64 000 cells: at most n ε_mach = 1.4e-11 (it was 2–5e-10).
+        XCTAssertLessThan(summary["mass_drift"] as? Double ?? 1, 64000 * Double.ulpOfOne)
         let outputs = summary["outputs"] as! [[String: Any]]
         let psi = outputs[0]["psi"] as! Double, psiStar = outputs[0]["psi_star"] as! Double
         XCTAssertEqual(psi, psiStar, accuracy: 1e-9 * psiStar)
