@@ -17,9 +17,8 @@ func parseCount(_ text: String) throws -> Int {
     }
     guard let d = Double(t), d.isFinite else { throw NumberError(description: "'\(text)' is not a whole number") }
     guard d > 0 else { throw NumberError(description: "must be positive, not \(t)") }
-    guard d == d.rounded(), d <= 9.0e15 else {
-        throw NumberError(description: "'\(text)' is not a whole number (\(d))")
-    }
+    guard d == d.rounded() else { throw NumberError(description: "'\(text)' is not a whole number (\(d))") }
+    guard d <= 9.0e15 else { throw NumberError(description: "'\(text)' is too large (at most 9e15 here)") }
     return Int(d)
 }
 
@@ -46,6 +45,10 @@ func parsePositive(_ text: String) throws -> Double {
 /// A particle count from the command line: a whole number from 1 to `Scenario.maximumParticles`,
 /// refused here (exit 64, naming the flag) rather than later as a scenario key.
 func parseParticleCount(_ text: String) throws -> Int {
+    if let d = Double(text.trimmingCharacters(in: .whitespaces)), d.isFinite, d == d.rounded(),
+       d > Double(Scenario.maximumParticles) {
+        throw NumberError(description: "must be at most \(Scenario.maximumParticles), not \(text)")
+    }
     let n = try parseCount(text)
     guard n <= Scenario.maximumParticles else {
         throw NumberError(description: "must be at most \(Scenario.maximumParticles), not \(n)")

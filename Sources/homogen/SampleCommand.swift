@@ -85,6 +85,9 @@ struct SampleCommand: ParsableCommand {
             }
             blocks = range
         }
+        if let checkpoint, checkpoint.resume {
+            try Checkpoint.precheck(directory: checkpoint.directory, scenario: s, blockSize: plan.blockSize, scheme: scheme)
+        }
         let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet,
                                                scheme: scheme)
         if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot

@@ -88,6 +88,10 @@ final class CommandLineTests: XCTestCase {
         let many = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e10"])
         XCTAssertEqual(many.status, 64, many.stderr)
         XCTAssertTrue(many.stderr.contains("'--particles <particles>': must be at most 1000000000"), many.stderr)
+        // Beyond Int's range too (it said "not a whole number").
+        let huge = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e30"])
+        XCTAssertEqual(huge.status, 64, huge.stderr)
+        XCTAssertTrue(huge.stderr.contains("'--particles <particles>': must be at most 1000000000, not 1e30"), huge.stderr)
         let missing = try runHomogen(["sample", "/nonexistent.toml"])
         XCTAssertEqual(missing.status, 74)
         XCTAssertTrue(missing.stderr.contains("/nonexistent.toml: cannot read the file"), missing.stderr)

@@ -90,6 +90,32 @@ final class InterruptTests: XCTestCase {
         }
     }
 
+    /// `sample --resume` with another run's checkpoint is refused before the time-step pilots (the
+    /// checkpoint records the step it was sampled at); the run's own checkpoint resumes.
+    func testAForeignCheckpointIsRefusedBeforeThePilots() throws {
+        let s = try bench(count: 3 * 1024)
+        let dir = temporaryPath("foreign-checkpoint"), files = temporaryPath("foreign-scenarios")
+        defer { for path in [dir, files, dir.replacingOccurrences(of: ".checkpoint", with: "")] {
+            try? FileManager.default.removeItem(atPath: path) } }
+        let sampler = try ParticleSampler(scenario: s, options: .init(threads: 2, scheme: .weak2))
+        ParticleEngine.requestStop(atBlock: 1, iteration: 10)
+        XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6)))
+        ParticleEngine.clearStopRequest()
+        XCTAssertEqual(try checkpointJSON(dir)["dt"] as? Double, s.time.dt)
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/bench-1d.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "count = 100000", with: "count = 3072")
+        try text.replacingOccurrences(of: "seed = 42", with: "seed = 7").write(toFile: files + "/other.toml", atomically: true, encoding: .utf8)
+        try text.write(toFile: files + "/own.toml", atomically: true, encoding: .utf8)
+        let other = try runHomogen(["sample", files + "/other.toml", "--resume", dir, "--out", files + "/other", "--threads", "2"])
+        XCTAssertEqual(other.status, 65, other.stderr)
+        XCTAssertTrue(other.stderr.contains("belongs to another run"), other.stderr)
+        XCTAssertFalse(other.stderr.contains("time step: a pilot"), "refused after the pilots: \(other.stderr)")
+        let own = try runHomogen(["sample", files + "/own.toml", "--resume", dir, "--out", files + "/own", "--threads", "2",
+                                  "--skip-dt-check"])
+        XCTAssertEqual(own.status, 0, own.stderr)
+    }
+
     func testStationaryStoppedMidBlockResumesBitIdentically() throws {
         let s = try bench(count: 3000, final: 0.02, outputs: "[0.02]")   // 3 blocks, 2000 steps of 1e-5
         for scheme in [SchemeKind.metropolis, .em] {

@@ -460,4 +460,21 @@ final class StationaryShardTests: XCTestCase {
         let merging = try runHomogen(common + ["--merge", base + "/x", "--resume", base + "/run.checkpoint"])
         XCTAssertEqual(merging.status, 64, merging.stderr)
     }
+
+    /// Fewer than 20 batches: the run warns that its error bars have few degrees of freedom and its
+    /// tests little power (with 2 batches a z of 20 has p = 1), on standard error and in summary.json.
+    func testFewBatchesAreWarnedAbout() throws {
+        let base = temporaryPath("stationary-batches")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let common = ["stationary", "scenarios/bench-1d.toml", "--particles", "4000", "--final", "0.01", "--threads", "2"]
+        let few = try runHomogen(common + ["--batches", "2", "--out", base + "/few"])
+        XCTAssertEqual(few.status, 0, few.stderr)
+        XCTAssertTrue(few.stderr.contains("warning: only 2 batches: the standard errors have 1 degrees of freedom (95% intervals of ±12.71 SE"),
+                      few.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + "/few/summary.json"))) as! [String: Any]
+        XCTAssertTrue((summary["warnings"] as! [String]).contains { $0.hasPrefix("only 2 batches") })
+        let enough = try runHomogen(common + ["--batches", "20", "--out", base + "/enough"])
+        XCTAssertEqual(enough.status, 0, enough.stderr)
+        XCTAssertFalse(enough.stderr.contains("batches:"), enough.stderr)
+    }
 }

@@ -56,6 +56,12 @@ final class W2CommandTests: XCTestCase {
         let wrong = try runHomogen(["w2", ca, cb])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("--grid"), wrong.stderr)
+        // Positions (N, 2) given with --grid are refused as a sample, not read as an N x 2 grid.
+        let points = (0..<400).map { Double($0 % 97) / 97 }
+        let sample = try file("p.npy", NPY.encode(points, shape: [200, 2]))
+        let misread = try runHomogen(["w2", "--grid", sample, sample])
+        XCTAssertEqual(misread.status, 65, misread.stderr)
+        XCTAssertTrue(misread.stderr.contains("which is a sample of 200 points in 2D, not a grid"), misread.stderr)
         // 1D: exact on the circle.
         let m1 = (0..<64).map { 1 + 0.9 * cos(2 * Double.pi * Double($0) / 64) }, m2 = [Double](repeating: 1, count: 64)
         let r = try runHomogen(["w2", "--grid", try file("c.csv", Data(SolveRunFolder.densityCSV(m1, cells: 64, dimension: .one).utf8)),

@@ -55,9 +55,21 @@ public struct StationarySummary: Codable, Sendable {
 /// (one cell per ε-period): the cell's edges, estimated probability, standard error, exact
 /// probability under π_ε, and in `pi_eps_coarse.csv` also π̄'s.
 public enum StationaryRunFolder {
-    /// The warnings of a run: the run-length check's, then the dt sweep's.
+    /// Fewer batches than this leave the batch-means error bars too few degrees of freedom for the
+    /// tests to have power (t_{19, 0.975} = 2.09 is within 7% of the normal 1.96).
+    public static let fewBatches = 20
+
+    /// The warnings of a run: the run-length check's, too few batches, then the dt sweep's.
     public static func warnings(_ r: StationaryResult, sweep: DtSweep?) -> [String] {
-        r.runLength.warnings + (sweep.map { $0.biasesSignificant ? [] : [DtSweep.notSignificantWarning] } ?? [])
+        var batches: [String] = []
+        if r.batches < fewBatches {
+            let t = Distributions.tQuantile(0.975, degreesOfFreedom: Double(r.batches - 1))
+            batches = [String(format: "only %d batches: the standard errors have %d degrees of freedom (95%% intervals of "
+                              + "±%.2f SE, against ±1.98 at the default 100) and the tests merge the cells into %d groups, "
+                              + "so they have little power to see a wrong law; use %d batches or more (--batches)",
+                              r.batches, r.batches - 1, t, r.batches - 1, fewBatches)]
+        }
+        return r.runLength.warnings + batches + (sweep.map { $0.biasesSignificant ? [] : [DtSweep.notSignificantWarning] } ?? [])
     }
 
     @discardableResult

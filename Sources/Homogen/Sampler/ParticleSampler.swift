@@ -134,7 +134,7 @@ public struct ParticleSampler {
         }
         let checkpointing = checkpoint.map { policy in
             ParticleEngine.Checkpointing(interval: policy.interval, directory: policy.directory, fingerprint: fingerprint,
-                                         blockSize: plan.blockSize, blocks: range,
+                                         blockSize: plan.blockSize, blocks: range, dt: scenario.time.dt,
                                          positions: positions.map { p in { NPY.encodeFloat64(p, count: positionCount) } })
         }
         let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: makeWorker,

@@ -215,7 +215,7 @@ struct Stepper {
         totalMass = mass.reduce(0, +)
     }
 
-    /// Σ M_i, and Σ M f at the start of the run, for the 1D mass restoration.
+    /// Σ M_i, and Σ M f at the start of the run, for the mass restoration (`restoreMass`).
     private let totalMass: Double
     private var initialMass1D: Double?
 
@@ -233,6 +233,13 @@ struct Stepper {
             while i < n { s0 += m[i] * f[i]; i += 1 }
             return (s0 + s1) + (s2 + s3)
         }
+    }
+
+    /// Shifts f by the constant that makes Σ M f = `target`: K·1 = 0, so the shift changes the
+    /// step's residual by M·c only (below the solver's tolerance), and mass is kept to round-off.
+    private func restoreMass(_ f: UnsafeMutableBufferPointer<Double>, to target: Double) {
+        let shift = (target - Self.massOf(f.baseAddress!, mass)) / totalMass
+        if shift != 0 { for i in f.indices { f[i] += shift } }
     }
 
     /// The line systems of one direction: `batches[b]` is block b, of `blockSize` values starting
@@ -315,8 +322,7 @@ struct Stepper {
             initialMass1D = target
             f.withUnsafeMutableBufferPointer { x in
                 system.solve(x.baseAddress!)
-                let shift = (target - Self.massOf(x.baseAddress!, mass)) / totalMass
-                if shift != 0 { for i in x.indices { x[i] += shift } }
+                restoreMass(x, to: target)
             }
         case .two, .three:
             try advanceByLines(&f, by: h)
@@ -369,8 +375,7 @@ struct Stepper {
 
     /// Nine-point operator: one backward-Euler step (M + h K) f_new = M f_old by conjugate
     /// gradients from f_old (so f = const, i.e. ρ = π, is reproduced exactly), then the mass
-    /// Σ M f restored to its old value by a constant shift (K·1 = 0, so the shift changes the
-    /// residual by M·c only, below the solver tolerance): mass is conserved to round-off.
+    /// Σ M f restored to its old value (`restoreMass`): mass is conserved to round-off.
     mutating func advanceCrossTerms(_ f: inout [Double], by h: Double) throws {
         let op: FaceOperator
         if let o = implicitOperators[h.bitPattern] { op = o } else {
@@ -388,10 +393,7 @@ struct Stepper {
             throw SolverError.notConverged("implicit full-tensor step (M + dt K) f = M f_old: \(e)")
         }
         var next = r.solution
-        var after = 0.0
-        for i in next.indices { after += mass[i] * next[i] }
-        let shift = (before - after) / mass.reduce(0, +)
-        for i in next.indices { next[i] += shift }
+        next.withUnsafeMutableBufferPointer { restoreMass($0, to: before) }
         f = next
     }
 }

@@ -69,6 +69,11 @@ public enum TransportFiles {
                 throw FileError(path: path, reason: "a grid must be a .npy array of shape (n,), (n1, n2) or (n1, n2, n3), not \(shapeText(shape))")
             }
             guard !values.isEmpty else { throw FileError(path: path, reason: "empty array") }
+            // An (N, 2) or (N, 3) array with N much larger is a sample's positions, not a grid.
+            if shape.count == 2, (2...3).contains(shape[1]), shape[0] >= 8 * shape[1] {
+                throw FileError(path: path, reason: "has shape \(shapeText(shape)), which is a sample of \(shape[0]) points in "
+                                + "\(shape[1])D, not a grid of cell masses; compare samples without --grid")
+            }
             return Grid(masses: values, shape: shape)
         }
         guard let header = csvHeader(data), header.contains("density") else {

@@ -25,6 +25,9 @@ public struct Checkpoint: Codable, Sendable {
     public let positionsHash: String?
     /// Blocks in progress at the checkpoint.
     public let inProgress: [BlockState]
+    /// The time step the run samples at (absent in checkpoints written before session 13): lets a
+    /// resumed run refuse a foreign checkpoint before it measures its own step (`precheck`).
+    public var dt: Double? = nil
 
     /// A block stopped at a step boundary.
     public struct BlockState: Codable, Sendable {
@@ -78,19 +81,37 @@ public struct Checkpoint: Codable, Sendable {
         try AtomicFile.write(try JSON.encode(self), to: directory + "/checkpoint.json")
     }
 
-    /// Loads and checks a checkpoint against the run about to resume.
-    static func load(from directory: String, expecting e: Expectation) throws -> (Checkpoint, Data?) {
+    /// Refuses, before any work that depends on the time step (the time-step pilots), a checkpoint
+    /// that cannot be this run's: missing, corrupt, or written for another scenario, seed, scheme,
+    /// block size or build at the step it records. (`load` checks everything again at the step
+    /// chosen.)
+    public static func precheck(directory: String, scenario: Scenario, blockSize: Int, scheme: SchemeKind) throws {
+        let c = try read(from: directory)
+        guard let dt = c.dt else { return }
+        let s = try scenario.replacing(time: TimeSettings(final: scenario.time.final, outputs: scenario.time.outputs, dt: dt))
+        let fingerprint = try s.runFingerprint(blockSize: blockSize, scheme: scheme)
+        guard c.fingerprint == fingerprint else { throw foreign(directory, c.fingerprint, fingerprint) }
+    }
+
+    private static func read(from directory: String) throws -> Checkpoint {
         let file = directory + "/checkpoint.json"
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Invalid(message: "\(file): missing (is \(directory) a checkpoint folder?)")
         }
-        let c: Checkpoint
-        do { c = try JSON.decode(Checkpoint.self, from: data) } catch {
+        do { return try JSON.decode(Checkpoint.self, from: data) } catch {
             throw Invalid(message: "\(file): corrupt (\(error))")
         }
-        guard c.fingerprint == e.fingerprint else {
-            throw Invalid(message: "\(file) belongs to another run (fingerprint \(c.fingerprint), this run \(e.fingerprint): scenario, seed, version, block size or options differ)")
-        }
+    }
+
+    private static func foreign(_ directory: String, _ theirs: String, _ ours: String) -> Invalid {
+        Invalid(message: "\(directory)/checkpoint.json belongs to another run (fingerprint \(theirs), this run \(ours): scenario, seed, version, block size or options differ)")
+    }
+
+    /// Loads and checks a checkpoint against the run about to resume.
+    static func load(from directory: String, expecting e: Expectation) throws -> (Checkpoint, Data?) {
+        let file = directory + "/checkpoint.json"
+        let c = try read(from: directory)
+        guard c.fingerprint == e.fingerprint else { throw foreign(directory, c.fingerprint, e.fingerprint) }
         let range = e.blocks
         guard c.blockSize == e.blockSize, c.firstBlock == range.lowerBound, c.endBlock == range.upperBound else {
             throw Invalid(message: "\(file) covers blocks \(c.firstBlock)..<\(c.endBlock), this run \(range)")

@@ -20,6 +20,8 @@ enum ParticleEngine {
         let fingerprint: String
         let blockSize: Int
         let blocks: Range<Int>
+        /// The run's time step, recorded in the checkpoint (`Checkpoint.precheck`).
+        let dt: Double
         let positions: (() -> Data)?
     }
 
@@ -123,7 +125,8 @@ enum ParticleEngine {
             let c = Checkpoint(fingerprint: checkpointing.fingerprint, blockSize: checkpointing.blockSize,
                                firstBlock: checkpointing.blocks.lowerBound, endBlock: checkpointing.blocks.upperBound,
                                completed: completed.withLock { $0 }.sorted(), recorders: totals(workers, base: previous?.recorders),
-                               positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress.sorted { $0.block < $1.block })
+                               positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress.sorted { $0.block < $1.block },
+                               dt: checkpointing.dt)
             try c.write(to: checkpointing.directory, positions: data)
         }
         let finished = Atomic<Bool>(false)
