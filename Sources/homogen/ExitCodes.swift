@@ -56,11 +56,35 @@ enum ExitStatus: Int32 {
 }
 
 extension HomogenCommand {
+    /// `--name -1` as `--name=-1`: swift-argument-parser reads a value starting with "-" as an
+    /// option and would say the value is missing, where the option's own check names what is
+    /// wrong with it ("--dt must be positive, not -1"). Arguments after "--" are left alone.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { return out + arguments[i...] }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
+                out.append(a + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    private static func isNegativeNumber(_ s: String) -> Bool {
+        s.hasPrefix("-") && s.count > 1 && Double(s) != nil
+    }
+
     /// Parses the command line and runs the command; errors from the command line exit as
     /// swift-argument-parser decides (64, or 0 for --help), errors from the run exit with the
     /// `ExitStatus` of the error. With no arguments at all, prints the help and a hint.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
         if arguments.isEmpty {
             print(helpMessage())
             print("\nNo command given. `homogen demo` runs the main job on the embedded default scenario "

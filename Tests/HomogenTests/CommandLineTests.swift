@@ -88,6 +88,10 @@ final class CommandLineTests: XCTestCase {
         let many = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e10"])
         XCTAssertEqual(many.status, 64, many.stderr)
         XCTAssertTrue(many.stderr.contains("'--particles <particles>': must be at most 1000000000"), many.stderr)
+        // A negative value is the option's own error, not "Missing value" (the parser took -1 for an option).
+        let negative = try runHomogen(["sample", "scenarios/bench-1d.toml", "--dt", "-1"])
+        XCTAssertEqual(negative.status, 64, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--dt must be positive, not -1"), negative.stderr)
         // Beyond Int's range too (it said "not a whole number").
         let huge = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e30"])
         XCTAssertEqual(huge.status, 64, huge.stderr)
