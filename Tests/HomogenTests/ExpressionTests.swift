@@ -26,6 +26,13 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(try value("mod(-0.25, 1)"), 0.75)
         XCTAssertEqual(try value("floor(-0.5) + abs(-2) + min(1, 2) + max(1, 2)"), -1 + 2 + 1 + 2)
         XCTAssertEqual(try value("x*y", ["x": 3, "y": 4]), 12)
+        // `**` is `^` (Python's spelling), with the same precedence and associativity.
+        XCTAssertEqual(try value("-2**2"), -4)
+        XCTAssertEqual(try value("2**3^2"), 512)
+        XCTAssertEqual(try value("3*2**2"), 12)
+        XCTAssertEqual(try value("2 ** -1"), 0.5)
+        XCTAssertEqual(try value("cosh(0.3)"), cosh(0.3), accuracy: 1e-15)
+        XCTAssertEqual(try value("sinh(-0.7)"), sinh(-0.7), accuracy: 1e-15)
     }
 
     func testPrintedFormParsesBack() throws {
@@ -44,6 +51,7 @@ final class ExpressionTests: XCTestCase {
             ("y $ 2", 3, "unexpected '$'"),
             ("sin y", 1, "parentheses"),
             ("mod(y)", 1, "2 arguments"),
+            ("2 * *3", 5, "unexpected '*'"),
             ("", nil, "empty"),
         ]
         for (text, column, message) in cases {
@@ -77,6 +85,7 @@ final class ExpressionTests: XCTestCase {
             ("tanh(x - y)^3", { x, y in 3 * pow(tanh(x - y), 2) * (1 - pow(tanh(x - y), 2)) }),
             ("(2 + x)^(1 + y)", { x, y in (1 + y) * pow(2 + x, y) }),
             ("-x/(1 + x*x)", { x, _ in -(1 - x * x) / pow(1 + x * x, 2) }),
+            ("cosh(x*y) + sinh(2*x)", { x, y in y * sinh(x * y) + 2 * cosh(2 * x) }),
         ]
         for (text, exact) in cases {
             let f = try node(text)

@@ -1,8 +1,9 @@
 /// The scenario language: an expression tree as written by the user, either parsed from text
 /// (`ExpressionParser`) or traced from a Swift closure (`FieldVariables`, `Expression` operators).
 ///
-/// Expressions are numbers, variables, `+ - * / ^`, parentheses, the constants `pi` and `eps`,
-/// and the functions `sin cos tan exp log sqrt abs tanh floor mod min max`. A tree remembers the
+/// Expressions are numbers, variables, `+ - * / ^` (`**` is read as `^`), parentheses, the
+/// constants `pi` and `eps`, and the functions `sin cos tan exp log sqrt abs sinh cosh tanh floor
+/// mod min max`. A tree remembers the
 /// column (1-based) of each variable and function where it came from text, so that errors can
 /// point at it.
 public indirect enum Expression: Sendable {
@@ -20,7 +21,7 @@ public indirect enum Expression: Sendable {
     /// everywhere: allowed in densities and in the media of the PDE solvers, refused wherever
     /// the sampler needs a derivative.
     public enum Function: String, Sendable, Equatable, CaseIterable {
-        case sin, cos, tan, exp, log, sqrt, abs, tanh, floor, mod, min, max
+        case sin, cos, tan, exp, log, sqrt, abs, sinh, cosh, tanh, floor, mod, min, max
 
         public var arity: Int {
             switch self {

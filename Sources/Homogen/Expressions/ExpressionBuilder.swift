@@ -41,6 +41,8 @@ public func exp(_ a: Expression) -> Expression { .call(.exp, [a], column: nil) }
 public func log(_ a: Expression) -> Expression { .call(.log, [a], column: nil) }
 public func sqrt(_ a: Expression) -> Expression { .call(.sqrt, [a], column: nil) }
 public func abs(_ a: Expression) -> Expression { .call(.abs, [a], column: nil) }
+public func sinh(_ a: Expression) -> Expression { .call(.sinh, [a], column: nil) }
+public func cosh(_ a: Expression) -> Expression { .call(.cosh, [a], column: nil) }
 public func tanh(_ a: Expression) -> Expression { .call(.tanh, [a], column: nil) }
 public func floor(_ a: Expression) -> Expression { .call(.floor, [a], column: nil) }
 public func mod(_ a: Expression, _ b: Expression) -> Expression { .call(.mod, [a, b], column: nil) }

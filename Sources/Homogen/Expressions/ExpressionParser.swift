@@ -10,7 +10,7 @@ public struct ExpressionError: Error, Equatable, Sendable {
 ///     sum     := product (("+" | "-") product)*
 ///     product := unary (("*" | "/") unary)*
 ///     unary   := ("-" | "+") unary | power
-///     power   := primary ("^" unary)?
+///     power   := primary (("^" | "**") unary)?
 ///     primary := number | name | name "(" sum ("," sum)* ")" | "(" sum ")"
 ///
 /// Names `pi` and `eps` are constants (eps is resolved by the scenario); other names are
@@ -60,6 +60,11 @@ public struct ExpressionParser {
     private mutating func peek() -> Character? {
         skipSpaces()
         return atEnd ? nil : chars[index]
+    }
+
+    /// The character after the one `peek` returned (no spaces skipped: `**` is one token).
+    private func peekSecond() -> Character? {
+        index + 1 < chars.count ? chars[index + 1] : nil
     }
 
     /// A parsed subtree and its depth (a leaf has depth 1).
@@ -124,9 +129,9 @@ public struct ExpressionParser {
 
     private mutating func power() throws -> Parsed {
         let base = try primary()
-        if let c = peek(), c == "^" {
+        if let c = peek(), c == "^" || (c == "*" && peekSecond() == "*") {
             let at = column
-            index += 1
+            index += c == "^" ? 1 : 2
             let exponent = try nested { try $0.unary() }
             return try node(.binary(.power, base.expression, exponent.expression), over: [base, exponent], at: at)
         }

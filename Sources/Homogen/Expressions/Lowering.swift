@@ -51,6 +51,10 @@ extension ExpressionGraph {
             case .log: id = unary(.log, ids[0])
             case .sqrt: id = unary(.sqrt, ids[0])
             case .abs: id = unary(.abs, ids[0])
+            case .sinh, .cosh:
+                // (e^a ∓ e^−a)/2 from the exp kernel (libmvec has no vector sinh or cosh).
+                let up = unary(.exp, ids[0]), down = unary(.exp, unary(.neg, ids[0]))
+                id = scale(0.5, f == .sinh ? sub(up, down) : add(up, down))
             case .tanh: id = unary(.tanh, ids[0])
             case .floor: id = unary(.floor, ids[0])
             case .mod: id = binary(.mod, ids[0], ids[1])
