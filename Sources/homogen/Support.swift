@@ -107,6 +107,7 @@ struct TimeStepOptionGroup: ParsableArguments {
                 throw ValidationError("--dt \(step): \(e.message)")
             }
         }
+        if let dt { _ = try at(dt) }   // a --dt the scenario would refuse is refused before any pilot
         if skipDtCheck {
             if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (--skip-dt-check): the sampler's bias is unknown") }
             return (try at(dt ?? s.time.dt), nil)

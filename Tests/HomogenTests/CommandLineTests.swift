@@ -92,6 +92,17 @@ final class CommandLineTests: XCTestCase {
         let negative = try runHomogen(["sample", "scenarios/bench-1d.toml", "--dt", "-1"])
         XCTAssertEqual(negative.status, 64, negative.stderr)
         XCTAssertTrue(negative.stderr.contains("--dt must be positive, not -1"), negative.stderr)
+        // A step so small that final/dt overflows a count is refused before any work, naming the
+        // flag (solve and stationary trapped on it; sample ran its pilots first).
+        for (arguments, message) in [(["solve", "--dt"], "gives final/dt = 1e+298 steps, more than 10^12"),
+                                     (["compare", "--solver-dt"], "gives final/dt = 1e+298 steps, more than 10^12"),
+                                     (["stationary", "--dt"], "gives final/dt = 1e+298 steps, more than 10^12"),
+                                     (["sample", "--dt"], "--dt 1e-300: final/dt = 1e+298 steps is more than 10^12")] {
+            let tiny = try runHomogen([arguments[0], "scenarios/bench-1d.toml", arguments[1], "1e-300", "--out", temporaryPath("tiny")])
+            XCTAssertEqual(tiny.status, 64, "\(arguments): \(tiny.stderr)")
+            XCTAssertTrue(tiny.stderr.contains(message), "\(arguments): \(tiny.stderr)")
+            XCTAssertFalse(tiny.stderr.contains("time step: a pilot"), "\(arguments): \(tiny.stderr)")
+        }
         // Beyond Int's range too (it said "not a whole number").
         let huge = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e30"])
         XCTAssertEqual(huge.status, 64, huge.stderr)

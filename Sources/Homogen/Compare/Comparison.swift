@@ -137,6 +137,15 @@ public struct Comparison {
                 count: options.particles ?? s.particles.count, seed: options.seed ?? s.particles.seed,
                 convention: s.particles.convention))
         }
+        // The solver's step is refused before any sampling (the solver would refuse it after).
+        if let h = options.solverDt {
+            guard h > 0, h.isFinite, h <= s.time.final else {
+                throw SolverError.badSetting(.dt, "must be positive and not exceed the final time \(s.time.final) (it is \(h))")
+            }
+            guard s.time.final / h <= 1e12 else {
+                throw SolverError.badSetting(.dt, "gives final/dt = \(s.time.final / h) steps, more than 10^12 (it is \(h))")
+            }
+        }
         self.scenario = s
         self.options = options
         self.transport = TransportMethod(s.dimension).strategy(s, threads: options.threads)

@@ -47,6 +47,9 @@ public enum ConjugateGradient {
     public struct NotConverged: Error, CustomStringConvertible {
         public let iterations: Int
         public let relativeResidual: Double
+        /// The last iterate (mean zero for a singular operator), for a caller that can use an
+        /// approximate solution.
+        public var solution: [Double] = []
         public var description: String {
             "conjugate gradients did not converge in \(iterations) iterations (relative residual \(relativeResidual))"
         }
@@ -87,7 +90,10 @@ public enum ConjugateGradient {
         var iterations = 0
         var residual = relative()
         while residual > tolerance {
-            if iterations >= limit { throw NotConverged(iterations: iterations, relativeResidual: residual) }
+            if iterations >= limit {
+                if singular { project(&x) }
+                throw NotConverged(iterations: iterations, relativeResidual: residual, solution: x)
+            }
             op.apply(p, &ap)
             let curvature = dot(p, ap)
             // A non-positive curvature means the operator is not positive definite (e.g. a

@@ -140,6 +140,9 @@ public struct FokkerPlanckSolver {
         guard dt <= s.time.final else {
             throw SolverError.badSetting(.dt, "must not exceed the final time \(s.time.final) (it is \(dt))")
         }
+        guard s.time.final / dt <= 1e12 else {
+            throw SolverError.badSetting(.dt, "gives final/dt = \(s.time.final / dt) steps, more than 10^12 (it is \(dt))")
+        }
         let f = s.lowered()
         let centres = grid.centres
         let n2 = Double(s.inverseEpsilon)

@@ -53,6 +53,9 @@ public struct StationaryEstimator {
         guard dt > 0, dt.isFinite else { throw StationaryError.badSetting("the time step must be positive, not \(dt)", .dt) }
         let final = options.final ?? given.time.final
         guard final > 0, final.isFinite, final >= dt else { throw StationaryError.badRunLength(final: final, dt: dt) }
+        guard final / dt <= 1e12 else {
+            throw StationaryError.badSetting("the time step \(dt) gives final/dt = \(final / dt) steps, more than 10^12", .dt)
+        }
         let burnIn = options.burnIn ?? Self.burnInFraction * final
         guard burnIn >= 0, burnIn < final else { throw StationaryError.badBurnIn(burnIn: burnIn, final: final) }
         let s = options.final == nil ? given
