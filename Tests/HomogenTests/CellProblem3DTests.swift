@@ -81,6 +81,27 @@ final class CellProblem3DTests: XCTestCase {
         }
     }
 
+    /// π = exp(2 cos 2πy3) with B = 1: ∫π = I0(2) (its mass), π̄ = 1 and A_hom = diag(1, 1, 1/I0(2)²)
+    /// (the 1D harmonic-mean formula along y3), to round-off (16.7e6 terms summed: 1e-11). The 3D Gauss rule of 4 points on
+    /// quarter-periods missed ∫π by 4.4e-5, which went into π̄ and A_hom while the bracket said
+    /// "exact".
+    func testSteepEquilibriumIsNormalisedToRoundOff() throws {
+        let i0 = 2.279585302336067   // I0(2), the modified Bessel function (scipy.special.i0)
+        for pi in ["exp(2*cos(2*pi*y3))", "exp(2*cos(2*pi*y3) + 0.5*sin(2*pi*x1))"] {
+            let s = try Scenario(toml: scenario("\"1\"", pi: pi))
+            let e = try EffectiveCoefficients.compute(s)
+            if pi.contains("x1") {
+                // ∫ exp(0.5 sin 2πx1) dx1 = I0(0.5) = 1.0634833707413234.
+                XCTAssertEqual(s.facts.equilibriumMass, i0 * 1.0634833707413234, accuracy: 1e-11)
+            } else {
+                XCTAssertEqual(s.facts.equilibriumMass, i0, accuracy: 1e-11)
+                XCTAssertEqual(e.piBar[0], 1, accuracy: 1e-11)
+                XCTAssertEqual(e.aHom[0][8], 1 / (i0 * i0), accuracy: 1e-11)
+                XCTAssertEqual(e.aHom[0][0], 1, accuracy: 1e-11)
+            }
+        }
+    }
+
     /// The general solver (not the closed forms) on a full 3D laminate and on a separable medium:
     /// its certified bracket contains the laminate formula's A_hom (full tensor, off-diagonal
     /// entries included) and the diagonal of harmonic means, and its Romberg estimate (sixth order

@@ -33,7 +33,7 @@ final class ScenarioValidationTests: XCTestCase {
     func testExpressionErrorsCarryTheColumn() {
         assertScenarioError(scenario1D(["B": "B = \"2 + sin(2*pi*y\""]), key: "[medium] B", contains: "expected ',' or ')' in the arguments of sin", column: 15)
         assertScenarioError(scenario1D(["B": "B = \"2 + (1 + sin(2*pi*y)\""]), key: "[medium] B", contains: "'(' at column 5 is not closed", column: 21)
-        assertScenarioError(scenario1D(["B": "B = \"2 + sinh(y)\""]), key: "[medium] B", contains: "unknown function 'sinh'", column: 5)
+        assertScenarioError(scenario1D(["B": "B = \"2 + sech(y)\""]), key: "[medium] B", contains: "unknown function 'sech'", column: 5)
         assertScenarioError(scenario1D(["pi": "pi = \"1 + 0.5*cos(2*pi*x1)\""]), key: "[equilibrium] pi", contains: "unknown variable 'x1'", column: 18)
     }
 
