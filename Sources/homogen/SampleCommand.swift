@@ -120,7 +120,7 @@ struct SampleCommand: ParsableCommand {
         }
         print(TimeStepOptionGroup.note(result, fromFolder: false).line)
         print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,
-                     result.nsPerParticleStep))
+                     result.nsPerParticleStep) + (result.resumedParticleSteps > 0 ? " (the part after the checkpoint)" : ""))
         print("run folder: \(folder)")
     }
 }

@@ -24,7 +24,7 @@ struct W2Command: ParsableCommand {
     @Argument(help: "First sample (.npy or text) or grid (.npy or CSV with --grid).") var first: String
     @Argument(help: "Second sample or grid.") var second: String
     @Flag(help: "Samples on the circle R/Z (one column).") var circle = false
-    @Flag(help: "Samples on the flat torus (two columns).") var torus = false
+    @Flag(help: "Samples on the flat torus (two columns, or three for the 3D torus).") var torus = false
     @Flag(help: "A and B are cell masses on the same periodic grid (.npy or homogen's density/histogram CSV).") var grid = false
     @Option(help: "Constant metric for the cost <M d, d> (1D: a number; 2D: a,b,c).") var metric: String?
     @Flag(help: "2D points: entropic (Sinkhorn divergence) estimate instead of the exact transport.") var entropic = false
@@ -47,6 +47,12 @@ struct W2Command: ParsableCommand {
             throw TransportFiles.FileError(path: second, reason: "has \(b.columns) column(s) but \(first) has \(a.columns)")
         }
         let twoD = torus || (!circle && a.columns == 2)
+        for (file, points) in [(first, a), (second, b)] {
+            let outside = points.values.filter { !($0 >= 0 && $0 < 1) }.count
+            if outside > 0 {
+                printError("w2: note: \(file): \(outside) coordinate(s) outside [0, 1) are read modulo 1 (points of the torus)")
+            }
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         if a.columns == 3 && !circle {
             // 3D points: exact transport with the flat cost.
@@ -82,6 +88,7 @@ struct W2Command: ParsableCommand {
             }
         } else {
             guard a.columns == 1 else { throw ValidationError("--circle needs one column per point") }
+            guard !entropic else { throw ValidationError("--entropic applies to 2D points only (on the circle W2 is exact and fast)") }
             let scale = try metric1D()
             let w = try Transport.distance(.circle(CircleMeasure(samples: a.values)), .circle(CircleMeasure(samples: b.values)))
             print(String(format: "%.12f", scale * w.distance))

@@ -64,7 +64,7 @@ final class InterruptTests: XCTestCase {
     }
 
     /// A checkpoint written on one run is refused by a run it does not fit: another seed (the
-    /// fingerprint), and a recorder state of the wrong shape (a corrupt file).
+    /// fingerprint), an edited file (its content hash), and a recorder state of the wrong shape.
     func testAMismatchedCheckpointIsRefused() throws {
         let s = try bench(count: 3 * 1024)
         let dir = temporaryPath("interrupt-refused")
@@ -84,6 +84,13 @@ final class InterruptTests: XCTestCase {
         histogram["counts"] = [1.0, 2.0]
         states[0] = histogram
         json["recorders"] = states
+        // Edited: its content hash no longer matches.
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/checkpoint.json"))
+        XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))) { error in
+            XCTAssertTrue("\(error)".contains("corrupt (its content does not match the hash it was written with"), "\(error)")
+        }
+        // Without a hash (as written before session 13), the shapes are still checked.
+        json.removeValue(forKey: "content_hash")
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/checkpoint.json"))
         XCTAssertThrowsError(try sampler.run(checkpoint: .init(directory: dir, interval: 1e6, resume: true))) { error in
             XCTAssertTrue("\(error)".contains("corrupt (its recorder states or blocks do not fit this run)"), "\(error)")

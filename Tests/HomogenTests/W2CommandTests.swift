@@ -133,10 +133,24 @@ final class W2CommandTests: XCTestCase {
             XCTAssertEqual(r.status, 65, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
         }
-        for (args, expected) in [([big, big], "--entropic")] {
+        let circle = try file("c.npy", NPY.encode([0.1, 0.5, 0.7], shape: [3]))
+        for (args, expected) in [([big, big], "--entropic"), ([circle, circle, "--entropic"], "--entropic applies to 2D points only"),
+                                 (["--metric", "-1", circle, circle], "metric")] {
             let r = try runHomogen(["w2"] + args)
             XCTAssertEqual(r.status, 64, "\(args)")
             XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Missing value"), "\(args): \(r.stderr)")
         }
+        // Coordinates outside [0, 1) are points of the torus, read modulo 1, and said so; --torus
+        // takes three columns (the 3D torus).
+        let shifted = try file("s.npy", NPY.encode([1.1, -0.5, 0.7], shape: [3]))
+        let wrapped = try runHomogen(["w2", shifted, try file("w.npy", NPY.encode([0.1, 0.5, 0.7], shape: [3]))])
+        XCTAssertEqual(wrapped.status, 0, wrapped.stderr)
+        XCTAssertEqual(value(wrapped)!, 0, accuracy: 1e-12)
+        XCTAssertTrue(wrapped.stderr.contains("2 coordinate(s) outside [0, 1) are read modulo 1"), wrapped.stderr)
+        let cube = try file("t3.npy", NPY.encode([0.1, 0.2, 0.3, 0.6, 0.7, 0.8], shape: [2, 3]))
+        let torus3 = try runHomogen(["w2", "--torus", cube, cube])
+        XCTAssertEqual(torus3.status, 0, torus3.stderr)
+        XCTAssertEqual(value(torus3)!, 0, accuracy: 1e-12)
     }
 }

@@ -152,10 +152,16 @@ public struct ParticleSampler {
         let proposals = outcome.workers.reduce(0) { $0 + $1.proposals }
         let done = Set(previous?.completed ?? [])
         let drawn = range.filter { !done.contains($0) }.reduce(0) { $0 + plan.particles(in: $1) }
-        return SampleResult(
+        var result = SampleResult(
             scenario: scenario, threads: outcome.workers.count, blockSize: plan.blockSize, blocks: plan.blockCount,
             blockRange: range, particlesInRange: n, steps: stepCount, seconds: outcome.seconds,
             initialAcceptanceRate: proposals == 0 ? 1 : Double(drawn) / Double(proposals),
             vectorKernels: hk_uses_avx2() != 0 ? "avx2+fma" : "baseline", snapshots: snapshots, scheme: options.scheme)
+        if let previous {
+            // Schedule iterations include the records, so a block in progress counts at most its steps.
+            result.resumedParticleSteps = previous.completed.reduce(0.0) { $0 + Double(plan.particles(in: $1) * stepCount) }
+                + previous.inProgress.reduce(0.0) { $0 + Double(plan.particles(in: $1.block) * min($1.iterations, stepCount)) }
+        }
+        return result
     }
 }

@@ -68,9 +68,14 @@ public struct SampleResult: Sendable {
         return Moves(accepted: m.reduce(0) { $0 + $1.accepted }, proposed: m.reduce(0) { $0 + $1.proposed })
     }
 
-    /// Wall nanoseconds per particle-step, all threads together.
+    /// Particle-steps a resumed run found done in its checkpoint (0 for a run from the start):
+    /// `seconds` timed only the rest.
+    public var resumedParticleSteps = 0.0
+
+    /// Wall nanoseconds per particle-step, all threads together, over the particle-steps this run
+    /// took (a resumed run's excluding those of its checkpoint).
     public var nsPerParticleStep: Double {
-        seconds * 1e9 / (Double(particlesInRange) * Double(max(steps, 1)))
+        seconds * 1e9 / max(Double(particlesInRange) * Double(max(steps, 1)) - resumedParticleSteps, 1)
     }
 
     /// Density of each cell: count / (N · cell volume), N the particles counted.

@@ -11,8 +11,8 @@ import Foundation
 ///
 /// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions.bin` (raw
 /// little-endian float64); both are replaced atomically (temporary file, then rename), and the
-/// JSON records the run's fingerprint and an FNV-1a hash of the positions, so that a corrupt or
-/// mismatched checkpoint is refused, never half-used.
+/// JSON records the run's fingerprint, an FNV-1a hash of the positions and one of its own content,
+/// so that a corrupt, edited or mismatched checkpoint is refused, never half-used.
 public struct Checkpoint: Codable, Sendable {
     public let fingerprint: String
     public let blockSize: Int
@@ -28,6 +28,8 @@ public struct Checkpoint: Codable, Sendable {
     /// The time step the run samples at (absent in checkpoints written before session 13): lets a
     /// resumed run refuse a foreign checkpoint before it measures its own step (`precheck`).
     public var dt: Double? = nil
+    /// FNV-1a of this JSON written without this field: an edited or damaged file is refused.
+    public var contentHash: String? = nil
 
     /// A block stopped at a step boundary.
     public struct BlockState: Codable, Sendable {
@@ -78,7 +80,10 @@ public struct Checkpoint: Codable, Sendable {
     func write(to directory: String, positions: Data?) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if let positions { try AtomicFile.write(positions, to: directory + "/positions.bin") }
-        try AtomicFile.write(try JSON.encode(self), to: directory + "/checkpoint.json")
+        var sealed = self
+        sealed.contentHash = nil
+        sealed.contentHash = Self.hash(try JSON.encode(sealed))
+        try AtomicFile.write(try JSON.encode(sealed), to: directory + "/checkpoint.json")
     }
 
     /// Refuses, before any work that depends on the time step (the time-step pilots), a checkpoint
@@ -98,9 +103,18 @@ public struct Checkpoint: Codable, Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Invalid(message: "\(file): missing (is \(directory) a checkpoint folder?)")
         }
-        do { return try JSON.decode(Checkpoint.self, from: data) } catch {
+        let c: Checkpoint
+        do { c = try JSON.decode(Checkpoint.self, from: data) } catch {
             throw Invalid(message: "\(file): corrupt (\(error))")
         }
+        if let recorded = c.contentHash {
+            var unsealed = c
+            unsealed.contentHash = nil
+            guard (try? hash(JSON.encode(unsealed))) == recorded else {
+                throw Invalid(message: "\(file): corrupt (its content does not match the hash it was written with: edited or damaged)")
+            }
+        }
+        return c
     }
 
     private static func foreign(_ directory: String, _ theirs: String, _ ours: String) -> Invalid {
