@@ -196,7 +196,7 @@ final class ParticleEngineTests: XCTestCase {
     func testBatchMeansRecorderPutsParticlePInBatchPModB() throws {
         let s = try Scenario(toml: scenario1D())
         let run = try ParticleRun(scenario: s, scheme: .em, schedule: TimeSchedule(dt: 1e-5, outputs: [1e-5]))
-        let r = BatchMeansRecorder(dimension: .one, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4)
+        let r = BatchMeansRecorder(dimension: .one, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4, blockSize: 5)
         let x: [Double] = [0.05, 0.3, 0.55, 0.8, 0.95]
         let b = ParticleBlock(dimension: .one, capacity: 5)
         b.start(1, of: BlockPlan(particles: 10, blockSize: 5), seed: 1)   // particles 5…9
@@ -208,6 +208,7 @@ final class ParticleEngineTests: XCTestCase {
         r.commitBlock()
         let state = r.committedState!, layout = r.layout
         let fine = layout.fineCounts(state), coarse = layout.coarseCounts(state), series = layout.series(state)
+        let moments = layout.moments(state)
         // Particle 5 + i in batch (5 + i) mod 3: batches 2, 0, 1, 2, 0.
         XCTAssertEqual(fine[2][0], 1); XCTAssertEqual(fine[2][6], 1)
         XCTAssertEqual(fine[0][2], 1); XCTAssertEqual(fine[0][7], 1)
@@ -216,8 +217,23 @@ final class ParticleEngineTests: XCTestCase {
         XCTAssertEqual(series[0][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1) }, accuracy: 1e-14)
         XCTAssertEqual(series[1][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
         XCTAssertEqual(series[0][0].value, 0)
-        // The layout's views and `state(fine:coarse:series:)` are inverse.
-        XCTAssertEqual(layout.state(fine: fine, coarse: coarse, series: series), state)
+        // The layout's views and `state(fine:coarse:series:moments:)` are inverse.
+        XCTAssertEqual(layout.state(fine: fine, coarse: coarse, series: series, moments: moments), state)
+        // Two recordings, the particles moved by 0.01 between them: each particle's own sum holds
+        // both, Σ_p S_p² and Σ g² join the state, and the per-particle room is cleared.
+        let two = BatchMeansRecorder(dimension: .one, batches: 3, fine: 8, coarse: 4, recordings: 2, inverseEpsilon: 4, blockSize: 5)
+        two.beginBlock(b)
+        for i in 0..<5 { b.x[0][i] = x[i] }
+        two.record(b, at: 0)
+        for i in 0..<5 { b.x[0][i] = x[i] + 0.01 }
+        two.record(b, at: 1)
+        two.commitBlock()
+        let both = layout.moments(two.committedState!)
+        let ownSums = x.map { cos(2 * .pi * $0) + cos(2 * .pi * ($0 + 0.01)) }
+        XCTAssertEqual(both[0][0].value, ownSums.reduce(0) { $0 + $1 * $1 }, accuracy: 1e-13)
+        XCTAssertEqual(both[0][1].value, x.reduce(0) { $0 + pow(cos(2 * .pi * $1), 2) + pow(cos(2 * .pi * ($1 + 0.01)), 2) },
+                       accuracy: 1e-13)
+        XCTAssertTrue(two.committedState!.counts[layout.particleIndex(observable: 0, particle: 0)...].allSatisfy { $0 == 0 })
     }
 
     /// The stationary observable sums do not depend on the order of their terms (which worker

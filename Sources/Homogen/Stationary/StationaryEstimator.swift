@@ -115,7 +115,8 @@ public struct StationaryEstimator {
     private var layout: BatchMeansRecorder.Layout {
         let s = scenario
         return BatchMeansRecorder.Layout(batches: options.batches, fineCells: s.dimension.cells(perAxis: s.cells),
-                                         coarseCells: s.dimension.cells(perAxis: s.inverseEpsilon), recordings: recordings)
+                                         coarseCells: s.dimension.cells(perAxis: s.inverseEpsilon), recordings: recordings,
+                                         blockSize: plan.blockSize)
     }
 
     /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators; checkpoints
@@ -128,7 +129,7 @@ public struct StationaryEstimator {
         let makeWorker = { () -> ParticleWorker in
             ParticleWorker(run: particleRun) { scheme in
                 [BatchMeansRecorder(dimension: s.dimension, batches: options.batches, fine: s.cells, coarse: s.inverseEpsilon,
-                                    recordings: recordings, inverseEpsilon: s.inverseEpsilon)]
+                                    recordings: recordings, inverseEpsilon: s.inverseEpsilon, blockSize: plan.blockSize)]
                     + (metropolised ? [AcceptanceRecorder(slots: 1, scheme: scheme)] : [])
             }
         }
@@ -153,8 +154,8 @@ public struct StationaryEstimator {
         return StationaryPartial(
             fingerprint: fp, shardIndex: shard?.index ?? 0, shardCount: shard?.count ?? 1,
             firstBlock: range.lowerBound, endBlock: range.upperBound, fineCounts: layout.fineCounts(state),
-            coarseCounts: layout.coarseCounts(state), observableSums: layout.series(state), accepted: moves[0], proposed: moves[1],
-            seconds: outcome.seconds)
+            coarseCounts: layout.coarseCounts(state), observableSums: layout.series(state), observableMoments: layout.moments(state),
+            accepted: moves[0], proposed: moves[1], seconds: outcome.seconds)
     }
 
     /// Combines partial results covering every block exactly once (any order) into the result:
@@ -171,7 +172,8 @@ public struct StationaryEstimator {
             guard p.fingerprint == fp else {
                 throw StationaryError.partials("a partial result of another run (fingerprint \(p.fingerprint), expected \(fp))")
             }
-            guard layout.state(fine: p.fineCounts, coarse: p.coarseCounts, series: p.observableSums).hasShape(of: layout.empty) else {
+            guard layout.state(fine: p.fineCounts, coarse: p.coarseCounts, series: p.observableSums, moments: p.observableMoments)
+                .hasShape(of: layout.empty) else {
                 throw StationaryError.partials("the partial result of blocks \(p.firstBlock)..<\(p.endBlock) does not fit this run's batches, cells or recordings")
             }
         }
@@ -181,13 +183,16 @@ public struct StationaryEstimator {
         } catch {
             throw StationaryError.partials(error.description)
         }
-        let state = RecorderState.total(ordered.map { layout.state(fine: $0.fineCounts, coarse: $0.coarseCounts, series: $0.observableSums) })!
+        let state = RecorderState.total(ordered.map {
+            layout.state(fine: $0.fineCounts, coarse: $0.coarseCounts, series: $0.observableSums, moments: $0.observableMoments)
+        })!
         let moves = RecorderState.total(ordered.map { RecorderState(integers: [$0.accepted, $0.proposed]) })!.integers
         let seconds = ordered.reduce(0) { $0 + $1.seconds }
         let n = Double(scenario.particles.count)
         return StationaryResult(
             estimator: self, fineCounts: layout.fineCounts(state), coarseCounts: layout.coarseCounts(state),
             observableSeries: layout.series(state).map { $0.map { $0.value / n } },
+            observableMoments: layout.moments(state).map { $0.map(\.value) },
             acceptanceRate: options.scheme == .metropolis ? Double(moves[0]) / Double(max(moves[1], 1)) : nil, seconds: seconds)
     }
 }
@@ -234,6 +239,8 @@ public struct StationaryPartial: Codable, Sendable {
     public let coarseCounts: [[Double]]
     /// Per observable, per recording: the sum over the particles.
     public let observableSums: [[ExactSum]]
+    /// Per observable: Σ_p S_p² (S_p a particle's sum over the recordings) and Σ_{p,t} g².
+    public let observableMoments: [[ExactSum]]
     public let accepted: Int
     public let proposed: Int
     public let seconds: Double
