@@ -39,6 +39,10 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             case .slowPoints: return CommandLineFailure(description: "\(error) (--slow-points)")
             case .dt: return CommandLineFailure(description: "\(error) (--dt; --solver-dt in compare)")
             }
+        case SolverError.badMedium(let what) where what.hasPrefix("["):
+            // A scenario key found wrong by a solver (not by the scenario's own checks): the file too.
+            guard let path = Provenance.current.options["scenario"], path != "default" else { return error }
+            return CommandLineFailure(description: "\(path): \(what)")
         case let e as TransportFiles.FileError where e.isGridDensity:
             return CommandLineFailure(description: "\(e) (--grid)")
         case SolverError.gridTooLarge:

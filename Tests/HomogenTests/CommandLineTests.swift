@@ -88,6 +88,14 @@ final class CommandLineTests: XCTestCase {
         let many = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "1e10"])
         XCTAssertEqual(many.status, 64, many.stderr)
         XCTAssertTrue(many.stderr.contains("'--particles <particles>': must be at most 1000000000"), many.stderr)
+        // A scenario key that a solver finds wrong (π vanishing between the check points) is named
+        // with its file, as the scenario's own checks name it.
+        let vanishing = temporaryPath("pi-zero.toml")
+        try scenario1D(["pi": "pi = \"1 - cos(2*pi*(y - 0.1234567))\""]).write(toFile: vanishing, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: vanishing) }
+        let named = try runHomogen(["effective", vanishing])
+        XCTAssertEqual(named.status, 65, named.stderr)
+        XCTAssertTrue(named.stderr.contains("Error: \(vanishing): [equilibrium] pi"), named.stderr)
         // A negative value is the option's own error, not "Missing value" (the parser took -1 for an option).
         let negative = try runHomogen(["sample", "scenarios/bench-1d.toml", "--dt", "-1"])
         XCTAssertEqual(negative.status, 64, negative.stderr)

@@ -30,6 +30,14 @@ final class ScenarioValidationTests: XCTestCase {
         assertScenarioError(scenario1D(["convention": "convention = \"ito-ish\""]), key: "[particles] convention", contains: "not one of")
     }
 
+    /// π whose values span more than 100 decades (exp(700 cos 2πy)) is refused with the range it
+    /// spans; the solvers overflowed on it ("the solution became NaN") or said π "nearly vanishes".
+    func testEquilibriumBeyondDoublePrecisionIsRefused() throws {
+        assertScenarioError(scenario1D(["pi": "pi = \"exp(700*cos(2*pi*y))\""]), key: "[equilibrium] pi",
+                            contains: "π spans 608 decades on the check grid")
+        XCTAssertNoThrow(try Scenario(toml: scenario1D(["pi": "pi = \"exp(100*cos(2*pi*y))\""])))
+    }
+
     func testExpressionErrorsCarryTheColumn() {
         assertScenarioError(scenario1D(["B": "B = \"2 + sin(2*pi*y\""]), key: "[medium] B", contains: "expected ',' or ')' in the arguments of sin", column: 15)
         assertScenarioError(scenario1D(["B": "B = \"2 + (1 + sin(2*pi*y)\""]), key: "[medium] B", contains: "'(' at column 5 is not closed", column: 21)

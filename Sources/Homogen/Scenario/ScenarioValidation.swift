@@ -186,7 +186,11 @@ enum ScenarioValidation {
         return (lo, hi)
     }
 
-    /// π positive and finite on its grid; its minimum and maximum.
+    /// The largest max π / min π accepted (100 decades: exp(230) against exp(−0)).
+    static let maximumEquilibriumRange = 1e100
+
+    /// π positive and finite on its grid, its values within `maximumEquilibriumRange` of each
+    /// other; its minimum and maximum.
     private static func checkEquilibrium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
         let (pv, pc) = grid.grid([f.pi])
         let p = f.evaluate([f.pi], inputs: pv, columns: pc)[0]
@@ -198,6 +202,15 @@ enum ScenarioValidation {
                     message: "must give a positive, finite π, but π = \(p[i]) \(grid.place(pv, pc, i))")
             }
             pmin = min(pmin, p[i]); pmax = max(pmax, p[i])
+        }
+        // Densities, fluxes and weights are products and quotients of π's values: beyond this
+        // range they overflow or lose every digit in double precision.
+        guard pmax / pmin <= maximumEquilibriumRange else {
+            throw ScenarioError(
+                key: key,
+                message: String(format: "π spans %.3g decades on the check grid (from %.3g to %.3g), more than the %.0f "
+                                + "double precision can carry through the solvers; rescale the energy (π ∝ exp(−U/σ) with "
+                                + "a smaller range of U/σ)", log10(pmax) - log10(pmin), pmin, pmax, log10(maximumEquilibriumRange)))
         }
         return (pmin, pmax)
     }
