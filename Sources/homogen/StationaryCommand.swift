@@ -137,19 +137,22 @@ struct StationaryCommand: ParsableCommand {
             let largest = g.maxZCells == 0 ? "largest |z| not tested (no cell has 10 independent samples per batch)"
                 : String(format: "largest |z| p = %.3g", g.maxZPValue)
                 + (g.maxZCells < total ? " over the \(g.maxZCells) cells with 10 independent samples per batch" : "")
-            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %@ merged cells p = %.3g, %@, "
+            let repeated = g.cells == r.fine.cells && r.fineHotellingRepeatsCoarse
+            print(String(format: "particles vs %@ (%d cells%@): Hotelling test on %@ merged cells p = %.3g%@, %@, "
                          + "total variation %.2e, 95%% intervals covering %.0f%%",
-                         name, g.cells, axis, merged, g.pValue, largest, g.totalVariation, 100 * g.coverage))
+                         name, g.cells, axis, merged, g.pValue, repeated ? " (the coarse test's cells: counted once)" : "",
+                         largest, g.totalVariation, 100 * g.coverage))
             for w in g.worstCells.prefix(3) {
                 print(String(format: "   cell %4d: estimate %.5f  exact %.5f  se %.1e  z %+.2f", Int(w[0]), w[1], w[2], w[3], w[4]))
             }
         }
         let p = r.testPValues.min()!, threshold = StationaryResult.significanceLevel / Double(r.testPValues.count)
+        let tests = r.testPValues.count == 4 ? "four" : "three"
         print(r.consistentWithPiEps
-              ? String(format: "the particles match pi_eps (smallest p = %.3g >= %.3g: level %.2g, Bonferroni over the four tests)",
-                       p, threshold, StationaryResult.significanceLevel)
-              : String(format: "the particles DIFFER from pi_eps (smallest p = %.3g < %.3g: level %.2g, Bonferroni over the four tests)",
-                       p, threshold, StationaryResult.significanceLevel))
+              ? String(format: "the particles match pi_eps (smallest p = %.3g >= %.3g: level %.2g, Bonferroni over the %@ tests)",
+                       p, threshold, StationaryResult.significanceLevel, tests)
+              : String(format: "the particles DIFFER from pi_eps (smallest p = %.3g < %.3g: level %.2g, Bonferroni over the %@ tests)",
+                       p, threshold, StationaryResult.significanceLevel, tests))
         let h = r.homogenisationError
         print(String(format: "homogenisation error at eps = %@ (coarse-grained pi_eps vs pi_bar, exact; not a test): total variation %.3e, "
                      + "max relative cell difference %.3g%%, chi-square distance %.3e", s.epsilonText, h.totalVariation,

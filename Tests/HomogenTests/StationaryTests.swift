@@ -146,6 +146,12 @@ final class StationaryTests: XCTestCase {
         XCTAssertGreaterThan(r.coarse.pValue, 1e-3)
         XCTAssertEqual(r.coarse.cells, 8)
         XCTAssertLessThan(r.homogenisationError.totalVariation, 1e-3)
+        // 100 batches merge both grids (16² and 8²) into the same 4 x 4 test cells: one test on
+        // the same counts (the same p), counted once in the verdict.
+        XCTAssertEqual(r.fine.testCells, 4)
+        XCTAssertTrue(r.fineHotellingRepeatsCoarse)
+        XCTAssertEqual(r.fine.pValue, r.coarse.pValue, accuracy: 1e-12)
+        XCTAssertEqual(r.testPValues.count, 3)
     }
 
     /// The 2D oscillatory equilibrium of scenarios/stationary-oscillatory-2d.toml, π = g(x1)(1 +

@@ -169,7 +169,9 @@ final class ThreeDimensionalTests: XCTestCase {
     /// invariance) matches π_ε; Euler–Maruyama at dt = 4e-3, forty times the scenario's step, has
     /// a bias at the ε-scale that the Hotelling test on 2 × 2 × 2 merged cells averages away, and a
     /// largest-|z| test (Bonferroni over the cells with 10 independent samples per batch, valid
-    /// under any dependence) rejects it.
+    /// under any dependence) rejects it — on the coarse cells: with τ_int measured from the
+    /// particles' time averages (0.02 for the fast observable at this step), no output-grid cell
+    /// has 10 independent samples per batch.
     func testStationaryIn3DSeesABiasAtTheEpsilonScale() throws {
         let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/oscillatory-3d.toml").path)
         var o = StationaryEstimator.Options()
@@ -181,10 +183,10 @@ final class ThreeDimensionalTests: XCTestCase {
         o.allowCoarseTimeStep = true
         let biased = try StationaryEstimator(scenario: s, options: o).run()
         XCTAssertFalse(biased.consistentWithPiEps, "\(biased.testPValues)")
-        XCTAssertLessThan(min(biased.fine.maxZPValue, biased.coarse.maxZPValue), StationaryResult.significanceLevel / 4,
+        XCTAssertLessThan(min(biased.fine.maxZPValue, biased.coarse.maxZPValue), StationaryResult.significanceLevel / Double(biased.testPValues.count),
                           "\(biased.testPValues)")
-        XCTAssertGreaterThan(biased.fine.pValue, StationaryResult.significanceLevel / 4, "the merged Hotelling test alone would miss it")
-        XCTAssertGreaterThan(biased.fine.maxZCells, 0)
+        XCTAssertGreaterThan(biased.coarse.pValue, StationaryResult.significanceLevel / Double(biased.testPValues.count), "the merged Hotelling test alone would miss it")
+        XCTAssertGreaterThan(biased.coarse.maxZCells, 0)
     }
 
     /// Shards add up to the whole run (counts exactly, positions in block order), and a run

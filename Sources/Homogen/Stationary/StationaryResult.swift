@@ -64,10 +64,16 @@ public struct StationaryResult: Sendable {
     /// The level of the verdict on the four tests against π_ε (Hotelling and the largest |z|, on
     /// the output grid and on the coarse cells).
     public static let significanceLevel = 0.01
-    /// The four tests' p-values: Hotelling on each grid, then the largest |z| on each.
-    public var testPValues: [Double] { [fine.pValue, coarse.pValue, fine.maxZPValue, coarse.maxZPValue] }
-    /// The particles are consistent with π_ε: no test rejects at level α/4 (Bonferroni over the
-    /// four, so the verdict's level is at most α).
+    /// The output grid's Hotelling test merged its cells into the coarse grid's test cells: the
+    /// same test on the same counts, counted once.
+    public var fineHotellingRepeatsCoarse: Bool { fine.testCells == coarse.testCells }
+    /// The tests' p-values: Hotelling on each grid (once when `fineHotellingRepeatsCoarse`), then
+    /// the largest |z| on each.
+    public var testPValues: [Double] {
+        (fineHotellingRepeatsCoarse ? [] : [fine.pValue]) + [coarse.pValue, fine.maxZPValue, coarse.maxZPValue]
+    }
+    /// The particles are consistent with π_ε: no test rejects at level α/m, m the number of
+    /// tests (Bonferroni, so the verdict's level is at most α).
     public var consistentWithPiEps: Bool {
         testPValues.min()! >= Self.significanceLevel / Double(testPValues.count)
     }
