@@ -179,7 +179,7 @@ struct StationaryCommand: ParsableCommand {
         if let w = r.w2PiEps { print(String(format: "W2(estimate, pi_eps) = %.3e", w)) }
         if let sweep {
             let name = sweep.scheme == .em ? "Euler–Maruyama" : "\(sweep.scheme.rawValue) (weak order \(sweep.scheme.weakOrder))"
-            print("\(name) bias of cos(2 pi \(s.dimension.slowNames[0])/eps) against dt:")
+            print("\(name) bias of \(sweep.observable) against dt (the observable whose bias changes most with dt):")
             for (h, b, se) in zip(sweep.dts, zip(sweep.bias, sweep.standardError)).map({ ($0, $1.0, $1.1) }) {
                 print(String(format: "  dt = %.3e: bias %+.3e (se %.1e, %@)", h, b, se, abs(b) >= 2 * se ? "significant" : "not significant"))
             }
