@@ -153,4 +153,30 @@ final class W2CommandTests: XCTestCase {
         XCTAssertEqual(torus3.status, 0, torus3.stderr)
         XCTAssertEqual(value(torus3)!, 0, accuracy: 1e-12)
     }
+
+    /// A degenerate cell-centre problem that made LEMON's network simplex cycle without end (the
+    /// ε-PDE and homogenised densities of a review's 2D laminate at t = 0, on compare's 12 x 12
+    /// metric grid: round-off in the potentials left reduced costs of ±1e-17 where they are 0).
+    /// With the costs snapped to exact multiples of a power of two it ends, at POT's value (W² to
+    /// 1e-15; W itself is 1.3e-5). Run with a time limit, so that a regression fails, not hangs.
+    func testDegenerateCellCentreProblemTerminates() throws {
+        let data = repositoryRoot.appendingPathComponent("Tests/Data")
+        let p = Process()
+        p.executableURL = homogenExecutable
+        p.arguments = ["w2", "--grid", "--exact", data.appendingPathComponent("degenerate_grid_a.npy").path,
+                       data.appendingPathComponent("degenerate_grid_b.npy").path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if p.isRunning { p.terminate(); p.waitUntilExit(); return XCTFail("w2 --grid --exact did not end within 60 s") }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0)
+        let w = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // POT 0.9.x: ot.emd2 on the same cell-centre measures, periodic squared distance.
+        let pot = 1.2705099956127442e-05
+        XCTAssertEqual(w * w, pot * pot, accuracy: 1e-15)
+    }
 }

@@ -144,28 +144,36 @@ extension FokkerPlanckSolver {
     func dissipationFromRate(_ f: [Double], rate: [Double]) -> (psi: Double, residual: Double) {
         let op = operatorK.reweighted { logMean(f[$0], f[$1]) }
         if grid.dimension == .one { return (Self.cycleDissipation(weights: op.weights[0], rate: rate), 0) }
-        var start: [Double]?
-        var best: (u: [Double], residual: Double)?
-        for preconditioner in [MeanWeightPreconditioner(op), nil] as [MeanWeightPreconditioner?] where preconditioner != nil || start != nil {
+        // One solve: the solution, or the iterate it stopped at (nil for an indefinite operator).
+        func solve(_ preconditioner: MeanWeightPreconditioner?, from start: [Double]?, limit: Int) -> (u: [Double], residual: Double)? {
             do {
-                let r = try ConjugateGradient.solve(op, rate, initial: start, tolerance: 1e-11,
-                                                    maxIterations: preconditioner == nil ? nil : Self.psiIterations,
+                let r = try ConjugateGradient.solve(op, rate, initial: start, tolerance: 1e-11, maxIterations: limit,
                                                     preconditioner: preconditioner)
-                return (op.dirichletForm(r.solution, r.solution), r.relativeResidual)
+                return (r.solution, r.relativeResidual)
             } catch let e as ConjugateGradient.NotConverged {
-                guard !e.solution.isEmpty else { return (.nan, e.relativeResidual) }   // an indefinite operator
-                start = e.solution
-                if e.relativeResidual < best?.residual ?? .infinity { best = (e.solution, e.relativeResidual) }
+                return e.solution.isEmpty ? nil : (e.solution, e.relativeResidual)
             } catch {
-                return (.nan, .infinity)
+                return nil
             }
+        }
+        var best: (u: [Double], residual: Double)?
+        if let meanWeight = MeanWeightPreconditioner(op) {
+            best = solve(meanWeight, from: nil, limit: Self.psiIterations)
+            if let b = best, b.residual <= 1e-11 { return (op.dirichletForm(b.u, b.u), b.residual) }
+            if best == nil { return (.nan, .infinity) }   // indefinite
+        }
+        // Jacobi (where the mean-weight operator does not apply, or from its iterate).
+        if let jacobi = solve(nil, from: best?.u, limit: Self.jacobiIterations), jacobi.residual < best?.residual ?? .infinity {
+            best = jacobi
         }
         guard let best else { return (.nan, .infinity) }
         return (op.dirichletForm(best.u, best.u), best.residual)
     }
 
-    /// Iterations of the mean-weight-preconditioned ψ solve before it hands over to Jacobi.
+    /// Iterations of the mean-weight-preconditioned ψ solve before it hands over to Jacobi, and
+    /// of the Jacobi solve (a bound on the time one ψ may take: seconds at 64³).
     static let psiIterations = 300
+    static let jacobiIterations = 5000
 
     /// ψ = ½ Σ_i W_i (u_{i+1} − u_i)² for (L u)_i = r_i on a cycle of n cells, exactly and in O(n)
     /// (conjugate gradients need O(n) iterations of O(n) each here). With the edge fluxes
