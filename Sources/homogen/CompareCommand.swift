@@ -124,6 +124,7 @@ struct CompareOptionGroup: ParsableArguments {
         bar?.finish()
         for w in result.epsilonSolution.warnings { printError("compare: warning (epsilon equation): \(w)") }
         for w in result.homogenisedSolution.warnings { printError("compare: warning (homogenised equation): \(w)") }
+        for w in result.distanceWarnings { printError("compare: warning: \(w)") }
         // The values chosen for options left at their defaults, for summary.json's provenance.
         Provenance.resolve("particles", "\(sc.particles.count)")
         Provenance.resolve("seed", "\(sc.particles.seed)")

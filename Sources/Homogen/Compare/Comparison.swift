@@ -168,6 +168,19 @@ public struct Comparison {
         public let significance: Double
         /// True when the particles agree with the ε-PDE at every output time.
         public var consistent: Bool { rows.allSatisfy(\.consistent) }
+        /// The output times where W2(ε-PDE, homogenised) by the back-and-forth method has a
+        /// marginal error above half the distance (as `homogen w2 --grid` warns): the two densities
+        /// differ by less than the solver grid resolves, and the value may be off by tens of
+        /// percent. The verdict does not use it.
+        public var distanceWarnings: [String] {
+            let unresolved = rows.filter { ($0.marginalErrorEpsilonHomogenised ?? 0) > 0.5 && ($0.w2EpsilonHomogenised ?? 0) > 0 }
+            guard !unresolved.isEmpty else { return [] }
+            let worst = unresolved.map { $0.marginalErrorEpsilonHomogenised! }.max()!
+            return ["W2(eps,hom) at t = " + unresolved.map { String(format: "%g", $0.t) }.joined(separator: ", ")
+                    + String(format: ": the back-and-forth marginal error is up to %.2g of the distance, so the value may be off by "
+                             + "tens of percent (the densities differ by less than the solver grid resolves); the verdict does "
+                             + "not use it, and the metric-grid line gives an exact cell-centre value", worst)]
+        }
         public let seconds: Double
     }
 

@@ -48,6 +48,9 @@ public struct CompareSummary: Codable, Sendable {
     public var cellResolution: Int? = nil
     public var aHomBounds: [[Double]]? = nil
     public var cellCaveats: [String]? = nil
+    /// Distances the run computed but could not resolve (`Comparison.Result.distanceWarnings`);
+    /// absent when there are none.
+    public var warnings: [String]? = nil
 }
 
 /// Writes a comparison as a run folder: `summary.json` and `densities_NNN.csv` (cell edges; the
@@ -89,7 +92,8 @@ public enum CompareRunFolder {
                 referenceCheck: r.referenceCheck, samplerScheme: r.sample.scheme.rawValue,
                 acceptance: AcceptanceInterval.list(r.sample), effectiveMethod: e.method, cellResolution: e.resolution,
                 aHomBounds: e.aHomLower.flatMap { l in e.aHomUpper.map { [l[0], $0[0]] } },
-                cellCaveats: Optional([e.bracketCaveat, e.resolutionCaveat].compactMap { $0 }).flatMap { $0.isEmpty ? nil : $0 })
+                cellCaveats: Optional([e.bracketCaveat, e.resolutionCaveat].compactMap { $0 }).flatMap { $0.isEmpty ? nil : $0 },
+                warnings: r.distanceWarnings.isEmpty ? nil : r.distanceWarnings)
             try AtomicFile.write(try JSON.encodeSummary(sum), to: dir + "/summary.json")
             summary = sum
         }
