@@ -33,7 +33,7 @@ struct CheckCommand: ParsableCommand {
         print("# \(scenario): valid")
         print(s.tomlText)
         print("""
-            # Checks on the grid of the cell (points per variable: \(f.gridPointsPerVariable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            # Checks on the grid of the cell (points per variable, the most any field was checked at: \(f.gridPointsPerVariable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             #   eigenvalues of B in [\(f.mediumSmallestEigenvalue), \(f.mediumLargestEigenvalue)]
             #   pi in [\(f.equilibriumMinimum), \(f.equilibriumMaximum)], integral of pi_eps = \(f.equilibriumMass)
             #   rho0 <= \(f.initialMaximum), integral of rho0 = \(f.initialMass)
