@@ -2,7 +2,8 @@ import Foundation
 
 /// Whether a stationary run was long enough for its time averages to estimate π_ε, judged from
 /// the run's own measured integrated autocorrelation time τ = max τ_int over the observables
-/// (Sokal's windowed estimate on the particle-averaged series after the burn-in, in time units).
+/// (from the spread of the particles' own time averages after the burn-in, in time units:
+/// `StationaryResult.timeAverageAutocorrelation`).
 ///
 /// The batch-means standard errors are over independent particles, so they are right however
 /// short the run; what they cannot see is a bias of the time averages themselves, which only a
@@ -12,14 +13,11 @@ import Foundation
 ///   dominated by the slowest mode, ρ(t) = e^{-t/τ_exp} gives τ_int = 2τ_exp. After a burn-in
 ///   b = 5τ the deviation is reduced by e^{-b/τ_exp} = e^{-10} ≈ 4.5e-5 of its size at the start,
 ///   below the relative standard error 1/√ESS of any run with fewer than ~5e8 effective samples.
-/// - **run after the burn-in L ≥ 50 τ.** The check above rests on τ, and a series cannot measure a
-///   correlation longer than itself: Sokal's estimator with its window M ≥ 5τ has relative
-///   standard deviation √(2(2M + 1)/n) ≈ √(20 τ/L) (Madras & Sokal 1988), ≈ 0.6 at L = 50τ — τ
-///   known to within a factor ~2, enough for a factor-5 margin — and a correlation longer than a
-///   window that no longer fits in the series stays hidden. The same length makes the
-///   batch-means variance of a time average, σ²τ/L · (1 − O(τ/L)), and so the ESS = N L/τ, right
-///   to a few per cent, and what is left of the transient after the burn-in, decaying with
-///   τ_exp ≈ τ/2, adds at most 1% of its size at the start of the window to the time average.
+/// - **run after the burn-in L ≥ 50 τ.** The check above rests on τ, and a run cannot measure a
+///   correlation longer than itself: the variance of a time average over L is σ²τ/L ·
+///   (1 − O(τ/L)), so τ (and the ESS = N L/τ) read from it is low by about τ/(2L), 1% at
+///   L = 50τ; and what is left of the transient after the burn-in, decaying with τ_exp ≈ τ/2,
+///   adds at most 1% of its size at the start of the window to the time average.
 ///
 /// A chain started at π_ε needs neither: it is stationary from the first step. Its τ_int and ESS
 /// are still rough below 50 τ_int (the first reason above), which `tauIntRough` says.

@@ -78,7 +78,7 @@ public struct StationaryResult: Sendable {
         testPValues.min()! >= Self.significanceLevel / Double(testPValues.count)
     }
     /// Integrated autocorrelation times (in time units) and effective sample sizes of the
-    /// observables cos 2πx₁ and cos 2πx₁/ε (Sokal's automatic window).
+    /// observables cos 2πx₁ and cos 2πx₁/ε (`timeAverageAutocorrelation`).
     public let observables: [String]
     public let observableMeans: [Double]
     public let observableExact: [Double]
