@@ -12,10 +12,10 @@ final class CheckpointTests: XCTestCase {
     private let args = ["sample", "scenarios/bench-1d.toml", "--particles", "400000", "--positions", "--quiet", "--threads", "2",
                         "--skip-dt-check"]
 
-    private func start(_ extra: [String]) throws -> Process {
+    private func start(_ extra: [String], positions: Bool = true) throws -> Process {
         let p = Process()
         p.executableURL = homogenExecutable
-        p.arguments = args + extra
+        p.arguments = (positions ? args : args.filter { $0 != "--positions" }) + extra
         p.currentDirectoryURL = repositoryRoot
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -98,6 +98,13 @@ final class CheckpointTests: XCTestCase {
         let corrupt = try runHomogen(args + ["--resume", dir, "--out", base + "/w"])
         XCTAssertEqual(corrupt.status, 65)
         XCTAssertTrue(corrupt.stderr.contains("checkpoint.json: corrupt"), corrupt.stderr)
-        for f in ["x", "y", "z", "w"] { XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/" + f)) }
+        // The other way round: a checkpoint written without positions, resumed keeping them.
+        let bare = try start(["--out", base + "/bare", "--checkpoint-every", "0.1"], positions: false)
+        terminateAfterFirstCheckpoint(bare, checkpoint: base + "/bare.checkpoint")
+        XCTAssertEqual(bare.terminationStatus, 130)
+        let keeping = try runHomogen(args + ["--resume", base + "/bare.checkpoint", "--out", base + "/v"])
+        XCTAssertEqual(keeping.status, 65)
+        XCTAssertTrue(keeping.stderr.contains("does not keep the particle positions; resume it without keeping them"), keeping.stderr)
+        for f in ["x", "y", "z", "w", "v"] { XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/" + f)) }
     }
 }

@@ -26,7 +26,7 @@ final class ScenarioValidationTests: XCTestCase {
         assertScenarioError(scenario1D(drop: ["[grid]", "cells"]), key: "[grid]", contains: "missing")
         assertScenarioError(scenario1D(drop: ["pi"]), key: "[equilibrium]", contains: "give pi or U")
         assertScenarioError(scenario1D(["pi": "pi = \"1\"\nU = \"0\""]), key: "[equilibrium]", contains: "not both")
-        assertScenarioError(scenario1D(["count": "count = \"many\""]), key: "[particles] count", contains: "integer")
+        assertScenarioError(scenario1D(["count": "count = \"many\""]), key: "[particles] count", contains: "must be a whole number")
         assertScenarioError(scenario1D(["convention": "convention = \"ito-ish\""]), key: "[particles] convention", contains: "not one of")
     }
 
@@ -55,7 +55,8 @@ final class ScenarioValidationTests: XCTestCase {
     }
 
     func testMediumMustBePositiveDefinite() {
-        assertScenarioError(scenario1D(["B": "B = \"0.5 + sin(2*pi*y)\""]), key: "[medium] B", contains: "not positive definite at y = ")
+        assertScenarioError(scenario1D(["B": "B = \"0.5 + sin(2*pi*y)\""]), key: "[medium] B",
+                            contains: "smallest eigenvalue on the check grid is -0.5, at y = 0.75")   // the worst point, not the first
         let full = scenario1D([
             "dimension": "dimension = 2",
             "B": "B = [[\"1\", \"2*cos(2*pi*y1)\"], [\"2*cos(2*pi*y1)\", \"1\"]]",
@@ -70,8 +71,11 @@ final class ScenarioValidationTests: XCTestCase {
     }
 
     func testEquilibriumAndInitialDensity() {
-        assertScenarioError(scenario1D(["pi": "pi = \"cos(2*pi*y)\""]), key: "[equilibrium] pi", contains: "positive")
-        assertScenarioError(scenario1D(["f": "rho = \"sin(2*pi*x)\""]), key: "[initial] rho", contains: "negative")
+        // The worst point of the check grid is named, not the first bad one.
+        assertScenarioError(scenario1D(["pi": "pi = \"cos(2*pi*y)\""]), key: "[equilibrium] pi",
+                            contains: "minimum on the check grid is π = -1.0 at y = 0.5")
+        assertScenarioError(scenario1D(["f": "rho = \"sin(2*pi*x)\""]), key: "[initial] rho",
+                            contains: "negative initial density: its minimum on the check grid is -1.0 at x = 0.75")
         assertScenarioError(scenario1D(["f": "rho = \"0*x\""]), key: "[initial] rho", contains: "zero mass")
         assertScenarioError(scenario1D(["pi": "pi = \"2 + sin(y)\""]), key: "[equilibrium] pi", contains: "not 1-periodic in y")
     }

@@ -129,18 +129,13 @@ struct TorusGridComparisonTransport: ComparisonTransport {
 
     /// On the solver grid, refined to 32 cells per ε-period by splitting cells as long as the grid
     /// stays within 256 × 256 (64³ in 3D; the method's error on an ε-oscillating density is about
-    /// 1.3% at 16 cells per period and 0.3% at 32, `CompareTests`); a non-diagonal constant metric
-    /// (2D): the exact network simplex between the output-grid cell-centre measures (up to 64 × 64
-    /// cells; nil beyond).
+    /// 1.3% at 16 cells per period and 0.3% at 32, `CompareTests`); nil for a non-diagonal
+    /// constant metric (2D), which the grid method does not take: `metricDistances` puts that W̄
+    /// on the metric grid, beside W2 between the same cell-centre measures.
     func pdeDistance(_ a: FokkerPlanckResult, _ b: FokkerPlanckResult, _ k: Int, cost: Transport.Cost) throws -> Transport.Result? {
         var cost = cost
         if case .metric(let m) = cost {
-            if abs(m.a12) > 1e-12 * (m.a11 * m.a22).squareRoot() {
-                let g = scenario.cells
-                guard g <= 64 else { return nil }
-                return try Transport.distance(.points(TorusMeasure(cellMasses: a.snapshots[k].density, cells: g)),
-                                              .points(TorusMeasure(cellMasses: b.snapshots[k].density, cells: g)), cost: cost)
-            }
+            guard !Self.hasCrossTerm(m) else { return nil }
             cost = .metric(.diagonal(m.a11, m.a22))   // the grid method's diagonal metric
         }
         let n = a.solverCells
@@ -225,14 +220,16 @@ struct TorusGridComparisonTransport: ComparisonTransport {
                 wGH: try costs.gh.map { try Transport.distance(x, y, cost: .points($0)).distance })
             return result
         }
+        let crossTerm = e.isConstant && Self.hasCrossTerm(Matrix2(rowMajor: e.bBar[0]))
         if e.isConstant {
             result.wBar = try pdeDistance(epsH, hom, k, cost: .metric(Matrix2(rowMajor: e.bBar[0])))?.distance
         }
-        guard costs.bar != nil || costs.gh != nil else { return result }
-        // Ground costs that are not a constant quadratic form: exact transport between the
-        // cell-centre measures of a coarser grid (`metricCells`), with W2 and W̄ on the same grid.
-        // These stay apart from the back-and-forth columns: cell-centre measures overstate W2
-        // between nearby densities, so only ratios within this grid mean something.
+        guard costs.bar != nil || costs.gh != nil || crossTerm else { return result }
+        // Ground costs that the grid method does not take (the Finsler norm, the geodesic cost of
+        // B̄(x), a constant B̄ with a cross term): exact transport between the cell-centre measures
+        // of a coarser grid (`metricCells`), with W2 and W̄ on the same grid. These stay apart from
+        // the back-and-forth columns: cell-centre measures overstate W2 between nearby densities,
+        // so only ratios within this grid mean something.
         let g = scenario.cells, gm = Comparison.metricCells(outputCells: g), grid = PeriodicGrid(dimension: .two, n: g)
         func measure(_ d: [Double]) -> Transport.Measure {
             .points(TorusMeasure(cellMasses: gm == g ? d : grid.aggregate(d, to: gm), cells: gm))
@@ -251,6 +248,10 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     }
 
     func timeContinuity(_ r: FokkerPlanckResult) throws -> Double? { nil }
+
+    /// True when the 2D metric's off-diagonal entry is above 1e-12 of the diagonal's scale (below
+    /// it, the cell problem's round-off for media with the axes as symmetry planes).
+    static func hasCrossTerm(_ m: Matrix2) -> Bool { abs(m.a12) > 1e-12 * (m.a11 * m.a22).squareRoot() }
 
     /// None: the estimate's standard errors, not a distance, judge it on the torus.
     func stationaryDistance(estimate: [Double], exact: [Double]) throws -> Double? { nil }

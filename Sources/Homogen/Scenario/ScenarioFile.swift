@@ -165,7 +165,8 @@ private struct ScenarioFileReader {
         let v = try value(t, table, key)
         if let i = v.int { return i }
         if let d = v.double, d == d.rounded(), abs(d) < 9e15 { return Int(d) }
-        throw ScenarioError(key: keyName(table, key), message: "must be an integer, not \(v.debugDescriptionOrType)")
+        let given = v.double.map { "\($0)" } ?? v.debugDescriptionOrType
+        throw ScenarioError(key: keyName(table, key), message: "must be a whole number (such as 25000 or 2.5e4), not \(given)")
     }
 
     private func number(_ t: TOMLTable, _ table: String, _ key: String) throws -> Double {

@@ -156,7 +156,7 @@ enum ScenarioValidation {
     private static func checkMedium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
         let (bv, bc) = grid.grid(f.medium)
         let b = f.evaluate(f.medium, inputs: bv, columns: bc)
-        var lo = Double.infinity, hi = -Double.infinity
+        var lo = Double.infinity, hi = -Double.infinity, worst = 0
         let d = f.dimension.count
         for i in 0..<b[0].count {
             let (l1, l2): (Double, Double)
@@ -176,12 +176,14 @@ enum ScenarioValidation {
             guard l1.isFinite, l2.isFinite else {
                 throw ScenarioError(key: key, message: "is not finite \(grid.place(bv, bc, i))")
             }
-            guard min(l1, l2) > 0 else {
-                throw ScenarioError(
-                    key: key,
-                    message: "is not positive definite \(grid.place(bv, bc, i)) (smallest eigenvalue \(min(l1, l2)))")
-            }
-            lo = min(lo, l1, l2); hi = max(hi, l1, l2)
+            if min(l1, l2) < lo { lo = min(l1, l2); worst = i }
+            hi = max(hi, l1, l2)
+        }
+        // The worst point of the grid, not the first bad one: its eigenvalue says how far off B is.
+        guard lo > 0 else {
+            throw ScenarioError(
+                key: key,
+                message: "is not positive definite: its smallest eigenvalue on the check grid is \(lo), \(grid.place(bv, bc, worst))")
         }
         return (lo, hi)
     }
@@ -194,14 +196,18 @@ enum ScenarioValidation {
     private static func checkEquilibrium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
         let (pv, pc) = grid.grid([f.pi])
         let p = f.evaluate([f.pi], inputs: pv, columns: pc)[0]
-        var pmin = Double.infinity, pmax = -Double.infinity
+        var pmin = Double.infinity, pmax = -Double.infinity, worst = 0
         for i in 0..<p.count {
-            guard p[i].isFinite, p[i] > 0 else {
-                throw ScenarioError(
-                    key: key,
-                    message: "must give a positive, finite π, but π = \(p[i]) \(grid.place(pv, pc, i))")
+            guard p[i].isFinite else {
+                throw ScenarioError(key: key, message: "must give a positive, finite π, but π = \(p[i]) \(grid.place(pv, pc, i))")
             }
-            pmin = min(pmin, p[i]); pmax = max(pmax, p[i])
+            if p[i] < pmin { pmin = p[i]; worst = i }
+            pmax = max(pmax, p[i])
+        }
+        guard pmin > 0 else {
+            throw ScenarioError(
+                key: key,
+                message: "must give a positive, finite π, but its minimum on the check grid is π = \(pmin) \(grid.place(pv, pc, worst))")
         }
         // Densities, fluxes and weights are products and quotients of π's values: beyond this
         // range they overflow or lose every digit in double precision.
@@ -219,13 +225,18 @@ enum ScenarioValidation {
     private static func checkInitial(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
         let (rv, rc) = grid.grid([f.rho0])
         let r = f.evaluate([f.rho0], inputs: rv, columns: rc)[0]
-        var rmax = 0.0
+        var rmax = 0.0, rmin = Double.infinity, worst = 0
         for i in 0..<r.count {
-            guard r[i].isFinite, r[i] >= 0 else {
-                throw ScenarioError(
-                    key: key, message: "gives a negative or non-finite initial density \(r[i]) \(grid.place(rv, rc, i))")
+            guard r[i].isFinite else {
+                throw ScenarioError(key: key, message: "gives a non-finite initial density \(r[i]) \(grid.place(rv, rc, i))")
             }
+            if r[i] < rmin { rmin = r[i]; worst = i }
             rmax = max(rmax, r[i])
+        }
+        guard rmin >= 0 else {
+            throw ScenarioError(
+                key: key,
+                message: "gives a negative initial density: its minimum on the check grid is \(rmin) \(grid.place(rv, rc, worst))")
         }
         let mass = f.cellIntegrals(of: f.rho0, cells: 1)[0]
         guard rmax > 0, mass > 0, mass.isFinite else {

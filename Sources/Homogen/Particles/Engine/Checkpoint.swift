@@ -132,6 +132,10 @@ public struct Checkpoint: Codable, Sendable {
         }
         var positions: Data?
         if let bytes = e.positionsBytes {
+            guard c.positionsHash != nil else {
+                throw Invalid(message: "\(file) was written by a run that does not keep the particle positions; resume it "
+                              + "without keeping them (no --positions)")
+            }
             guard let p = FileManager.default.contents(atPath: directory + "/positions.bin"), p.count == bytes,
                   hash(p) == c.positionsHash else {
                 throw Invalid(message: "\(directory)/positions.bin: missing, truncated or not the one checkpoint.json was written with")
