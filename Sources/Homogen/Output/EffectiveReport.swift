@@ -70,7 +70,9 @@ public struct EffectiveReport: Encodable {
             let o = g.options
             try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,
                                 method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
-                                    + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function",
+                                    + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function; "
+                                    + "accurate to 0.5 % along the axes and on constant media, to about 10 % (low) between the axes of "
+                                    + "strongly anisotropic norms (measured: -4.5 % on the laminate 2 + sin 2 pi y1, -9.5 % on the two-phase laminate 1 / 4)",
                                 seconds: g.seconds), forKey: .gh)
         }
         if let g = gh3D {
