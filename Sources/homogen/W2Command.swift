@@ -13,7 +13,7 @@ struct W2Command: ParsableCommand {
             --circle (default for one column): exact W2 on the circle R/Z.
             --torus (default for two columns): exact W2 on the flat torus with the minimum-image cost (LEMON's
             network simplex; n*m up to 36e6), or with --entropic the debiased Sinkhorn estimate.
-            Three columns: exact W2 on the flat 3D torus (network simplex, flat cost).
+            Three columns: exact W2 on the 3D torus (network simplex, periodic cost: the minimum-image |x - y|^2).
             --grid: A and B are cell masses (or densities) on the same uniform periodic grid: .npy arrays of shape
             (n,) (circle, exact), (n1, n2) or (n1, n2, n3) (x1 slowest; back-and-forth method, with its
             convergence diagnostic on stderr), or density/histogram CSVs written by `homogen solve` / `homogen sample`.
