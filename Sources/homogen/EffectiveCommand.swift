@@ -129,8 +129,8 @@ struct EffectiveCommand: ParsableCommand {
         let at = e.isConstant ? "" : " at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))"
         print("# Gromov-Hausdorff integrand phi(v) = N(v)^2 (5.17)\(xDependent ? " of the cell metric at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))" : ""), "
               + "against <B_bar v, v>\(at), v = (cos a, sin a); \(g.angles.count) angles in --json (gh_norm), \(String(format: "%.2f", g.seconds)) s")
-        print("# accurate to 0.5 % along the axes and on constant media; between the axes of a strongly anisotropic norm "
-              + "(a laminate) to about 10 %, low (docs/solver.md)")
+        print("# phi is the stable norm of a \(g.options.nodes)-node graph, computed exactly for the graph; the graph's stencil makes "
+              + "it high, by up to 0.25 % where the norm is round (measured up to 0.21 % on laminates; docs/solver.md)")
         print("angle_deg  phi  B_bar_vv  phi/B_bar_vv")
         var largest = 0.0
         for (k, (a, p)) in zip(g.angles, g.phi).enumerated() {

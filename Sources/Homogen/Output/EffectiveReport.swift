@@ -69,18 +69,19 @@ public struct EffectiveReport: Encodable {
         if let g = gh {
             let o = g.options
             try c.encode(GHNorm(angles: g.angles, phi: g.phi, x: ghAtX,
-                                method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
-                                    + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi| <= \(o.covectors), spline support function; "
-                                    + "accurate to 0.5 % along the axes and on constant media, to about 10 % (low) between the axes of "
-                                    + "strongly anisotropic norms (measured: -4.5 % on the laminate 2 + sin 2 pi y1, -9.5 % on the two-phase laminate 1 / 4)",
+                                method: "stable norm of a periodic graph (\(o.nodes) nodes per period, stencil reach \(o.reach)), "
+                                    + "computed exactly for the graph: minimum cycle ratios (Howard) give the unit ball's vertices "
+                                    + "and supporting lines, refined until they agree to \(o.tolerance) (\(g.vertices.count) vertices, "
+                                    + "\(g.covectors.count) covectors); phi is the polygon's gauge squared. The error is the graph's "
+                                    + "discretisation of the metric (docs/solver.md)",
                                 seconds: g.seconds), forKey: .gh)
         }
         if let g = gh3D {
             let o = g.options
             let units = StableNorm3D.unitLatticeDirections
             try c.encode(GHNorm3D(directions: units, phi: units.map(g.phi), covectors: g.covectors, dualNorm: g.dualNorm, x: ghAtX,
-                                  method: "dual norm (effective eikonal Hamiltonian) from sheet distances on a periodic graph: "
-                                      + "\(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi|_inf <= \(o.covectors), "
+                                  method: "dual norm (effective eikonal Hamiltonian) of a periodic graph, exactly for the graph by minimum "
+                                      + "cycle ratios (Howard): \(o.nodes) nodes per period, stencil reach \(o.reach), covectors |xi|_inf <= \(o.covectors), "
                                       + "biquadratic interpolation on the cube faces, support function over \(o.boundary)^2 points per face",
                                   seconds: g.seconds), forKey: .gh)
         }

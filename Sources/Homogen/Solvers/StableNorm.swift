@@ -6,32 +6,33 @@ import Foundation
 ///     N(v) = lim_{L→∞} d(0, L v) / L,   d the geodesic distance of √⟨B ż, ż⟩.
 ///
 /// Method (written here: no library computes stable norms of periodic metrics). The metric is
-/// discretised as a periodic graph on the nodes j/n of the cell, with edges to all offsets
-/// d ∈ Z² with |d|∞ ≤ K and gcd(d) = 1, each costing the Riemannian length
-/// ∫₀¹ √⟨B(x + t d/n) d/n, d/n⟩ dt of its straight segment (2 Gauss–Legendre points on each piece
-/// between grid-line crossings, exact for media piecewise constant on the grid cells): full
-/// tensors (anisotropic metrics) are handled, with a polygonal error of order 1/(8K²) for
-/// directions between stencil offsets and none along them. N is computed through its dual norm
-/// N* — the effective Hamiltonian of the periodic eikonal problem — which set-to-set distances
-/// give exactly: for a primitive covector ξ, on the cylinder R²/Z(n w), w = (−ξ2, ξ1), cut into
-/// the sheets Γ_j = {ξ·x = j}, Dijkstra from the half-cylinder {ξ·x ≤ 0} gives
-/// D_j = dist(Γ_0, Γ_j), and 1/N*(ξ) = min_{ξ·v = 1} N(v) = lim (D_j − D_{j−1}), estimated by the
-/// mean increment over the second half of periods·(|ξ1| + |ξ2|) sheets (exact for laminates along
-/// an axis and for constant media). The dual ball's radius ρ(θ) = |ξ|/N*(ξ) is known at the
-/// angles of the covectors with |ξ|∞ ≤ M, interpolated by a periodic cubic spline (GSL), and N(v)
-/// is the dual ball's support function, N(v) = max_θ ρ(θ)⟨(cos θ, sin θ), v⟩.
+/// discretised as a periodic graph (`PeriodicMetricGraph`: nodes j/n of the cell, edges to all
+/// primitive offsets o with |o|∞ ≤ K, each costing the Riemannian length of its straight segment —
+/// exact for media piecewise constant on the grid cells, with a polygonal error of order 1/(8K²)
+/// between stencil directions and none along them; full tensors are handled). The graph's own
+/// stable norm N_G is then computed exactly: its unit ball is a polygon, and for a covector ξ the
+/// minimum cycle ratio (`MinimumCycleRatio`) gives both the support function h(ξ) = N_G*(ξ) and
+/// a vertex [c]/len(c) of the ball touched by the line {ξ·v = h(ξ)}. The polygon is built by the
+/// support-function refinement of convex geometry: between two known vertices a, b the outward
+/// normal ν of the chord ab is queried; if h(ν) exceeds ν·a by more than `tolerance`·h(ν) the
+/// new vertex is kept and both halves refined, otherwise ab is a face (to that tolerance). Every
+/// direction's N_G is then bracketed between the polygon of vertices (above) and that of
+/// supporting lines (below) within `tolerance`; N_G is even (a reversed cycle has the same
+/// length), so covectors are queried over a half circle. φ(v) is the polygon's gauge squared.
+/// The remaining error is the graph's discretisation of the metric (measured in docs/solver.md).
 public struct StableNorm: Sendable {
     public struct Options: Sendable {
         /// Graph nodes per period and axis.
         public var nodes: Int = 40
-        /// Stencil reach: offsets with |d|∞ ≤ K.
+        /// Stencil reach: offsets with |o|∞ ≤ K.
         public var reach: Int = 10
-        /// Covectors ξ with |ξ|∞ ≤ this.
-        public var covectors: Int = 4
-        /// Sheets of the cylinder per covector, in units of |ξ1| + |ξ2| (even).
-        public var periods: Int = 2
         /// Output angles in [0, π) (a multiple of 4 includes π/2).
         public var angles: Int = 48
+        /// Relative gap between the ball's vertex polygon and its supporting lines at which a chord
+        /// is taken for a face.
+        public var tolerance: Double = 1e-5
+        /// At most this many covectors are queried (a polygon with more faces is an error).
+        public var maximumQueries: Int = 2000
         public init() {}
     }
 
@@ -39,12 +40,22 @@ public struct StableNorm: Sendable {
     public let angles: [Double]
     /// φ(v) = N(v)² at the unit vectors of `angles`.
     public let phi: [Double]
-    /// The covectors ξ used and the dual norm N*(ξ) (the effective Hamiltonian of the eikonal
-    /// problem) at each.
+    /// The vertices of the graph norm's unit ball over the whole circle, counter-clockwise, and the
+    /// homology class p of the optimal cycle at each (the vertex is p / N(p)).
+    public let vertices: [[Double]]
+    public let classes: [[Int]]
+    /// The unit covectors ξ in [0, π] whose vertices were kept (with the chord normals found to
+    /// be faces, about as many more were queried), and the dual norm N*(ξ) (the effective
+    /// Hamiltonian of the eikonal problem) at each.
     public let covectors: [[Double]]
     public let dualNorm: [Double]
     public let options: Options
     public let seconds: Double
+    /// Per edge of the vertex polygon (vertex k to k + 1): its normal scaled so that ν·v = 1 on the edge.
+    private let edgeNormals: [(Double, Double)]
+    /// The vertices' angles, counter-clockwise from the first (at `firstAngle`), in [0, 2π).
+    private let vertexTurns: [Double]
+    private let firstAngle: Double
 
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case degenerateMedium(String)
@@ -61,102 +72,149 @@ public struct StableNorm: Sendable {
     public init(options: Options = Options(), medium: ([Double], [Double]) -> [Matrix2]) throws {
         let start = Date()
         let n = options.nodes, reach = options.reach
-        guard n >= 4, n <= 1024 else { throw Failure.badOption("gh: nodes per period must be from 4 to 1024") }
+        guard n >= 4, n <= 200 else { throw Failure.badOption("gh: nodes per period must be from 4 to 200") }
         guard reach >= 1, reach <= 12 else { throw Failure.badOption("gh: the stencil reach must be from 1 to 12") }
-        guard options.covectors >= 1, options.covectors <= 16 else { throw Failure.badOption("gh: covectors must be from 1 to 16") }
-        guard options.periods >= 2, options.periods <= 64 else { throw Failure.badOption("gh: periods must be from 2 to 64") }
+        guard options.angles >= 4 else { throw Failure.badOption("gh: at least 4 output angles") }
+        guard options.tolerance > 0, options.tolerance < 0.1 else { throw Failure.badOption("gh: the tolerance must be in (0, 0.1)") }
         self.options = options
-        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
-        let graph = try PeriodicMetricGraph(nodes: n, reach: reach, metric: medium)
-        let offsets = graph.offsets, cost = graph.cost
-        // Primitive covectors ξ in the half plane with |ξ|∞ ≤ `covectors`, by angle.
-        var covectors: [(Int, Int)] = []
-        let c = options.covectors
-        for p in 0...c { for q in -c...c where gcd(p, q) == 1 && (p > 0 || q == 1) { covectors.append((p, q)) } }
-        func angle(_ x: (Int, Int)) -> Double { atan2(Double(x.1), Double(x.0)) }
-        covectors.sort { angle($0) < angle($1) }
-        let distances = covectors.map {
-            Self.sheetDistance($0, n: n, offsets: offsets, cost: cost, periods: options.periods)
+        let solver = MinimumCycleRatio(try PeriodicMetricGraph(nodes: n, reach: reach, metric: medium))
+        // The two quarter circles of covectors, [0, π/2] and [π/2, π], one per thread; each keeps
+        // the last optimal policy to start its next query from.
+        let east = try Self.support((1, 0), solver: solver), north = try Self.support((0, 1), solver: solver)
+        let west = east.mirrored
+        var quarters: [[Support]] = [[], []]
+        var failure: Error?
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { q in
+            do {
+                var refinement = Refinement(solver: solver, tolerance: options.tolerance, limit: options.maximumQueries / 2)
+                let found = q == 0 ? try refinement.between(east, north) : try refinement.between(north, west)
+                lock.lock(); quarters[q] = found; lock.unlock()
+            } catch {
+                lock.lock(); failure = failure ?? error; lock.unlock()
+            }
         }
-        self.covectors = covectors.map { [Double($0.0), Double($0.1)] }
-        dualNorm = distances.map { 1 / $0 }
-        // The dual unit ball's radius ρ(θ) = |ξ| / N*(ξ) along the covector angles, interpolated by a
-        // periodic cubic spline over [θ_0, θ_0 + π] (ρ(θ + π) = ρ(θ)); N(v) = max_θ ρ(θ) ⟨(cos θ, sin θ), v⟩,
-        // the support function of the dual ball, maximised over 8192 angles.
-        let thetas = covectors.map(angle) + [angle(covectors[0]) + .pi]
-        let radii = zip(covectors, distances).map { (Double($0.0 * $0.0 + $0.1 * $0.1)).squareRoot() * $1 }
-        let spline = PeriodicSpline(x: thetas, y: radii + [radii[0]])
-        let dense = 8192
-        let boundary: [(Double, Double)] = (0..<dense).map { k in
-            let t = thetas[0] + 2 * .pi * Double(k) / Double(dense)
-            let r = spline(t)
-            return (r * cos(t), r * sin(t))
+        if let failure { throw failure }
+        let half = [east] + quarters[0] + [north] + quarters[1]
+        var ring = half + half.map(\.mirrored)
+        // A vertex touched by several covectors (a corner) appears once.
+        ring = ring.enumerated().filter { k, s in
+            let p = ring[(k + 1) % ring.count].vertex
+            return abs(p.0 - s.vertex.0) + abs(p.1 - s.vertex.1) > 1e-13 * (abs(s.vertex.0) + abs(s.vertex.1))
+        }.map { $0.1 }
+        vertices = ring.map { [$0.vertex.0, $0.vertex.1] }
+        classes = ring.map { $0.homologyClass }
+        let normals = ring.indices.map { k in
+            let a = ring[k].vertex, b = ring[(k + 1) % ring.count].vertex
+            let nu = (b.1 - a.1, a.0 - b.0), c = nu.0 * a.0 + nu.1 * a.1
+            return (nu.0 / c, nu.1 / c)
         }
+        let first = atan2(ring[0].vertex.1, ring[0].vertex.0)
+        let turns = ring.map { s in
+            let t = atan2(s.vertex.1, s.vertex.0) - first
+            return t < 0 ? t + 2 * .pi : t
+        }
+        edgeNormals = normals
+        vertexTurns = turns
+        firstAngle = first
+        let queried = half + [west]
+        let ordered = queried.sorted { atan2($0.xi.1, $0.xi.0) < atan2($1.xi.1, $1.xi.0) }
+        covectors = ordered.map { [$0.xi.0, $0.xi.1] }
+        dualNorm = ordered.map { $0.h }
         let angleCount = options.angles
         angles = (0..<angleCount).map { Double($0) * .pi / Double(angleCount) }
         phi = angles.map { a in
-            let v = (cos(a), sin(a))
-            let nv = boundary.map { $0.0 * v.0 + $0.1 * v.1 }.max()!
-            return nv * nv
+            let r = Self.gauge(cos(a), sin(a), normals: normals, turns: turns, first: first)
+            return r * r
         }
         seconds = Date().timeIntervalSince(start)
     }
 
-    /// 1/N*(ξ) for a primitive covector ξ: Dijkstra on the cylinder R²/Z(n w), w = (−ξ2, ξ1),
-    /// from the half-cylinder {ξ·x ≤ 0}; D_j = dist({ξ·x ≤ 0}, {ξ·x ≥ j}), and the mean increment of
-    /// D over the second half of the sheets.
-    static func sheetDistance(_ xi: (Int, Int), n: Int, offsets: [(Int, Int)], cost: [Double], periods: Int) -> Double {
-        // h = (s, t) with ξ·h = 1 (extended Euclid); (h, w) is a basis of Z².
-        func extended(_ x: Int, _ y: Int) -> (Int, Int, Int) {
-            if y == 0 { return (x, 1, 0) }
-            let (d, s, t) = extended(y, x % y)
-            return (d, t, s - (x / y) * t)
-        }
-        var (d, s, t) = extended(xi.0, xi.1)
-        if d < 0 { s = -s; t = -t; d = -d }
-        let m = offsets.count
-        // Node i = λ h + μ w: λ = ξ·i, μ = s i2 − t i1 (mod n on the cylinder).
-        let steps = offsets.map { (l: xi.0 * $0.0 + xi.1 * $0.1, u: s * $0.1 - t * $0.0) }
-        let margin = max(1, steps.map { abs($0.l) }.max()!)
-        // Sheets: `periods` times |ξ1| + |ξ2|, so that the averaging window (the second half) spans
-        // whole periods of the medium along the axis directions.
-        let sheets = periods * (abs(xi.0) + abs(xi.1))
-        let lo = -margin, hi = sheets * n + margin
-        let total = (hi - lo + 1) * n
-        var dist = [Double](repeating: .infinity, count: total)
-        var heap = MinHeap()
-        for l in lo...0 { for u in 0..<n { dist[(l - lo) * n + u] = 0; heap.push(0, (l - lo) * n + u) } }
-        var band = [Double](repeating: .infinity, count: sheets + 1)
-        cost.withUnsafeBufferPointer { c in
-            dist.withUnsafeMutableBufferPointer { dd in
-                while let (dv, node) = heap.pop() {
-                    if dv > dd[node] { continue }
-                    let l = node / n + lo, u = node % n
-                    if l >= 0 {
-                        let j = l / n
-                        if l - j * n < margin, j <= sheets, dv < band[j] { band[j] = dv }
-                    }
-                    // The torus node of (λ, μ): i1 = λ s − μ ξ2, i2 = λ t + μ ξ1 (mod n).
-                    var i1 = (l * s - u * xi.1) % n, i2 = (l * t + u * xi.0) % n
-                    if i1 < 0 { i1 += n }
-                    if i2 < 0 { i2 += n }
-                    let base = (i1 * n + i2) * m
-                    for k in 0..<m {
-                        let nl = l + steps[k].l
-                        if nl < lo || nl > hi { continue }
-                        var nu = (u + steps[k].u) % n
-                        if nu < 0 { nu += n }
-                        let target = (nl - lo) * n + nu
-                        let nd = dv + c[base + k]
-                        if nd < dd[target] { dd[target] = nd; heap.push(nd, target) }
-                    }
-                }
-            }
-        }
-        let half = sheets / 2
-        return (band[sheets] - band[sheets - half]) / Double(half)
+    /// N(v): the gauge of the graph norm's unit polygon (the largest of ν·v over the edges around
+    /// v's angle, exact for a convex polygon).
+    public func norm(_ v1: Double, _ v2: Double) -> Double {
+        Self.gauge(v1, v2, normals: edgeNormals, turns: vertexTurns, first: firstAngle)
     }
 
+    /// The smallest and largest N(v) over unit vectors v: 1 over the farthest vertex, and the
+    /// largest edge normal (1 over the distance to the nearest edge).
+    public var unitRange: (min: Double, max: Double) {
+        (1 / vertices.map { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() }.max()!,
+         edgeNormals.map { ($0.0 * $0.0 + $0.1 * $0.1).squareRoot() }.max()!)
+    }
+
+    private static func gauge(_ v1: Double, _ v2: Double, normals: [(Double, Double)], turns: [Double], first: Double) -> Double {
+        if v1 == 0 && v2 == 0 { return 0 }
+        var t = atan2(v2, v1) - first
+        if t < 0 { t += 2 * .pi }
+        // The last vertex turn ≤ t (binary search); its edge and both neighbours.
+        var lo = 0, hi = turns.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if turns[mid] <= t { lo = mid } else { hi = mid - 1 }
+        }
+        let count = normals.count
+        var best = 0.0
+        for k in [lo + count - 1, lo, lo + 1] {
+            let nu = normals[k % count]
+            best = max(best, nu.0 * v1 + nu.1 * v2)
+        }
+        return best
+    }
+
+    /// A covector's support value and the vertex it touches.
+    private struct Support {
+        let xi: (Double, Double)
+        let vertex: (Double, Double)
+        let h: Double
+        let homologyClass: [Int]
+
+        /// The covector −ξ: N is even, its vertex is −vertex.
+        var mirrored: Support {
+            Support(xi: (-xi.0, -xi.1), vertex: (-vertex.0, -vertex.1), h: h, homologyClass: homologyClass.map { -$0 })
+        }
+    }
+
+    private static func support(_ xi: (Double, Double), solver: MinimumCycleRatio, policy: inout [Int32]) throws -> Support {
+        let c = try solver.minimum([xi.0, xi.1], policy: &policy)
+        return Support(xi: xi, vertex: (Double(c.homologyClass[0]) / c.length, Double(c.homologyClass[1]) / c.length),
+                       h: 1 / c.ratio, homologyClass: c.homologyClass)
+    }
+
+    private static func support(_ xi: (Double, Double), solver: MinimumCycleRatio) throws -> Support {
+        var policy: [Int32] = []
+        return try support(xi, solver: solver, policy: &policy)
+    }
+
+    /// The support-function refinement between two vertices, with its warm policy and query count.
+    private struct Refinement {
+        let solver: MinimumCycleRatio
+        let tolerance: Double
+        let limit: Int
+        var policy: [Int32] = []
+        var queries = 0
+
+        init(solver: MinimumCycleRatio, tolerance: Double, limit: Int) {
+            self.solver = solver; self.tolerance = tolerance; self.limit = limit
+        }
+
+        /// The vertices strictly between a and b (counter-clockwise): the outward normal ν of the
+        /// chord ab is queried; a vertex beyond the chord by more than `tolerance`·h(ν) is kept
+        /// and both halves refined.
+        mutating func between(_ a: Support, _ b: Support) throws -> [Support] {
+            let d = (b.vertex.0 - a.vertex.0, b.vertex.1 - a.vertex.1)
+            let length = (d.0 * d.0 + d.1 * d.1).squareRoot()
+            guard length > 1e-13 * (a.vertex.0 * a.vertex.0 + a.vertex.1 * a.vertex.1).squareRoot() else { return [] }
+            guard queries < limit else {
+                throw Failure.badOption("gh: the stable norm's polygon needs more than \(2 * limit) covectors at tolerance \(tolerance)")
+            }
+            queries += 1
+            let nu = (d.1 / length, -d.0 / length)
+            let s = try StableNorm.support(nu, solver: solver, policy: &policy)
+            guard s.h - (nu.0 * a.vertex.0 + nu.1 * a.vertex.1) > tolerance * s.h else { return [] }
+            return try between(a, s) + [s] + between(s, b)
+        }
+    }
 }
 
 extension StableNorm {
@@ -185,40 +243,3 @@ extension StableNorm {
     }
 }
 
-/// A binary min-heap of (key, value) pairs for Dijkstra (lazy deletion by the caller).
-struct MinHeap {
-    private var keys: [Double] = []
-    private var values: [Int] = []
-
-    mutating func push(_ key: Double, _ value: Int) {
-        keys.append(key); values.append(value)
-        var i = keys.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if keys[parent] <= keys[i] { break }
-            keys.swapAt(parent, i); values.swapAt(parent, i)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> (Double, Int)? {
-        guard let top = keys.first else { return nil }
-        let v = values[0]
-        let lastKey = keys.removeLast(), lastValue = values.removeLast()
-        if !keys.isEmpty {
-            keys[0] = lastKey; values[0] = lastValue
-            var i = 0
-            let n = keys.count
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var smallest = i
-                if l < n, keys[l] < keys[smallest] { smallest = l }
-                if r < n, keys[r] < keys[smallest] { smallest = r }
-                if smallest == i { break }
-                keys.swapAt(smallest, i); values.swapAt(smallest, i)
-                i = smallest
-            }
-        }
-        return (top, v)
-    }
-}

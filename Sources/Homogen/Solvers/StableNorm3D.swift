@@ -11,12 +11,8 @@ import Foundation
 ///    directions (for a constant metric the graph's rate across the sheets of ξ is that of the
 ///    best single offset, max_o ξ·o/|o|_B) and none along them.
 /// 2. The dual norm N* (the effective Hamiltonian of the periodic eikonal problem) at every
-///    primitive covector ξ ∈ Z³ with |ξ|∞ ≤ M, by sheet distances: with a unimodular basis
-///    (h, w1, w2) of Z³, ξ·h = 1, ξ·w = 0, the graph lifted to R³ and quotiented by n(Z w1 + Z w2)
-///    is a slab of layers λ = ξ·i; Dijkstra from {λ ≤ 0} gives D_j = dist to {λ ≥ j n}, and
-///    1/N*(ξ) = lim (D_j − D_{j−1}) is the mean increment over the second half of at least
-///    periods·|ξ|₁ sheets, each half a multiple of lcm(n, |ξ|²)/n sheets (so that for an
-///    isotropic constant medium, whose optimal paths run along ξ, it is exact).
+///    primitive covector ξ ∈ Z³ with |ξ|∞ ≤ M, exactly for the graph: 1/N*(ξ) is the graph's
+///    minimum cycle ratio len(c)/ξ·[c] over its cycles c with ξ·[c] > 0 (`MinimumCycleRatio`).
 /// 3. N*² is interpolated on the cube: on each face {ξ_a = ±1} the points (p/M, q/M) of a
 ///    (2M + 1)² grid are directions of primitive covectors (ξ = (M, p, q)/gcd), and N*² along the
 ///    face, a quadratic for a constant medium, is interpolated by local biquadratics (exact then).
@@ -25,8 +21,8 @@ import Foundation
 /// 5. N² is tabulated on a `table`² grid per face (the directions (1, s, t) up to sign and axis)
 ///    and interpolated by local biquadratics for any v (again exact for a constant medium).
 ///
-/// For a constant medium only the graph's polygonal error (none along stencil directions: none
-/// at all for an isotropic medium, where the optimal paths follow the covectors) and the
+/// For a constant medium only the graph's polygonal error (N*(ξ) = max_o ξ·o/|o|_B over the
+/// offsets, none for an isotropic medium, whose optimal paths follow the covectors) and the
 /// discrete maximum of step 4 remain.
 public struct StableNorm3D: Sendable {
     public struct Options: Sendable {
@@ -37,13 +33,6 @@ public struct StableNorm3D: Sendable {
         public var reach: Int = 5
         /// Covectors ξ with |ξ|∞ ≤ this (M).
         public var covectors: Int = 3
-        /// Sheets per covector: at least `periods`·|ξ|₁ (even).
-        public var periods: Int = 2
-        /// Lengthen the two halves of the sheets to whole multiples of lcm(n, |ξ|²)/n sheets, so that
-        /// a path along ξ (Δλ = |ξ|² per edge) lands on both ends of the window in the same phase
-        /// (with reach 3 few offsets land in between: (0, 1, 3) measured 1.5 % low over 4 + 4 sheets
-        /// of 8 nodes). False: exactly `periods`·|ξ|₁ sheets, as `StableNorm` in 2D.
-        public var alignedWindows = true
         /// Points per face side where the dual sphere is sampled for the maximum of step 4.
         public var boundary: Int = 64
         /// Points per face side of the table of N² (step 5).
@@ -68,7 +57,6 @@ public struct StableNorm3D: Sendable {
         guard n >= 4, n <= 64 else { throw StableNorm.Failure.badOption("gh: nodes per period must be from 4 to 64 in 3D") }
         guard (1...6).contains(options.reach) else { throw StableNorm.Failure.badOption("gh: the stencil reach must be from 1 to 6 in 3D") }
         guard (1...4).contains(m) else { throw StableNorm.Failure.badOption("gh: covectors must be from 1 to 4 in 3D") }
-        guard options.periods >= 2, options.periods <= 16 else { throw StableNorm.Failure.badOption("gh: periods must be from 2 to 16") }
         guard options.boundary >= 8, options.table >= 4 else { throw StableNorm.Failure.badOption("gh: boundary and table grids too small") }
         self.options = options
         let graph = try PeriodicMetricGraph(nodes: n, reach: options.reach, dimension: 3, speed: speed)
@@ -80,17 +68,29 @@ public struct StableNorm3D: Sendable {
             list.append(v)
         } } }
         covectors = list
-        var distances = [Double](repeating: 0, count: list.count)
-        let workers = max(1, min(threads, list.count))
-        distances.withUnsafeMutableBufferPointer { out in
+        // Each worker takes a contiguous run of covectors (neighbours in direction), starting each
+        // from the previous one's optimal policy.
+        let solver = MinimumCycleRatio(graph)
+        var ratios = [Double](repeating: 0, count: list.count)
+        let workers = max(1, min(threads, list.count)), chunk = (list.count + workers - 1) / workers
+        var failure: Error?
+        let lock = NSLock()
+        ratios.withUnsafeMutableBufferPointer { out in
             let buffer = out
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for k in stride(from: w, to: list.count, by: workers) {
-                    buffer[k] = Self.sheetDistance(list[k], graph: graph, half: Self.halfWindow(list[k], options))
+                var policy: [Int32] = []
+                for k in (w * chunk)..<min(list.count, (w + 1) * chunk) {
+                    do {
+                        buffer[k] = try solver.minimum(list[k].map(Double.init), policy: &policy).ratio
+                    } catch {
+                        lock.lock(); failure = failure ?? error; lock.unlock()
+                        return
+                    }
                 }
             }
         }
-        dualNorm = distances.map { 1 / $0 }
+        if let failure { throw failure }
+        dualNorm = ratios.map { 1 / $0 }
         var index: [[Int]: Int] = [:]
         for (k, v) in list.enumerated() { index[v] = k }
         let dual = dualNorm
@@ -201,96 +201,6 @@ public struct StableNorm3D: Sendable {
         var sum = 0.0
         for a in 0..<3 { for b in 0..<3 { sum += wx[a] * wy[b] * f[i0 + a][j0 + b] } }
         return sum
-    }
-
-    /// Half the sheets of covector ξ (see `Options.alignedWindows`).
-    static func halfWindow(_ xi: [Int], _ o: Options) -> Int {
-        let half = o.periods * xi.reduce(0) { $0 + abs($1) } / 2
-        guard o.alignedWindows else { return half }
-        let squared = xi.reduce(0) { $0 + $1 * $1 }
-        let base = squared / gcd([squared, o.nodes])          // lcm(n, |ξ|²)/n
-        return base * ((half + base - 1) / base)
-    }
-
-    /// 1/N*(ξ) for a primitive covector ξ: Dijkstra on the slab R³/n(Z w1 + Z w2) from {ξ·x ≤ 0};
-    /// D_j = dist({ξ·x ≤ 0}, {ξ·x ≥ j n}) for j ≤ 2 `half`, and the mean increment of D over the
-    /// second half.
-    static func sheetDistance(_ xi: [Int], graph: PeriodicMetricGraph, half: Int) -> Double {
-        let n = graph.nodes
-        let basis = unimodularBasis(xi)          // columns h, w1, w2
-        let inverse = integerInverse(basis)      // rows: ξ, and the w-coordinates
-        let offsets = graph.offsetVectors, m = offsets.count
-        func coordinates(_ o: [Int]) -> [Int] { (0..<3).map { r in (0..<3).reduce(0) { $0 + inverse[r][$1] * o[$1] } } }
-        let steps = offsets.map(coordinates)     // (Δλ, Δμ1, Δμ2)
-        let margin = max(1, steps.map { abs($0[0]) }.max()!)
-        let sheets = 2 * half
-        let lo = -margin, hi = sheets * n + margin
-        let layer = n * n
-        let total = (hi - lo + 1) * layer
-        var dist = [Double](repeating: .infinity, count: total)
-        var heap = MinHeap()
-        for l in lo...0 { for u in 0..<layer { dist[(l - lo) * layer + u] = 0; heap.push(0, (l - lo) * layer + u) } }
-        var band = [Double](repeating: .infinity, count: sheets + 1)
-        func wrap(_ x: Int) -> Int { let r = x % n; return r < 0 ? r + n : r }
-        graph.cost.withUnsafeBufferPointer { c in
-            dist.withUnsafeMutableBufferPointer { dd in
-                while let (dv, node) = heap.pop() {
-                    if dv > dd[node] { continue }
-                    let l = node / layer + lo, mu1 = (node % layer) / n, mu2 = node % n
-                    if l >= 0 {
-                        let j = l / n
-                        if l - j * n < margin, j <= sheets, dv < band[j] { band[j] = dv }
-                    }
-                    // The torus node of (λ, μ1, μ2): λ h + μ1 w1 + μ2 w2 (mod n).
-                    let i1 = wrap(l * basis[0][0] + mu1 * basis[0][1] + mu2 * basis[0][2])
-                    let i2 = wrap(l * basis[1][0] + mu1 * basis[1][1] + mu2 * basis[1][2])
-                    let i3 = wrap(l * basis[2][0] + mu1 * basis[2][1] + mu2 * basis[2][2])
-                    let base = ((i1 * n + i2) * n + i3) * m
-                    for k in 0..<m {
-                        let nl = l + steps[k][0]
-                        if nl < lo || nl > hi { continue }
-                        let target = (nl - lo) * layer + wrap(mu1 + steps[k][1]) * n + wrap(mu2 + steps[k][2])
-                        let nd = dv + c[base + k]
-                        if nd < dd[target] { dd[target] = nd; heap.push(nd, target) }
-                    }
-                }
-            }
-        }
-        return (band[sheets] - band[sheets - half]) / Double(half)
-    }
-
-    /// A unimodular integer matrix U (rows are coordinates, columns h, w1, w2) with ξ·h = 1 and
-    /// ξ·w1 = ξ·w2 = 0: column operations (extended Euclid) that reduce the row vector ξ to (1, 0, 0).
-    static func unimodularBasis(_ xi: [Int]) -> [[Int]] {
-        var row = xi
-        var u = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
-        func combine(_ a: Int, _ b: Int) {
-            // Euclid on columns a, b until row[b] = 0 (the same operations on U keep ξ U = row).
-            while row[b] != 0 {
-                let q = row[a] / row[b]
-                for r in 0..<3 { u[r][a] -= q * u[r][b] }
-                row[a] -= q * row[b]
-                row.swapAt(a, b)
-                for r in 0..<3 { u[r].swapAt(a, b) }
-            }
-        }
-        combine(0, 1)
-        combine(0, 2)
-        if row[0] < 0 { row[0] = -row[0]; for r in 0..<3 { u[r][0] = -u[r][0] } }
-        precondition(row == [1, 0, 0], "StableNorm3D: covector \(xi) is not primitive")
-        return u
-    }
-
-    /// The inverse of a unimodular 3 × 3 integer matrix (adjugate over the determinant ±1).
-    static func integerInverse(_ a: [[Int]]) -> [[Int]] {
-        func cof(_ r: Int, _ c: Int) -> Int {
-            let rs = (0..<3).filter { $0 != r }, cs = (0..<3).filter { $0 != c }
-            let minor = a[rs[0]][cs[0]] * a[rs[1]][cs[1]] - a[rs[0]][cs[1]] * a[rs[1]][cs[0]]
-            return (r + c) % 2 == 0 ? minor : -minor
-        }
-        let det = (0..<3).reduce(0) { $0 + a[0][$1] * cof(0, $1) }
-        precondition(abs(det) == 1)
-        return (0..<3).map { r in (0..<3).map { c in cof(c, r) * det } }
     }
 }
 

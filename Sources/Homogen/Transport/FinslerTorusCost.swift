@@ -3,8 +3,8 @@ import Foundation
 /// The ground cost of W_GH: the squared distance of the flat Finsler torus with norm N,
 /// c(x, y) = min_{k ∈ Z^d} N(y − x + k)², from the Gromov–Hausdorff integrand φ = N² of (5.17).
 ///
-/// - 2D (`StableNorm`): N(v) = |v| √φ(angle of v), interpolated in the angle by a periodic cubic
-///   spline (period π, since N is even). The minimum over images is taken over k ∈ {−1, 0, 1}²
+/// - 2D (`StableNorm`): N is the gauge of the stable norm's unit polygon. The minimum over images
+///   is taken over k ∈ {−1, 0, 1}²
 ///   around the minimum-image difference d ∈ [−½, ½]²: images further out are at least 1.5 away
 ///   while N(d) ≤ max N · √2/2, so this is exact when max N / min N ≤ 1.5·√2 ≈ 2.12 over directions.
 /// - 3D (`StableNorm3D`): N from its table, k ∈ {−1, 0, 1}³ around d ∈ [−½, ½]³, exact when
@@ -12,15 +12,15 @@ import Foundation
 ///
 /// `init` refuses stronger anisotropy rather than return a wrong cost.
 public struct FinslerTorusCost: PointCost {
-    private let spline: PeriodicSpline?
+    private let norm2: StableNorm?
     private let norm3: StableNorm3D?
 
     public init(_ norm: StableNorm) throws {
-        let roots = norm.phi.map { $0.squareRoot() }
-        guard let lo = roots.min(), let hi = roots.max(), lo > 0, hi / lo <= 1.5 * 2.0.squareRoot() else {
+        let range = norm.unitRange
+        guard range.min > 0, range.max / range.min <= 1.5 * 2.0.squareRoot() else {
             throw Transport.Unsupported(reason: "W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 2.12) for the nine-image torus cost")
         }
-        spline = PeriodicSpline(x: norm.angles + [norm.angles[0] + .pi], y: roots + [roots[0]])
+        norm2 = norm
         norm3 = nil
     }
 
@@ -38,15 +38,12 @@ public struct FinslerTorusCost: PointCost {
         guard lo > 0, hi / lo <= 3.0.squareRoot() else {
             throw Transport.Unsupported(reason: "W_GH: the Gromov-Hausdorff norm is too anisotropic (max N / min N > 1.73) for the 27-image torus cost")
         }
-        spline = nil
+        norm2 = nil
         norm3 = norm
     }
 
     /// N(v).
-    public func norm(_ v1: Double, _ v2: Double) -> Double {
-        let r = (v1 * v1 + v2 * v2).squareRoot()
-        return r == 0 ? 0 : r * spline!(atan2(v2, v1))
-    }
+    public func norm(_ v1: Double, _ v2: Double) -> Double { norm2!.norm(v1, v2) }
 
     /// The cost matrix between the points of two torus measures (row-major, x by y).
     public func matrix(_ x: TorusMeasure, _ y: TorusMeasure) -> [Double] {
