@@ -130,7 +130,11 @@ struct W2Command: ParsableCommand {
                           + "marginal error %.2e of W2 in H^-1 (%.2e in total variation)%@",
                           r.iterations, r.recentChange, r.marginalError, r.marginalErrorTV,
                           r.converged ? "; converged" : ""))
-        if r.marginalError > 0.5 {
+        if r.belowResolution {
+            printError("note: the densities differ by less than the method resolves (the iterates never passed J = 0, or the "
+                       + "difference is below 1e-9): the value printed is the upper bound 2 |mu - nu|_{H^-1} / sqrt(min density) "
+                       + "(Peyre 2018; 0 where a density vanishes)")
+        } else if r.marginalError > 0.5 {
             printError("warning: the marginals do not match at the scale of the distance, so the value may be off by tens of "
                        + "percent: the densities are not resolved by this grid (give them on a finer one), or they differ by "
                        + "less than the map's deposit on the grid resolves (the total-variation figure above)")

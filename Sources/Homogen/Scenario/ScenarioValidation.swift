@@ -31,6 +31,15 @@ enum ScenarioValidation {
     /// 128³ ≈ 2·10⁶ histogram cells (16 MB per output time and copy).
     static let maximumCells3D = 128
 
+    /// The most output cells per side a scenario may ask for.
+    static func maximumCells(_ dimension: TorusDimension) -> Int {
+        switch dimension {
+        case .one: return maximumCells1D
+        case .two: return maximumCells2D
+        case .three: return maximumCells3D
+        }
+    }
+
     static func checkName(_ name: String) throws {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard !name.isEmpty, name.unicodeScalars.allSatisfy({ allowed.contains($0) }), !name.hasPrefix(".") else {
@@ -94,12 +103,7 @@ enum ScenarioValidation {
         guard particles.count >= 1, particles.count <= maximumParticles else {
             throw ScenarioError(key: "[particles] count", message: "must be from 1 to \(maximumParticles), not \(particles.count)")
         }
-        let maxCells: Int
-        switch dimension {
-        case .one: maxCells = maximumCells1D
-        case .two: maxCells = maximumCells2D
-        case .three: maxCells = maximumCells3D
-        }
+        let maxCells = maximumCells(dimension)
         guard cells >= 1, cells <= maxCells else {
             throw ScenarioError(key: "[grid] cells", message: "must be from 1 to \(maxCells) in \(dimension)D, not \(cells)")
         }

@@ -124,7 +124,12 @@ public struct FokkerPlanckSolver {
         let resolution = options.resolution ?? Self.defaultResolution(dimension: dim)
         outputCells = options.cells ?? s.cells
         guard resolution >= 2, resolution <= 4096 else { throw SolverError.badSetting(.solverResolution, "must be from 2 to 4096") }
-        guard outputCells >= 1 else { throw SolverError.badSetting(.outputCells, "must be positive") }
+        // The scenario's own limit on output cells ([grid] cells), so that a flag cannot ask for
+        // what a scenario file may not (200³ output cells would take minutes to set up).
+        let outputLimit = ScenarioValidation.maximumCells(dim)
+        guard outputCells >= 1, outputCells <= outputLimit else {
+            throw SolverError.badSetting(.outputCells, "must be from 1 to \(outputLimit) in \(dim)D, not \(outputCells)")
+        }
         let epsilonGrid = Self.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: outputCells, resolution: resolution)
         let n = options.equation == .homogenised && options.resolution == nil
             ? min(epsilonGrid, Self.homogenisedCells(dimension: dim, outputCells: outputCells))

@@ -55,6 +55,17 @@ public enum GridWasserstein {
         /// True when the marginal error went below the tolerance (else the increase of J stalled or
         /// the iteration limit was reached).
         public let converged: Bool
+        /// True when the densities differ by less than the method resolves (the bound below under
+        /// `resolutionFloor`, or iterates that never passed J(0) = 0): `distance` is then Peyre's
+        /// upper bound 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min μ) (0 where μ vanishes somewhere).
+        public let belowResolution: Bool
+
+        public init(distance: Double, marginalError: Double, marginalErrorTV: Double, recentChange: Double, iterations: Int,
+                    converged: Bool, belowResolution: Bool = false) {
+            self.distance = distance; self.marginalError = marginalError; self.marginalErrorTV = marginalErrorTV
+            self.recentChange = recentChange; self.iterations = iterations; self.converged = converged
+            self.belowResolution = belowResolution
+        }
     }
 
     public enum InputError: Error, CustomStringConvertible {
@@ -76,6 +87,14 @@ public enum GridWasserstein {
 
     /// Grids with an axis shorter than this are refined before the back-and-forth iteration.
     public static let minimumAxis = 8
+
+    /// Distances whose Ḣ⁻¹ bound is below this are returned as that bound, without iterating
+    /// (`BackAndForth.run`): far below anything a grid resolves.
+    public static let resolutionFloor = 1e-9
+
+    /// The iteration stops, not converged, when its iterates have not passed J(0) = 0 after this
+    /// many iterations.
+    public static let unresolvedIterations = 100
 
     /// Validates and normalises cell masses (`which` 0 or 1 for messages).
     public static func normalised(_ masses: [Double], which: Int) throws -> [Double] {
@@ -183,6 +202,16 @@ final class BackAndForth {
 
     func run() -> GridWasserstein.Result {
         let cells = Double(size)
+        // Densities that differ by round-off: W2 ≤ U = 2‖μ − ν‖_{Ḣ⁻¹}/√(min μ) (Peyre, ESAIM COCV
+        // 24, 2018; the metric scales it by at most √max M). Below `resolutionFloor`, U is
+        // returned without iterating. (Above it, differences far below the push-forward's
+        // deposit error — a map that stretches at all is sampled s ≥ 2 times per axis — leave the
+        // iterates below J(0) = 0, and the loop stops after `unresolvedIterations` with U.)
+        let bound = upperBound()
+        if let bound, bound < GridWasserstein.resolutionFloor {
+            return GridWasserstein.Result(distance: bound, marginalError: 0, marginalErrorTV: 0, recentChange: 0, iterations: 0,
+                                          converged: true, belowResolution: true)
+        }
         var sigma = 4 / (max(mu.max()!, nu.max()!) * cells)
         cTransform.transform(phi, into: &psi)
         var value = dual()
@@ -221,12 +250,20 @@ final class BackAndForth {
             // Relative to W2, with a floor far below any resolvable distance.
             error = max(e1.gradSq, e2.gradSq).squareRoot() / max((2 * max(best, 0)).squareRoot(), 1e-12)
             if error < options.tolerance { converged = true; break }
+            // Iterates that have not passed J(0) = 0 after `unresolvedIterations` are below what the
+            // push-forward resolves (the densities differ by less than its deposit error): stop, not
+            // converged (the caller's warning says why).
+            if iterations >= GridWasserstein.unresolvedIterations && bestIterate <= 0 { break }
             history.append(bestIterate)
             if history.count > 20 {
                 let old = history[history.count - 21]
                 change = (bestIterate - old) / max(abs(bestIterate), .leastNormalMagnitude)
                 if bestIterate > 0, bestIterate - old <= options.stallTolerance * bestIterate { break }
             }
+        }
+        if bestIterate <= 0 {
+            return GridWasserstein.Result(distance: bound ?? 0, marginalError: error, marginalErrorTV: errorTV,
+                                          recentChange: 0.5 * change, iterations: iterations, converged: false, belowResolution: true)
         }
         return GridWasserstein.Result(distance: (2 * max(best, 0)).squareRoot(), marginalError: error,
                                       marginalErrorTV: errorTV, recentChange: 0.5 * change, iterations: iterations,
@@ -242,6 +279,19 @@ final class BackAndForth {
 
     /// One gradient step on `f`: pushes `source` forward by the map of `potential`, steps
     /// f += σ (−Δ)⁻¹(target − pushed) (densities), returns ‖target − pushed‖₁ and ‖∇J‖²_{Ḣ⁻¹}.
+    /// Peyre's bound 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min μ) on the distance (nil where μ vanishes
+    /// somewhere), with densities relative to the uniform one and the grid's Poisson solve.
+    private func upperBound() -> Double? {
+        let cells = Double(size)
+        let floor = mu.min()! * cells
+        guard floor > 0 else { return nil }
+        for k in 0..<size { gradient[k] = (nu[k] - mu[k]) * cells }
+        poisson.solve(gradient, into: &step)
+        var normSq = 0.0
+        for k in 0..<size { normSq += gradient[k] * step[k] }
+        return 2 * metric.max()!.squareRoot() * (max(normSq, 0) / cells).squareRoot() / floor.squareRoot()
+    }
+
     private func ascend(_ f: inout [Double], potential: [Double], source: [Double], target: [Double],
                         _ sigma: Double) -> (error: Double, gradSq: Double) {
         pushForward(source, by: potential)
