@@ -76,6 +76,10 @@ public struct Comparison {
         /// 2D: the back-and-forth method's marginal error for W2(ε-PDE, homogenised) (Ḣ⁻¹, relative
         /// to W2; see `GridWasserstein.Result`).
         public let marginalErrorEpsilonHomogenised: Double?
+        /// True when the two solutions differ by less than the back-and-forth method resolves
+        /// (`GridWasserstein.Result.belowResolution`, as at t = 0 when both start from the same
+        /// density): W2(ε-PDE, homogenised) is then Peyre's upper bound. Nil otherwise.
+        public let w2EpsilonHomogenisedIsUpperBound: Bool?
         /// The particles needed for the Monte Carlo floor to fall to W2(ε-PDE, homogenised):
         /// N (floor / signal)², from the floor's N^{-1/2} law (measured on the output grid in 2D:
         /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
@@ -173,10 +177,19 @@ public struct Comparison {
         /// differ by less than the solver grid resolves, and the value may be off by tens of
         /// percent. The verdict does not use it.
         public var distanceWarnings: [String] {
-            let unresolved = rows.filter { ($0.marginalErrorEpsilonHomogenised ?? 0) > 0.5 && ($0.w2EpsilonHomogenised ?? 0) > 0 }
-            guard !unresolved.isEmpty else { return [] }
+            var warnings: [String] = []
+            let bounds = rows.filter { $0.w2EpsilonHomogenisedIsUpperBound == true }
+            if !bounds.isEmpty {
+                warnings.append("W2(eps,hom) at t = " + bounds.map { String(format: "%g", $0.t) }.joined(separator: ", ")
+                                + ": the two solutions differ by less than the back-and-forth method resolves; the value is the upper "
+                                + "bound 2 |eps - hom|_{H^-1} / sqrt(min density) (Peyre 2018)")
+            }
+            let unresolved = rows.filter {
+                ($0.marginalErrorEpsilonHomogenised ?? 0) > 0.5 && $0.w2EpsilonHomogenised > 0 && $0.w2EpsilonHomogenisedIsUpperBound != true
+            }
+            guard !unresolved.isEmpty else { return warnings }
             let worst = unresolved.map { $0.marginalErrorEpsilonHomogenised! }.max()!
-            return ["W2(eps,hom) at t = " + unresolved.map { String(format: "%g", $0.t) }.joined(separator: ", ")
+            return warnings + ["W2(eps,hom) at t = " + unresolved.map { String(format: "%g", $0.t) }.joined(separator: ", ")
                     + String(format: ": the back-and-forth marginal error is up to %.2g of the distance, so the value may be off by "
                              + "tens of percent (the densities differ by less than the solver grid resolves); the verdict does "
                              + "not use it, and the metric-grid line gives an exact cell-centre value", worst)]
@@ -342,7 +355,8 @@ public struct Comparison {
             w2MonteCarloFloor: pe.nullMean, w2MonteCarloQuantile95: pe.nullQuantile95, w2ParticlesHomogenised: ph.distance, pValueParticlesHomogenised: ph.pValue,
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: m.wBar, wGhEpsilonHomogenised: m.wGH,
             metricGrid: m.grid, marginalErrorEpsilonHomogenised: w2.marginalError,
-            particlesForSignal: w2eh > 0 ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
+            w2EpsilonHomogenisedIsUpperBound: w2.belowResolution ? true : nil,
+            particlesForSignal: w2eh > 0 && !w2.belowResolution ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
             bootstrapDraws: pe.drawsToDecision)
     }
 

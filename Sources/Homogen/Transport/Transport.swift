@@ -43,6 +43,9 @@ public enum Transport {
     public struct Result: Sendable {
         public let distance: Double
         public let marginalError: Double?
+        /// The grid method's `GridWasserstein.Result.belowResolution`: the densities differ by less
+        /// than it resolves, and `distance` is an upper bound.
+        public var belowResolution = false
     }
 
     /// A pairing of measures and cost that no method here computes, or a cost that cannot be used.
@@ -66,7 +69,7 @@ public enum Transport {
             return Result(distance: change.length * w, marginalError: nil)
         case let (.grid(x, shape), .grid(y, other), .flat) where shape == other:
             let r = try GridWasserstein.distance(x, y, shape: shape, options: grid)
-            return Result(distance: r.distance, marginalError: r.marginalError)
+            return Result(distance: r.distance, marginalError: r.marginalError, belowResolution: r.belowResolution)
         case let (.grid(x, shape), .grid(y, other), .metric(m)) where shape == other && shape.count == 2:
             guard m.a12 == 0 else {
                 throw Unsupported(reason: "the grid method takes a diagonal metric; for \(m) use exact transport between points")
@@ -74,12 +77,12 @@ public enum Transport {
             var o = grid
             o.metric = [m.a11, m.a22]
             let r = try GridWasserstein.distance(x, y, shape: shape, options: o)
-            return Result(distance: r.distance, marginalError: r.marginalError)
+            return Result(distance: r.distance, marginalError: r.marginalError, belowResolution: r.belowResolution)
         case let (.grid(x, shape), .grid(y, other), .diagonalMetric(m)) where shape == other:
             var o = grid
             o.metric = m
             let r = try GridWasserstein.distance(x, y, shape: shape, options: o)
-            return Result(distance: r.distance, marginalError: r.marginalError)
+            return Result(distance: r.distance, marginalError: r.marginalError, belowResolution: r.belowResolution)
         case let (.points(x), .points(y), .flat) where x.dimension == y.dimension:
             return Result(distance: try ExactTransport.distance(x, y), marginalError: nil)
         case let (.points(x), .points(y), .points(c)) where x.dimension == y.dimension:
