@@ -93,24 +93,26 @@ public struct MinimumCycleRatio {
         path.reserveCapacity(count)
         // A warm policy is kept except on its cycles with ξ·[c] ≤ 0, whose nodes take the first
         // policy's arcs, until no such cycle remains (the first policy has none).
-        var policy: [Int32]
-        if warm.count != count {
-            policy = (0..<count).map(greedy)
-        } else {
-            policy = warm
+        var policy = warm.count == count ? warm : (0..<count).map(greedy)
+        // Follows the policy from u through unvisited nodes (marked 1, recorded in `path`); returns
+        // where a new cycle starts in `path`, or nil where the walk met a node already done (2).
+        func walk(_ u: Int) -> Int? {
+            path.removeAll(keepingCapacity: true)
+            var v = u
+            while state[v] == 0 {
+                state[v] = 1; position[v] = path.count; path.append(v)
+                v = Int(target[v * m + Int(policy[v])])
+            }
+            return state[v] == 1 ? position[v] : nil
+        }
+        if warm.count == count {
             var repaired = true
             while repaired {
                 repaired = false
                 for i in 0..<count { state[i] = 0 }
                 for u in 0..<count where state[u] == 0 {
-                    path.removeAll(keepingCapacity: true)
-                    var v = u
-                    while state[v] == 0 {
-                        state[v] = 1; position[v] = path.count; path.append(v)
-                        v = Int(target[v * m + Int(policy[v])])
-                    }
-                    if state[v] == 1 {
-                        let cycle = path[position[v]...]
+                    if let from = walk(u) {
+                        let cycle = path[from...]
                         if cycle.reduce(0.0, { $0 + transit[Int(policy[$1])] }) <= 0 {
                             for w in cycle { policy[w] = greedy(w) }
                             repaired = true
@@ -127,18 +129,12 @@ public struct MinimumCycleRatio {
             for i in 0..<count { state[i] = 0 }
             var bestRatio = Double.infinity, bestHead = -1
             for u in 0..<count where state[u] == 0 {
-                path.removeAll(keepingCapacity: true)
-                var v = u
-                while state[v] == 0 {
-                    state[v] = 1; position[v] = path.count; path.append(v)
-                    v = Int(target[v * m + Int(policy[v])])
-                }
+                let from = walk(u)
                 var end = path.count
-                if state[v] == 1 {
+                if let from {
                     // A new cycle path[from...]; its head (x = 0) is its smallest node, so that an
                     // unchanged cycle keeps its potentials from one iteration to the next.
-                    let from = position[v]
-                    var len = 0.0, t = 0.0, head = v
+                    var len = 0.0, t = 0.0, head = path[from]
                     for w in path[from...] {
                         let k = Int(policy[w]); len += cost[w * m + k]; t += transit[k]
                         head = min(head, w)
