@@ -36,7 +36,7 @@ public struct StableNorm: Sendable {
         public init() {}
     }
 
-    /// Angles of the classes, in [0, π), increasing.
+    /// The output angles, in [0, π), increasing.
     public let angles: [Double]
     /// φ(v) = N(v)² at the unit vectors of `angles`.
     public let phi: [Double]
