@@ -130,7 +130,8 @@ struct EffectiveCommand: ParsableCommand {
         print("# Gromov-Hausdorff integrand phi(v) = N(v)^2 (5.17)\(xDependent ? " of the cell metric at x = (\(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")))" : ""), "
               + "against <B_bar v, v>\(at), v = (cos a, sin a); \(g.angles.count) angles in --json (gh_norm), \(String(format: "%.2f", g.seconds)) s")
         print("# phi is the stable norm of a \(g.options.nodes)-node graph, computed exactly for the graph; the graph's stencil makes "
-              + "it high, by up to 0.25 % where the norm is round (measured up to 0.21 % on laminates; docs/solver.md)")
+              + "it high, by up to 0.25 % where the norm is round (up to 0.21 % measured on laminates) and more for anisotropic "
+              + "media (constant B with eigenvalue ratio 4, 10, 100: 0.9 %, 2.1 %, 13 %; docs/solver.md)")
         print("angle_deg  phi  B_bar_vv  phi/B_bar_vv")
         var largest = 0.0
         for (k, (a, p)) in zip(g.angles, g.phi).enumerated() {
