@@ -277,8 +277,6 @@ final class BackAndForth {
         return s
     }
 
-    /// One gradient step on `f`: pushes `source` forward by the map of `potential`, steps
-    /// f += σ (−Δ)⁻¹(target − pushed) (densities), returns ‖target − pushed‖₁ and ‖∇J‖²_{Ḣ⁻¹}.
     /// Peyre's bound 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min μ) on the distance (nil where μ vanishes
     /// somewhere), with densities relative to the uniform one and the grid's Poisson solve.
     private func upperBound() -> Double? {
@@ -292,6 +290,8 @@ final class BackAndForth {
         return 2 * metric.max()!.squareRoot() * (max(normSq, 0) / cells).squareRoot() / floor.squareRoot()
     }
 
+    /// One gradient step on `f`: pushes `source` forward by the map of `potential`, steps
+    /// f += σ (−Δ)⁻¹(target − pushed) (densities), returns ‖target − pushed‖₁ and ‖∇J‖²_{Ḣ⁻¹}.
     private func ascend(_ f: inout [Double], potential: [Double], source: [Double], target: [Double],
                         _ sigma: Double) -> (error: Double, gradSq: Double) {
         pushForward(source, by: potential)
