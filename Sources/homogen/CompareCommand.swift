@@ -220,11 +220,18 @@ struct CompareOptionGroup: ParsableArguments {
               + "scheme \(result.sample.scheme.rawValue), dt = \(result.sample.scenario.time.dt), "
               + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
         print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
-        func f(_ v: Double?) -> String { v.map { String(format: "%13.4e", $0) } ?? String(repeating: " ", count: 12) + "-" }
+        // "<=" marks Peyre's upper bound, where the solutions differ below the back-and-forth resolution.
+        func f(_ v: Double?, bound: Bool? = nil) -> String {
+            guard let v else { return String(repeating: " ", count: 12) + "-" }
+            guard bound == true else { return String(format: "%13.4e", v) }
+            let text = "<=" + String(format: "%.4e", v)
+            return String(repeating: " ", count: max(0, 13 - text.count)) + text
+        }
         for r in result.rows {
             print(String(format: "%6.4g  %12.4e  %7.3f  %6.3f  %8.2e  %12.4e", r.t, r.w2ParticlesEpsilon, r.pValueParticlesEpsilon,
                          r.chi2PValueParticlesEpsilon, r.w2MonteCarloFloor, r.w2ParticlesHomogenised)
-                  + " " + f(r.w2EpsilonHomogenised) + "  " + f(r.w2BarEpsilonHomogenised) + "  " + f(r.wGhEpsilonHomogenised)
+                  + " " + f(r.w2EpsilonHomogenised, bound: r.w2EpsilonHomogenisedIsUpperBound) + "  "
+                  + f(r.w2BarEpsilonHomogenised, bound: r.w2BarEpsilonHomogenisedIsUpperBound) + "  " + f(r.wGhEpsilonHomogenised)
                   + (r.particlesForSignal.map { String(format: "  %20.2g", $0) } ?? String(repeating: " ", count: 21) + "-"))
         }
         for r in result.rows {

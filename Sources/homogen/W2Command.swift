@@ -136,7 +136,7 @@ struct W2Command: ParsableCommand {
                        + "(Peyre 2018; 0 where a density vanishes)")
         } else if r.marginalError > 0.5 {
             printError("warning: the marginals do not match at the scale of the distance, so the value may be off by tens of "
-                       + "percent: the densities are not resolved by this grid (give them on a finer one), or they differ by "
+                       + "percent or more: the densities are not resolved by this grid (give them on a finer one), or they differ by "
                        + "less than the map's deposit on the grid resolves (the total-variation figure above)")
         }
         reportTime(start)

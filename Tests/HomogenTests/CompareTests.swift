@@ -205,8 +205,56 @@ final class CompareTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("compare: warning: W2(eps,hom) at t = 0.005, 0.01: the back-and-forth marginal error is up to"),
                       r.stderr)
+        // W̄ (a constant diagonal B̄) is as unresolved between the same densities, and is flagged too.
+        XCTAssertTrue(r.stderr.contains("compare: warning: Wbar(eps,hom) at t = 0.005, 0.01: the back-and-forth marginal error is up to"),
+                      r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
-        XCTAssertEqual((summary["warnings"] as? [String])?.count, 1)
+        XCTAssertEqual((summary["warnings"] as? [String])?.count, 2)
+    }
+
+    /// Both solutions start from the same ρ0 (B̄ constant: B and π depend on y only), so at t = 0
+    /// W2 and W̄ between them are below what the back-and-forth method resolves (W2's iterates
+    /// never pass J(0) = 0; W̄'s ended with a marginal error 5·10⁴ times the value). Both are
+    /// Peyre's upper bound, and the table ("<="), the warnings and summary.json say so (W̄ printed
+    /// 1.4e-9 as a distance, with no caveat). At t = 0.02 both are resolved.
+    func testDistancesBelowTheResolutionAreMarkedAsUpperBounds() throws {
+        let file = temporaryPath("bound-2d") + ".toml", out = temporaryPath("compare-bound")
+        try """
+            name = "bound-2d"
+            description = "2D, B(y) diagonal, pi(y): B_bar constant; both solutions start from the same rho"
+            dimension = 2
+            epsilon = "1/8"
+            [medium]
+            B = ["2 + sin(2*pi*y1)", "2 + cos(2*pi*y2)"]
+            [equilibrium]
+            pi = "1 + 0.5*cos(2*pi*y1)*cos(2*pi*y2)"
+            [initial]
+            rho = "1 + 0.8*cos(2*pi*x1)*cos(2*pi*x2)"
+            [time]
+            final = 0.02
+            outputs = [0.0, 0.02]
+            dt = 2e-5
+            [particles]
+            count = 2000
+            seed = 5
+            [grid]
+            cells = 32
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { for p in [file, out] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runHomogen(["compare", file, "--bootstrap", "19", "--skip-dt-check", "--skip-reference-check", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let zeroRow = r.stdout.split(separator: "\n").first { $0.hasPrefix("     0 ") }
+        XCTAssertEqual(zeroRow?.components(separatedBy: "<=").count, 3, r.stdout)
+        XCTAssertTrue(r.stderr.contains("warning: W2(eps,hom) at t = 0: the two solutions differ by less than"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: Wbar(eps,hom) at t = 0: the two solutions differ by less than"), r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        let outputs = summary["outputs"] as! [[String: Any]]
+        XCTAssertEqual(outputs[0]["w2_epsilon_homogenised_is_upper_bound"] as? Bool, true)
+        XCTAssertEqual(outputs[0]["w2_bar_epsilon_homogenised_is_upper_bound"] as? Bool, true)
+        XCTAssertNil(outputs[0]["particles_for_signal"])
+        XCTAssertNil(outputs[1]["w2_bar_epsilon_homogenised_is_upper_bound"], "t = 0.02 is resolved")
+        XCTAssertLessThan(outputs[1]["marginal_error_bar_epsilon_homogenised"] as! Double, 0.5)
+        XCTAssertEqual((summary["warnings"] as? [String])?.count, 2)
     }
 
     func testCompareCommandWritesTheSummaryKeys() throws {

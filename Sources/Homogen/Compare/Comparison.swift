@@ -80,6 +80,12 @@ public struct Comparison {
         /// (`GridWasserstein.Result.belowResolution`, as at t = 0 when both start from the same
         /// density): W2(ε-PDE, homogenised) is then Peyre's upper bound. Nil otherwise.
         public let w2EpsilonHomogenisedIsUpperBound: Bool?
+        /// The same for W̄(ε-PDE, homogenised) where the back-and-forth method computed it (2D and
+        /// 3D with a constant B̄): the value is Peyre's upper bound in the metric B̄. Nil otherwise.
+        public let w2BarEpsilonHomogenisedIsUpperBound: Bool?
+        /// The back-and-forth method's marginal error for W̄(ε-PDE, homogenised), where it
+        /// computed it (as `marginalErrorEpsilonHomogenised`).
+        public let marginalErrorBarEpsilonHomogenised: Double?
         /// The particles needed for the Monte Carlo floor to fall to W2(ε-PDE, homogenised):
         /// N (floor / signal)², from the floor's N^{-1/2} law (measured on the output grid in 2D:
         /// slope −0.52 over N = 10³…10⁶, docs/compare.md). Above it, the particles resolve the signal.
@@ -115,6 +121,16 @@ public struct Comparison {
         public let wBar: Double?
         /// The Finsler cost φ(Δ) (5.17), where computed.
         public let wGH: Double?
+    }
+
+    /// Where a row keeps one back-and-forth distance between the solutions, for `distanceWarnings`.
+    struct DistanceStatus {
+        let name: String
+        let value: (Row) -> Double?
+        let isBound: KeyPath<Row, Bool?>
+        let marginalError: KeyPath<Row, Double?>
+        /// How the bound scales for this distance's metric.
+        let scale: String
     }
 
     public struct EpsilonStudy: Codable, Sendable {
@@ -172,27 +188,34 @@ public struct Comparison {
         public let significance: Double
         /// True when the particles agree with the ε-PDE at every output time.
         public var consistent: Bool { rows.allSatisfy(\.consistent) }
-        /// The output times where W2(ε-PDE, homogenised) by the back-and-forth method has a
-        /// marginal error above half the distance (as `homogen w2 --grid` warns): the two densities
-        /// differ by less than the solver grid resolves, and the value may be off by tens of
-        /// percent. The verdict does not use it.
+        /// What the back-and-forth method did not resolve, for W2(ε-PDE, homogenised) and W̄: the
+        /// output times where the value is Peyre's upper bound (`GridWasserstein.Result
+        /// .belowResolution`), and those where its marginal error is above half the distance (as
+        /// `homogen w2 --grid` warns): the two densities differ by less than the solver grid
+        /// resolves, and the value may be off by tens of percent. The verdict uses neither.
         public var distanceWarnings: [String] {
             var warnings: [String] = []
-            let bounds = rows.filter { $0.w2EpsilonHomogenisedIsUpperBound == true }
-            if !bounds.isEmpty {
-                warnings.append("W2(eps,hom) at t = " + bounds.map { String(format: "%g", $0.t) }.joined(separator: ", ")
-                                + ": the two solutions differ by less than the back-and-forth method resolves; the value is the upper "
-                                + "bound 2 |eps - hom|_{H^-1} / sqrt(min density) (Peyre 2018)")
-            }
-            let unresolved = rows.filter {
-                ($0.marginalErrorEpsilonHomogenised ?? 0) > 0.5 && $0.w2EpsilonHomogenised > 0 && $0.w2EpsilonHomogenisedIsUpperBound != true
-            }
-            guard !unresolved.isEmpty else { return warnings }
-            let worst = unresolved.map { $0.marginalErrorEpsilonHomogenised! }.max()!
-            return warnings + ["W2(eps,hom) at t = " + unresolved.map { String(format: "%g", $0.t) }.joined(separator: ", ")
+            func times(_ rows: [Row]) -> String { rows.map { String(format: "%g", $0.t) }.joined(separator: ", ") }
+            for d in [DistanceStatus(name: "W2(eps,hom)", value: { $0.w2EpsilonHomogenised }, isBound: \.w2EpsilonHomogenisedIsUpperBound,
+                                     marginalError: \.marginalErrorEpsilonHomogenised, scale: ""),
+                      DistanceStatus(name: "Wbar(eps,hom)", value: { $0.w2BarEpsilonHomogenised }, isBound: \.w2BarEpsilonHomogenisedIsUpperBound,
+                                     marginalError: \.marginalErrorBarEpsilonHomogenised, scale: ", times the square root of B_bar's largest entry")] {
+                let bounds = rows.filter { $0[keyPath: d.isBound] == true }
+                if !bounds.isEmpty {
+                    warnings.append(d.name + " at t = " + times(bounds)
+                                    + ": the two solutions differ by less than the back-and-forth method resolves; the value is the upper "
+                                    + "bound 2 |eps - hom|_{H^-1} / sqrt(min density) (Peyre 2018)" + d.scale)
+                }
+                let unresolved = rows.filter {
+                    ($0[keyPath: d.marginalError] ?? 0) > 0.5 && (d.value($0) ?? 0) > 0 && $0[keyPath: d.isBound] != true
+                }
+                guard let worst = unresolved.compactMap({ $0[keyPath: d.marginalError] }).max() else { continue }
+                warnings.append(d.name + " at t = " + times(unresolved)
                     + String(format: ": the back-and-forth marginal error is up to %.2g of the distance, so the value may be off by "
-                             + "tens of percent (the densities differ by less than the solver grid resolves); the verdict does "
-                             + "not use it, and the metric-grid line gives an exact cell-centre value", worst)]
+                             + "tens of percent or more (the densities differ by less than the solver grid resolves); the verdict does "
+                             + "not use it, and the metric-grid line gives an exact cell-centre value", worst))
+            }
+            return warnings
         }
         public let seconds: Double
     }
@@ -348,7 +371,7 @@ public struct Comparison {
         let pe = try transport.bootstrap(snapshot, against: eps, k, test: test, seed: seed(k, 1))
         let ph = try transport.bootstrap(snapshot, against: hom, k, test: Self.informational(test), seed: seed(k, 2))
         let w2 = try transport.pdeDistance(epsH, hom, k, cost: .flat)!
-        let m = try transport.metricDistances(epsH: epsH, eps: eps, hom: hom, k, effective: e, costs: costs, w2: w2.distance)
+        let m = try transport.metricDistances(epsH: epsH, eps: eps, hom: hom, k, effective: e, costs: costs, w2: w2)
         let w2eh = w2.distance
         return Row(
             t: s.time.outputs[k], w2ParticlesEpsilon: pe.distance, pValueParticlesEpsilon: pe.pValue, chi2PValueParticlesEpsilon: chi2,
@@ -356,6 +379,8 @@ public struct Comparison {
             w2EpsilonHomogenised: w2eh, w2BarEpsilonHomogenised: m.wBar, wGhEpsilonHomogenised: m.wGH,
             metricGrid: m.grid, marginalErrorEpsilonHomogenised: w2.marginalError,
             w2EpsilonHomogenisedIsUpperBound: w2.belowResolution ? true : nil,
+            w2BarEpsilonHomogenisedIsUpperBound: m.wBarIsUpperBound ? true : nil,
+            marginalErrorBarEpsilonHomogenised: m.wBarMarginalError,
             particlesForSignal: w2eh > 0 && !w2.belowResolution ? (Double(s.particles.count) * pow(pe.nullMean / w2eh, 2)).finite : nil,
             bootstrapDraws: pe.drawsToDecision)
     }

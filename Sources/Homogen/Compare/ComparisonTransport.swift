@@ -15,9 +15,9 @@ protocol ComparisonTransport: Sendable {
     /// Stage 4, the ground costs that are not a constant quadratic form.
     func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> MetricCosts
     /// W̄ and W_GH between the ε-solution (on the homogenised grid, `epsH`; `eps` on its own) and
-    /// the homogenised one at output k, given their W2 `w2`.
+    /// the homogenised one at output k, given their W2 `w2` (with its resolution flag).
     func metricDistances(epsH: FokkerPlanckResult, eps: FokkerPlanckResult, hom: FokkerPlanckResult, _ k: Int,
-                         effective: EffectiveCoefficients, costs: MetricCosts, w2: Double) throws -> MetricDistances
+                         effective: EffectiveCoefficients, costs: MetricCosts, w2: Transport.Result) throws -> MetricDistances
     /// max over consecutive output times of W2(ρ_t, ρ_s)²/|t − s| along `r` (3.24), where the
     /// method computes it exactly; nil elsewhere.
     func timeContinuity(_ r: FokkerPlanckResult) throws -> Double?
@@ -37,8 +37,28 @@ struct MetricCosts {
 /// on the metric grid that stand beside them.
 struct MetricDistances: Sendable {
     var wBar: Double?
+    /// True when `wBar` came from the back-and-forth method below its resolution
+    /// (`GridWasserstein.Result.belowResolution`): Peyre's upper bound in the metric.
+    var wBarIsUpperBound = false
+    /// The back-and-forth method's marginal error for `wBar`, where it computed it.
+    var wBarMarginalError: Double?
     var wGH: Double?
     var grid: Comparison.MetricGridDistances?
+
+    /// W̄ with a constant diagonal B̄ on the solver grid: the back-and-forth value `bar`, or, where
+    /// W2 between the same densities is below the method's resolution (`w2.belowResolution`),
+    /// Peyre's bound in the metric — W2's bound times √(largest entry of B̄), as the method scales
+    /// it — without iterating: the same densities are as unresolved in the metric.
+    mutating func setBar(_ bar: Transport.Result?, w2: Transport.Result, largest: Double) {
+        if w2.belowResolution {
+            wBar = largest.squareRoot() * w2.distance
+            wBarIsUpperBound = true
+        } else if let bar {
+            wBar = bar.distance
+            wBarIsUpperBound = bar.belowResolution
+            wBarMarginalError = bar.marginalError
+        }
+    }
 }
 
 extension TransportMethod {
@@ -78,10 +98,10 @@ struct CircleComparisonTransport: ComparisonTransport {
     func metricCosts(_ effective: EffectiveCoefficients, stage: ((String) -> Void)?) throws -> MetricCosts { .none }
 
     func metricDistances(epsH: FokkerPlanckResult, eps: FokkerPlanckResult, hom: FokkerPlanckResult, _ k: Int,
-                         effective e: EffectiveCoefficients, costs: MetricCosts, w2: Double) throws -> MetricDistances {
+                         effective e: EffectiveCoefficients, costs: MetricCosts, w2: Transport.Result) throws -> MetricDistances {
         var result = MetricDistances()
         if e.isConstant {
-            result.wBar = e.bBar[0][0].squareRoot() * w2
+            result.wBar = e.bBar[0][0].squareRoot() * w2.distance
         } else {
             // B̄(x): the exact circle W2 after the change of variables s(x) = ∫_0^x √B̄ / ∫√B̄.
             let change = CircleMetricChange(cells: epsH.solverCells) { 1 / e.bBarInverse(at: [$0], entry: 0) }
@@ -89,7 +109,7 @@ struct CircleComparisonTransport: ComparisonTransport {
         }
         if let c = e.cGH {
             if c.allSatisfy({ $0 == c[0] }) {
-                result.wGH = c[0].squareRoot() * w2
+                result.wGH = c[0].squareRoot() * w2.distance
             } else {
                 let change = CircleMetricChange(cells: epsH.solverCells) { e.interpolateGH(at: $0) }
                 result.wGH = try pdeDistance(epsH, hom, k, cost: .circleMetric(change))!.distance
@@ -188,7 +208,7 @@ struct TorusGridComparisonTransport: ComparisonTransport {
     }
 
     func metricDistances(epsH: FokkerPlanckResult, eps: FokkerPlanckResult, hom: FokkerPlanckResult, _ k: Int,
-                         effective e: EffectiveCoefficients, costs: MetricCosts, w2: Double) throws -> MetricDistances {
+                         effective e: EffectiveCoefficients, costs: MetricCosts, w2: Transport.Result) throws -> MetricDistances {
         var result = MetricDistances()
         if scenario.dimension == .three {
             // A constant diagonal B̄ (off-diagonal entries below 1e-12 of the diagonal, as the cell
@@ -196,7 +216,9 @@ struct TorusGridComparisonTransport: ComparisonTransport {
             // with that metric; otherwise not computed.
             let d = 3, b = e.bBar[0]
             if e.isConstant && !e.hasCrossTerms {
-                result.wBar = try pdeDistance(epsH, hom, k, cost: .diagonalMetric((0..<d).map { b[$0 * d + $0] }))?.distance
+                let diagonal = (0..<d).map { b[$0 * d + $0] }
+                try result.setBar(w2.belowResolution ? nil : pdeDistance(epsH, hom, k, cost: .diagonalMetric(diagonal)),
+                                  w2: w2, largest: diagonal.max()!)
             }
             guard costs.bar != nil || costs.gh != nil else { return result }
             // An x-dependent B̄ or the Gromov–Hausdorff norm: W2, W̄ and W_GH between the cell-centre
@@ -221,8 +243,9 @@ struct TorusGridComparisonTransport: ComparisonTransport {
             return result
         }
         let crossTerm = e.isConstant && Self.hasCrossTerm(Matrix2(rowMajor: e.bBar[0]))
-        if e.isConstant {
-            result.wBar = try pdeDistance(epsH, hom, k, cost: .metric(Matrix2(rowMajor: e.bBar[0])))?.distance
+        if e.isConstant && !crossTerm {
+            let m = Matrix2(rowMajor: e.bBar[0])
+            try result.setBar(w2.belowResolution ? nil : pdeDistance(epsH, hom, k, cost: .metric(m)), w2: w2, largest: max(m.a11, m.a22))
         }
         guard costs.bar != nil || costs.gh != nil || crossTerm else { return result }
         // Ground costs that the grid method does not take (the Finsler norm, the geodesic cost of

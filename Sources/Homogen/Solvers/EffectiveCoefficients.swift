@@ -236,21 +236,8 @@ extension EffectiveCoefficients {
     private static func laminate(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
                                  axis k: Int) throws -> EffectiveCoefficients {
         let n = f.dimension.count
-        let quad = AdaptiveQuadrature()
+        let pieces = PiecewiseMean(graph: f.graph)
         let formula = LaminateFormula(dimension: n, axis: k)
-        // The mean over t of h(t), with h's error (a medium that is not positive definite) rethrown.
-        func mean(_ h: (Double) throws -> Double) throws -> Double {
-            var failure: Error?
-            do {
-                let v = try quad.integrate(0, 1) { t in
-                    do { return try h(t) } catch { if failure == nil { failure = error }; return 0 }
-                }.value
-                if let failure { throw failure }
-                return v
-            } catch {
-                throw failure ?? error
-            }
-        }
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
         var first: (pb: Double, a: SymmetricMatrix)?
         for x in slow {
@@ -258,6 +245,11 @@ extension EffectiveCoefficients {
                 var p = x + [Double](repeating: 0, count: n)
                 p[n + k] = t
                 return p
+            }
+            // The mean over y_k = t of h(t), between the fields' jumps; h's error (a medium that
+            // is not positive definite) rethrown.
+            func mean(_ h: (Double) throws -> Double) throws -> Double {
+                try pieces.mean(of: [f.pi] + f.medium, along: n + k, at: point(0), h)
             }
             let pb = try mean { f.graph.evaluate([f.pi], at: point($0))[0] } / z
             let a: SymmetricMatrix
@@ -293,7 +285,8 @@ extension EffectiveCoefficients {
             aHomLower: aHom, aHomUpper: aHom, cellIterations: nil,
             method: layers
                 ? "closed form: laminate formula (pi and B depend on y\(k + 1) only; A_kk = <1/D_kk>^-1, A_ik = <D_ik/D_kk> A_kk, "
-                    + "A_ij = <D_ij - D_ik D_kj/D_kk> + <D_ik/D_kk><D_jk/D_kk> A_kk, D = pi B^-1), means by GSL QAG (Gauss-Kronrod 61); exact to round-off"
+                    + "A_ij = <D_ij - D_ik D_kj/D_kk> + <D_ik/D_kk><D_jk/D_kk> A_kk, D = pi B^-1), means by GSL QAG (Gauss-Kronrod 61)"
+                    + pieces.methodNote + "; exact to round-off"
                 : "closed form: pi and B depend on no fast variable, so A_hom = pi B^-1 / Z (normalised pi); exact to round-off")
     }
 
@@ -301,19 +294,14 @@ extension EffectiveCoefficients {
     /// slow point, exact to round-off; its bracket has width zero and there is no cell grid.
     private static func separable(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool) throws -> EffectiveCoefficients {
         let n = f.dimension.count
-        let quad = AdaptiveQuadrature()
+        let pieces = PiecewiseMean(graph: f.graph)
         let formula = SeparableFormula(dimension: n)
-        func mean(_ h: (Double) throws -> Double) throws -> Double {
-            var failure: Error?
-            let v = try quad.integrate(0, 1) { t in
-                do { return try h(t) } catch { if failure == nil { failure = error }; return 0 }
-            }.value
-            if let failure { throw failure }
-            return v
-        }
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = []
         for x in slow {
-            let (pb, a) = try formula.coefficients(at: x, f, z: z, mean: mean)
+            // The mean over y_k = t (the others at 0), between the fields' jumps.
+            let (pb, a) = try formula.coefficients(at: x, f, z: z) { k, h in
+                try pieces.mean(of: [f.pi] + f.medium, along: n + k, at: x + [Double](repeating: 0, count: n), h)
+            }
             piBar.append(pb)
             aHom.append(a)
             bBar.append((0..<(n * n)).map { $0 / n == $0 % n ? pb / a[$0] : 0 })
@@ -323,7 +311,8 @@ extension EffectiveCoefficients {
             isConstant: constant, resolution: nil, resolutionDifference: nil,
             aHomLower: aHom, aHomUpper: aHom, cellIterations: nil,
             method: "closed form: separable medium (B diagonal with B_kk depending on y_k only, log pi additively separable in y; "
-                + "A_kk = c prod_{j!=k} <p_j> / (Z <B_kk/p_k>), pi = c(x) prod_k p_k(x, y_k)), means by GSL QAG (Gauss-Kronrod 61); exact to round-off")
+                + "A_kk = c prod_{j!=k} <p_j> / (Z <B_kk/p_k>), pi = c(x) prod_k p_k(x, y_k)), means by GSL QAG (Gauss-Kronrod 61)"
+                + pieces.methodNote + "; exact to round-off")
     }
 
     /// B at one point from the values of the lowered medium entries (`LoweredFields.medium`).
@@ -379,7 +368,7 @@ extension EffectiveCoefficients {
     private static func oneDimensional(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int,
                                        constant: Bool) throws -> EffectiveCoefficients {
         let graph = f.graph
-        let quad = AdaptiveQuadrature()
+        let pieces = PiecewiseMean(graph: graph)
         var piBar: [Double] = [], aHom: [[Double]] = [], bBar: [[Double]] = [], cGH: [Double] = []
         for x in slow {
             func at(_ node: NodeID) -> (Double) -> Double {
@@ -389,9 +378,17 @@ extension EffectiveCoefficients {
             // A quadrature that fails says where: a π(x, ·) that (nearly) vanishes between the
             // points `check` samples makes ∫B/π dy diverge, so A_hom = (∫B/π dy)⁻¹ is 0.
             func integral(_ what: String, _ g: (Double) -> Double) throws -> Double {
-                do { return try quad.integrate(0, 1, g).value } catch let e as GSLError {
+                do { return try pieces.mean(of: [f.pi, f.medium[0]], along: 1, at: [x[0], 0], g) } catch let e as GSLError {
                     let ys = (0..<4096).map { (Double($0) + 0.5) / 4096 }
                     let smallest = ys.min { p($0) < p($1) }!
+                    let largest = ys.map(p).max()!
+                    // π bounded away from 0 on the grid: the integrand itself defeated the quadrature.
+                    guard p(smallest) < 1e-6 * largest else {
+                        throw SolverError.badMedium(
+                            "[equilibrium] pi, [medium] B: the integral \(what) at x = \(x[0]) cannot be computed (\(e)); pi lies in "
+                            + "[\(String(format: "%.3g", p(smallest))), \(String(format: "%.3g", largest))] on a 4096-point grid, so B or pi "
+                            + "varies too sharply (or is not finite) somewhere in y for adaptive quadrature")
+                    }
                     throw SolverError.badMedium(
                         "[equilibrium] pi, [medium] B: the integral \(what) at x = \(x[0]) cannot be computed (\(e)); pi(x, y) is "
                         + "smallest near y = \(String(format: "%.4f", smallest)) (\(String(format: "%.3g", p(smallest))) on a 4096-point grid, "
@@ -414,7 +411,8 @@ extension EffectiveCoefficients {
             dimension: .one, slowPoints: g, slowGrid: slow, piBar: piBar, aHom: aHom, bBar: bBar, cGH: cGH,
             isConstant: constant, resolution: nil, resolutionDifference: nil,
             aHomLower: nil, aHomUpper: nil, cellIterations: nil,
-            method: "closed forms A_hom = (int B/pi dy)^-1, B_bar = pi_bar int B/pi dy, C_gh = (int sqrt(B) dy)^2 by GSL QAG (Gauss-Kronrod 61)")
+            method: "closed forms A_hom = (int B/pi dy)^-1, B_bar = pi_bar int B/pi dy, C_gh = (int sqrt(B) dy)^2 by GSL QAG (Gauss-Kronrod 61)"
+                + pieces.methodNote)
     }
 
     /// 2D and 3D: at each slow point (once where B̄ is constant), the Q1 cell problem for A = π B⁻¹

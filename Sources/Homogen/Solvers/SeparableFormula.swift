@@ -50,9 +50,9 @@ struct SeparableFormula {
     }
 
     /// π̄(x) (normalised by Z) and A_hom(x) (d × d, row-major, diagonal) at the slow point x;
-    /// `mean` integrates a function of t over [0, 1).
+    /// `mean(k, h)` integrates h(t) over t = y_k in [0, 1).
     func coefficients(at x: [Double], _ f: LoweredFields, z: Double,
-                      mean: ((Double) throws -> Double) throws -> Double) throws -> (piBar: Double, aHom: [Double]) {
+                      mean: (Int, (Double) throws -> Double) throws -> Double) throws -> (piBar: Double, aHom: [Double]) {
         let d = dimension
         func point(_ k: Int, _ t: Double) -> [Double] {
             var p = x + [Double](repeating: 0, count: d)
@@ -62,8 +62,8 @@ struct SeparableFormula {
         let c = pow(f.graph.evaluate([f.pi], at: point(0, 0))[0], Double(1 - d))
         var meanP: [Double] = [], meanRatio: [Double] = []
         for k in 0..<d {
-            meanP.append(try mean { f.graph.evaluate([f.pi], at: point(k, $0))[0] })
-            meanRatio.append(try mean { t in
+            meanP.append(try mean(k) { f.graph.evaluate([f.pi], at: point(k, $0))[0] })
+            meanRatio.append(try mean(k) { t in
                 let v = f.graph.evaluate([f.pi, f.medium[f.mediumKind == .scalar ? 0 : k]], at: point(k, t))
                 guard v[1] > 0, v[1].isFinite else {
                     throw SolverError.badMedium("[medium] B[\(k + 1)] is not positive at x = \(x), y\(k + 1) = \(t): \(v[1])")
