@@ -53,6 +53,30 @@ final class EffectiveCoefficientsTests: XCTestCase {
         XCTAssertEqual(equal.bBar[0][0] / equal.cGH![0], 1, accuracy: 1e-12)
     }
 
+    /// Layers narrower than the Gauss–Kronrod nodes' spacing (a review's cases): QAG sampled none
+    /// of their points, and a 1 % layer of B = 10 gave B̄ = 1 "exact", not ⟨B⟩ = 1.09; a 10⁻⁴ layer of
+    /// contrast 10⁴ gave 1, not 1.9999; 20 layers were refused ("pi nearly vanishes"). Integrated
+    /// between the jumps that `JumpLocator` finds, each is exact: with π = 1, B̄ = ⟨B⟩ in 1D, and
+    /// with a layer of π (2 inside), B = 1: B̄ = ⟨π⟩⟨1/π⟩.
+    func testThinLayersAreIntegratedExactly() throws {
+        let cases: [(String, String, Double)] = [
+            ("1 + 9*floor(mod(y + 0.123, 1) + 0.01)", "1", 1.09),
+            ("1 + 9999*floor(mod(y + 0.123, 1) + 0.0001)", "1", 1.9999),
+            ("1 + 99*floor(mod(20*y, 1) + 0.05)", "1", 5.95),
+            ("1 + 9*floor(mod(y + 0.123, 1) + 0.03)", "1", 1.27),
+            ("1", "1 + floor(mod(y + 0.123, 1) + 0.01)", 1.01 * (0.99 + 0.005)),
+        ]
+        for (b, pi, exact) in cases {
+            let e = try EffectiveCoefficients.compute(try scenario(b: b, pi: pi))
+            XCTAssertEqual(e.bBar[0][0], exact, accuracy: 1e-12 * exact, "B = \(b), pi = \(pi)")
+            XCTAssertTrue(e.method.contains("between the jumps of floor/mod"), e.method)
+        }
+        // 2D laminate of the same layer (A = B⁻¹): A11 = ⟨B⟩⁻¹, A22 = ⟨1/B⟩.
+        let layer = try EffectiveCoefficients.compute(try twoD("\"1 + 9*floor(mod(y1 + 0.123, 1) + 0.01)\""))
+        XCTAssertEqual(layer.aHom[0][0], 1 / 1.09, accuracy: 1e-13)
+        XCTAssertEqual(layer.aHom[0][3], 0.99 + 0.01 / 10, accuracy: 1e-13)
+    }
+
     private func twoD(_ medium: String, pi: String = "1") throws -> Scenario {
         try Scenario(toml: scenario1D([
             "dimension": "dimension = 2", "epsilon": "epsilon = \"1/4\"", "B": "B = \(medium)",

@@ -106,6 +106,19 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertFalse(e.stdout.contains("-0,") || e.stdout.contains("-0]"), e.stdout)
     }
 
+    /// A 1 % layer of B = 10 (between the quadrature's nodes): `effective` prints ⟨B⟩ = 1.09 and
+    /// says how the pieces were found (it printed 1, "exact").
+    func testAThinLayerIsSeenByEffective() throws {
+        let file = temporaryPath("thin-layer.toml")
+        try scenario1D(["B": "B = \"1 + 9*floor(mod(y + 0.123, 1) + 0.01)\"", "pi": "pi = \"1\""])
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try runHomogen(["effective", file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("B_bar = 1.09\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("integrated between the jumps of floor/mod"), r.stdout)
+    }
+
     /// A full medium runs through `effective` (bounds in the JSON) and `solve` (nine-point scheme).
     func testFullMediumEffectiveAndSolve() throws {
         let e = try runHomogen(["effective", "scenarios/full-medium-2d.toml", "--json"])

@@ -391,6 +391,15 @@ final class ThreeDimensionalTests: XCTestCase {
         XCTAssertEqual(weighted.bBar[0][8], 1.5, accuracy: 1e-13)
     }
 
+
+    /// A separable medium with a 1 % layer in b1 (contrast 10, between Gauss–Kronrod nodes):
+    /// A11 = ⟨b1⟩⁻¹ = 1/1.09 to round-off (QAG alone gave 1).
+    func testSeparableMediumWithAThinLayer() throws {
+        let medium = #"["1 + 9*floor(mod(y1 + 0.123, 1) + 0.01)", "3 + cos(2*pi*y2)", "2"]"#
+        let e = try EffectiveCoefficients.compute(Scenario(toml: scenario(medium: medium)))
+        XCTAssertTrue(e.method.contains("separable") && e.method.contains("jumps"), e.method)
+        for (a, b) in zip(e.aHom[0], [1 / 1.09, 0, 0, 0, 1 / 3.0, 0, 0, 0, 0.5]) { XCTAssertEqual(a, b, accuracy: 1e-13) }
+    }
     /// A full 3D laminate (π and B depend on y1 only): A_hom by the laminate formula lies between
     /// the Reuss and Voigt bounds ⟨D⁻¹⟩⁻¹ ≤ A_hom ≤ ⟨D⟩ in the Loewner order (checked along 200
     /// directions), and strictly below the Voigt bound along the layers, where the fields vary.

@@ -38,7 +38,7 @@ final class PiecewiseMean {
     /// What the method text adds: how the pieces were found.
     var methodNote: String {
         guard hadJumps else { return "" }
-        return "; integrated between the jumps of floor/mod, located by interval bisection to 1e-12"
+        return "; integrated between the jumps of floor/mod, located by interval bisection and point bisection to adjacent doubles"
             + (certified ? "" : " (partly by a 4096-point scan: the bisection budget ran out; a layer thinner than the scan may be missed)")
     }
 }

@@ -1,0 +1,37 @@
+@testable import Homogen
+import XCTest
+
+/// `JumpLocator`: the jumps of floor and mod along a variable, to adjacent doubles where the
+/// point values show them, certified by interval bounds elsewhere.
+final class JumpLocatorTests: XCTestCase {
+    private func jumps(_ text: String, at x: Double = 0.3) throws -> JumpLocator.Jumps {
+        let graph = ExpressionGraph()
+        let node = try graph.lower(ExpressionParser.parse(text), variables: ["x": 0, "y": 1], constants: [:], field: "test")
+        return JumpLocator(graph: graph).jumps(of: [node], along: 1, at: [x, 0])
+    }
+
+    func testStepsOfFloorAndModAreFoundToAdjacentDoubles() throws {
+        let thirds = try jumps("floor(3*y) + sin(2*pi*y)")
+        XCTAssertTrue(thirds.certified)
+        XCTAssertEqual(thirds.points.count, 2, "\(thirds.points)")
+        for (p, e) in zip(thirds.points, [1.0 / 3, 2.0 / 3]) { XCTAssertEqual(p, e, accuracy: 4 * e.ulp) }
+        // A layer of width 1e-6 at [0.5, 0.500001), its ends, and the slow variable moving it.
+        let layer = try jumps("1 + 9*floor(mod(y - 0.5 + 0.2*x, 1) + 1e-6)", at: 0.25)
+        XCTAssertTrue(layer.certified)
+        XCTAssertEqual(layer.points.count, 2, "\(layer.points)")
+        XCTAssertEqual(layer.points[0], 1 - 1e-6 + 0.5 - 0.05 - 1, accuracy: 1e-15)
+        XCTAssertEqual(layer.points[1], 0.45, accuracy: 1e-15)
+        // Smooth and kinked fields have none.
+        XCTAssertEqual(try jumps("2 + sin(2*pi*y)").points, [])
+        XCTAssertEqual(try jumps("abs(y - 0.5) + max(y, 0.3)").points, [])
+        XCTAssertEqual(try jumps("floor(x + 1.5)").points, [], "a step in x only does not move along y")
+    }
+
+    /// A field whose interval bound never shrinks inside an integer part (sin² + cos² = 1, which
+    /// round-off puts on either side of 1): the bisection's budget runs out, the rest of [0, 1]
+    /// is scanned by point values, and the result says it is not certified.
+    func testAnExhaustedBudgetIsReportedUncertified() throws {
+        let r = try jumps("floor(sin(2*pi*y)^2 + cos(2*pi*y)^2)")
+        XCTAssertFalse(r.certified)
+    }
+}
