@@ -14,6 +14,7 @@ struct CheckCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        Interrupts.install("check", safePoints: false)
         let s = try Scenario.load(path: scenario)
         let readiness: String
         do {

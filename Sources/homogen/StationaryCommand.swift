@@ -163,10 +163,17 @@ struct StationaryCommand: ParsableCommand {
         }
         if dependence.count > 1 {
             var line = "   against eps:"
+            // Total variations below 1e-12 are round-off (π_ε coarse-grains to π̄ exactly, as for a
+            // π whose fast factor averages out on every cell): "0", and no order from them.
+            let roundOff = 1e-12
             for (k, d) in dependence.enumerated() {
-                line += String(format: " eps = 1/%d: %.3e", d.inverseEpsilon, d.totalVariation)
-                if k > 0, dependence[k - 1].totalVariation > 0, d.totalVariation > 0 {
-                    line += String(format: " (order %.2f)", Foundation.log2(dependence[k - 1].totalVariation / d.totalVariation))
+                line += d.totalVariation < roundOff ? String(format: " eps = 1/%d: 0 to round-off", d.inverseEpsilon)
+                    : String(format: " eps = 1/%d: %.3e", d.inverseEpsilon, d.totalVariation)
+                if k > 0, dependence[k - 1].totalVariation >= roundOff, d.totalVariation >= roundOff {
+                    // The order in ε: log(TV ratio) / log(ε ratio).
+                    let previous = dependence[k - 1]
+                    line += String(format: " (order %.2f)", Foundation.log(previous.totalVariation / d.totalVariation)
+                                   / Foundation.log(Double(d.inverseEpsilon) / Double(previous.inverseEpsilon)))
                 }
                 line += k + 1 < dependence.count ? ";" : ""
             }

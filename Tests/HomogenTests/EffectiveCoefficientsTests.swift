@@ -256,6 +256,15 @@ final class EffectiveCoefficientsTests: XCTestCase {
             XCTAssertLessThan(widths[1], widths[0])
             XCTAssertLessThan(widths[2], widths[1])
         }
+        // Contrast 1000: the bracket holds √1000 but is far wider than 20 % at the default rule's
+        // last resolution, and the estimate (80 % high, a review found) is not offered as the better
+        // figure: the caveat says to quote the bracket.
+        let wide = try EffectiveCoefficients.compute(twoD("\"1/(1 + 999*mod(floor(2*mod(y1, 1)) + floor(2*mod(y2, 1)), 2))\""))
+        let root = Double(1000).squareRoot()
+        assertBracket(wide, contains: [root, 0, 0, root])
+        XCTAssertGreaterThan(wide.aHomUpper![0][0] / wide.aHomLower![0][0] - 1, EffectiveCoefficients.untrustedEstimateWidth)
+        XCTAssertTrue(wide.resolutionCaveat?.contains("quote the bracket") == true, wide.resolutionCaveat ?? "no caveat")
+        XCTAssertFalse(wide.resolutionCaveat?.contains("better figure") == true)
     }
 
     /// Smooth 2D medium: both bounds converge at second order (observed order from R = 16, 32,

@@ -30,6 +30,18 @@ final class ScenarioValidationTests: XCTestCase {
         assertScenarioError(scenario1D(["convention": "convention = \"ito-ish\""]), key: "[particles] convention", contains: "not one of")
     }
 
+    /// 1/ε beyond what the checks and the ε-solvers resolve in 2D (512) and 3D (32) is refused at
+    /// once, naming `epsilon`: `check` on ε = 10⁻⁶ in 2D ran without end, growing to gigabytes.
+    func testEpsilonBeyondWhatTheDimensionResolvesIsRefused() throws {
+        let twoD = ["dimension": "dimension = 2", "B": "B = \"2 + sin(2*pi*y1)\"", "pi": "pi = \"1\"", "f": "rho = \"1\""]
+        assertScenarioError(scenario1D(twoD.merging(["epsilon": "epsilon = \"1/1000000\""]) { $1 }), key: "epsilon",
+                            contains: "1/epsilon must be an integer from 1 to 512 in 2D, not 1000000")
+        assertScenarioError(scenario1D(twoD.merging(["epsilon": "epsilon = \"1/1024\"", "dimension": "dimension = 3",
+                                                     "B": "B = \"2 + sin(2*pi*y3)\""]) { $1 }),
+                            key: "epsilon", contains: "from 1 to 32 in 3D, not 1024")
+        XCTAssertNoThrow(try Scenario(toml: scenario1D(["epsilon": "epsilon = \"1/100000\""])), "1D takes up to 10^6")
+    }
+
     /// π whose values span more than 100 decades (exp(700 cos 2πy)) is refused with the range it
     /// spans; the solvers overflowed on it ("the solution became NaN") or said π "nearly vanishes".
     func testEquilibriumBeyondDoublePrecisionIsRefused() throws {

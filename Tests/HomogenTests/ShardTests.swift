@@ -198,7 +198,8 @@ final class CompareFromSampleTests: XCTestCase {
         let wrong = try runHomogen(["compare", "scenarios/bench-1d.toml", "--particles", "7000", "--sample", "\(base)/merged",
                                     "--out", "\(base)/c", "--quiet"])
         XCTAssertEqual(wrong.status, 65)
-        XCTAssertTrue(wrong.stderr.contains("sampled from another scenario"), wrong.stderr)
+        // The refusal says what differs (it said only "another scenario, seed, particle count or version").
+        XCTAssertTrue(wrong.stderr.contains("sampled from another run: particles 6000 in the folder, 7000 here"), wrong.stderr)
         let shard = try runHomogen(["compare", "scenarios/bench-1d.toml", "--sample", "\(base)/s0", "--out", "\(base)/d"] + common)
         XCTAssertEqual(shard.status, 65)
         XCTAssertTrue(shard.stderr.contains("is a shard; merge the shards first"), shard.stderr)

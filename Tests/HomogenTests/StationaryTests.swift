@@ -263,6 +263,43 @@ final class StationaryTests: XCTestCase {
         XCTAssertFalse(long.runLength.tauIntRough)
     }
 
+    /// A slow direction along x2 only (a review's case: two wells of U = −3 cos 4πx2, started in
+    /// one of them, B and the x1 law fast to mix): τ_int is measured on cos 2πx_k and cos 2πx_k/ε
+    /// for every axis, so the run-length check sees the wells' τ_int (about 4) and flags a
+    /// burn-in of 2 and a run of 8. With the x1 observables only, τ_int was 0.09 and the run
+    /// passed as 85 τ_int long, while the particles had not mixed.
+    func testTauIntSeesASlowDirectionAlongTheSecondAxis() throws {
+        let s = try Scenario(toml: scenario1D([
+            "dimension": "dimension = 2", "B": "B = \"1.5 + 0.5*sin(2*pi*y1)\"",
+            "pi": "U = \"-3*cos(4*pi*x2) - 0.3*cos(2*pi*y2)\"", "f": "f = \"exp(4*cos(2*pi*x2))\"",
+            "count": "count = 1000", "final": "final = 1", "outputs": "outputs = [1]", "dt": "dt = 1e-3", "seed": "seed = 4",
+            "cells": "cells = 16"]))
+        var o = StationaryEstimator.Options()
+        o.final = 10
+        o.burnIn = 2
+        let r = try StationaryEstimator(scenario: s, options: o).run()
+        XCTAssertEqual(r.observables, ["cos(2 pi x1)", "cos(2 pi x1 / eps)", "cos(2 pi x2)", "cos(2 pi x2 / eps)"])
+        XCTAssertEqual(r.tauInt.firstIndex(of: r.tauInt.max()!), 2, "\(r.tauInt)")
+        XCTAssertLessThan(r.tauInt[0], 0.5, "\(r.tauInt)")
+        XCTAssertTrue(r.runLength.shortBurnIn && r.runLength.shortRun, "\(r.runLength)")
+    }
+
+    /// π depending on y only coarse-grains to π̄ exactly at every ε: the homogenisation error is
+    /// round-off (1e-16), printed as such, with no "order" fitted to it (a review saw "order
+    /// −1.46, −5.91" from 3.1e-16 and 8.6e-16).
+    func testAHomogenisationErrorOfRoundOffHasNoOrder() throws {
+        let file = temporaryPath("stationary-y-only") + ".toml", out = temporaryPath("stationary-y-only")
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/stationary-1d.toml"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\n").map { $0.hasPrefix("pi = ") ? "pi = \"1 + 0.5*cos(2*pi*y)\"" : $0 }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { for p in [file, out] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runHomogen(["stationary", file, "--particles", "1000", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("against eps: eps = 1/8: 0 to round-off; eps = 1/16: 0 to round-off; eps = 1/32: 0 to round-off"),
+                      r.stdout)
+        XCTAssertFalse(r.stdout.contains("(order"), r.stdout)
+    }
+
     /// ρ0 = π_ε is recognised whether given as f = 1 or as the density itself, and not otherwise.
     func testInitialIsEquilibrium() throws {
         XCTAssertTrue(try Scenario(toml: scenario1D()).initialIsEquilibrium())

@@ -119,6 +119,31 @@ public enum SampleRunFolder {
 
     private final class SummaryHolder { var value: SampleSummary? }
 
+    /// What the run fingerprint saw differ between a sample folder and the run asked for: the
+    /// scenario's entries (as the run folders record them; the derived `facts` only when nothing
+    /// else differs), the version and the block size, each with both values.
+    static func differences(_ summary: SampleSummary, _ s: Scenario) throws -> [String] {
+        func entries(_ r: ScenarioRecord) throws -> [String: String] {
+            let object = try JSONSerialization.jsonObject(with: JSON.encode(r)) as? [String: Any] ?? [:]
+            return object.mapValues { value in
+                (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+            }
+        }
+        let theirs = try entries(summary.scenario), ours = try entries(ScenarioRecord(s))
+        var found = Set(theirs.keys).union(ours.keys).sorted().filter { theirs[$0] != ours[$0] && $0 != "facts" }.map {
+            "\($0) \(theirs[$0] ?? "-") in the folder, \(ours[$0] ?? "-") here"
+        }
+        if summary.version != HomogenVersion.current {
+            found.append("version \(summary.version) in the folder, \(HomogenVersion.current) here")
+        }
+        if summary.blockSize != BlockPlan.standardBlockSize {
+            found.append("block size \(summary.blockSize) in the folder, \(BlockPlan.standardBlockSize) here")
+        }
+        if found.isEmpty, theirs["facts"] != ours["facts"] { found.append("the scenario's checked facts") }
+        return found
+    }
+
     /// Reads a complete (not partial) sample run folder of `scenario` back into a `SampleResult`;
     /// refuses a folder of another run (fingerprint) or a shard.
     public static func read(_ folder: String, scenario s: Scenario) throws -> SampleResult {
@@ -140,7 +165,11 @@ public enum SampleRunFolder {
             return k
         } ?? .em
         guard summary.fingerprint == (try s.runFingerprint(scheme: scheme)) else {
-            throw ShardMerge.MergeError(message: "\(folder) was sampled from another scenario, seed, particle count or version (fingerprint \(summary.fingerprint))")
+            let found = try differences(summary, s)
+            throw ShardMerge.MergeError(
+                message: "\(folder) was sampled from another run: "
+                    + (found.isEmpty ? "another scenario, seed, particle count or version" : found.joined(separator: "; "))
+                    + " (fingerprint \(summary.fingerprint), this run's \(try s.runFingerprint(scheme: scheme)))")
         }
         guard summary.shard == nil else {
             throw ShardMerge.MergeError(message: "\(folder) is a shard; merge the shards first (homogen merge)")

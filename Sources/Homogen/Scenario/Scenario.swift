@@ -36,10 +36,13 @@ public struct Scenario: Sendable {
         try ScenarioValidation.checkName(name)
         let d = try ScenarioValidation.dimension(dimension)
         try ScenarioValidation.checkMediumShape(medium, dimension: d)
-        guard inverseEpsilon >= 1, inverseEpsilon <= ScenarioValidation.maximumInverseEpsilon else {
+        let largest = ScenarioValidation.maximumInverseEpsilon(d)
+        guard inverseEpsilon >= 1, inverseEpsilon <= largest else {
             throw ScenarioError(
                 key: "epsilon",
-                message: "1/epsilon must be an integer from 1 to \(ScenarioValidation.maximumInverseEpsilon), not \(inverseEpsilon)")
+                message: "1/epsilon must be an integer from 1 to \(largest) in \(d)D, not \(inverseEpsilon)"
+                    + (d == .one ? "" : " (the checks integrate pi_eps resolving eps, and the eps-solvers take 8 cells per period; "
+                                    + "beyond \(largest) that is minutes of work and gigabytes before a run starts)"))
         }
         self.name = name
         self.description = description

@@ -25,6 +25,19 @@ public struct ScenarioFacts: Sendable, Codable, Equatable {
 /// (G = 4096 for one variable, 1024 for two, 96 for three, 32 for four: `LoweredFields.productGrid`).
 enum ScenarioValidation {
     static let maximumInverseEpsilon = 1_000_000
+
+    /// The largest 1/ε in each dimension. The checks integrate π_ε resolving ε (`cellIntegrals`:
+    /// 64/ε Gauss points per axis in 1D and 2D, 16/ε in 3D), and the ε-solvers take 8 cells per
+    /// period: 2D 1/ε = 512 is 32768² points (about 30 s) and 4096 solver cells per axis, the
+    /// grid's limit; 3D 1/ε = 32 is 512³ points. Beyond, `check` ran for minutes (1/1024 in 2D:
+    /// 112 s) or without end (10⁻⁶ in 2D) and gigabytes before saying anything.
+    static func maximumInverseEpsilon(_ d: TorusDimension) -> Int {
+        switch d {
+        case .one: return maximumInverseEpsilon
+        case .two: return 512
+        case .three: return 32
+        }
+    }
     static let maximumParticles = Scenario.maximumParticles
     static let maximumCells1D = 1 << 20
     static let maximumCells2D = 4096

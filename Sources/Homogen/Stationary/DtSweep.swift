@@ -3,8 +3,8 @@ import Foundation
 /// The bias of a scheme's invariant measure made visible — O(dt) for Euler–Maruyama, O(dt²) for
 /// the weak order-2 scheme: the stationary mean of an observable at dt, dt/2, dt/4, dt/8, its
 /// bias against the exact value under π_ε, and the order p of bias ~ C dtᵖ by least squares in
-/// log–log (`LinearFit`). The observable is the one of cos 2πx₁/ε (fast) and cos 2πx₁ (slow)
-/// whose bias changes most from the largest step to the smallest (in standard errors): one alone
+/// log–log (`LinearFit`). The observable is the one of cos 2πx_k/ε (fast) and cos 2πx_k (slow),
+/// over the axes k, whose bias changes most from the largest step to the smallest (in standard errors): one alone
 /// can miss a gross bias where its exact mean vanishes by symmetry (the fast one's is 0.001 on a
 /// review's π), and a bias that does not change with the step (a start far from π_ε, not burnt
 /// in) is not the scheme's.

@@ -116,7 +116,7 @@ public struct StationaryEstimator {
         let s = scenario
         return BatchMeansRecorder.Layout(batches: options.batches, fineCells: s.dimension.cells(perAxis: s.cells),
                                          coarseCells: s.dimension.cells(perAxis: s.inverseEpsilon), recordings: recordings,
-                                         blockSize: plan.blockSize)
+                                         blockSize: plan.blockSize, observables: BatchMeansRecorder.observables(s.dimension))
     }
 
     /// Runs the particles of `blocks` only (a shard) and returns the raw accumulators; checkpoints

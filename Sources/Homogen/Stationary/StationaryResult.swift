@@ -78,7 +78,7 @@ public struct StationaryResult: Sendable {
         testPValues.min()! >= Self.significanceLevel / Double(testPValues.count)
     }
     /// Integrated autocorrelation times (in time units) and effective sample sizes of the
-    /// observables cos 2πx₁ and cos 2πx₁/ε (`timeAverageAutocorrelation`).
+    /// observables cos 2πx_k and cos 2πx_k/ε, axis by axis (`timeAverageAutocorrelation`).
     public let observables: [String]
     public let observableMeans: [Double]
     public let observableExact: [Double]
@@ -110,8 +110,7 @@ public struct StationaryResult: Sendable {
         let piEpsCoarse = s.equilibriumCellMasses(cells: s.inverseEpsilon)
         // Observables: their exact means under π_ε, and τ_int from the spread of the particles'
         // own time averages (`timeAverageAutocorrelation`).
-        let x = s.dimension.slowNames[0]
-        observables = ["cos(2 pi \(x))", "cos(2 pi \(x) / eps)"]
+        observables = s.dimension.slowNames.flatMap { x in ["cos(2 pi \(x))", "cos(2 pi \(x) / eps)"] }
         observableExact = Self.exactMeans(f, mass: s.facts.equilibriumMass)
         observableMeans = observableSeries.map { $0.reduce(0, +) / Double($0.count) }
         let unit = Double(e.options.recordEvery) * e.dt
@@ -239,10 +238,11 @@ public struct StationaryResult: Sendable {
     /// Exact means of the observables under π_ε (Gauss–Legendre resolving ε).
     static func exactMeans(_ f: LoweredFields, mass: Double) -> [Double] {
         let g = f.graph
-        let x1 = g.variable(0)
         let twoPi = g.constant(2 * .pi)
-        let slow = g.mul(g.unary(.cos, g.mul(twoPi, x1)), f.pi)
-        let fast = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.fastVariables[0]))), f.pi)
-        return [slow, fast].map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
+        return f.slowVariables.indices.flatMap { k -> [Double] in
+            let slow = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.slowVariables[k]))), f.pi)
+            let fast = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.fastVariables[k]))), f.pi)
+            return [slow, fast].map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
+        }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The accumulators of a stationary estimate: at every recording, each particle's cell on two
 /// grids (the output grid, resolving ε, and one cell per ε-period) is counted in its batch's
-/// histograms (particle p in batch p mod B), and the observables g = cos 2πx₁ (slow) and
-/// cos 2πx₁/ε (fast) are summed per recording, exactly (`ExactSum`: one rounding per block and
+/// histograms (particle p in batch p mod B), and the observables g = cos 2πx_k (slow) and
+/// cos 2πx_k/ε (fast), for every axis k, are summed per recording, exactly (`ExactSum`: one rounding per block and
 /// recording, so the totals do not depend on which worker ran which block). Particles are
 /// independent, so the batches are exactly independent, whatever the time correlation of each
 /// trajectory.
@@ -18,8 +18,10 @@ import Foundation
 /// particle; zero in the committed state); sums = observable by observable, recording by
 /// recording, then per observable Σ_p S_p² and Σ_{p,t} g².
 final class BatchMeansRecorder: ParticleRecorder {
-    /// Observables summed per recording: cos 2πx₁ and cos 2πx₁/ε.
-    static let observables = 2
+    /// Observables summed per recording for dimension d: cos 2πx_k (index 2k) and cos 2πx_k/ε
+    /// (2k + 1) for each axis k — all axes, so that τ_int sees a slow direction along any of them
+    /// (with x₁ only, two wells in x₂ that never mixed passed the run-length check).
+    static func observables(_ d: TorusDimension) -> Int { 2 * d.count }
 
     /// Where each accumulator sits in a `RecorderState`.
     struct Layout {
@@ -28,6 +30,8 @@ final class BatchMeansRecorder: ParticleRecorder {
         let recordings: Int
         /// Particles per block (the per-particle sums' room).
         let blockSize: Int
+        /// Observables (`BatchMeansRecorder.observables`).
+        let observables: Int
 
         /// The two moments kept per observable after the series.
         static let moments = 2
@@ -38,12 +42,12 @@ final class BatchMeansRecorder: ParticleRecorder {
         func sumIndex(observable: Int, recording: Int) -> Int { observable * recordings + recording }
         /// `moment` 0: Σ_p S_p²; 1: Σ_{p,t} g².
         func momentIndex(observable: Int, moment: Int) -> Int {
-            BatchMeansRecorder.observables * recordings + observable * Self.moments + moment
+            observables * recordings + observable * Self.moments + moment
         }
 
         var empty: RecorderState {
-            RecorderState(counts: [Double](repeating: 0, count: batches * (fineCells + coarseCells) + BatchMeansRecorder.observables * blockSize),
-                          sums: [ExactSum](repeating: ExactSum(), count: BatchMeansRecorder.observables * (recordings + Self.moments)))
+            RecorderState(counts: [Double](repeating: 0, count: batches * (fineCells + coarseCells) + observables * blockSize),
+                          sums: [ExactSum](repeating: ExactSum(), count: observables * (recordings + Self.moments)))
         }
 
         /// Per batch, per cell: the fine (output-grid) visits.
@@ -58,14 +62,14 @@ final class BatchMeansRecorder: ParticleRecorder {
 
         /// Per observable, per recording: the exact sum over the particles.
         func series(_ s: RecorderState) -> [[ExactSum]] {
-            (0..<BatchMeansRecorder.observables).map { o in
+            (0..<observables).map { o in
                 Array(s.sums[sumIndex(observable: o, recording: 0)..<sumIndex(observable: o + 1, recording: 0)])
             }
         }
 
         /// Per observable: Σ_p S_p² and Σ_{p,t} g².
         func moments(_ s: RecorderState) -> [[ExactSum]] {
-            (0..<BatchMeansRecorder.observables).map { o in
+            (0..<observables).map { o in
                 Array(s.sums[momentIndex(observable: o, moment: 0)..<momentIndex(observable: o, moment: Self.moments)])
             }
         }
@@ -73,7 +77,7 @@ final class BatchMeansRecorder: ParticleRecorder {
         /// A committed state holding these accumulators (the inverse of the four views above).
         func state(fine: [[Double]], coarse: [[Double]], series: [[ExactSum]], moments: [[ExactSum]]) -> RecorderState {
             RecorderState(counts: fine.flatMap { $0 } + coarse.flatMap { $0 }
-                            + [Double](repeating: 0, count: BatchMeansRecorder.observables * blockSize),
+                            + [Double](repeating: 0, count: observables * blockSize),
                           sums: series.flatMap { $0 } + moments.flatMap { $0 })
         }
     }
@@ -88,7 +92,7 @@ final class BatchMeansRecorder: ParticleRecorder {
 
     init(dimension d: TorusDimension, batches: Int, fine: Int, coarse: Int, recordings: Int, inverseEpsilon: Int, blockSize: Int) {
         layout = Layout(batches: batches, fineCells: d.cells(perAxis: fine), coarseCells: d.cells(perAxis: coarse),
-                        recordings: recordings, blockSize: blockSize)
+                        recordings: recordings, blockSize: blockSize, observables: Self.observables(d))
         self.fine = fine
         self.coarse = coarse
         self.inverseEpsilon = Double(inverseEpsilon)
@@ -104,31 +108,36 @@ final class BatchMeansRecorder: ParticleRecorder {
     }
 
     func record(_ block: ParticleBlock, at k: Int) {
-        var slow = 0.0, fast = 0.0, slow2 = 0.0, fast2 = 0.0
         let layout = self.layout
+        var sum = [Double](repeating: 0, count: layout.observables), square = sum
         pending.counts.withUnsafeMutableBufferPointer { c in
-            let ownSlow = layout.particleIndex(observable: 0, particle: 0), ownFast = layout.particleIndex(observable: 1, particle: 0)
             for i in 0..<block.count {
                 let batch = (block.firstParticle + i) % layout.batches
                 c[layout.fineIndex(batch: batch, cell: UniformCells.flatIndex(block.x, i, cells: fine))] += 1
                 c[layout.coarseIndex(batch: batch, cell: UniformCells.flatIndex(block.x, i, cells: coarse))] += 1
-                let a = block.x[0][i]
-                let g = Foundation.cos(2 * .pi * a), h = Foundation.cos(2 * .pi * a * inverseEpsilon)
-                slow += g; fast += h
-                slow2 += g * g; fast2 += h * h
-                c[ownSlow + i] += g
-                c[ownFast + i] += h
+            }
+            for axis in 0..<(layout.observables / 2) {
+                let slow = 2 * axis, fast = slow + 1
+                let ownSlow = layout.particleIndex(observable: slow, particle: 0), ownFast = layout.particleIndex(observable: fast, particle: 0)
+                for i in 0..<block.count {
+                    let a = block.x[axis][i]
+                    let g = Foundation.cos(2 * .pi * a), h = Foundation.cos(2 * .pi * a * inverseEpsilon)
+                    sum[slow] += g; sum[fast] += h
+                    square[slow] += g * g; square[fast] += h * h
+                    c[ownSlow + i] += g
+                    c[ownFast + i] += h
+                }
             }
         }
-        pending.sums[layout.sumIndex(observable: 0, recording: k)].add(slow)
-        pending.sums[layout.sumIndex(observable: 1, recording: k)].add(fast)
-        pending.sums[layout.momentIndex(observable: 0, moment: 1)].add(slow2)
-        pending.sums[layout.momentIndex(observable: 1, moment: 1)].add(fast2)
+        for o in 0..<layout.observables {
+            pending.sums[layout.sumIndex(observable: o, recording: k)].add(sum[o])
+            pending.sums[layout.momentIndex(observable: o, moment: 1)].add(square[o])
+        }
     }
 
     /// Moves the block's Σ_p S_p² into the sums and clears the per-particle room, then commits.
     func commitBlock() {
-        for o in 0..<Self.observables {
+        for o in 0..<layout.observables {
             let first = layout.particleIndex(observable: o, particle: 0)
             var squares = 0.0
             for i in 0..<blockCount { squares += pending.counts[first + i] * pending.counts[first + i] }
