@@ -16,7 +16,7 @@ struct EffectiveCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "2D and 3D: cells per side of the unit cell for the cell problem (even; default: doubled from 64 in 2D, 16 in 3D, until the certified bracket on A_hom is 2% wide, at most 512 in 2D, 64 in 3D; at most 128 in 3D when given).", transform: parseCount)
     var resolution: Int?
 
-    @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D, 4 in 3D).", transform: parseCount)
+    @Option(parsing: .unconditional, help: "Slow-grid points per axis where the coefficients depend on x (default 64 in 1D, 8 in 2D, 4 in 3D; at most 4096, 64, 16).", transform: parseCount)
     var slowPoints: Int?
 
     @Flag(inversion: .prefixedNo, help: "2D and 3D: compute the Gromov-Hausdorff integrand phi(v) = N(v)^2 of (5.17) (about 1.5 s in 2D, 6 s in 3D).")
@@ -26,6 +26,10 @@ struct EffectiveCommand: ParsableCommand {
         Interrupts.install("effective", safePoints: false)
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
+        if let resolution, e.resolution == nil {
+            printError("effective: note: --resolution \(resolution) is not used: A_hom has a closed form here (\(e.method.prefix { $0 != "(" })"
+                       + "), with no cell grid")
+        }
         // The stable norm (5.17) in 2D and 3D (in 1D the Gromov–Hausdorff constant is C_gh).
         let norm = s.dimension == .two && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil
         let norm3D = s.dimension == .three && gh ? try StableNorm3D.compute(s, x: e.slowGrid[0]) : nil

@@ -159,6 +159,13 @@ final class SolverCommandLineTests: XCTestCase {
         XCTAssertEqual(cell.status, 64)
         XCTAssertTrue(cell.stderr.contains("the cell-problem resolution (cells per side of the unit cell) must be even, from 8 to 4096 (--resolution)"),
                       cell.stderr)
+        let slow = try runHomogen(["effective", "scenarios/checkerboard-2d.toml", "--slow-points", "1000"])
+        XCTAssertEqual(slow.status, 64)
+        XCTAssertTrue(slow.stderr.contains("the slow-grid points per axis must be from 1 to 64 in 2D, not 1000"), slow.stderr)
+        let closed = try runHomogen(["effective", "scenarios/laminate-2d.toml", "--resolution", "64", "--no-gh"])
+        XCTAssertEqual(closed.status, 0, closed.stderr)
+        XCTAssertTrue(closed.stderr.contains("--resolution 64 is not used: A_hom has a closed form here (closed form: laminate formula"),
+                      closed.stderr)
         // Too few cells for a periodic grid: eps = 1, one output cell, 2 cells per period.
         let coarse = try Scenario(toml: scenario1D(["epsilon": "epsilon = \"1\""]), source: "test")
         XCTAssertThrowsError(try FokkerPlanckSolver(scenario: coarse, options: .init(resolution: 2, cells: 1))) {
