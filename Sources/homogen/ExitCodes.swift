@@ -48,7 +48,8 @@ enum ExitStatus: Int32 {
             }
         case let e as TransportFiles.FileError: self = e.unreadable ? .ioError : .dataError
         case is GridWasserstein.InputError, is ExactTransport.TooLarge, is Transport.Unsupported: self = .dataError
-        case is Checkpoint.Invalid, is ShardMerge.MergeError: self = .dataError
+        case let e as ShardMerge.MergeError: self = e.missing ? .ioError : .dataError
+        case is Checkpoint.Invalid: self = .dataError
         case is AtomicFile.WriteError, is OutputFolder.Problem, is CocoaError, is POSIXError: self = .ioError
         default: self = .failure
         }

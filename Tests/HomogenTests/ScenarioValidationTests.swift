@@ -27,6 +27,7 @@ final class ScenarioValidationTests: XCTestCase {
         assertScenarioError(scenario1D(drop: ["pi"]), key: "[equilibrium]", contains: "give pi or U")
         assertScenarioError(scenario1D(["pi": "pi = \"1\"\nU = \"0\""]), key: "[equilibrium]", contains: "not both")
         assertScenarioError(scenario1D(["count": "count = \"many\""]), key: "[particles] count", contains: "must be a whole number")
+        assertScenarioError(scenario1D(["seed": "seed = 1e30"]), key: "[particles] seed", contains: "1e+30 is out of range")
         assertScenarioError(scenario1D(["convention": "convention = \"ito-ish\""]), key: "[particles] convention", contains: "not one of")
     }
 

@@ -149,7 +149,7 @@ public enum SampleRunFolder {
     public static func read(_ folder: String, scenario s: Scenario) throws -> SampleResult {
         let file = (folder as NSString).appendingPathComponent("summary.json")
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a sample run folder?)")
+            throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a sample run folder?)", missing: true)
         }
         let summary: SampleSummary
         do { summary = try JSON.decode(SampleSummary.self, from: data) } catch {

@@ -23,6 +23,9 @@ public enum ShardMerge {
 
     public struct MergeError: Error, CustomStringConvertible {
         public let message: String
+        /// A folder or summary that is not there (an I/O problem, exit 74), not one that is wrong.
+        public var missing = false
+        public init(message: String, missing: Bool = false) { self.message = message; self.missing = missing }
         public var description: String { message }
     }
 
@@ -97,7 +100,7 @@ public enum ShardMerge {
         let shards = try folders.map { folder -> (String, SampleSummary) in
             let file = (folder as NSString).appendingPathComponent("summary.json")
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw MergeError(message: "\(file): missing (is \(folder) a shard's run folder?)")
+                throw MergeError(message: "\(file): missing (is \(folder) a shard's run folder?)", missing: true)
             }
             do {
                 return (folder, try JSON.decode(SampleSummary.self, from: data))

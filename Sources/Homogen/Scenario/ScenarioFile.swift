@@ -165,6 +165,9 @@ private struct ScenarioFileReader {
         let v = try value(t, table, key)
         if let i = v.int { return i }
         if let d = v.double, d == d.rounded(), abs(d) < 9e15 { return Int(d) }
+        if let d = v.double, d == d.rounded(), d.isFinite {
+            throw ScenarioError(key: keyName(table, key), message: "\(d) is out of range: whole numbers here are below 9e15 in magnitude")
+        }
         let given = v.double.map { "\($0)" } ?? v.debugDescriptionOrType
         throw ScenarioError(key: keyName(table, key), message: "must be a whole number (such as 25000 or 2.5e4), not \(given)")
     }
