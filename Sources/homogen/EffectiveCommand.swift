@@ -27,8 +27,8 @@ struct EffectiveCommand: ParsableCommand {
         let s = try Scenario.load(path: scenario)
         let e = try EffectiveCoefficients.compute(s, resolution: resolution, slowPoints: slowPoints)
         if let resolution, e.resolution == nil {
-            printError("effective: note: --resolution \(resolution) is not used: A_hom has a closed form here (\(e.method.prefix { $0 != "(" })"
-                       + "), with no cell grid")
+            printError("effective: note: --resolution \(resolution) is not used: A_hom has a closed form here, with no cell grid "
+                       + "(the method line says which)")
         }
         // The stable norm (5.17) in 2D and 3D (in 1D the Gromov–Hausdorff constant is C_gh).
         let norm = s.dimension == .two && gh ? try StableNorm.compute(s, x: e.slowGrid[0]) : nil

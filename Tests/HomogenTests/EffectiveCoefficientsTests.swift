@@ -65,6 +65,8 @@ final class EffectiveCoefficientsTests: XCTestCase {
             ("1 + 99*floor(mod(20*y, 1) + 0.05)", "1", 5.95),
             ("1 + 9*floor(mod(y + 0.123, 1) + 0.03)", "1", 1.27),
             ("1", "1 + floor(mod(y + 0.123, 1) + 0.01)", 1.01 * (0.99 + 0.005)),
+            // Alternating layers by mod(floor(2y), 2) and a 1e-5 layer (it was lost: 5.5).
+            ("1 + 9*mod(floor(2*y), 2) + 1000*floor(mod(y + 0.3, 1) + 1e-5)", "1", 5.51),
         ]
         for (b, pi, exact) in cases {
             let e = try EffectiveCoefficients.compute(try scenario(b: b, pi: pi))

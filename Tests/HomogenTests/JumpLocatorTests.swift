@@ -27,6 +27,26 @@ final class JumpLocatorTests: XCTestCase {
         XCTAssertEqual(try jumps("floor(x + 1.5)").points, [], "a step in x only does not move along y")
     }
 
+    /// Idioms that exhausted the bisection's budget (a review): mod(floor(8y), 2) — the quotient
+    /// floor(8y)/2 is exactly 1 on [1/4, 3/8), which widening made look like a step — and a
+    /// tangential touch, floor(2 + sin), which sin rounds to 1 over 7.5e-9 (16 000 leaves at
+    /// 2⁻⁴⁰). Both are now certified with a few dozen points at most.
+    func testCommonIdiomsAreCertifiedQuickly() throws {
+        let alternating = try jumps("1 + 9*mod(floor(8*y), 2)")
+        XCTAssertTrue(alternating.certified)
+        // Each k/8 exactly, and at most a spurious neighbour 2⁻³⁰ beside it (harmless: one piece more).
+        let eighths = (1...7).map { Double($0) / 8 }
+        XCTAssertTrue(eighths.allSatisfy { alternating.points.contains($0) }, "\(alternating.points)")
+        XCTAssertTrue(alternating.points.allSatisfy { p in eighths.contains { abs(p - $0) < 1e-8 } }, "\(alternating.points)")
+        XCTAssertLessThanOrEqual(alternating.points.count, 14)
+        let touch = try jumps("floor(2 + sin(2*pi*(y + 0.1)))")
+        XCTAssertTrue(touch.certified)
+        // Steps at y = 0.4 and 0.9 (sin crosses 0), two around the touch at 0.15, and leaves near
+        // the bottom touch at 0.65 (floor(1) = 1: no step, but the bound dips below 1).
+        XCTAssertLessThan(touch.points.count, 64, "\(touch.points.count) points")
+        XCTAssertTrue(touch.points.allSatisfy { p in [0.15, 0.4, 0.65, 0.9].contains { abs(p - $0) < 1e-7 } }, "\(touch.points)")
+    }
+
     /// A field whose interval bound never shrinks inside an integer part (sin² + cos² = 1, which
     /// round-off puts on either side of 1): the bisection's budget runs out, the rest of [0, 1]
     /// is scanned by point values, and the result says it is not certified.

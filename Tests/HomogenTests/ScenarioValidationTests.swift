@@ -41,6 +41,10 @@ final class ScenarioValidationTests: XCTestCase {
                                                      "B": "B = \"2 + sin(2*pi*y3)\""]) { $1 }),
                             key: "epsilon", contains: "from 1 to 32 in 3D, not 1024")
         XCTAssertNoThrow(try Scenario(toml: scenario1D(["epsilon": "epsilon = \"1/100000\""])), "1D takes up to 10^6")
+        // 1/ε beyond Int.max trapped while the message was formatted.
+        for tiny in ["1e-19", "1e-300", "\"1/1e19\""] {
+            assertScenarioError(scenario1D(["epsilon": "epsilon = \(tiny)"]), key: "epsilon", contains: "is larger than 1000000")
+        }
     }
 
     /// π whose values span more than 100 decades (exp(700 cos 2πy)) is refused with the range it

@@ -16,7 +16,7 @@ public enum StationaryPartialFolder {
     public static func read(_ folder: String) throws -> StationaryPartial {
         let file = folder + "/" + fileName
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a stationary shard folder?)")
+            throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a stationary shard folder?)", missing: true)
         }
         do { return try JSON.decode(StationaryPartial.self, from: data) } catch {
             throw ShardMerge.MergeError(message: "\(file): not a stationary partial result (\(error))")

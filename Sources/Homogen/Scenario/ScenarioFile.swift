@@ -235,7 +235,8 @@ private struct ScenarioFileReader {
                 message: "1/epsilon = \(inverse) is not an integer: fields periodic at scale epsilon must be periodic on the unit torus")
         }
         guard n <= Double(ScenarioValidation.maximumInverseEpsilon) else {
-            throw ScenarioError(key: "epsilon", message: "1/epsilon = \(Int(n)) is larger than \(ScenarioValidation.maximumInverseEpsilon)")
+            // (Formatted as a Double: 1/ε beyond Int.max, as for ε = 1e-19, trapped in Int(n).)
+            throw ScenarioError(key: "epsilon", message: "1/epsilon = \(String(format: "%.15g", n)) is larger than \(ScenarioValidation.maximumInverseEpsilon)")
         }
         return Int(n)
     }
