@@ -13,8 +13,9 @@ import Foundation
 /// integer. An interval whose integer parts are constant is certified free of jumps; the others
 /// are bisected to `resolution`, and each leaf that remains is a breakpoint. Interval
 /// arithmetic overestimates, so a leaf can be a point where nothing jumps (harmless: one more
-/// piece); it never misses a jump, except where the bisection `budget` runs out — then the
-/// scan is finished by point values on a uniform grid (`certified` false).
+/// piece). It misses no jump except a layer thinner than `resolution` inside one leaf, and where
+/// the bisection `budget` runs out — then the scan is finished by point values on a uniform grid
+/// (`certified` false).
 struct JumpLocator {
     let graph: ExpressionGraph
     /// Intervals this narrow end the interval bisection (a leaf whose ends differ is then polished
