@@ -237,7 +237,9 @@ extension EffectiveCoefficients {
                     throw SolverError.badSetting(.cellResolution, "must be even, from 8 to \(maxResolution3D) in 3D")
                 }
             }
-            if SeparableFormula.applies(to: f) { return try separable(f, z: z, slow: slow, g: g, constant: constant) }
+            if SeparableFormula.applies(to: f) {
+                return try namingTheFields { try separable(f, z: z, slow: slow, g: g, constant: constant) }
+            }
             return try cellProblem(f, z: z, slow: slow, g: g, constant: constant, resolution: resolution, dimension: .three)
         }
     }
@@ -336,12 +338,15 @@ extension EffectiveCoefficients {
         }
     }
 
-    /// True when ∂²log π/∂x_i∂y_j vanishes on a grid (π = π0(x) π1(y)) and B depends on y only.
+    /// True when B depends on y only and π = π0(x) π1(y): as written (`factorsSeparate`), or
+    /// ∂²log π/∂x_i∂y_j vanishing on a grid, or (π piecewise) π(x, y) π(x', y') = π(x, y') π(x', y)
+    /// on a grid of pairs.
     static func isSeparable(_ f: LoweredFields) throws -> Bool {
         let g = f.graph
         if f.medium.contains(where: { node in f.slowVariables.contains { g.dependsOn(node, variable: $0) } }) {
             return false
         }
+        if g.factorsSeparate(f.pi, into: [f.slowVariables, f.fastVariables]) { return true }
         var cross: [NodeID] = []
         do {
             for xs in f.slowVariables {

@@ -18,9 +18,11 @@ struct SeparableFormula {
     let dimension: Int
 
     /// Whether the fields are separable so: the medium scalar and free of fast variables, or
-    /// diagonal with entry k free of every fast variable but y_k; and ∂²log π/∂y_i∂y_j = 0
-    /// (i ≠ j) on a product grid of all variables (a π that cannot be differentiated is not
-    /// recognised, and takes the general cell problem).
+    /// diagonal with entry k free of every fast variable but y_k; and π a product of factors that
+    /// each depend on one fast variable at most, as written (`factorsSeparate`: this decides
+    /// piecewise π, a floor layer included), or else ∂²log π/∂y_i∂y_j = 0 (i ≠ j) on a product
+    /// grid of all variables (a π that is neither is not recognised, and takes the general cell
+    /// problem).
     static func applies(to f: LoweredFields) -> Bool {
         let g = f.graph, fast = f.fastVariables, d = f.dimension.count
         guard d >= 2 else { return false }
@@ -33,6 +35,7 @@ struct SeparableFormula {
                 return false
             }
         }
+        if g.factorsSeparate(f.pi, into: fast.map { [$0] }) { return true }
         var cross: [NodeID] = []
         do {
             for i in 0..<d {
