@@ -208,7 +208,7 @@ final class ConventionsTests: XCTestCase {
                 XCTAssertFalse(r.stdout.contains("per side"), r.stdout)  // 1D: no sides
             }
             if arguments[0] == "stationary" {
-                XCTAssertEqual((summary["observable_means"] as? [String: Any])?.keys.sorted(), ["cos(2 pi x / eps)", "cos(2 pi x)"])
+                XCTAssertEqual((summary["observable_means"] as? [String: Any])?.keys.sorted(), ["cos(2 pi x / eps)", "cos(2 pi x)", "sin(2 pi x / eps)", "sin(2 pi x)"])
                 let header = try String(contentsOfFile: folder + "/pi_eps.csv", encoding: .utf8).prefix { $0 != "\n" }
                 XCTAssertEqual(header, "x_lo,x_hi,estimate,standard_error,exact")
             }

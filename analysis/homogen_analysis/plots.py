@@ -268,7 +268,9 @@ def stationary(run):
                       label=f"fit: dt^({sweep['order']:.2f} ± {sweep['order_standard_error']:.2f})")
         else:
             ax.plot([], [], " ", label="no order: not every bias exceeds 2 se")
-        key = next(k for k in summary["observable_means"] if k.endswith("/ eps)"))
+        # The observable the sweep measured (older folders: the first cos(... / eps)).
+        key = sweep.get("observable") if sweep.get("observable") in summary["observable_means"] \
+            else next(k for k in summary["observable_means"] if k.startswith("cos") and k.endswith("/ eps)"))
         if summary["scheme"] in ("metropolis", "mala"):
             b = abs(summary["observable_means"][key] - summary["observable_exact"][key])
             ax.errorbar([summary["dt"]], [max(b, 1e-12)], fmt="s", color="C2",

@@ -105,7 +105,8 @@ public struct DtSweep: Sendable, Codable {
         func change(_ b: (bias: [Double], se: [Double])) -> Double {
             abs(b.bias[0] - b.bias[3]) / (b.se[0] * b.se[0] + b.se[3] * b.se[3]).squareRoot()
         }
-        let candidates = [1, 0].map { (j: $0, sweep: sweep($0)) }
+        let axes = 0..<s.dimension.count
+        let candidates = axes.flatMap { k in [true, false].map { BatchMeansRecorder.observable(axis: k, fast: $0) } }.map { (j: $0, sweep: sweep($0)) }
         let chosen = candidates.max { change($0.sweep) < change($1.sweep) }!
         let (bias, se) = chosen.sweep
         return try DtSweep(scheme: o.scheme, observable: runs[0].observables[chosen.j], dts: dts, bias: bias, standardError: se)

@@ -78,7 +78,8 @@ public struct StationaryResult: Sendable {
         testPValues.min()! >= Self.significanceLevel / Double(testPValues.count)
     }
     /// Integrated autocorrelation times (in time units) and effective sample sizes of the
-    /// observables cos 2πx_k and cos 2πx_k/ε, axis by axis (`timeAverageAutocorrelation`).
+    /// observables cos 2πx_k, sin 2πx_k, cos 2πx_k/ε and sin 2πx_k/ε, axis by axis
+    /// (`BatchMeansRecorder.observables`, `timeAverageAutocorrelation`).
     public let observables: [String]
     public let observableMeans: [Double]
     public let observableExact: [Double]
@@ -110,7 +111,9 @@ public struct StationaryResult: Sendable {
         let piEpsCoarse = s.equilibriumCellMasses(cells: s.inverseEpsilon)
         // Observables: their exact means under π_ε, and τ_int from the spread of the particles'
         // own time averages (`timeAverageAutocorrelation`).
-        observables = s.dimension.slowNames.flatMap { x in ["cos(2 pi \(x))", "cos(2 pi \(x) / eps)"] }
+        observables = s.dimension.slowNames.flatMap { x in
+            ["cos(2 pi \(x))", "sin(2 pi \(x))", "cos(2 pi \(x) / eps)", "sin(2 pi \(x) / eps)"]
+        }
         observableExact = Self.exactMeans(f, mass: s.facts.equilibriumMass)
         observableMeans = observableSeries.map { $0.reduce(0, +) / Double($0.count) }
         let unit = Double(e.options.recordEvery) * e.dt
@@ -240,9 +243,9 @@ public struct StationaryResult: Sendable {
         let g = f.graph
         let twoPi = g.constant(2 * .pi)
         return f.slowVariables.indices.flatMap { k -> [Double] in
-            let slow = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.slowVariables[k]))), f.pi)
-            let fast = g.mul(g.unary(.cos, g.mul(twoPi, g.variable(f.fastVariables[k]))), f.pi)
-            return [slow, fast].map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
+            let slow = g.mul(twoPi, g.variable(f.slowVariables[k])), fast = g.mul(twoPi, g.variable(f.fastVariables[k]))
+            let integrands = [g.unary(.cos, slow), g.unary(.sin, slow), g.unary(.cos, fast), g.unary(.sin, fast)].map { g.mul($0, f.pi) }
+            return integrands.map { f.cellIntegrals(of: $0, cells: 1)[0] / mass }
         }
     }
 }

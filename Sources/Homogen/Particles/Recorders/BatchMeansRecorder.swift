@@ -2,8 +2,8 @@ import Foundation
 
 /// The accumulators of a stationary estimate: at every recording, each particle's cell on two
 /// grids (the output grid, resolving ε, and one cell per ε-period) is counted in its batch's
-/// histograms (particle p in batch p mod B), and the observables g = cos 2πx_k (slow) and
-/// cos 2πx_k/ε (fast), for every axis k, are summed per recording, exactly (`ExactSum`: one rounding per block and
+/// histograms (particle p in batch p mod B), and the observables g = cos 2πx_k, sin 2πx_k (slow)
+/// and cos 2πx_k/ε, sin 2πx_k/ε (fast), for every axis k, are summed per recording, exactly (`ExactSum`: one rounding per block and
 /// recording, so the totals do not depend on which worker ran which block). Particles are
 /// independent, so the batches are exactly independent, whatever the time correlation of each
 /// trajectory.
@@ -18,10 +18,15 @@ import Foundation
 /// particle; zero in the committed state); sums = observable by observable, recording by
 /// recording, then per observable Σ_p S_p² and Σ_{p,t} g².
 final class BatchMeansRecorder: ParticleRecorder {
-    /// Observables summed per recording for dimension d: cos 2πx_k (index 2k) and cos 2πx_k/ε
-    /// (2k + 1) for each axis k — all axes, so that τ_int sees a slow direction along any of them
-    /// (with x₁ only, two wells in x₂ that never mixed passed the run-length check).
-    static func observables(_ d: TorusDimension) -> Int { 2 * d.count }
+    /// Observables summed per recording for dimension d: cos 2πx_k (index 4k), sin 2πx_k
+    /// (4k + 1), cos 2πx_k/ε (4k + 2) and sin 2πx_k/ε (4k + 3) for each axis k — all axes, so that
+    /// τ_int sees a slow direction along any of them (with x₁ only, two wells in x₂ that never
+    /// mixed passed the run-length check), and both phases, so that it sees wells that one phase
+    /// cannot tell apart (cos 2πx is 0 at both x = 1/4 and x = 3/4).
+    static func observables(_ d: TorusDimension) -> Int { perAxis * d.count }
+    static let perAxis = 4
+    /// The index of cos (or sin) 2πx_k (or 2πx_k/ε, `fast`) among the observables.
+    static func observable(axis k: Int, fast: Bool, sine: Bool = false) -> Int { perAxis * k + (fast ? 2 : 0) + (sine ? 1 : 0) }
 
     /// Where each accumulator sits in a `RecorderState`.
     struct Layout {
@@ -116,17 +121,22 @@ final class BatchMeansRecorder: ParticleRecorder {
                 c[layout.fineIndex(batch: batch, cell: UniformCells.flatIndex(block.x, i, cells: fine))] += 1
                 c[layout.coarseIndex(batch: batch, cell: UniformCells.flatIndex(block.x, i, cells: coarse))] += 1
             }
-            for axis in 0..<(layout.observables / 2) {
-                let slow = 2 * axis, fast = slow + 1
-                let ownSlow = layout.particleIndex(observable: slow, particle: 0), ownFast = layout.particleIndex(observable: fast, particle: 0)
+            for axis in 0..<(layout.observables / Self.perAxis) {
+                let first = Self.perAxis * axis
+                let own = layout.particleIndex(observable: first, particle: 0), stride = layout.blockSize
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
                 for i in 0..<block.count {
-                    let a = block.x[axis][i]
-                    let g = Foundation.cos(2 * .pi * a), h = Foundation.cos(2 * .pi * a * inverseEpsilon)
-                    sum[slow] += g; sum[fast] += h
-                    square[slow] += g * g; square[fast] += h * h
-                    c[ownSlow + i] += g
-                    c[ownFast + i] += h
+                    let slow = 2 * .pi * block.x[axis][i], fast = slow * inverseEpsilon
+                    let g0 = Foundation.cos(slow), g1 = Foundation.sin(slow), g2 = Foundation.cos(fast), g3 = Foundation.sin(fast)
+                    s0 += g0; s1 += g1; s2 += g2; s3 += g3
+                    q0 += g0 * g0; q1 += g1 * g1; q2 += g2 * g2; q3 += g3 * g3
+                    c[own + i] += g0
+                    c[own + stride + i] += g1
+                    c[own + 2 * stride + i] += g2
+                    c[own + 3 * stride + i] += g3
                 }
+                sum[first] += s0; sum[first + 1] += s1; sum[first + 2] += s2; sum[first + 3] += s3
+                square[first] += q0; square[first + 1] += q1; square[first + 2] += q2; square[first + 3] += q3
             }
         }
         for o in 0..<layout.observables {
