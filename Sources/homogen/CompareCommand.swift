@@ -220,7 +220,7 @@ struct CompareOptionGroup: ParsableArguments {
               + "scheme \(result.sample.scheme.rawValue), dt = \(result.sample.scenario.time.dt), "
               + "B_bar \(result.effective.isConstant ? "constant" : "depends on x")")
         print("     t  W2(part,eps)  p-value  chi2 p  MC floor  W2(part,hom)  W2(eps,hom)  Wbar(eps,hom)  W_GH(eps,hom)  N(floor=W2(eps,hom))")
-        // "<=" marks Peyre's upper bound, where the solutions differ below the back-and-forth resolution.
+        // "<=" marks an upper bound (Peyre's or the coupling one), where the solutions differ below the back-and-forth resolution.
         func f(_ v: Double?, bound: Bool? = nil) -> String {
             guard let v else { return String(repeating: " ", count: 12) + "-" }
             guard bound == true else { return String(format: "%13.4e", v) }

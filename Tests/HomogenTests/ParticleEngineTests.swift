@@ -215,7 +215,10 @@ final class ParticleEngineTests: XCTestCase {
         XCTAssertEqual(fine[1][4], 1)
         XCTAssertEqual(coarse.map { $0.reduce(0, +) }, [2, 1, 2])
         XCTAssertEqual(series[0][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1) }, accuracy: 1e-14)
-        XCTAssertEqual(series[1][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
+        XCTAssertEqual(series[1][1].value, x.reduce(0) { $0 + sin(2 * .pi * $1) }, accuracy: 1e-14)
+        XCTAssertEqual(series[2][1].value, x.reduce(0) { $0 + cos(2 * .pi * $1 * 4) }, accuracy: 1e-13)
+        XCTAssertEqual(series[3][1].value, x.reduce(0) { $0 + sin(2 * .pi * $1 * 4) }, accuracy: 1e-13)
+        XCTAssertEqual(BatchMeansRecorder.observable(axis: 0, fast: true), 2)
         XCTAssertEqual(series[0][0].value, 0)
         // The layout's views and `state(fine:coarse:series:moments:)` are inverse.
         XCTAssertEqual(layout.state(fine: fine, coarse: coarse, series: series, moments: moments), state)

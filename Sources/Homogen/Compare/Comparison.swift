@@ -78,10 +78,10 @@ public struct Comparison {
         public let marginalErrorEpsilonHomogenised: Double?
         /// True when the two solutions differ by less than the back-and-forth method resolves
         /// (`GridWasserstein.Result.belowResolution`, as at t = 0 when both start from the same
-        /// density): W2(ε-PDE, homogenised) is then Peyre's upper bound. Nil otherwise.
+        /// density): W2(ε-PDE, homogenised) is then an upper bound (`GridWasserstein`: Peyre's or the coupling one). Nil otherwise.
         public let w2EpsilonHomogenisedIsUpperBound: Bool?
         /// The same for W̄(ε-PDE, homogenised) where the back-and-forth method computed it (2D and
-        /// 3D with a constant B̄): the value is Peyre's upper bound in the metric B̄. Nil otherwise.
+        /// 3D with a constant B̄): the value is W2's upper bound in the metric B̄. Nil otherwise.
         public let w2BarEpsilonHomogenisedIsUpperBound: Bool?
         /// The back-and-forth method's marginal error for W̄(ε-PDE, homogenised), where it
         /// computed it (as `marginalErrorEpsilonHomogenised`).
@@ -189,7 +189,7 @@ public struct Comparison {
         /// True when the particles agree with the ε-PDE at every output time.
         public var consistent: Bool { rows.allSatisfy(\.consistent) }
         /// What the back-and-forth method did not resolve, for W2(ε-PDE, homogenised) and W̄: the
-        /// output times where the value is Peyre's upper bound (`GridWasserstein.Result
+        /// output times where the value is an upper bound (`GridWasserstein.Result
         /// .belowResolution`), and those where its marginal error is above half the distance (as
         /// `homogen w2 --grid` warns): the two densities differ by less than the solver grid
         /// resolves, and the value may be off by tens of percent. The verdict uses neither.
@@ -204,7 +204,8 @@ public struct Comparison {
                 if !bounds.isEmpty {
                     warnings.append(d.name + " at t = " + times(bounds)
                                     + ": the two solutions differ by less than the back-and-forth method resolves; the value is the upper "
-                                    + "bound 2 |eps - hom|_{H^-1} / sqrt(min density) (Peyre 2018)" + d.scale)
+                                    + "bound, the smaller of 2 |eps - hom|_{H^-1} / sqrt(min density) (Peyre 2018) and sqrt(TV) times the torus' "
+                                    + "half-diagonal" + d.scale)
                 }
                 let unresolved = rows.filter {
                     ($0[keyPath: d.marginalError] ?? 0) > 0.5 && (d.value($0) ?? 0) > 0 && $0[keyPath: d.isBound] != true

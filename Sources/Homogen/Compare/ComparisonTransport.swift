@@ -38,7 +38,7 @@ struct MetricCosts {
 struct MetricDistances: Sendable {
     var wBar: Double?
     /// True when `wBar` came from the back-and-forth method below its resolution
-    /// (`GridWasserstein.Result.belowResolution`): Peyre's upper bound in the metric.
+    /// (`GridWasserstein.Result.belowResolution`): W2's upper bound in the metric.
     var wBarIsUpperBound = false
     /// The back-and-forth method's marginal error for `wBar`, where it computed it.
     var wBarMarginalError: Double?
@@ -47,7 +47,7 @@ struct MetricDistances: Sendable {
 
     /// W̄ with a constant diagonal B̄ on the solver grid: the back-and-forth value `bar`, or, where
     /// W2 between the same densities is below the method's resolution (`w2.belowResolution`),
-    /// Peyre's bound in the metric — W2's bound times √(largest entry of B̄), as the method scales
+    /// The upper bound in the metric — W2's bound times √(largest entry of B̄), as the method scales
     /// it — without iterating: the same densities are as unresolved in the metric.
     mutating func setBar(_ bar: Transport.Result?, w2: Transport.Result, largest: Double) {
         if w2.belowResolution {

@@ -56,8 +56,9 @@ public enum GridWasserstein {
         /// the iteration limit was reached).
         public let converged: Bool
         /// True when the densities differ by less than the method resolves (the bound below under
-        /// `resolutionFloor`, or iterates that never passed J(0) = 0): `distance` is then Peyre's
-        /// upper bound 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min μ) (0 where μ vanishes somewhere).
+        /// `resolutionFloor`, or iterates that never passed J(0) = 0): `distance` is then an upper
+        /// bound, the smaller of Peyre's 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min density) and the
+        /// coupling bound √(TV Σ M_kk / 4) (`BackAndForth.upperBound`).
         public let belowResolution: Bool
 
         public init(distance: Double, marginalError: Double, marginalErrorTV: Double, recentChange: Double, iterations: Int,
@@ -202,13 +203,13 @@ final class BackAndForth {
 
     func run() -> GridWasserstein.Result {
         let cells = Double(size)
-        // Densities that differ by round-off: W2 ≤ U = 2‖μ − ν‖_{Ḣ⁻¹}/√(min μ) (Peyre, ESAIM COCV
-        // 24, 2018; the metric scales it by at most √max M). Below `resolutionFloor`, U is
+        // Densities that differ by round-off: W2 ≤ U (`upperBound`: Peyre's 2‖μ − ν‖_{Ḣ⁻¹}/√(min μ),
+        // ESAIM COCV 24, 2018, or the coupling bound √(TV diam²)). Below `resolutionFloor`, U is
         // returned without iterating. (Above it, differences far below the push-forward's
         // deposit error — a map that stretches at all is sampled s ≥ 2 times per axis — leave the
         // iterates below J(0) = 0, and the loop stops after `unresolvedIterations` with U.)
         let bound = upperBound()
-        if let bound, bound < GridWasserstein.resolutionFloor {
+        if bound < GridWasserstein.resolutionFloor {
             return GridWasserstein.Result(distance: bound, marginalError: 0, marginalErrorTV: 0, recentChange: 0, iterations: 0,
                                           converged: true, belowResolution: true)
         }
@@ -262,7 +263,7 @@ final class BackAndForth {
             }
         }
         if bestIterate <= 0 {
-            return GridWasserstein.Result(distance: bound ?? 0, marginalError: error, marginalErrorTV: errorTV,
+            return GridWasserstein.Result(distance: bound, marginalError: error, marginalErrorTV: errorTV,
                                           recentChange: 0.5 * change, iterations: iterations, converged: false, belowResolution: true)
         }
         return GridWasserstein.Result(distance: (2 * max(best, 0)).squareRoot(), marginalError: error,
@@ -277,17 +278,25 @@ final class BackAndForth {
         return s
     }
 
-    /// Peyre's bound 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √(min μ) on the distance (nil where μ vanishes
-    /// somewhere), with densities relative to the uniform one and the grid's Poisson solve.
-    private func upperBound() -> Double? {
+    /// An upper bound on the distance, the smaller of two:
+    /// - Peyre's 2 √(max M) ‖μ − ν‖_{Ḣ⁻¹} / √m, m the larger of min μ and min ν (W2 is symmetric,
+    ///   so either density's floor serves), with densities relative to the uniform one and the
+    ///   grid's Poisson solve; none where both vanish somewhere;
+    /// - the coupling that leaves the common part min(μ, ν) in place and moves the rest, of mass
+    ///   TV = ½ Σ|μ − ν|, at most the torus' diameter: W2² ≤ TV Σ_k M_kk / 4. It holds for any
+    ///   densities (an empty cell made the first one infinite, and 0 was printed as the bound).
+    private func upperBound() -> Double {
         let cells = Double(size)
-        let floor = mu.min()! * cells
-        guard floor > 0 else { return nil }
+        var tv = 0.0
+        for k in 0..<size { tv += abs(mu[k] - nu[k]) }
+        let coupling = (0.5 * tv * metric.reduce(0, +) / 4).squareRoot()
+        let floor = max(mu.min()!, nu.min()!) * cells
+        guard floor > 0 else { return coupling }
         for k in 0..<size { gradient[k] = (nu[k] - mu[k]) * cells }
         poisson.solve(gradient, into: &step)
         var normSq = 0.0
         for k in 0..<size { normSq += gradient[k] * step[k] }
-        return 2 * metric.max()!.squareRoot() * (max(normSq, 0) / cells).squareRoot() / floor.squareRoot()
+        return min(coupling, 2 * metric.max()!.squareRoot() * (max(normSq, 0) / cells).squareRoot() / floor.squareRoot())
     }
 
     /// One gradient step on `f`: pushes `source` forward by the map of `potential`, steps
