@@ -74,7 +74,9 @@ struct EffectiveCommand: ParsableCommand {
                 print("B_bar^-1 = A_hom / pi_bar = \(inverse.map { format($0.rowMajor) } ?? "(B_bar is not positive definite)")")
             }
             if let c = e.cGH {
-                print("C_gh = \(c[0]); B_bar / C_gh = \(e.bBar[0][0] / c[0]) (>= 1, equality iff pi is proportional to sqrt(B))")
+                // 12 digits: the quadratures agree to about 1e-13, so a ratio of 1 - 6e-16 is 1.
+                print(String(format: "C_gh = %.12g; B_bar / C_gh = %.12g (>= 1, equality iff pi is proportional to sqrt(B))",
+                             c[0], e.bBar[0][0] / c[0]))
             }
             print("pi_bar(x) and A_hom(x) = pi_bar(x) B_bar^-1 on the slow grid: --json")
         } else {

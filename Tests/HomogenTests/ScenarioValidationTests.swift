@@ -83,7 +83,9 @@ final class ScenarioValidationTests: XCTestCase {
             "dimension": "dimension = 2",
             "B": "B = [[\"2\", \"0.5*cos(2*pi*y1)\"], [\"0.5*sin(2*pi*y1)\", \"2\"]]",
             "pi": "pi = \"1\"", "f": "rho = \"1\""])
-        assertScenarioError(asymmetric, key: "[medium] B", contains: "not symmetric")
+        assertScenarioError(asymmetric, key: "[medium] B", contains: "not symmetric: B[1][2] = 0.5 but B[2][1] = 0.0 at y1 = 0.0")
+        // Positive but subnormal: 1/B overflows (it passed, and `effective` printed B_bar^-1 = inf).
+        assertScenarioError(scenario1D(["B": "B = \"1e-320\""]), key: "[medium] B", contains: "is too small")
         assertScenarioError(scenario1D(["B": "B = [\"1\", \"2\"]"]), key: "[medium] B", contains: "in 1D the medium is one string")
     }
 

@@ -69,6 +69,14 @@ final class W2CommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(value(r)!, CircleWasserstein.distance(CircleMeasure(cellMasses: m1), CircleMeasure(cellMasses: m2)).distance,
                        accuracy: 1e-12)
+        // 1D --exact: the cell-centre atoms (it was ignored). Masses ½, ½ at 1/16, 3/16 against
+        // 1 at 7/16: W2² = ½ (6/16)² + ½ (4/16)², where the piecewise-constant densities differ.
+        let two = try file("two.npy", NPY.encode([1, 1, 0, 0, 0, 0, 0, 0], shape: [8]))
+        let one = try file("one.npy", NPY.encode([0, 0, 0, 2, 0, 0, 0, 0], shape: [8]))
+        let centres = try runHomogen(["w2", "--grid", "--exact", two, one]), cells = try runHomogen(["w2", "--grid", two, one])
+        XCTAssertEqual(centres.status, 0, centres.stderr)
+        XCTAssertEqual(value(centres)!, 26.0.squareRoot() / 16, accuracy: 1e-12)
+        XCTAssertGreaterThan(abs(value(cells)! - value(centres)!), 1e-3)
     }
 
     /// `w2 --grid --exact`: the cell-centre measures transported exactly by the network simplex,

@@ -22,9 +22,10 @@ enum MediumSymmetry {
         let (_, columns) = LoweredFields.productGrid(variables: vars.count)
         let values = BatchEvaluator(graph: g, outputs: [a, b], inputs: vars).evaluate(columns)
         for i in 0..<values[0].count where !(abs(values[0][i] - values[1][i]) <= 1e-12 * max(1, abs(values[0][i]))) {
+            let place = vars.isEmpty ? "" : " at " + zip(vars, columns).map { "\(d.variableNames[$0]) = \($1[i])" }.joined(separator: ", ")
             throw ScenarioError(
                 key: key,
-                message: "is not symmetric: B[\(r)][\(c)] = \(values[0][i]) but B[\(c)][\(r)] = \(values[1][i]) at one point of the cell")
+                message: "is not symmetric: B[\(r)][\(c)] = \(values[0][i]) but B[\(c)][\(r)] = \(values[1][i])\(place)")
         }
     }
 }

@@ -88,9 +88,11 @@ public struct Scenario: Sendable {
     /// The fields lowered into a fresh expression graph, for one consumer to extend.
     public func lowered() -> LoweredFields {
         // Lowering succeeded in `init` on the same input, so it cannot fail here.
-        try! LoweredFields(
+        var f = try! LoweredFields(
             dimension: dimension, inverseEpsilon: inverseEpsilon,
             medium: medium, equilibrium: equilibrium, initial: initial)
+        f.refinement = facts.quadratureRefinement
+        return f
     }
 }
 

@@ -18,6 +18,10 @@ public struct LoweredFields {
     public let pi: NodeID
     /// ρ0 (or f·π), unnormalised.
     public let rho0: NodeID
+    /// Factor on the points per ε-period of `cellIntegrals` and on the fast points of
+    /// `fastAverageCellMasses`: 1, or the power of 2 that π's sharp fast features need
+    /// (`ScenarioFacts.quadratureRefinement`, set by `Scenario.lowered()`).
+    public internal(set) var refinement = 1
 
     public var slowVariables: [Int] { dimension.slowVariables }
     public var fastVariables: [Int] { dimension.fastVariables }
@@ -116,66 +120,63 @@ public struct LoweredFields {
     /// (GSL's tables) on sub-intervals: 8 points on sub-intervals no wider than ε/8 in 1D and 2D;
     /// in 3D 4 points on sub-intervals no wider than ε/4 (remainder h⁹(4!)⁴/(9(8!)³) f⁽⁸⁾: 2e-8
     /// relative for the mode cos 2πy/ε, more for steeper fields), refined while the points per
-    /// axis stay within 256.
+    /// axis stay within 256; all times `refinement` where π has sharper fast features. A field
+    /// with `floor` or `mod` steps takes the Gauss rule on every
+    /// cell, its pieces cut again at the steps (`AxisRule`, `compositeJumps`), so that a layer
+    /// thinner than the points' spacing is integrated exactly.
     public func cellIntegrals(of field: NodeID, cells: Int) -> [Double] {
         let (perPeriod, points) = dimension == .three ? (4.0, 4) : (8.0, 8)
         var sub = max(1, Int((perPeriod * Double(inverseEpsilon) / Double(cells)).rounded(.up)))
         if dimension == .three { sub = max(sub, 256 / (cells * points)) }
-        let gl = GaussLegendre(points: points)
-        let perAxis = cells * sub * gl.nodes.count
-        var xs = [Double](repeating: 0, count: perAxis), ws = xs
-        if cells == 1 {
-            for i in 0..<perAxis { xs[i] = (Double(i) + 0.5) / Double(perAxis); ws[i] = 1 / Double(perAxis) }
-        } else {
-            let h = 1 / Double(cells * sub)
-            for s in 0..<(cells * sub) {
-                for (k, (t, w)) in zip(gl.nodes, gl.weights).enumerated() {
-                    xs[s * gl.nodes.count + k] = (Double(s) + t) * h
-                    ws[s * gl.nodes.count + k] = w * h
-                }
-            }
+        sub *= refinement
+        // Per axis: cut at the composite field's jumps where it has any (`compositeJumps`).
+        let rules = (0..<dimension.count).map { k -> AxisRule in
+            let jumps = compositeJumps(of: field, axis: k)
+            if cells == 1 && jumps.isEmpty { return AxisRule(midpoints: sub * points) }
+            return AxisRule(cells: cells, sub: sub, points: points, breakpoints: jumps)
         }
-        let pointsPerCell = sub * gl.nodes.count
         let n = Double(inverseEpsilon)
         switch dimension {
         case .one:
+            let xs = rules[0].nodes
             let values = evaluate([field], inputs: [0, 1], columns: [xs, xs.map { $0 * n }])[0]
-            return (0..<cells).map { c in
-                (c * pointsPerCell..<(c + 1) * pointsPerCell).reduce(0) { $0 + values[$1] * ws[$1] }
-            }
+            var out = [Double](repeating: 0, count: cells)
+            for i in xs.indices { out[rules[0].cell[i]] += values[i] * rules[0].weights[i] }
+            return out
         case .two:
-            return tensorRows(field, cells: cells, xs: xs, ws: ws, pointsPerCell: pointsPerCell)
+            return tensorRows(field, cells: cells, rules: rules)
         case .three:
-            return tensorSlabs(field, cells: cells, xs: xs, ws: ws, pointsPerCell: pointsPerCell)
+            return tensorSlabs(field, cells: cells, rules: rules)
         }
     }
 
-    /// 3D cell integrals from the 1D rule (xs, ws) in each axis, one slab of x1 at a time, the
-    /// slabs split into fixed chunks over the cores (each chunk's sums added in chunk order, so
-    /// the result does not depend on the core count).
-    private func tensorSlabs(_ field: NodeID, cells: Int, xs: [Double], ws: [Double], pointsPerCell: Int) -> [Double] {
-        let perAxis = xs.count, n = Double(inverseEpsilon)
+    /// 3D cell integrals from one `AxisRule` per axis, one slab of x1 at a time, the slabs split
+    /// into fixed chunks over the cores (each chunk's sums added in chunk order, so the result
+    /// does not depend on the core count).
+    private func tensorSlabs(_ field: NodeID, cells: Int, rules: [AxisRule]) -> [Double] {
+        let n = Double(inverseEpsilon)
         var x2: [Double] = [], x3: [Double] = [], w23: [Double] = [], cell23: [Int] = []
-        for j in 0..<perAxis {
-            for k in 0..<perAxis {
-                x2.append(xs[j]); x3.append(xs[k]); w23.append(ws[j] * ws[k])
-                cell23.append((j / pointsPerCell) * cells + k / pointsPerCell)
+        for j in rules[1].nodes.indices {
+            for k in rules[2].nodes.indices {
+                x2.append(rules[1].nodes[j]); x3.append(rules[2].nodes[k]); w23.append(rules[1].weights[j] * rules[2].weights[k])
+                cell23.append(rules[1].cell[j] * cells + rules[2].cell[k])
             }
         }
         let y2 = x2.map { $0 * n }, y3 = x3.map { $0 * n }
-        let chunks = min(16, perAxis)
+        let first = rules[0]
+        let chunks = min(16, first.nodes.count)
         var partial = [[Double]](repeating: [], count: chunks)
         let lock = NSLock()
         let evaluators = (0..<chunks).map { _ in BatchEvaluator(graph: graph, outputs: [field], inputs: [0, 1, 2, 3, 4, 5]) }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let evaluator = evaluators[c]
             var out = [Double](repeating: 0, count: cells * cells * cells)
-            for i in stride(from: c, to: perAxis, by: chunks) {
-                let x1 = [Double](repeating: xs[i], count: x2.count)
-                let y1 = [Double](repeating: xs[i] * n, count: x2.count)
+            for i in stride(from: c, to: first.nodes.count, by: chunks) {
+                let x1 = [Double](repeating: first.nodes[i], count: x2.count)
+                let y1 = [Double](repeating: first.nodes[i] * n, count: x2.count)
                 let values = evaluator.evaluate([x1, x2, x3, y1, y2, y3])[0]
-                let base = (i / pointsPerCell) * cells * cells
-                for p in values.indices { out[base + cell23[p]] += ws[i] * w23[p] * values[p] }
+                let base = first.cell[i] * cells * cells
+                for p in values.indices { out[base + cell23[p]] += first.weights[i] * w23[p] * values[p] }
             }
             lock.lock(); partial[c] = out; lock.unlock()
         }
@@ -184,20 +185,20 @@ public struct LoweredFields {
         return out
     }
 
-    /// 2D cell integrals from the 1D rule (xs, ws) in each axis, one row of x1 at a time (memory
-    /// stays at one axis' points).
-    private func tensorRows(_ field: NodeID, cells: Int, xs: [Double], ws: [Double], pointsPerCell: Int) -> [Double] {
-        let perAxis = xs.count, n = Double(inverseEpsilon)
+    /// 2D cell integrals from one `AxisRule` per axis, one row of x1 at a time (memory stays at
+    /// one axis' points).
+    private func tensorRows(_ field: NodeID, cells: Int, rules: [AxisRule]) -> [Double] {
+        let n = Double(inverseEpsilon)
         var out = [Double](repeating: 0, count: cells * cells)
-        let x2 = xs, y2 = xs.map { $0 * n }
+        let x2 = rules[1].nodes, y2 = x2.map { $0 * n }
         let evaluator = BatchEvaluator(graph: graph, outputs: [field], inputs: [0, 1, 2, 3])
-        for i in 0..<perAxis {
-            let x1 = [Double](repeating: xs[i], count: perAxis)
-            let y1 = [Double](repeating: xs[i] * n, count: perAxis)
+        for i in rules[0].nodes.indices {
+            let x1 = [Double](repeating: rules[0].nodes[i], count: x2.count)
+            let y1 = [Double](repeating: rules[0].nodes[i] * n, count: x2.count)
             let values = evaluator.evaluate([x1, x2, y1, y2])[0]
-            let row = i / pointsPerCell
-            for j in 0..<perAxis {
-                out[row * cells + j / pointsPerCell] += ws[i] * ws[j] * values[j]
+            let row = rules[0].cell[i] * cells
+            for j in x2.indices {
+                out[row + rules[1].cell[j]] += rules[0].weights[i] * rules[1].weights[j] * values[j]
             }
         }
         return out
@@ -221,48 +222,43 @@ extension LoweredFields {
         case .two: (xPoints, ySub, yPoints) = (slowPoints ?? max(1, min(8, 32 / m)), 4, 4)
         case .three: (xPoints, ySub, yPoints) = (slowPoints ?? (m <= 4 ? 4 : 2), 2, 4)
         }
-        let gx = GaussLegendre(points: xPoints), gy = GaussLegendre(points: yPoints)
-        var ys: [Double] = [], wy: [Double] = []
-        for s in 0..<ySub { for (t, w) in zip(gy.nodes, gy.weights) { ys.append((Double(s) + t) / Double(ySub)); wy.append(w / Double(ySub)) } }
-        var xs: [Double] = [], wx: [Double] = []
-        for c in 0..<m { for (t, w) in zip(gx.nodes, gx.weights) { xs.append((Double(c) + t) / Double(m)); wx.append(w / Double(m)) } }
-        let evaluator = BatchEvaluator(graph: graph, outputs: [pi], inputs: dimension.variables)
-        var out: [Double]
-        switch dimension {
-        case .one:
-            out = [Double](repeating: 0, count: m)
-            for (i, x) in xs.enumerated() {
-                let v = evaluator.evaluate([[Double](repeating: x, count: ys.count), ys])[0]
-                out[i / xPoints] += wx[i] * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
-            }
-        case .two:
-            out = [Double](repeating: 0, count: m * m)
-            var y1: [Double] = [], y2: [Double] = [], w2: [Double] = []
-            for a in ys.indices { for b in ys.indices { y1.append(ys[a]); y2.append(ys[b]); w2.append(wy[a] * wy[b]) } }
-            for (i, xa) in xs.enumerated() {
-                for (j, xb) in xs.enumerated() {
-                    let v = evaluator.evaluate([[Double](repeating: xa, count: y1.count), [Double](repeating: xb, count: y1.count), y1, y2])[0]
-                    out[(i / xPoints) * m + j / xPoints] += wx[i] * wx[j] * zip(v, w2).reduce(0) { $0 + $1.0 * $1.1 }
-                }
-            }
-        case .three:
-            out = [Double](repeating: 0, count: m * m * m)
-            var y1: [Double] = [], y2: [Double] = [], y3: [Double] = [], w3: [Double] = []
-            for a in ys.indices {
-                for b in ys.indices {
-                    for c in ys.indices { y1.append(ys[a]); y2.append(ys[b]); y3.append(ys[c]); w3.append(wy[a] * wy[b] * wy[c]) }
-                }
-            }
-            func constant(_ v: Double) -> [Double] { [Double](repeating: v, count: y1.count) }
-            for (i, xa) in xs.enumerated() {
-                for (j, xb) in xs.enumerated() {
-                    for (k, xc) in xs.enumerated() {
-                        let v = evaluator.evaluate([constant(xa), constant(xb), constant(xc), y1, y2, y3])[0]
-                        out[((i / xPoints) * m + j / xPoints) * m + k / xPoints] += wx[i] * wx[j] * wx[k] * zip(v, w3).reduce(0) { $0 + $1.0 * $1.1 }
-                    }
-                }
-            }
+        // Per axis, cut at π's steps along y_k and along x_k (`AxisRule`): a thin layer in π is
+        // integrated exactly.
+        let y = (0..<dimension.count).map {
+            AxisRule(cells: 1, sub: ySub * refinement, points: yPoints, breakpoints: fastJumps(of: pi, axis: $0))
         }
+        let x = (0..<dimension.count).map { AxisRule(cells: m, sub: 1, points: xPoints, breakpoints: slowJumps(of: pi, axis: $0)) }
+        // The fast points and weights of the tensor rule in y.
+        var yColumns = [[Double]](repeating: [], count: dimension.count), wy: [Double] = []
+        for flat in 0..<y.reduce(1, { $0 * $1.nodes.count }) {
+            var rest = flat, w = 1.0
+            for k in stride(from: dimension.count - 1, through: 0, by: -1) {
+                let i = rest % y[k].nodes.count
+                rest /= y[k].nodes.count
+                yColumns[k].append(y[k].nodes[i])
+                w *= y[k].weights[i]
+            }
+            wy.append(w)
+        }
+        let evaluator = BatchEvaluator(graph: graph, outputs: [pi], inputs: dimension.variables)
+        var out = [Double](repeating: 0, count: dimension.cells(perAxis: m))
+        // Every slow point of the tensor rule in x.
+        var index = [Int](repeating: 0, count: dimension.count)
+        repeat {
+            let slow = (0..<dimension.count).map { [Double](repeating: x[$0].nodes[index[$0]], count: wy.count) }
+            let v = evaluator.evaluate(slow + yColumns)[0]
+            var w = 1.0, cell = 0
+            for k in 0..<dimension.count { w *= x[k].weights[index[k]]; cell = cell * m + x[k].cell[index[k]] }
+            out[cell] += w * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
+            var k = dimension.count - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < x[k].nodes.count { break }
+                index[k] = 0
+                k -= 1
+            }
+            if k < 0 { break }
+        } while true
         let total = out.reduce(0, +)
         return out.map { $0 / total }
     }

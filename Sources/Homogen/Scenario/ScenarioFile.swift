@@ -156,7 +156,7 @@ private struct ScenarioFileReader {
     private func string(_ t: TOMLTable, _ table: String, _ key: String) throws -> String {
         let v = try value(t, table, key)
         guard let s = v.string else {
-            throw ScenarioError(key: keyName(table, key), message: "must be a string, not a \(v.type)")
+            throw ScenarioError(key: keyName(table, key), message: "must be a string, not \(v.typeWithArticle)")
         }
         return s
     }
@@ -284,6 +284,12 @@ private struct ScenarioFileReader {
 private extension TOMLValueConvertible {
     var debugDescriptionOrType: String {
         if let s = string { return "the string \"\(s)\"" }
-        return "a \(type)"
+        return typeWithArticle
+    }
+
+    /// "an integer", "a table", …
+    var typeWithArticle: String {
+        let name = "\(type)"
+        return ("aeiou".contains(name.first ?? "x") ? "an " : "a ") + name
     }
 }
