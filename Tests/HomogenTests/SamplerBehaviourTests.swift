@@ -96,10 +96,11 @@ final class SamplerBehaviourTests: XCTestCase {
         }
     }
 
-    /// B = 1e-320 is positive (it passes the scenario checks) but 1/B overflows: the state
-    /// becomes infinite at the first step, which stops the run with the step named.
+    /// B = 3e-308 passes the scenario checks (normal, 1/B finite), but the drift B⁻¹ ∇log π
+    /// overflows: the state becomes infinite at the first step, which stops the run with the step
+    /// named. (A subnormal B, used here before, is now refused by the checks.)
     func testNonFiniteStateStopsTheRun() throws {
-        let s = try Scenario(toml: scenario1D(["B": "B = \"1e-320\"", "f": "rho = \"1\""]))
+        let s = try Scenario(toml: scenario1D(["B": "B = \"3e-308\"", "f": "rho = \"1\""]))
         let sampler = try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true))
         XCTAssertThrowsError(try sampler.run()) { error in
             guard case SamplerError.notFinite(let step, _, _) = error else { return XCTFail("\(error)") }

@@ -14,6 +14,26 @@ extension ExpressionGraph {
         }
     }
 
+    /// `id` with variables replaced by nodes (`map`: variable index → node), rebuilt through
+    /// `unary`/`binary` so that constants fold; variables not in `map` stay.
+    func substituting(_ id: NodeID, _ map: [Int: NodeID]) -> NodeID {
+        var memo: [NodeID: NodeID] = [:]
+        func rebuilt(_ i: NodeID) -> NodeID {
+            if let m = memo[i] { return m }
+            let r: NodeID
+            switch nodes[i] {
+            case .constant: r = i
+            case .variable(let v): r = map[v] ?? i
+            case .op(let op, let a, let b):
+                let na = rebuilt(a)
+                r = op.isUnary ? unary(op, na) : binary(op, na, rebuilt(b))
+            }
+            memo[i] = r
+            return r
+        }
+        return rebuilt(id)
+    }
+
     /// Nodes whose variable sets are those of the factors of `id` (for exp of a sum, its terms).
     private func factorParts(of id: NodeID) -> [NodeID] {
         guard case .op(let op, let a, let b) = nodes[id] else { return [id] }

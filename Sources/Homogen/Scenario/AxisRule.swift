@@ -46,16 +46,30 @@ struct AxisRule {
 }
 
 extension LoweredFields {
-    /// The points of [0, 1) where `field`, composed as F(x) = field(x, x/ε), may jump along x_k:
-    /// the jumps of its `floor` and `mod` nodes along x_k, and those along y_k repeated in every
-    /// ε-period, (j + t)/n with t = 0 and each jump t, found by `JumpLocator` with the other
-    /// variables at one generic point. Exact for layers whose position does not depend on the
-    /// other variables (laminates, separable media, floor(mod(y + c, 1) + w)); elsewhere one more
-    /// cut is harmless. Empty for a field without steps, or where the repeated jumps would
-    /// exceed 2²⁰ (then the equal pieces alone cut the axis).
+    /// A generic point of the 2d variables, away from any grid (`compositeJumps`).
+    static func genericPoint(_ d: TorusDimension) -> [Double] { [Double](repeating: 0.3713, count: 2 * d.count) }
+
+    /// The points of [0, 1) where `field`, composed as F(x) = field(x, x/ε), may jump along x_k,
+    /// the other variables at one generic point. Where the jumps are few (n(m + 1) ≤ 1024, n = 1/ε,
+    /// m the jumps along y_k in one period), `JumpLocator` on the composite itself (y := n x
+    /// substituted in the graph): exact for a layer that moves with x_k too, as
+    /// floor(mod(y1 + 0.2 x1 + 0.3, 1) + 0.02). Otherwise the jumps along x_k and those along
+    /// y_k repeated in every period, (j + t)/n for t = 0 and each jump t: exact for layers fixed
+    /// in y (laminates, separable media, floor(mod(y + c, 1) + w)), where the repetition is at most
+    /// 2²⁰ points. A layer whose place depends on the other axes is cut at the generic point only
+    /// (one more cut elsewhere is harmless). Empty for a field without steps.
     func compositeJumps(of field: NodeID, axis k: Int) -> [Double] {
-        var points = slowJumps(of: field, axis: k)
-        let alongY = fastJumps(of: field, axis: k), n = inverseEpsilon
+        let alongY = fastJumps(of: field, axis: k), alongX = slowJumps(of: field, axis: k), n = inverseEpsilon
+        if alongY.isEmpty && alongX.isEmpty { return [] }
+        if (alongY.count + 1) * n <= 1024 {
+            let g = graph
+            let composite = g.substituting(field, Dictionary(uniqueKeysWithValues: (0..<dimension.count).map {
+                (fastVariables[$0], g.mul(g.variable(slowVariables[$0]), g.constant(Double(n))))
+            }))
+            let jumps = JumpLocator(graph: g).jumps(of: [composite], along: slowVariables[k], at: Self.genericPoint(dimension))
+            if jumps.certified { return [0] + jumps.points }
+        }
+        var points = alongX
         if !alongY.isEmpty, alongY.count * n <= 1 << 20 {
             for j in 0..<n { for t in alongY { points.append((Double(j) + t) / Double(n)) } }
         }
@@ -63,18 +77,16 @@ extension LoweredFields {
     }
 
     /// The jumps of `field` along the fast variable y_k over [0, 1), and 0 (the period's end)
-    /// where there are any; the others at a generic point (`compositeJumps`).
-    func fastJumps(of field: NodeID, axis k: Int) -> [Double] {
-        let base = [Double](repeating: 0.3713, count: 2 * dimension.count)
-        let points = JumpLocator(graph: graph).jumps(of: [field], along: fastVariables[k], at: base).points
+    /// where there are any; the others at `point` (default: a generic point).
+    func fastJumps(of field: NodeID, axis k: Int, at point: [Double]? = nil) -> [Double] {
+        let points = JumpLocator(graph: graph).jumps(of: [field], along: fastVariables[k], at: point ?? Self.genericPoint(dimension)).points
         return points.isEmpty ? [] : [0] + points
     }
 
     /// The jumps of `field` along the slow variable x_k over [0, 1), and 0 where there are any; the
     /// others at a generic point.
     func slowJumps(of field: NodeID, axis k: Int) -> [Double] {
-        let base = [Double](repeating: 0.3713, count: 2 * dimension.count)
-        let points = JumpLocator(graph: graph).jumps(of: [field], along: slowVariables[k], at: base).points
+        let points = JumpLocator(graph: graph).jumps(of: [field], along: slowVariables[k], at: Self.genericPoint(dimension)).points
         return points.isEmpty ? [] : [0] + points
     }
 }

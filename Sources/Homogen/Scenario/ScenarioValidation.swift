@@ -137,7 +137,7 @@ enum ScenarioValidation {
         case .density: piKey = "[equilibrium] pi"
         case .potential: piKey = "[equilibrium] U"
         }
-        let (pmin, pmax) = try checkEquilibrium(f, key: piKey, grid: &grid)
+        let (pmin, pmax, peak) = try checkEquilibrium(f, key: piKey, grid: &grid)
         let rhoKey: String
         switch initial {
         case .density: rhoKey = "[initial] rho"
@@ -145,7 +145,7 @@ enum ScenarioValidation {
         }
         let (rmax, rhoMass) = try checkInitial(f, key: rhoKey, grid: &grid)
         var refined = f
-        refined.refinement = try quadratureRefinement(f, key: piKey)
+        refined.refinement = try quadratureRefinement(f, key: piKey, peak: peak)
         let piMass = refined.cellIntegrals(of: f.pi, cells: 1)[0]
         try checkPeriodicity(f, fields: f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)])
         return ScenarioFacts(
@@ -161,7 +161,10 @@ enum ScenarioValidation {
     static let quadratureRefusal = 1e-3
 
     /// The power of 2, r, by which the quadrature of π_ε must be refined for π's fast features:
-    /// along each fast variable y_k, at two slow points, the mean of π over one period by the
+    /// along each fast variable y_k, on three lines (two slow points with the other variables at a
+    /// generic point, and the line through π's largest value on the check grid, so that a peak in
+    /// all of y is crossed: seen from a generic y2, a peak at y = 0 was invisible and its 2D
+    /// integral 6 % low), the mean of π over one period by the
     /// rules of `cellIntegrals` (64r midpoints per period in 1D and 2D, 16r in 3D; and composite
     /// Gauss–Legendre on 8r or 4r pieces, cut at π's jumps) against GSL's adaptive quadrature
     /// between the jumps (`PiecewiseMean`). The smallest r with both within
@@ -172,7 +175,7 @@ enum ScenarioValidation {
     /// error falls like r⁻²) is taken at that r. (A π = 1 + 9 exp(−2000 sin² πy) at ε = 1/10 gave ∫π_ε 2.6 % low, so π̄ and A_hom
     /// were 2.7 % off and an "exact" stationary mean 24 %.) Smooth π need r = 1: the periodic
     /// midpoint rule converges spectrally.
-    static func quadratureRefinement(_ f: LoweredFields, key: String) throws -> Int {
+    static func quadratureRefinement(_ f: LoweredFields, key: String, peak: [Double]) throws -> Int {
         let d = f.dimension.count, n = f.inverseEpsilon
         let (perPeriod, points) = d == 3 ? (4, 4) : (8, 8)
         // Points per axis over the torus at r = 1 (`cellIntegrals`, cells = 1), and the cap.
@@ -182,9 +185,11 @@ enum ScenarioValidation {
         let pieces = PiecewiseMean(graph: f.graph)
         var needed = 1, worst = (error: 0.0, axis: 0, rule: 0.0, exact: 0.0)
         for k in 0..<d {
-            let jumps = f.fastJumps(of: f.pi, axis: k)
-            for slow in [0.1234, 0.6789] {
-                var point = [Double](repeating: slow, count: d) + [Double](repeating: 0.3713, count: d)
+            for line in [[Double](repeating: 0.1234, count: d) + [Double](repeating: 0.3713, count: d),
+                         [Double](repeating: 0.6789, count: d) + [Double](repeating: 0.3713, count: d), peak] {
+                var point = line
+                // The steps along this line (a layer that moves with x is cut where it is here).
+                let jumps = f.fastJumps(of: f.pi, axis: k, at: point)
                 func value(_ t: Double) -> Double {
                     point[d + k] = t
                     return f.graph.evaluate([f.pi], at: point)[0]
@@ -290,18 +295,22 @@ enum ScenarioValidation {
     static let maximumEquilibriumRange = 1e100
 
     /// π positive and finite on its grid, its values within `maximumEquilibriumRange` of each
-    /// other; its minimum and maximum.
-    private static func checkEquilibrium(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
+    /// other; its minimum and maximum, and where on the grid it is largest (all 2d variables, the
+    /// ones π does not use at a generic point).
+    private static func checkEquilibrium(_ f: LoweredFields, key: String,
+                                         grid: inout CheckGrid) throws -> (Double, Double, peak: [Double]) {
         let (pv, pc) = grid.grid([f.pi])
         let p = f.evaluate([f.pi], inputs: pv, columns: pc)[0]
-        var pmin = Double.infinity, pmax = -Double.infinity, worst = 0
+        var pmin = Double.infinity, pmax = -Double.infinity, worst = 0, top = 0
         for i in 0..<p.count {
             guard p[i].isFinite else {
                 throw ScenarioError(key: key, message: "must give a positive, finite π, but π = \(p[i]) \(grid.place(pv, pc, i))")
             }
             if p[i] < pmin { pmin = p[i]; worst = i }
-            pmax = max(pmax, p[i])
+            if p[i] > pmax { pmax = p[i]; top = i }
         }
+        var peak = LoweredFields.genericPoint(f.dimension)
+        for (v, column) in zip(pv, pc) { peak[v] = column[top] }
         guard pmin > 0 else {
             throw ScenarioError(
                 key: key,
@@ -316,7 +325,7 @@ enum ScenarioValidation {
                                 + "double precision can carry through the solvers; rescale the energy (π ∝ exp(−U/σ) with "
                                 + "a smaller range of U/σ)", log10(pmax) - log10(pmin), pmin, pmax, log10(maximumEquilibriumRange)))
         }
-        return (pmin, pmax)
+        return (pmin, pmax, peak)
     }
 
     /// ρ0 non-negative and finite on its grid, with positive mass; its maximum and mass.
