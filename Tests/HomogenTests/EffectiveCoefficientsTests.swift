@@ -133,6 +133,8 @@ final class EffectiveCoefficientsTests: XCTestCase {
             let mean = (0..<n).reduce(0.0) { $0 + exp(-a * pow(sin(.pi * Double($1) / Double(n)), 2)) } / Double(n)
             let z = 1 + c * mean
             XCTAssertEqual(s.facts.equilibriumMass, z, accuracy: 1e-10 * z, "a = \(a)")
+            // ρ0 = f π with f = 1: its integral takes the same refinement.
+            XCTAssertEqual(s.facts.initialMass, z, accuracy: 1e-10 * z, "a = \(a)")
             XCTAssertGreaterThan(s.facts.quadratureRefinement, 1)
             XCTAssertEqual(try EffectiveCoefficients.compute(s).piBar[0], 1, accuracy: 1e-10, "a = \(a)")
         }

@@ -138,14 +138,15 @@ enum ScenarioValidation {
         case .potential: piKey = "[equilibrium] U"
         }
         let (pmin, pmax, peak) = try checkEquilibrium(f, key: piKey, grid: &grid)
+        // π's sharp features set the quadrature of π_ε and of ρ0 (which may be f π).
+        var refined = f
+        refined.refinement = try quadratureRefinement(f, key: piKey, peak: peak)
         let rhoKey: String
         switch initial {
         case .density: rhoKey = "[initial] rho"
         case .relativeToEquilibrium: rhoKey = "[initial] f"
         }
-        let (rmax, rhoMass) = try checkInitial(f, key: rhoKey, grid: &grid)
-        var refined = f
-        refined.refinement = try quadratureRefinement(f, key: piKey, peak: peak)
+        let (rmax, rhoMass) = try checkInitial(refined, key: rhoKey, grid: &grid)
         let piMass = refined.cellIntegrals(of: f.pi, cells: 1)[0]
         try checkPeriodicity(f, fields: f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)])
         return ScenarioFacts(
