@@ -16,12 +16,14 @@
     }
 
 // The end of every Euler–Maruyama update: x[i] <- wrap(v) = v - floor(v) in [0, 1) (v - floor(v)
-// rounds to 1 for tiny negative v, hence the second line), counting a NaN or infinite v in `bad`.
+// rounds to 1 for tiny negative v, hence the second line), counting in `bad` a v that is NaN,
+// infinite, or of size 2^52 or more: there a double has no fractional bits left and the wrapped
+// position would be 0 whatever the particle did (`!(fabs(v) < 0x1p52)` is true for NaN too).
 #define EM_STORE(v)                                                                \
     {                                                                              \
         double w = (v) - floor(v);                                                 \
         w = w < 1.0 ? w : 0.0;                                                     \
-        bad += ((v) - (v) != 0.0);                                                 \
+        bad += !(fabs(v) < 0x1p52);                                                \
         x[i] = w;                                                                  \
     }
 

@@ -135,7 +135,7 @@ int64_t hk_weak2_step(const hk_program *p, const hk_program *pa, const hk_progra
                 const double value = acc[r * S + i];
                 double w = value - floor(value);
                 w = w < 1.0 ? w : 0.0;   // value - floor(value) rounds to 1 for tiny negative values
-                bad += (value - value != 0.0);
+                bad += !(fabs(value) < 0x1p52);   // NaN, infinite, or no fractional bits left (see kernels.c)
                 x[r][o + i] = w;
             }
     }

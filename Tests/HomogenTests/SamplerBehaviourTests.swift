@@ -108,6 +108,21 @@ final class SamplerBehaviourTests: XCTestCase {
         }
     }
 
+    /// B = 1e-300 is a normal double with a finite inverse, so one step moves a particle by about
+    /// √(2·10³⁰⁰ dt) ≈ 10¹⁴⁸ periods: finite, but with no fractional bits left it used to wrap to
+    /// position 0 silently. Every scheme's store now counts |v| ≥ 2⁵² as a broken state.
+    func testAStepOfMoreThanTwoToTheFiftyTwoPeriodsStopsTheRun() throws {
+        let s = try Scenario(toml: scenario1D(["B": "B = \"1e-300\"", "f": "rho = \"1\""]))
+        for scheme in [SchemeKind.em, .weak2] {
+            let sampler = try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true, scheme: scheme))
+            XCTAssertThrowsError(try sampler.run(), "\(scheme)") { error in
+                guard case SamplerError.notFinite(let step, _, _) = error else { return XCTFail("\(scheme): \(error)") }
+                XCTAssertEqual(step, 1, "\(scheme)")
+                XCTAssertTrue("\(error)".contains("2^52"), "\(scheme): \(error)")
+            }
+        }
+    }
+
     func testNPYEncodingMatchesNumPysFormat() {
         let data = NPY.encode([1.5, -2, 3, 4], shape: [2, 2])
         XCTAssertEqual(Array(data.prefix(8)), [0x93] + Array("NUMPY".utf8) + [1, 0])

@@ -25,7 +25,7 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
             return "the time step dt = \(dt) does not resolve the cell: the rule is dt <= epsilon^2 * lambda_min(B) / 10 = "
                 + "(\(eps))^2 * \(lam) / 10 = \(limit); lower dt, or allow a coarse step explicitly to run anyway"
         case .notFinite(let step, let time, let block):
-            return "the particle state became NaN or infinite at time step \(step) (t = \(time)) in block \(block); "
+            return "the particle state became NaN, infinite or larger than 2^52 periods at time step \(step) (t = \(time)) in block \(block); "
                 + "nothing was written (a smaller dt usually cures this)"
         case .initialDensityAboveBound(let bound, let value):
             return "[initial] the density reached \(value), above the rejection-sampling bound \(bound) "
