@@ -47,7 +47,8 @@ struct EffectiveCommand: ParsableCommand {
             print("# cell grid \(grid); |A_hom(R) - A_hom(R/2)| = \(d) (largest change of either bound)")
         }
         if let l = e.aHomLower, let u = e.aHomUpper {
-            print("# certified bracket lower <= A_hom <= upper (Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
+            print("# \(e.bracketCaveat == nil ? "certified bracket" : "bracket (NOT certified: see the note)") lower <= A_hom <= upper "
+                  + "(Loewner order: <lower v, v> <= <A_hom v, v> <= <upper v, v>):")
             if let caveat = e.bracketCaveat { print("# note: \(caveat)") }
             if let caveat = e.resolutionCaveat { print("# note: \(caveat)") }
             if e.isConstant {
@@ -55,13 +56,8 @@ struct EffectiveCommand: ParsableCommand {
                 print("A_hom at x = \(e.slowGrid[0].map { String(format: "%.4f", $0) }.joined(separator: ", ")): \(format(e.aHom[0]))")
             } else {
                 let d = e.dimension.count
-                func width(_ lo: [Double], _ up: [Double]) -> Double {
-                    var w = -Double.infinity
-                    for i in 0..<d { w = max(w, (up[i * d + i] - lo[i * d + i]) / lo[i * d + i]) }
-                    return w
-                }
-                let w = zip(l, u).map { width($0, $1) }.max() ?? 0
-                print("# largest relative bracket width over the slow grid: \(String(format: "%.3g", w)) (bounds per point: --json)")
+                let w = zip(l, u).map { EffectiveCoefficients.bracketWidth(lower: $0, upper: $1, dimension: d) }.max() ?? 0
+                print("# largest relative bracket width over the slow grid (in any direction): \(String(format: "%.3g", w)) (bounds per point: --json)")
             }
         }
         if e.isConstant {

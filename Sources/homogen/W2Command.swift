@@ -30,6 +30,8 @@ struct W2Command: ParsableCommand {
     @Flag(help: "2D points: entropic (Sinkhorn divergence) estimate instead of the exact transport.") var entropic = false
     @Flag(help: "With --grid: the exact W2 between the cell-centre measures (each cell's mass at its centre, as POT's emd2 on the grid), on the circle in 1D and by the network simplex in 2D and 3D, instead of the piecewise-constant densities (non-empty cells squared up to 36e6: 77 x 77, 18 x 18 x 18).")
     var exact = false
+    @Option(help: "With --grid and CSV files: the column to read, 'A' for both files or 'A,B' for the first and the second (default: density; compare's densities_*.csv have particles, epsilon, homogenised, pi_eps, pi_bar).")
+    var columns: String?
     @Flag(help: "Print the seconds of the distance computation (reading excluded) to stderr.") var time = false
     @Flag(name: [.short, .long], help: "No progress messages.") var quiet = false
 
@@ -37,6 +39,7 @@ struct W2Command: ParsableCommand {
         if [circle, torus, grid].filter({ $0 }).count > 1 { throw ValidationError("choose one of --circle, --torus, --grid") }
         if entropic && (grid || circle) { throw ValidationError("--entropic applies to 2D points only") }
         if exact && !grid { throw ValidationError("--exact applies to --grid (points are always transported exactly, except with --entropic)") }
+        if columns != nil && !grid { throw ValidationError("--columns applies to --grid (the column of a density CSV)") }
     }
 
     func run() throws {
@@ -108,7 +111,11 @@ struct W2Command: ParsableCommand {
     }
 
     private func runGrid() throws {
-        let a = try TransportFiles.readGrid(first), b = try TransportFiles.readGrid(second)
+        let names = (columns ?? "density").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (1...2).contains(names.count), names.allSatisfy({ !$0.isEmpty }) else {
+            throw ValidationError("--columns takes one column name, or two separated by a comma (e.g. particles,epsilon), not '\(columns ?? "")'")
+        }
+        let a = try TransportFiles.readGrid(first, column: names[0]), b = try TransportFiles.readGrid(second, column: names.last!)
         guard a.shape == b.shape else {
             throw TransportFiles.FileError(path: second, reason: "has shape \(b.shape) but \(first) has shape \(a.shape); the grids must match")
         }

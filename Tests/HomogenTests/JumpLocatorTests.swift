@@ -1,7 +1,7 @@
 @testable import Homogen
 import XCTest
 
-/// `JumpLocator`: the jumps of floor and mod along a variable, to adjacent doubles where the
+/// `JumpLocator`: the jumps of floor and mod, and the kinks of abs, min and max, along a variable, to adjacent doubles where the
 /// point values show them, certified by interval bounds elsewhere.
 final class JumpLocatorTests: XCTestCase {
     private func jumps(_ text: String, at x: Double = 0.3) throws -> JumpLocator.Jumps {
@@ -21,9 +21,15 @@ final class JumpLocatorTests: XCTestCase {
         XCTAssertEqual(layer.points.count, 2, "\(layer.points)")
         XCTAssertEqual(layer.points[0], 1 - 1e-6 + 0.5 - 0.05 - 1, accuracy: 1e-15)
         XCTAssertEqual(layer.points[1], 0.45, accuracy: 1e-15)
-        // Smooth and kinked fields have none.
+        // Smooth fields have none; kinks of abs, min and max are found like steps.
         XCTAssertEqual(try jumps("2 + sin(2*pi*y)").points, [])
-        XCTAssertEqual(try jumps("abs(y - 0.5) + max(y, 0.3)").points, [])
+        let kinks = try jumps("abs(y - 0.5) + max(y, 0.3) + min(sin(2*pi*y), 0.5)")
+        XCTAssertTrue(kinks.certified)
+        // Each kink to within an ulp or two, and at most a spurious neighbour 2⁻³⁰ beside it.
+        let expected = [1.0 / 12, 0.3, 5.0 / 12, 0.5]
+        XCTAssertTrue(expected.allSatisfy { e in kinks.points.contains { abs($0 - e) < 1e-15 } }, "\(kinks.points)")
+        XCTAssertTrue(kinks.points.allSatisfy { p in expected.contains { abs(p - $0) < 2e-9 } }, "\(kinks.points)")
+        XCTAssertEqual(try jumps("abs(x - 0.5) + max(x, 0.3)").points, [], "kinks in x only do not move along y")
         XCTAssertEqual(try jumps("floor(x + 1.5)").points, [], "a step in x only does not move along y")
     }
 

@@ -87,6 +87,10 @@ final class ScenarioValidationTests: XCTestCase {
         // Positive but subnormal: 1/B overflows (it passed, and `effective` printed B_bar^-1 = inf).
         assertScenarioError(scenario1D(["B": "B = \"1e-320\""]), key: "[medium] B", contains: "is too small")
         assertScenarioError(scenario1D(["B": "B = [\"1\", \"2\"]"]), key: "[medium] B", contains: "in 1D the medium is one string")
+        // A number: in 1D only a string is named; in 2D a list of numbers reads as a diagonal.
+        assertScenarioError(scenario1D(["B": "B = 2"]), key: "[medium] B", contains: "must be a string in 1D (quote numbers")
+        assertScenarioError(scenario1D(["dimension": "dimension = 2", "B": "B = [2, 2]", "pi": "pi = \"1\"", "f": "rho = \"1\""]),
+                            key: "[medium] B[1]", contains: "must be a string (a diagonal entry; quote numbers")
     }
 
     func testEquilibriumAndInitialDensity() {
@@ -97,6 +101,11 @@ final class ScenarioValidationTests: XCTestCase {
                             contains: "negative initial density: its minimum on the check grid is -1.0 at x = 0.75")
         assertScenarioError(scenario1D(["f": "rho = \"0*x\""]), key: "[initial] rho", contains: "zero mass")
         assertScenarioError(scenario1D(["pi": "pi = \"2 + sin(y)\""]), key: "[equilibrium] pi", contains: "not 1-periodic in y")
+        // A fast variable runs over [0, 1/ε): agreeing at y = 0 and 1 is not enough (the tent
+        // min(y, 1 − y) gave ∫π_ε = −0.0625 in 3D); its periodic form, and a tent in x, are fine.
+        assertScenarioError(scenario1D(["pi": "pi = \"2 + min(y, 1 - y)\""]), key: "[equilibrium] pi", contains: "at y = 0.2371 but")
+        assertScenarioError(scenario1D(["B": "B = \"2 + floor(y/2)\""]), key: "[medium] B", contains: "not 1-periodic in y")
+        XCTAssertNoThrow(try Scenario(toml: scenario1D(["pi": "pi = \"2 + min(mod(y, 1), 1 - mod(y, 1)) + min(x, 1 - x)\""])))
     }
 
     func testTimeSettings() {

@@ -94,6 +94,14 @@ final class ThreeDimensionalTests: XCTestCase {
     }
 
     func testSymmetricMatrixIn3D() throws {
+        // Generalised eigenvalues of A v = λ B v: with B = diag(1, 2, 4) and A = diag(3, 2, 8) they
+        // are 3, 1, 2; with B = I the ordinary ones; a B that is not positive definite gives NaN.
+        for (x, y) in zip(SymmetricMatrix.diagonal([3, 2, 8]).generalisedEigenvalues(relativeTo: .diagonal([1, 2, 4])), [1.0, 2, 3]) {
+            XCTAssertEqual(x, y, accuracy: 1e-14)
+        }
+        let g = SymmetricMatrix(rowMajor: [4, 1, 0, 1, 3, 1, 0, 1, 2], dimension: 3)
+        for (x, y) in zip(g.generalisedEigenvalues(relativeTo: .diagonal([1, 1, 1])), g.eigenvalues) { XCTAssertEqual(x, y, accuracy: 1e-13) }
+        XCTAssertTrue(g.generalisedEigenvalues(relativeTo: .diagonal([1, -1, 1])).allSatisfy(\.isNaN))
         let a = SymmetricMatrix(rowMajor: [4, 1, 0, 1, 3, 1, 0, 1, 2], dimension: 3)
         let e = a.eigenvalues
         XCTAssertEqual(e.reduce(0, +), 9, accuracy: 1e-13)

@@ -69,6 +69,18 @@ final class W2CommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(value(r)!, CircleWasserstein.distance(CircleMeasure(cellMasses: m1), CircleMeasure(cellMasses: m2)).distance,
                        accuracy: 1e-12)
+        // compare's densities_*.csv (cell edges, then particles, epsilon, …): a column of each file
+        // by --columns; without it the refusal names the columns (it said "not a grid").
+        var table = "x_lo,x_hi,particles,epsilon\n"
+        for i in 0..<64 { table += "\(Double(i) / 64),\(Double(i + 1) / 64),\(m1[i]),\(m2[i])\n" }
+        let compared = try file("densities_001.csv", Data(table.utf8))
+        let pair = try runHomogen(["w2", "--grid", compared, compared, "--columns", "particles,epsilon"])
+        XCTAssertEqual(pair.status, 0, pair.stderr)
+        XCTAssertEqual(value(pair)!, value(r)!, accuracy: 1e-12)
+        let unnamed = try runHomogen(["w2", "--grid", compared, compared])
+        XCTAssertEqual(unnamed.status, 65, unnamed.stderr)
+        XCTAssertTrue(unnamed.stderr.contains("no 'density' column; its columns are particles, epsilon (choose with --columns"), unnamed.stderr)
+        XCTAssertNotEqual(try runHomogen(["w2", compared, compared, "--columns", "particles"]).status, 0)
         // 1D --exact: the cell-centre atoms (it was ignored). Masses ½, ½ at 1/16, 3/16 against
         // 1 at 7/16: W2² = ½ (6/16)² + ½ (4/16)², where the piecewise-constant densities differ.
         let two = try file("two.npy", NPY.encode([1, 1, 0, 0, 0, 0, 0, 0], shape: [8]))

@@ -65,6 +65,32 @@ public struct SymmetricMatrix: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The eigenvalues λ of A v = λ B v (A this matrix, B positive definite), smallest first, by
+    /// GSL's `gsl_eigen_gensymm`: the extremes of ⟨A v, v⟩ / ⟨B v, v⟩. NaN entries, or a B that is
+    /// not positive definite, give NaN.
+    public func generalisedEigenvalues(relativeTo b: SymmetricMatrix) -> [Double] {
+        let d = dimension
+        precondition(b.dimension == d)
+        guard rowMajor.allSatisfy(\.isFinite), b.isPositiveDefinite else { return [Double](repeating: .nan, count: d) }
+        GSLRuntime.ensureConfigured()
+        var work = rowMajor, metric = b.rowMajor
+        var values = [Double](repeating: 0, count: d)
+        let status: Int32 = work.withUnsafeMutableBufferPointer { w in
+            metric.withUnsafeMutableBufferPointer { m in
+                values.withUnsafeMutableBufferPointer { v in
+                    var a = gsl_matrix_view_array(w.baseAddress, d, d)
+                    var bm = gsl_matrix_view_array(m.baseAddress, d, d)
+                    var vector = gsl_vector_view_array(v.baseAddress, d)
+                    guard let space = gsl_eigen_gensymm_alloc(d) else { return Int32(GSL_ENOMEM) }
+                    defer { gsl_eigen_gensymm_free(space) }
+                    return gsl_eigen_gensymm(&a.matrix, &bm.matrix, &vector.vector, space)
+                }
+            }
+        }
+        guard status == GSL_SUCCESS else { return [Double](repeating: .nan, count: d) }
+        return values.sorted()
+    }
+
     /// Positive definite (and finite): the Cholesky factorisation exists.
     public var isPositiveDefinite: Bool {
         guard rowMajor.allSatisfy(\.isFinite) else { return false }

@@ -247,8 +247,9 @@ private struct ScenarioFileReader {
         let key = "[medium] B"
         if let s = v.string { return .scalar(try coefficient(s, key: key)) }
         guard let rows = v.array else {
-            throw ScenarioError(key: key, message: "must be a string, a list of \(max(d, 2)) strings (diagonal) or a "
-                                + "\(max(d, 2))x\(max(d, 2)) list of strings (full)")
+            guard d >= 2 else { throw ScenarioError(key: key, message: "must be a string in 1D (quote numbers: B = \"2\")") }
+            throw ScenarioError(key: key, message: "must be a string, a list of \(d) strings (diagonal) or a "
+                                + "\(d)x\(d) list of strings (full); quote numbers: \"2\"")
         }
         guard d >= 2 else {
             throw ScenarioError(key: key, message: "in 1D the medium is one string (a scalar)")
@@ -262,7 +263,9 @@ private struct ScenarioFileReader {
         var entries: [[Coefficient]] = []
         for (i, row) in rows.enumerated() {
             guard let r = row.array, r.count == d else {
-                throw ScenarioError(key: "\(key)[\(i + 1)]", message: "must be a list of \(d) strings")
+                throw ScenarioError(key: "\(key)[\(i + 1)]", message: row.array == nil
+                    ? "must be a string (a diagonal entry; quote numbers: \"2\") or a list of \(d) strings (a row of a full medium)"
+                    : "must be a list of \(d) strings (a row of a full medium)")
             }
             entries.append(try r.enumerated().map { j, e in
                 guard let s = e.string else {

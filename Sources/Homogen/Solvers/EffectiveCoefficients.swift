@@ -514,7 +514,9 @@ extension EffectiveCoefficients {
         if resolution == nil {
             // The rule stops at the largest default resolution; the bracket may still be wide there,
             // at the first slow point (where the rule looked) or at another.
-            let widths = zip(lower, upper).map { l, u in (0..<d).map { (u[$0 * d + $0] - l[$0 * d + $0]) / l[$0 * d + $0] }.max()! }
+            let widths = zip(lower, upper).map { l, u in
+                CellBounds.relativeWidth(lower: SymmetricMatrix(rowMajor: l, dimension: d), upper: SymmetricMatrix(rowMajor: u, dimension: d))
+            }
             if let widest = widths.max(), widest > defaultBracketWidth {
                 let user = dimension == .three ? maxResolution3D : 4096
                 result.resolutionCaveat = String(format: "the certified bracket is %.3g%% wide at R = %d (the default rule doubles R "
@@ -528,14 +530,49 @@ extension EffectiveCoefficients {
                             + "the better figure")
             }
         }
-        if !isSmoothInY(f) {
-            result.bracketCaveat = "pi or B is not smooth in y (floor, mod, abs, min or max): the bracket is certified where they are "
-                + "polynomial on every element of the R-grid (grid-aligned checkerboards and laminates); an interface that cuts "
-                + "elements leaves a quadrature error in the element moments that the bracket does not include, and that can exceed "
-                + "its width (an independent review: 5.5% for walls 0.0025 wide at R = 512, thinner than the elements); put the "
-                + "interfaces on element edges (a resolution that is a multiple of the layer pattern) or smooth them"
+        if let cut = interfaceCuttingElements(f, resolution: r) {
+            result.bracketCaveat = "an interface of pi or B (a step or kink of floor, mod, abs, min or max) cuts elements of the "
+                + "R-grid (\(cut)), so the bracket is NOT certified: the element moments there carry a quadrature error that "
+                + "the bracket does not include, and that can exceed its width (independent reviews: 5.5% for walls 0.0025 wide "
+                + "at R = 512; a laminate along (1, 2) left its exact value 3e-5 outside at R = 512); put the interfaces on "
+                + "element edges (a resolution that is a multiple of the layer pattern) or smooth them"
         }
         return result
+    }
+
+    /// The relative width of a bracket in every direction, max_v ⟨(U − L) v, v⟩ / ⟨L v, v⟩ (row-major
+    /// d×d bounds, as `aHomLower`, `aHomUpper`).
+    public static func bracketWidth(lower: [Double], upper: [Double], dimension d: Int) -> Double {
+        CellBounds.relativeWidth(lower: SymmetricMatrix(rowMajor: lower, dimension: d), upper: SymmetricMatrix(rowMajor: upper, dimension: d))
+    }
+
+    /// Where π or an entry of B has a step or kink (`JumpLocator`) along a fast variable y_k that
+    /// is not on an edge of the R-grid — tried on lines through 3^(d−1) points of the other fast
+    /// variables, the slow ones at a generic point — a description of the first one; nil when every
+    /// one lies on an edge (grid-aligned checkerboards and laminates: the fields are smooth on
+    /// every element, and the bracket is as certified as for smooth media). A tilted laminate or
+    /// an inclusion has steps off the edges on almost every line.
+    static func interfaceCuttingElements(_ f: LoweredFields, resolution r: Int) -> String? {
+        let d = f.dimension.count, locator = JumpLocator(graph: f.graph)
+        let offsets = [0.1234, 0.4321, 0.7654]
+        for node in [f.pi] + f.medium {
+            for k in 0..<d {
+                let others = (0..<d).filter { $0 != k }
+                for combination in 0..<Int(pow(3.0, Double(others.count))) {
+                    var point = LoweredFields.genericPoint(f.dimension)
+                    var rest = combination
+                    for j in others { point[d + j] = offsets[rest % 3]; rest /= 3 }
+                    let jumps = locator.jumps(of: [node], along: f.fastVariables[k], at: point)
+                    let names = f.variableNames
+                    let line = others.map { "\(names[f.fastVariables[$0]]) = \(point[d + $0])" }.joined(separator: ", ")
+                    if !jumps.certified { return "the steps along \(names[f.fastVariables[k]]) could not all be located\(line.isEmpty ? "" : " at \(line)")" }
+                    if let p = jumps.points.first(where: { abs($0 * Double(r) - ($0 * Double(r)).rounded()) > 1e-9 * Double(r) }) {
+                        return "at \(names[f.fastVariables[k]]) = \(p)\(line.isEmpty ? "" : " on the line \(line)"), not a multiple of 1/\(r)"
+                    }
+                }
+            }
+        }
+        return nil
     }
 
     /// True when π and every entry of B are differentiable in each fast variable (no floor, mod,
@@ -598,9 +635,16 @@ struct CellBounds {
         return SymmetricMatrix(rowMajor: a, dimension: d)
     }
 
-    /// max_i (U_ii − L_ii)/L_ii.
-    var relativeWidth: Double {
-        (0..<lower.dimension).map { (upper[$0, $0] - lower[$0, $0]) / lower[$0, $0] }.max()!
+    /// The bracket's relative width in every direction, max_v ⟨(U − L) v, v⟩ / ⟨L v, v⟩: the largest
+    /// generalised eigenvalue of U − L against L (GSL). On the diagonal alone (max_i (U_ii −
+    /// L_ii)/L_ii, as before) a laminate along (1, 2) stopped with a 2 % bracket and an estimate
+    /// 1 % off along the layers' normal (an independent review).
+    var relativeWidth: Double { Self.relativeWidth(lower: lower, upper: upper) }
+
+    static func relativeWidth(lower: SymmetricMatrix, upper: SymmetricMatrix) -> Double {
+        let gap = SymmetricMatrix(rowMajor: zip(upper.rowMajor, lower.rowMajor).map { $0 - $1 }, dimension: lower.dimension)
+        let widest = gap.generalisedEigenvalues(relativeTo: lower).max() ?? .nan
+        return widest.isNaN ? .infinity : widest
     }
 
     /// Gauss points per axis and element for the element moments: 3 on fine grids, more on

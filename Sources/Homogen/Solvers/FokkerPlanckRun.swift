@@ -107,7 +107,7 @@ extension FokkerPlanckSolver {
             }
             if step.record != nil {
                 try mass.recorded(f, time: step.time)
-                let rho = zip(f, pi).map { $0 * $1 }
+                let rho = MassTracker.roundOffClamped(zip(f, pi).map { $0 * $1 })
                 let psi = dissipation?.psi(f, rho: rho, h: h, time: step.time) ?? .nan
                 let outputMass = grid.aggregate(rho.map { $0 * grid.volume }, to: outputCells)
                 let outputVolume = grid.dimension.volume(side: 1 / Double(outputCells))

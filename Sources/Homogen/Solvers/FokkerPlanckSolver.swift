@@ -200,6 +200,16 @@ public struct FokkerPlanckSolver {
             }
             let entries: [NodeID] = f.mediumKind == .scalar ? Array(repeating: f.medium[0], count: d) : f.medium
             let b = f.evaluate(entries, inputs: dim.variables, columns: centres + fastColumns)
+            // The scenario checks B on its own grid; here at every cell centre, where the scheme
+            // uses it (a B = 0.97 − cos(…) negative between the check points ran to the end with a
+            // balance residual larger than the energy, and no word).
+            for k in 0..<d {
+                if let bad = b[k].indices.first(where: { !(b[k][$0] > 0) || !b[k][$0].isFinite || !(1 / b[k][$0]).isFinite }) {
+                    let x = centres.map { "\($0[bad])" }.joined(separator: ", ")
+                    throw SolverError.badMedium("[medium] B\(f.mediumKind == .scalar ? "" : "[\(k + 1)]") is not positive at x = (\(x)) "
+                                                + "(a cell centre of the solver grid): B = \(b[k][bad])")
+                }
+            }
             for k in 0..<d {
                 let cond = zip(pi, b[k]).map { $0 / $1 }
                 weights.append((0..<grid.count).map { i in

@@ -21,6 +21,8 @@ public enum ParametricBootstrap {
     /// 1D: particles on the circle against a density constant on `masses.count` cells.
     public static func circle(particles: [Double], cellMasses masses: [Double], test: SequentialMonteCarlo,
                               seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
+        // Round-off negatives as 0; real ones refused by cell (GSL's table needs weights ≥ 0).
+        let masses = try GridWasserstein.normalised(masses, which: 1)
         let density = CircleMeasure(cellMasses: masses)
         let observed = CircleWasserstein.distance(CircleMeasure(samples: particles), density).distance
         let n = particles.count
@@ -74,6 +76,7 @@ public enum ParametricBootstrap {
                              dimension: TorusDimension = .two, particles n: Int, test: SequentialMonteCarlo, seed: UInt64,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> BootstrapResult {
         let shape = [Int](repeating: g, count: dimension.count)
+        let masses = try GridWasserstein.normalised(masses, which: 1)
         let observed = try GridWasserstein.distance(counts, masses, shape: shape).distance
         let table = DiscreteDistribution(weights: masses)
         let outcome = try test.run(observed: observed, threads: threads) { k in

@@ -79,7 +79,7 @@ public enum GridWasserstein {
             switch self {
             case .shape(let text): return text
             case .badMass(let w, let i, let v):
-                return "\(w == 0 ? "first" : "second") density: cell \(i) has mass \(v) (masses must be finite and non-negative)"
+                return "\(w == 0 ? "first" : "second") density: cell \(i) has mass \(v) (masses must be finite and non-negative; negatives down to 1e-10 of the largest mass count as round-off)"
             case .zeroMass(let w): return "\(w == 0 ? "first" : "second") density has zero total mass"
             case .badMetric: return "the metric must have one positive diagonal entry per axis"
             }
@@ -97,15 +97,19 @@ public enum GridWasserstein {
     /// many iterations.
     public static let unresolvedIterations = 100
 
-    /// Validates and normalises cell masses (`which` 0 or 1 for messages).
+    /// Validates and normalises cell masses (`which` 0 or 1 for messages). Negative masses down to
+    /// 1e-10 of the largest are round-off (a solver's densities, written to CSV, had −2.8e-14
+    /// beside masses of order 1e-2) and count as 0; larger ones are refused by cell.
     public static func normalised(_ masses: [Double], which: Int) throws -> [Double] {
-        var total = 0.0
+        var total = 0.0, largest = 0.0
+        for v in masses where v.isFinite { largest = max(largest, v) }
+        let floor = -1e-10 * largest
         for (i, v) in masses.enumerated() {
-            guard v.isFinite, v >= 0 else { throw InputError.badMass(which: which, index: i, value: v) }
-            total += v
+            guard v.isFinite, v >= floor else { throw InputError.badMass(which: which, index: i, value: v) }
+            total += max(v, 0)
         }
         guard total > 0 else { throw InputError.zeroMass(which: which) }
-        return masses.map { $0 / total }
+        return masses.map { max($0, 0) / total }
     }
 
     /// Cell masses on the grid of `shape` refined `factor` times along every axis, each cell split

@@ -52,7 +52,7 @@ public enum TransportFiles {
             }
             return Points(values: values, columns: shape.count == 1 ? 1 : shape[1])
         }
-        if let header = csvHeader(data), header.contains("density") {
+        if let header = csvHeader(data), header.contains("density") || header.hasPrefix("x_lo") || header.hasPrefix("x1_lo") {
             var e = FileError(path: path, reason: "this is a density/histogram CSV (header '\(header)'), not a set of points; compare it as a grid density")
             e.isGridDensity = true
             throw e
@@ -61,7 +61,10 @@ public enum TransportFiles {
         return Points(values: values, columns: columns)
     }
 
-    public static func readGrid(_ path: String) throws -> Grid {
+    /// A grid from a .npy array, or from the column `column` of a CSV written by homogen (its
+    /// cell edges first: x_lo, x_hi or x1_lo, x1_hi, …; `solve` and `sample` write `density`,
+    /// `compare` writes particles, epsilon, homogenised, pi_eps and pi_bar).
+    public static func readGrid(_ path: String, column: String = "density") throws -> Grid {
         let data = try contents(path)
         if isNPY(data) {
             let (values, shape) = try decodeNPY(data, path)
@@ -76,12 +79,14 @@ public enum TransportFiles {
             }
             return Grid(masses: values, shape: shape)
         }
-        guard let header = csvHeader(data), header.contains("density") else {
+        guard let header = csvHeader(data), header.contains("density") || header.hasPrefix("x_lo") || header.hasPrefix("x1_lo") else {
             throw FileError(path: path, reason: "not a grid: expected a .npy array or a density/histogram CSV written by homogen")
         }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let densityColumn = columns.firstIndex(of: "density") else {
-            throw FileError(path: path, reason: "no 'density' column in '\(header)'")
+        guard let densityColumn = columns.firstIndex(of: column), !column.hasSuffix("_lo"), !column.hasSuffix("_hi") else {
+            let choices = columns.filter { !$0.hasSuffix("_lo") && !$0.hasSuffix("_hi") }
+            throw FileError(path: path, reason: "no '\(column)' column; its columns are \(choices.joined(separator: ", ")) "
+                            + "(choose with --columns, e.g. --columns \(choices.first ?? "density"),\(choices.dropFirst().first ?? choices.first ?? "density"))")
         }
         let twoD = columns.first == "x1_lo"
         let d = columns.contains("x3_lo") ? 3 : twoD ? 2 : 1
