@@ -26,7 +26,8 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
                 + "(\(eps))^2 * \(lam) / 10 = \(limit); lower dt, or allow a coarse step explicitly to run anyway"
         case .notFinite(let step, let time, let block):
             return "the particle state became NaN, infinite or larger than 2^52 periods at time step \(step) (t = \(time)) in block \(block); "
-                + "nothing was written (a smaller dt usually cures this)"
+                + "nothing was written (a smaller dt usually cures this; if not, B may fail to be positive definite, or pi to be "
+                + "positive, between the points where `homogen check` samples them)"
         case .initialDensityAboveBound(let bound, let value):
             return "[initial] the density reached \(value), above the rejection-sampling bound \(bound) "
                 + "(1.25 times its maximum on the check grid): it varies on a scale finer than that grid"
