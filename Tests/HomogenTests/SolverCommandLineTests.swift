@@ -157,7 +157,7 @@ final class SolverCommandLineTests: XCTestCase {
                       big.stderr)
         let cell = try runHomogen(["effective", "scenarios/laminate-smooth-2d.toml", "--resolution", "9"])
         XCTAssertEqual(cell.status, 64)
-        XCTAssertTrue(cell.stderr.contains("the cell-problem resolution (cells per side of the unit cell) must be even, from 8 to 4096 (--resolution)"),
+        XCTAssertTrue(cell.stderr.contains("the cell-problem resolution (cells per side of the unit cell) must be an even number from 8 to 4096 (--resolution)"),
                       cell.stderr)
         let slow = try runHomogen(["effective", "scenarios/checkerboard-2d.toml", "--slow-points", "1000"])
         XCTAssertEqual(slow.status, 64)

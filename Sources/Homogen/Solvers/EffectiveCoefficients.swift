@@ -39,8 +39,9 @@ public struct EffectiveCoefficients: Sendable, Codable {
     /// 2D and 3D: conjugate-gradient iterations of all cell solves.
     public let cellIterations: Int?
     public let method: String
-    /// The cell problem, where π or B is not smooth in y (floor, mod, abs, min, max): what the
-    /// bracket certifies then (nil otherwise, and for the closed forms).
+    /// The cell problem, where a step or kink of π or B (floor, mod, abs, min, max) cuts elements of
+    /// the R-grid: why the bracket is NOT certified, naming the point (`interfaceCuttingElements`);
+    /// nil otherwise, and for the closed forms.
     public var bracketCaveat: String? = nil
     /// The cell problem at its default resolution, where the bracket is still wider than
     /// `defaultBracketWidth` at the largest resolution the rule takes: how wide, and the flag
@@ -219,7 +220,7 @@ extension EffectiveCoefficients {
             return try oneDimensional(f, z: z, slow: slow, g: g, constant: constant)
         case .two:
             if let r = resolution {
-                guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badSetting(.cellResolution, "must be even, from 8 to 4096") }
+                guard r >= 8, r % 2 == 0, r <= 4096 else { throw SolverError.badSetting(.cellResolution, "must be an even number from 8 to 4096") }
             }
             if let k = LaminateFormula.axis(of: f) {
                 return try namingTheFields { try laminate(f, z: z, slow: slow, g: g, constant: constant, axis: k) }
@@ -234,7 +235,7 @@ extension EffectiveCoefficients {
             }
             if let r = resolution {
                 guard r >= 8, r % 2 == 0, r <= maxResolution3D else {
-                    throw SolverError.badSetting(.cellResolution, "must be even, from 8 to \(maxResolution3D) in 3D")
+                    throw SolverError.badSetting(.cellResolution, "must be an even number from 8 to \(maxResolution3D) in 3D")
                 }
             }
             if SeparableFormula.applies(to: f) {

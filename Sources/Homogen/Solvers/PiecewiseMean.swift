@@ -1,6 +1,7 @@
 /// Means over one fast variable, ∫_0^1 h(t) dt, of integrands built from the scenario's fields
 /// (the closed forms of `EffectiveCoefficients`: 1D, laminates, separable media), by GSL QAG on
-/// the pieces between the jumps of the fields' `floor` and `mod` nodes (`JumpLocator`). On one
+/// the pieces between the jumps of the fields' `floor` and `mod` nodes and the kinks of their `abs`,
+/// `min` and `max` nodes (`JumpLocator`). On one
 /// piece the integrand is smooth, so QAG's error estimate holds; over a jump it need not — a
 /// layer narrower than the Gauss–Kronrod nodes' spacing went unseen.
 final class PiecewiseMean {
@@ -49,7 +50,7 @@ final class PiecewiseMean {
     /// What the method text adds: how the pieces were found.
     var methodNote: String {
         guard hadJumps else { return "" }
-        return "; integrated between the jumps of floor/mod, located by interval bisection to 1e-9 and point bisection to adjacent doubles"
+        return "; integrated between the jumps of floor/mod and the kinks of abs/min/max, located by interval bisection to 1e-9 and point bisection to adjacent doubles"
             + (certified ? "" : " (partly by a 4096-point scan: the bisection budget ran out; a layer thinner than the scan may be missed)")
     }
 }
