@@ -379,6 +379,10 @@ final class EffectiveCoefficientsTests: XCTestCase {
         }
         XCTAssertEqual(form(e.aHom[0], n), 2.0 / 11, accuracy: 0.01 * 2 / 11)
         XCTAssertEqual(form(e.aHom[0], t), 0.55, accuracy: 0.01 * 0.55)
+        // An eighths checkerboard by the idiom mod(floor(8y), 2), whose locator leaves spurious
+        // leaves 2⁻³⁰ beside each k/8: every step is on an edge at R = 64, so no caveat.
+        let eighths = try EffectiveCoefficients.compute(twoD("\"1 + 9*mod(floor(8*y1) + floor(8*y2), 2)\""), resolution: 64)
+        XCTAssertNil(eighths.bracketCaveat, eighths.bracketCaveat ?? "")
         // The generalised width is never below the diagonal one.
         let lower = e.aHomLower![0], upper = e.aHomUpper![0]
         let diagonal = max((upper[0] - lower[0]) / lower[0], (upper[3] - lower[3]) / lower[3])
