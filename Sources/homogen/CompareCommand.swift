@@ -257,6 +257,7 @@ struct CompareOptionGroup: ParsableArguments {
         } else {
             print(String(format: "verdict: the particles DIFFER from the eps-PDE at t = %@ (level %g, Holm over %d tests)",
                          differing.joined(separator: ", "), result.significance, 2 * result.rows.count) + flags)
+            if let caveat = result.sample.timeStepControl?.extrapolationCaveat { print("note: " + caveat) }
             if strict { throw ComparisonDiffers() }
         }
     }

@@ -144,6 +144,25 @@ final class TimeStepControlTests: XCTestCase {
         XCTAssertTrue(verdict.contains("DIFFER") && verdict.contains("TOO COARSE"), verdict)
     }
 
+    /// A step certified by extrapolation below the finest pilot carries a caveat for a DIFFER
+    /// verdict (an independent review: 10⁻⁵ extrapolated from 8·10⁻⁵ had λ ≈ 9, ten times the
+    /// allowed shift), naming a quarter of the step to rerun with; a step its own pilot passed, or
+    /// one not certified, has none.
+    func testAnExtrapolatedStepCarriesACaveatForADifferVerdict() {
+        let pilot = TimeStepControl.Trial(dt: 8e-5, noncentrality: 211, standardError: 31, threshold: 0.866, worstTime: 0.05,
+                                          coarsening: 16, groups: 7, passes: false, finite: true, resolved: true, largestCellBias: 0.01)
+        func report(_ dt: Double, _ method: TimeStepControl.Method, passed: Bool = true) -> TimeStepControl.Report {
+            TimeStepControl.Report(dt: dt, scheme: .weak2, passed: passed, method: method, ratio: 7.33, boundOverThreshold: 0.63,
+                                   trials: [pilot], localErrors: [], pilotParticles: 100000, runParticles: 100000, seconds: 1)
+        }
+        let caveat = report(1e-5, .extrapolated).extrapolationCaveat ?? ""
+        XCTAssertTrue(caveat.contains("dt = 1e-05 was certified by extrapolation from the finest pilot at 8e-05"), caveat)
+        XCTAssertTrue(caveat.contains("rerun with --dt 2.5e-06"), caveat)
+        XCTAssertNil(report(8e-5, .pilot).extrapolationCaveat)
+        XCTAssertNil(report(1e-5, .extrapolated, passed: false).extrapolationCaveat)
+        XCTAssertNil(report(1e-5, .unresolved, passed: false).extrapolationCaveat)
+    }
+
     /// JSON has no infinity: an unbounded bias (no pilot bounds the step) is written as null and
     /// read back as infinity, so that `--allow-coarse-dt` runs can always write their summary.
     func testAnUnboundedBiasIsWrittenAsNull() throws {

@@ -144,6 +144,18 @@ public struct TimeStepControl {
             self.runParticles = runParticles; self.seconds = seconds
         }
 
+        /// What a DIFFER verdict adds when `dt` was certified by extrapolation below the finest
+        /// pilot: its ratios per halving come from the local weak error pooled over all Fourier
+        /// modes, which an independent review found to underrate a slow mode's bias (λ ≈ 9 where
+        /// 0.55 was certified; docs/sampler.md), so the difference may be the sampler's. Nil for a
+        /// step its own pilot passed, or one not certified (whose flags say so already).
+        public var extrapolationCaveat: String? {
+            guard passed, method == .extrapolated, let finest = trials.map(\.dt).min(), finest > dt * (1 + 1e-12) else { return nil }
+            return String(format: "dt = %g was certified by extrapolation from the finest pilot at %g; a time-step bias the "
+                          + "extrapolation underrates also shows as DIFFER (docs/sampler.md): rerun with --dt %g to rule the sampler out",
+                          dt, finest, dt / 4)
+        }
+
         /// Folders written before the scheme and the probe were recorded measured Euler–Maruyama
         /// and have no local errors.
         public init(from decoder: Decoder) throws {
