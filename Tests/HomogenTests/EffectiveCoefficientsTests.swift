@@ -360,9 +360,9 @@ final class EffectiveCoefficientsTests: XCTestCase {
     /// A two-phase laminate along (1, 2) (an independent review): its steps cut the elements of
     /// every R-grid, so the bracket is marked NOT certified, naming a step off the edges (it is
     /// 3e-5 off at R = 512). The stopping rule measures the bracket's width in every direction
-    /// (the diagonal alone stopped with the estimate 1 % off across the layers): here ⟨A v, v⟩ at
-    /// the estimate is within 1 % of the laminate formula along and across the layers — the
-    /// formula A = ā I + (a_h − ā) n nᵀ, ā = 0.55, a_h = 2/11.
+    /// (the largest generalised eigenvalue, never below the diagonal widths it used before): here
+    /// ⟨A v, v⟩ at the estimate is within 1 % of the laminate formula along and across the layers
+    /// — the formula A = ā I + (a_h − ā) n nᵀ, ā = 0.55, a_h = 2/11.
     func testATiltedLaminateIsNotCertifiedAndItsWidthIsMeasuredInEveryDirection() throws {
         let s = try twoD("\"1 + 9*floor(mod(y1 + 2*y2, 1) + 0.5)\"")
         let e = try EffectiveCoefficients.compute(s)

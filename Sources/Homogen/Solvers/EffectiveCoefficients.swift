@@ -640,8 +640,8 @@ struct CellBounds {
 
     /// The bracket's relative width in every direction, max_v ⟨(U − L) v, v⟩ / ⟨L v, v⟩: the largest
     /// generalised eigenvalue of U − L against L (GSL). On the diagonal alone (max_i (U_ii −
-    /// L_ii)/L_ii, as before) a laminate along (1, 2) stopped with a 2 % bracket and an estimate
-    /// 1 % off along the layers' normal (an independent review).
+    /// L_ii)/L_ii, as before) the width of an anisotropic bracket along another direction went
+    /// unmeasured (a review asked for every direction after a tilted laminate's A₁₂ came out 1 % off).
     var relativeWidth: Double { Self.relativeWidth(lower: lower, upper: upper) }
 
     static func relativeWidth(lower: SymmetricMatrix, upper: SymmetricMatrix) -> Double {
