@@ -134,6 +134,9 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// One step tried by the pilot.
     static func describe(_ t: TimeStepControl.Trial) -> String {
         guard t.finite else { return String(format: "  dt = %-10.4g the pilot blew up: too coarse", t.dt) }
+        guard t.noncentrality.isFinite else {
+            return String(format: "  dt = %-10.4g bias unbounded: the local error does not fall over this halving", t.dt)
+        }
         return String(format: "  dt = %-10.4g bias shifts chi-square by %9.3g ± %-8.2g (allowed %.3g; t = %g, %d groups of %d^d cells)%@",
                       t.dt, t.noncentrality, t.standardError, t.threshold, t.worstTime, t.groups, t.coarsening,
                       t.passes ? ": passes" : "")

@@ -35,8 +35,20 @@ struct DiscretisationBias {
 
         /// (λ̂ + 2 SE) / threshold: at most 1 when the bias is small against the noise.
         var ratio: Double { (noncentrality + 2 * standardError) / threshold }
-        /// The bias stands clear of the pilot's noise (λ̂ ≥ 4 SE, and above zero).
-        var resolved: Bool { noncentrality > 0 && noncentrality >= 4 * standardError }
+        /// The bias stands clear of the pilot's noise (λ̂ ≥ 4 SE, and above zero, and bounded).
+        var resolved: Bool { standardError.isFinite && noncentrality > 0 && noncentrality >= 4 * standardError }
+
+        /// The estimate with its Richardson factor corrected by c ≥ 1 (`Extrapolation.richardsonCorrection`):
+        /// λ̂ and its standard error times c, |b̂| times √c. With c = +∞ (no decrease of the bias
+        /// shown) both are +∞: the pilot bounds nothing.
+        func corrected(by c: Double) -> Estimate {
+            guard c.isFinite else {
+                return Estimate(coarsening: coarsening, groups: groups, noncentrality: .infinity, standardError: .infinity,
+                                threshold: threshold, largestBias: .infinity)
+            }
+            return Estimate(coarsening: coarsening, groups: groups, noncentrality: c * noncentrality, standardError: c * standardError,
+                            threshold: threshold, largestBias: c.squareRoot() * largestBias)
+        }
     }
 
     /// κ: the largest shift of a chi-square statistic, in null standard deviations, that a step's

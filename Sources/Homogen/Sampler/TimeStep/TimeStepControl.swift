@@ -6,22 +6,25 @@ import Foundation
 /// **The measurement.** A pilot (`CoupledPilot`) runs the whole schedule with coupled steps h and
 /// h/2; the bias of the run's cell probabilities at h is estimated by Richardson extrapolation and
 /// judged by the shift λ it would cause in the run's chi-square statistics, at every output time
-/// and every scale (`DiscretisationBias`). A step passes when λ ≤ κ √(2(k − 1)) everywhere.
+/// and every scale (`DiscretisationBias`). A step passes when λ ≤ κ √(2(k − 1)) everywhere. The
+/// Richardson factor is that of the ratio per halving r measured over the pilot's own halving by
+/// the local weak error probe (`Extrapolation.richardsonCorrection`), not the order's: before the
+/// asymptotic regime the bias falls more slowly than h^q, and p(h) − p(h/2) is a smaller part of it.
 ///
 /// **Why extrapolate.** At the step that passes, the coupled paths still straddle cell edges often
 /// enough that the pilot's own noise is as large as the threshold: a pilot there cannot tell a
 /// passing step from a failing one, however right the step. At coarser steps the bias stands far
 /// above the noise. So the control starts coarse, at h_top = 2^u h₀ (u ≤ 6, h_top at most an eighth
-/// of the shortest output interval), where pilots are cheap, and halves the step until two
-/// consecutive steps h and h/2 both resolve the bias (λ̂ ≥ 4 SE somewhere). The decrease of λ̂ per
-/// halving over the last pilots that resolve it measures the convergence r (4 for Euler–Maruyama's
-/// first weak order); with a conservative r_eff ≥ 1.5 (from the last three pilots that resolve
-/// it: its fit's slope less one standard error, capped at 4), the bound at a finer step h/2^j is (λ̂ + 2SE)/r_eff^j, taken per output time and
-/// scale from every step tried. The step used
-/// is the largest power-of-two fraction of h_top, not above the requested step, whose bound passes
-/// everywhere. A step whose own pilot already passes (λ̂ + 2SE below the threshold) needs no
-/// extrapolation. Pilot particles: as many as the run (up to `maximumPilotParticles`), so that the
-/// pilot's noise, scaled by N/M, does not hide the bias.
+/// of the shortest output interval), where pilots are cheap, and halves the step while no step
+/// passes. The bound at a finer step h' < h is (λ̂ + 2SE)/F(h → h'), taken per output time and
+/// scale from every step tried, F the product of the probe's measured ratios per halving between
+/// them (`Extrapolation`: lower confidence bounds, the finest carried on below; where the probe
+/// resolves nothing, the ratio fitted on the pilots that resolve the bias, r_eff ≥ 1.5, its fit's
+/// slope less one standard error). The step used is the largest power-of-two fraction of h_top,
+/// not above the requested step, whose bound passes everywhere. A step whose own pilot already
+/// passes (λ̂ + 2SE below the threshold) needs no extrapolation. Pilot particles: as many as the
+/// run (up to `maximumPilotParticles`), so that the pilot's noise, scaled by N/M, does not hide
+/// the bias.
 ///
 /// **Where it cannot decide.** The pilot's noise falls slowly with the step (the coupled paths
 /// separate at the scale of a cell, and in stiff media, where one path crosses a steep barrier and
@@ -56,8 +59,10 @@ public struct TimeStepControl {
     public struct Trial: Codable, Sendable, Equatable {
         public let dt: Double
         /// λ̂ (the estimated shift of a chi-square statistic), its standard error and the threshold
-        /// κ √(2(k − 1)), where (λ̂ + 2 SE)/threshold is largest. Unbounded (+∞, null in JSON)
-        /// where the pilot blew up.
+        /// κ √(2(k − 1)), where (λ̂ + 2 SE)/threshold is largest; λ̂ carries the Richardson factor
+        /// of the ratio measured over the pilot's halving (`Extrapolation.richardsonCorrection`).
+        /// Unbounded (+∞, null in JSON, with SE 0) where the pilot blew up, or where no decrease
+        /// of the bias is measured over its halving.
         @InfiniteAsNull public private(set) var noncentrality: Double
         public let standardError: Double
         public let threshold: Double
@@ -145,10 +150,10 @@ public struct TimeStepControl {
         }
 
         /// What a DIFFER verdict adds when `dt` was certified by extrapolation below the finest
-        /// pilot: its ratios per halving come from the local weak error pooled over all Fourier
-        /// modes, which an independent review found to underrate a slow mode's bias (λ ≈ 9 where
-        /// 0.55 was certified; docs/sampler.md), so the difference may be the sampler's. Nil for a
-        /// step its own pilot passed, or one not certified (whose flags say so already).
+        /// pilot: no pilot measured the bias there, only the local weak error's ratios carried it
+        /// (and a review once found those carried too far: docs/sampler.md), so the difference may
+        /// be the sampler's, and a rerun at a quarter of the step tells. Nil for a step its own
+        /// pilot passed, or one not certified (whose flags say so already).
         public var extrapolationCaveat: String? {
             guard passed, method == .extrapolated, let finest = trials.map(\.dt).min(), finest > dt * (1 + 1e-12) else { return nil }
             return String(format: "dt = %g was certified by extrapolation from the finest pilot at %g; a time-step bias the "
@@ -348,7 +353,6 @@ public struct TimeStepControl {
                 try journal?.record(.init(dt: h, estimates: m.estimates, trial: m.trial))
             }
             measured.append(m)
-            tried?(m.trial)
             k += 1
             if extrapolation == nil, m.estimates != nil {
                 if let levels = journal?.contents.localErrors {
@@ -365,6 +369,7 @@ public struct TimeStepControl {
                 }
             }
             extrapolation?.global = convergenceRatio(measured)
+            tried?(judgedTrial(m, extrapolation))
             decision = decide(measured, notAbove: h0, extrapolation)
             // An extrapolation over more than four halvings rests on pilots that may not yet be in
             // the asymptotic regime (it errs small, and the run pays for it). A pilot at h/2 costs
@@ -381,8 +386,9 @@ public struct TimeStepControl {
             // large anywhere: finer ones will not decide either (their noise falls more slowly than
             // the bias), so stop rather than spend.
             let unresolved = measured.suffix(2).filter { m in
-                guard let e = m.estimates, !m.trial.passes else { return false }
-                return !e.joined().contains { $0.resolved || $0.noncentrality - 2 * $0.standardError > $0.threshold }
+                guard let e = m.estimates, let j = judged(m, extrapolation), !judgedTrial(m, extrapolation).passes else { return false }
+                return !e.joined().contains(where: \.resolved)
+                    && !j.joined().contains { $0.noncentrality - 2 * $0.standardError > $0.threshold }
             }
             if decision == nil, unresolved.count == 2 {
                 if let fallback { decision = fallback; break }
@@ -398,7 +404,7 @@ public struct TimeStepControl {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         func report(_ dt: Double, passed: Bool, method: Method, ratio: Double?, bound: Double) -> Report {
             Report(dt: dt, scheme: scheme, passed: passed, method: method, ratio: ratio, boundOverThreshold: bound,
-                   trials: measured.map(\.trial), localErrors: extrapolation?.levels ?? [],
+                   trials: measured.map { judgedTrial($0, extrapolation) }, localErrors: extrapolation?.levels ?? [],
                    pilotParticles: pilotParticles, runParticles: scenario.particles.count, seconds: seconds)
         }
         guard let decision else {
@@ -436,7 +442,7 @@ public struct TimeStepControl {
             let b = bound(at: h, measured, x)
             if b <= 1 {
                 let own = measured.first { abs($0.dt - h) <= 1e-12 * h }
-                let direct = own.map { $0.trial.passes } ?? false
+                let direct = own.map { judgedTrial($0, x).passes } ?? false
                 return Decision(dt: h, method: direct ? .pilot : .extrapolated, ratio: direct ? nil : x?.ratio(above: h), bound: b)
             }
         }
@@ -496,9 +502,9 @@ public struct TimeStepControl {
         for (t, scales) in shape.enumerated() {
             for s in scales.indices {
                 var best = Double.infinity
-                let resolved = measured.compactMap { m in m.estimates.map { (dt: m.dt, e: $0[t][s]) } }.filter { $0.e.resolved }
+                let resolved = measured.compactMap { m in judged(m, x).map { (dt: m.dt, e: $0[t][s]) } }.filter { $0.e.resolved }
                 for m in measured where m.dt >= h * (1 - 1e-12) {
-                    guard let e = m.estimates?[t][s] else { continue }
+                    guard let e = judged(m, x)?[t][s] else { continue }
                     let upper = e.noncentrality + 2 * e.standardError
                     // (A pilot at h itself is a measurement there, not an extrapolation.)
                     let direct = abs(m.dt - h) <= 1e-12 * h
@@ -541,27 +547,46 @@ public struct TimeStepControl {
         }
         let bias = DiscretisationBias(cells: s.cells, dimension: s.dimension, runParticles: s.particles.count,
                                       order: scheme.weakOrder)
-        var estimates: [[DiscretisationBias.Estimate]] = []
+        let estimates = s.time.outputs.indices.filter { s.time.outputs[$0] > 0 }.map { bias.estimates(records[$0]) }
+        let positions = estimates.isEmpty ? nil : (0..<s.dimension.count).map { c in records.flatMap { $0.fine[c] } }
+        return Measured(dt: dt, estimates: estimates, trial: trial(dt: dt, estimates), positions: positions)
+    }
+
+    /// A pilot's estimates with the Richardson factor of the ratio measured over its own halving
+    /// (`Extrapolation.richardsonCorrection`): what the control judges. Nil if the pilot blew up.
+    private func judged(_ m: Measured, _ x: Extrapolation?) -> [[DiscretisationBias.Estimate]]? {
+        guard let e = m.estimates else { return nil }
+        guard let c = x?.richardsonCorrection(at: m.dt, order: scheme.weakOrder), c != 1 else { return e }
+        return e.map { $0.map { $0.corrected(by: c) } }
+    }
+
+    /// The pilot's trial as judged (corrected), for the report and the progress lines.
+    private func judgedTrial(_ m: Measured, _ x: Extrapolation?) -> Trial {
+        guard let e = judged(m, x) else { return m.trial }
+        return trial(dt: m.dt, e)
+    }
+
+    /// A pilot's summary at its worst output time and scale; estimates[i] belongs to the i-th
+    /// output time t > 0.
+    private func trial(dt: Double, _ estimates: [[DiscretisationBias.Estimate]]) -> Trial {
+        let times = scenario.time.outputs.filter { $0 > 0 }
         var worst: (estimate: DiscretisationBias.Estimate, time: Double)?
         var largest = 0.0
-        for (k, t) in s.time.outputs.enumerated() where t > 0 {
-            let e = bias.estimates(records[k])
-            estimates.append(e)
+        for (e, t) in zip(estimates, times) {
             for x in e {
                 largest = max(largest, x.largestBias)
-                if worst == nil || x.ratio > worst!.estimate.ratio { worst = (x, t) }
+                if worst == nil || !(x.ratio <= worst!.estimate.ratio) { worst = (x, t) }
             }
         }
         guard let (e, t) = worst else {
             // Only t = 0 is output: the initial draw is exact, there is no time-stepping bias.
-            let trial = Trial(dt: dt, noncentrality: 0, standardError: 0, threshold: DiscretisationBias.tolerance * 2.0.squareRoot(),
-                              worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, resolved: false, largestCellBias: 0)
-            return Measured(dt: dt, estimates: [], trial: trial, positions: nil)
+            return Trial(dt: dt, noncentrality: 0, standardError: 0, threshold: DiscretisationBias.tolerance * 2.0.squareRoot(),
+                         worstTime: 0, coarsening: 1, groups: 0, passes: true, finite: true, resolved: false, largestCellBias: 0)
         }
-        let trial = Trial(dt: dt, noncentrality: e.noncentrality, standardError: e.standardError, threshold: e.threshold,
-                          worstTime: t, coarsening: e.coarsening, groups: e.groups, passes: e.ratio <= 1, finite: true,
-                          resolved: estimates.joined().contains { $0.resolved }, largestCellBias: largest)
-        let positions = (0..<s.dimension.count).map { c in records.flatMap { $0.fine[c] } }
-        return Measured(dt: dt, estimates: estimates, trial: trial, positions: positions)
+        // An unbounded estimate (no decrease of the bias shown over this halving) reports its
+        // standard error as 0: λ̂ is null in JSON, and the pilot bounds nothing.
+        return Trial(dt: dt, noncentrality: e.noncentrality, standardError: e.standardError.isFinite ? e.standardError : 0,
+                     threshold: e.threshold, worstTime: t, coarsening: e.coarsening, groups: e.groups, passes: e.ratio <= 1,
+                     finite: true, resolved: estimates.joined().contains { $0.resolved }, largestCellBias: largest)
     }
 }
