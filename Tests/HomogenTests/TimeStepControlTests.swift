@@ -414,6 +414,43 @@ extension TimeStepControlTests {
         XCTAssertEqual(kept.report.dt, top / 16, accuracy: 1e-12 * top)
     }
 
+    /// A pilot that bounds nothing does not end the refinement: the rule "more than four halvings
+    /// below a pilot" counts from the finest pilot whose Richardson factor is bounded. Journal as
+    /// above, the probe's ratio 4 per halving except over 4·10⁻⁴ → 2·10⁻⁴, where L does not fall
+    /// (r = 1: the pilot at 4·10⁻⁴ is unbounded, and the halving carries nothing). The pilot at
+    /// 8·10⁻⁴ (λ̂ + 2 SE = 100, 225 corrected) certifies 2.5·10⁻⁵ (225/(4·1·4·4·4) ≤ 1), five
+    /// halvings down; the unbounded pilot at 4·10⁻⁴ changes nothing, so a third, at 2·10⁻⁴
+    /// (λ̂ + 2 SE = 6, 13.5 corrected), measures again and certifies 5·10⁻⁵. (Before session 19's
+    /// review the second pilot ended the refinement at 2.5·10⁻⁵.)
+    func testAPilotThatBoundsNothingDoesNotEndTheRefinement() throws {
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-4", "count": "count = 20000"]))
+        let control = TimeStepControl(scenario: s, scheme: .weak2, threads: 2)
+        let top = 8e-4
+        XCTAssertEqual(control.coarsenings(above: 1e-4), 3)
+        let directory = temporaryPath("journal-unbounded")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
+        for (h, lambda, se) in [(top, 80.0, 10.0), (top / 2, 50, 10), (top / 4, 4, 1)] {
+            let e = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: lambda, standardError: se, threshold: 1,
+                                                largestBias: 0.01)
+            let trial = TimeStepControl.Trial(dt: h, noncentrality: lambda, standardError: se, threshold: 1, worstTime: 0.01,
+                                              coarsening: 1, groups: 16, passes: false, finite: true, resolved: true,
+                                              largestCellBias: 0.01)
+            try journal.record(.init(dt: h, estimates: [[e]], trial: trial))
+        }
+        let pooled = [1.0, 1.0 / 16, 1.0 / 16] + (1..<10).map { pow(16, -Double($0)) / 16 }
+        try journal.record(localErrors: pooled.enumerated().map { j, l in
+            LocalWeakError.Level(dt: top / pow(2, Double(j)), pooled: l, standardError: 1e-9 * l)
+        })
+        var tried: [TimeStepControl.Trial] = []
+        let report = try control.choose(journal: journal, tried: { tried.append($0) })
+        XCTAssertEqual(tried.map(\.dt), [top, top / 2, top / 4])
+        XCTAssertEqual(tried[1].noncentrality, .infinity, "the pilot at 4e-4 bounds nothing")
+        XCTAssertTrue(report.passed)
+        XCTAssertEqual(report.dt, top / 16, accuracy: 1e-12 * top)
+        XCTAssertLessThanOrEqual(report.boundOverThreshold, 1)
+    }
+
     /// The pilots stop at their budget (`pilotBudget`: `pilotRuns` runs of M particles at h₀, or
     /// `pilotFloor` particle-steps) when they neither certify a step nor show one too coarse.
     /// Pilots kept in the run's journal resolve a bias that does not fall with the step (λ̂ = 100 ±

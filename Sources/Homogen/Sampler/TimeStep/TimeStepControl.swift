@@ -376,7 +376,12 @@ public struct TimeStepControl {
             // 6 M T/h particle-steps, under 3/8 of the run's N T/dt when h > 16 dt (M ≤ N), and a
             // step one halving larger would save half the run: refine the measurement, keeping this
             // answer — unless the answer is already the requested step, which no pilot can raise.
-            if let d = decision, d.method == .extrapolated, d.dt < h0 * (1 - 1e-12), h > 16 * d.dt * (1 + 1e-9),
+            // Four halvings below the finest pilot that bounds anything: one whose Richardson
+            // factor is unbounded (no decrease measured over its halving) does not count.
+            let bounding = measured.filter { m in
+                judged(m, extrapolation)?.joined().contains { $0.noncentrality.isFinite } ?? false
+            }.map(\.dt).min() ?? h
+            if let d = decision, d.method == .extrapolated, d.dt < h0 * (1 - 1e-12), bounding > 16 * d.dt * (1 + 1e-9),
                k <= u + Self.maximumHalvings {
                 fallback = d
                 decision = nil
