@@ -284,7 +284,7 @@ extension TimeStepControlTests {
     /// at t = 0.05 (scaled to 10⁵ particles) is 760, 352, 96, 11 and 1.3 (± 1.3), against an allowed
     /// 0.61 — ratios 2.2, 3.7 and 8.7 per halving, where the probe measures (as lower bounds) 1.8,
     /// 3.1 and 5.5. With the Richardson factor of the order and the pilots' fitted ratio (7.3 per
-    /// halving) the control certified 10⁻⁵, eleven times the allowed shift. Corrected, it must
+    /// halving) the control certified 10⁻⁵, where the shift is 18 times the allowed one. Corrected, it must
     /// choose a step no coarser than 2.5·10⁻⁶ (the largest the sweep shows adequate) and, by the
     /// issue's goal, within 4 times of it.
     func testReviewCaseWithASlowlyFallingBiasIsNotCertifiedTooCoarse() throws {

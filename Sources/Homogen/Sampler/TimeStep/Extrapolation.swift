@@ -62,7 +62,7 @@ final class Extrapolation {
 
     /// The ratio of halving k: the probe's (as above) wherever it resolved the local error at some
     /// step; the pilots' fitted ratio only where it resolved nothing. (Taking the larger of the two
-    /// certified a step ten times too coarse in an independent review: pre-asymptotic pilots,
+    /// certified a step four times too coarse in an independent review: pre-asymptotic pilots,
     /// whose Richardson estimates are off by different factors, fitted 7.3 per halving where the
     /// probe measured 1.8, 3.1 and 5.5 — lower bounds of the 2.2, 3.7 and 8.7 that sampling found.)
     func ratio(halving k: Int) -> Double {
