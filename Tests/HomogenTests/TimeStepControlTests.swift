@@ -367,6 +367,19 @@ extension TimeStepControlTests {
         XCTAssertGreaterThan(at8.noncentrality, 211.28 * 8)
     }
 
+    /// Records pilots (dt, λ̂, SE) in a journal, each one estimate at one output time and scale
+    /// against a threshold of 1, as `TimeStepControl.choose` reads them back.
+    private func record(_ pilots: [(Double, Double, Double)], in journal: TimeStepJournal) throws {
+        for (h, lambda, se) in pilots {
+            let e = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: lambda, standardError: se, threshold: 1,
+                                                largestBias: 0.01)
+            let trial = TimeStepControl.Trial(dt: h, noncentrality: lambda, standardError: se, threshold: 1, worstTime: 0.01,
+                                              coarsening: 1, groups: 16, passes: false, finite: true, resolved: true,
+                                              largestCellBias: 0.01)
+            try journal.record(.init(dt: h, estimates: [[e]], trial: trial))
+        }
+    }
+
     /// An extrapolated step carried more than four halvings below the pilot that bounds it (and
     /// below the requested step) is measured again, by a pilot one halving finer, and the larger of
     /// the two certified steps is kept: a pilot at h/2 costs 6 M T/h, under 3/8 of the run at the
@@ -388,14 +401,7 @@ extension TimeStepControlTests {
             let directory = temporaryPath(name)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
-            for (h, lambda, se) in [(top, upper - 20, 10.0), (top / 2, 12, 2)] {
-                let e = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: lambda, standardError: se, threshold: 1,
-                                                    largestBias: 0.01)
-                let trial = TimeStepControl.Trial(dt: h, noncentrality: lambda, standardError: se, threshold: 1, worstTime: 0.01,
-                                                  coarsening: 1, groups: 16, passes: false, finite: true, resolved: true,
-                                                  largestCellBias: 0.01)
-                try journal.record(.init(dt: h, estimates: [[e]], trial: trial))
-            }
+            try record([(top, upper - 20, 10.0), (top / 2, 12, 2)], in: journal)
             try journal.record(localErrors: (0..<12).map { j in
                 LocalWeakError.Level(dt: top / pow(2, Double(j)), pooled: pow(16, -Double(j)), standardError: 1e-9 * pow(16, -Double(j)))
             })
@@ -430,14 +436,7 @@ extension TimeStepControlTests {
         let directory = temporaryPath("journal-unbounded")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
-        for (h, lambda, se) in [(top, 80.0, 10.0), (top / 2, 50, 10), (top / 4, 4, 1)] {
-            let e = DiscretisationBias.Estimate(coarsening: 1, groups: 16, noncentrality: lambda, standardError: se, threshold: 1,
-                                                largestBias: 0.01)
-            let trial = TimeStepControl.Trial(dt: h, noncentrality: lambda, standardError: se, threshold: 1, worstTime: 0.01,
-                                              coarsening: 1, groups: 16, passes: false, finite: true, resolved: true,
-                                              largestCellBias: 0.01)
-            try journal.record(.init(dt: h, estimates: [[e]], trial: trial))
-        }
+        try record([(top, 80.0, 10.0), (top / 2, 50, 10), (top / 4, 4, 1)], in: journal)
         let pooled = [1.0, 1.0 / 16, 1.0 / 16] + (1..<10).map { pow(16, -Double($0)) / 16 }
         try journal.record(localErrors: pooled.enumerated().map { j, l in
             LocalWeakError.Level(dt: top / pow(2, Double(j)), pooled: l, standardError: 1e-9 * l)
