@@ -68,6 +68,33 @@ final class CompareTests: XCTestCase {
         }
     }
 
+    /// The geodesic cost of an x-dependent metric does not depend on the thread count (its edge
+    /// costs are computed per offset on several threads, its Dijkstra runs per source), and its
+    /// distances obey the metric's bounds: between √λ_min and √λ_max of the metric, over all x,
+    /// times the minimum-image Euclidean distance (the polygonal graph paths only lengthen it,
+    /// by at most the stencil's 0.4 %).
+    func testGeodesicCostOfAVaryingMetricIsTheSameOnAnyThreadCount() throws {
+        func inverse(_ x: [Double]) -> Matrix2 {
+            Matrix2(a11: 1 + 0.5 * sin(2 * .pi * x[0]), a12: 0.2 * cos(2 * .pi * x[1]), a22: 1.5 + 0.4 * cos(2 * .pi * (x[0] + x[1])))
+        }
+        let one = try GeodesicTorusCost(cells: 6, threads: 1, inverseMetric: inverse)
+        let two = try GeodesicTorusCost(cells: 6, threads: 2, inverseMetric: inverse)
+        XCTAssertEqual(one.squared, two.squared)
+        // The metric B̄ = (B̄⁻¹)⁻¹ has eigenvalues within [1/2.2, 1/0.3] (B̄⁻¹'s within its Gershgorin discs).
+        let (low, high) = (1 / 2.2, 1 / 0.3)
+        for a in 0..<36 {
+            for b in 0..<36 {
+                let dx = [Double(a / 6 - b / 6), Double(a % 6 - b % 6)].map { t -> Double in
+                    let u = abs(t) / 6
+                    return min(u, 1 - u)
+                }
+                let euclid2 = dx[0] * dx[0] + dx[1] * dx[1]
+                XCTAssertGreaterThanOrEqual(one.squared[a * 36 + b], low * euclid2 * (1 - 1e-12))
+                XCTAssertLessThanOrEqual(one.squared[a * 36 + b], high * euclid2 * 1.004 * 1.004 + 1e-15)
+            }
+        }
+    }
+
     /// W̄ with an x-dependent B̄ in 1D (the oscillatory case): the change of variables
     /// s = ∫√B̄ / ∫√B̄ makes it an exact circle W2. Checks: a constant metric gives √g · W2, a
     /// varying one lies between its extremes times W2; and in `compare` W̄ lies between

@@ -14,6 +14,25 @@ final class EffectiveCoefficientsTests: XCTestCase {
         try Scenario(toml: scenario1D(["B": "B = \"\(b)\"", "pi": "pi = \"\(pi)\"", "epsilon": "epsilon = \"\(epsilon)\""]))
     }
 
+    /// B̄⁻¹ with all entries at once (the geodesic cost's hot path) equals, bit for bit, each entry
+    /// interpolated on its own, in 1D and in 2D with an x-dependent full tensor, at points off the
+    /// slow grid and across its periodic seam.
+    func testAllEntriesOfBBarInverseAtOnceEqualEachEntry() throws {
+        let one = try EffectiveCoefficients.compute(try scenario(b: "2 + sin(2*pi*y)", pi: "1 + 0.5*cos(2*pi*x) + 0.3*cos(2*pi*y)"),
+                                                    slowPoints: 8)
+        let s = try Scenario.load(path: repositoryRoot.appendingPathComponent("scenarios/full-medium-oscillatory-2d.toml").path)
+        let two = try EffectiveCoefficients.compute(s, resolution: 16, slowPoints: 8)
+        XCTAssertFalse(one.isConstant)
+        XCTAssertFalse(two.isConstant)
+        var generator = SplitMix(seed: 5)
+        for _ in 0..<50 {
+            let x = [generator.next(in: -0.2...1.2), generator.next(in: -0.2...1.2)]
+            XCTAssertEqual(one.bBarInverse(at: [x[0]]), [one.bBarInverse(at: [x[0]], entry: 0)])
+            XCTAssertEqual(two.bBarInverse(at: x), (0..<4).map { two.bBarInverse(at: x, entry: $0) })
+        }
+        XCTAssertNotEqual(two.bBarInverse(at: [0.1, 0.3])[1], 0, "the 2D case has a cross term")
+    }
+
     /// 1D closed forms against independent quadrature, with π depending on x and y.
     func testOneDimensionalClosedForms() throws {
         let bText = "2 + sin(2*pi*y) + 0.3*cos(4*pi*y)"

@@ -189,7 +189,7 @@ struct TorusGridComparisonTransport: ComparisonTransport {
             guard !effective.isConstant else { return costs }
             stage?("geodesic distances of B_bar(x) for W_bar")
             costs.bar = try GeodesicTorusCost(cells3D: Comparison.metricCells(outputCells: scenario.cells, dimension: .three),
-                                              threads: threads) { x in (0..<9).map { effective.bBarInverse(at: x, entry: $0) } }
+                                              threads: threads) { x in effective.bBarInverse(at: x) }
             return costs
         }
         var costs = MetricCosts()
@@ -200,8 +200,8 @@ struct TorusGridComparisonTransport: ComparisonTransport {
         if !effective.isConstant {
             stage?("geodesic distances of B_bar(x) for W_bar")
             costs.bar = try GeodesicTorusCost(cells: Comparison.metricCells(outputCells: scenario.cells), threads: threads) { x in
-                Matrix2(a11: effective.bBarInverse(at: x, entry: 0), a12: effective.bBarInverse(at: x, entry: 1),
-                        a22: effective.bBarInverse(at: x, entry: 3))
+                let a = effective.bBarInverse(at: x)
+                return Matrix2(a11: a[0], a12: a[1], a22: a[3])
             }
         }
         return costs

@@ -54,6 +54,28 @@ public struct EffectiveCoefficients: Sendable, Codable {
         interpolate(x) { aHom[$0][entry] / piBar[$0] }
     }
 
+    /// B̄⁻¹ at a point, every entry (row-major d × d): the same values as `bBarInverse(at:entry:)`,
+    /// with the point bracketed once for all entries (the geodesic cost evaluates it at millions of
+    /// points).
+    public func bBarInverse(at x: [Double]) -> [Double] {
+        let entries = dimension.count * dimension.count
+        guard !isConstant else { return (0..<entries).map { aHom[0][$0] / piBar[0] } }
+        let (corners, weights) = interpolationStencil(x)
+        return (0..<entries).map { entry in
+            switch dimension {
+            case .one: return weights[0] * (aHom[corners[0]][entry] / piBar[corners[0]])
+                + weights[1] * (aHom[corners[1]][entry] / piBar[corners[1]])
+            case .two:
+                func v(_ c: Int) -> Double { aHom[corners[c]][entry] / piBar[corners[c]] }
+                return weights[0] * (weights[1] * v(0) + weights[2] * v(1)) + weights[3] * (weights[1] * v(2) + weights[2] * v(3))
+            case .three:
+                var sum = 0.0
+                for c in 0..<8 { sum += weights[c] * (aHom[corners[c]][entry] / piBar[corners[c]]) }
+                return sum
+            }
+        }
+    }
+
     /// 1D: C̄ at a point (periodic linear interpolation on the slow grid; exact where constant).
     public func interpolateGH(at x: Double) -> Double {
         guard let c = cGH else { return .nan }
@@ -72,6 +94,25 @@ public struct EffectiveCoefficients: Sendable, Codable {
 
     private func interpolate(_ x: [Double], _ value: (Int) -> Double) -> Double {
         if isConstant { return value(0) }
+        let (corners, weights) = interpolationStencil(x)
+        switch dimension {
+        case .one:
+            return weights[0] * value(corners[0]) + weights[1] * value(corners[1])
+        case .two:
+            return weights[0] * (weights[1] * value(corners[0]) + weights[2] * value(corners[1]))
+                + weights[3] * (weights[1] * value(corners[2]) + weights[2] * value(corners[3]))
+        case .three:
+            var sum = 0.0
+            for c in 0..<8 { sum += weights[c] * value(corners[c]) }
+            return sum
+        }
+    }
+
+    /// The slow-grid points around x and their weights in periodic (bi/tri)linear interpolation:
+    /// 1D corners (i, j), weights (1 − w, w); 2D corners (i1 i2, i1 j2, j1 i2, j1 j2), weights
+    /// (1 − w1, 1 − w2, w2, w1), combined as w'1 (w'2 v00 + w2 v01) + w1 (w'2 v10 + w2 v11); 3D the
+    /// eight corners (lexicographic, upper when the bit is set) with their product weights.
+    private func interpolationStencil(_ x: [Double]) -> (corners: [Int], weights: [Double]) {
         let g = slowPoints
         func bracket(_ t: Double) -> (Int, Int, Double) {
             var s = t * Double(g) - 0.5
@@ -82,14 +123,13 @@ public struct EffectiveCoefficients: Sendable, Codable {
         switch dimension {
         case .one:
             let (i, j, w) = bracket(x[0])
-            return (1 - w) * value(i) + w * value(j)
+            return ([i, j], [1 - w, w])
         case .two:
             let (i1, j1, w1) = bracket(x[0]), (i2, j2, w2) = bracket(x[1])
-            return (1 - w1) * ((1 - w2) * value(i1 * g + i2) + w2 * value(i1 * g + j2))
-                + w1 * ((1 - w2) * value(j1 * g + i2) + w2 * value(j1 * g + j2))
+            return ([i1 * g + i2, i1 * g + j2, j1 * g + i2, j1 * g + j2], [1 - w1, 1 - w2, w2, w1])
         case .three:
             let b = x.prefix(3).map(bracket)
-            var sum = 0.0
+            var corners: [Int] = [], weights: [Double] = []
             for corner in 0..<8 {
                 var weight = 1.0, flat = 0
                 for k in 0..<3 {
@@ -97,9 +137,9 @@ public struct EffectiveCoefficients: Sendable, Codable {
                     weight *= upper ? b[k].2 : 1 - b[k].2
                     flat = flat * g + (upper ? b[k].1 : b[k].0)
                 }
-                sum += weight * value(flat)
+                corners.append(flat); weights.append(weight)
             }
-            return sum
+            return (corners, weights)
         }
     }
 }

@@ -21,8 +21,9 @@ public struct PeriodicMetricGraph: Sendable {
     public var offsets: [(Int, Int)] { offsetVectors.map { ($0[0], $0[1]) } }
 
     /// 2D: `metric(x1, x2)` returns g at points of the torus; it must be positive definite everywhere.
-    public init(nodes n: Int, reach: Int, metric: ([Double], [Double]) -> [Matrix2]) throws {
-        try self.init(nodes: n, reach: reach, dimension: 2) { points, u in
+    /// With `threads` > 1 it is called from that many threads at once (see the general init).
+    public init(nodes n: Int, reach: Int, threads: Int = 1, metric: ([Double], [Double]) -> [Matrix2]) throws {
+        try self.init(nodes: n, reach: reach, dimension: 2, threads: threads) { points, u in
             let b = metric(points[0], points[1])
             return try b.indices.map { i in
                 let form = b[i].quadraticForm(u[0], u[1])
@@ -37,8 +38,11 @@ public struct PeriodicMetricGraph: Sendable {
     }
 
     /// Any d: `speed(points, u)` returns √⟨g(x) u, u⟩ at the points (columns x1 … xd) for the
-    /// step u, throwing where g is not positive definite.
-    public init(nodes n: Int, reach: Int, dimension d: Int,
+    /// step u, throwing where g is not positive definite. The offsets' costs are independent and
+    /// are computed on `threads` threads (each offset by one thread, so the costs do not depend on
+    /// the count); with more than one, `speed` must be safe to call concurrently (a pure function
+    /// of its arguments, as B̄⁻¹'s interpolation is; a scenario's expression tapes are not).
+    public init(nodes n: Int, reach: Int, dimension d: Int, threads: Int = 1,
                 speed: (_ points: [[Double]], _ u: [Double]) throws -> [Double]) throws {
         precondition((2...3).contains(d))
         self.nodes = n
@@ -54,37 +58,61 @@ public struct PeriodicMetricGraph: Sendable {
         var count = 1
         for _ in 0..<d { count *= n }
         let m = offsets.count
-        var cost = [Double](repeating: 0, count: count * m)
-        for (k, o) in offsets.enumerated() {
-            var cuts: Set<Double> = [0, 1]
-            for a in 0..<d { for j in 1..<max(abs(o[a]), 1) { cuts.insert(Double(j) / Double(abs(o[a]))) } }
-            let t = cuts.sorted()
-            var nodesT: [Double] = [], weights: [Double] = []
-            for (a, b) in zip(t.dropLast(), t.dropFirst()) {
-                for (x, w) in zip(gl.nodes, gl.weights) { nodesT.append(a + (b - a) * x); weights.append((b - a) * w) }
-            }
-            let q = nodesT.count
-            var points = [[Double]](repeating: [Double](repeating: 0, count: count * q), count: d)
-            for i in 0..<count {
-                var rest = i
-                for a in stride(from: d - 1, through: 0, by: -1) {
-                    let x = Double(rest % n) / Double(n)
-                    rest /= n
-                    for j in 0..<q { points[a][i * q + j] = Torus.wrap(x + nodesT[j] * Double(o[a]) / Double(n)) }
+        let costs = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * m)
+        defer { costs.deallocate() }
+        costs.initialize(repeating: 0)
+        nonisolated(unsafe) let out = costs
+        // Failures by offset: the first in offset order is the one a single thread meets first.
+        nonisolated(unsafe) let failed = UnsafeMutableBufferPointer<Error?>.allocate(capacity: m)
+        defer { _ = failed.deinitialize(); failed.deallocate() }
+        failed.initialize(repeating: nil)
+        try withoutActuallyEscaping(speed) { speed in
+            func offsetCosts(_ k: Int, _ o: [Int]) throws {
+                var cuts: Set<Double> = [0, 1]
+                for a in 0..<d { for j in 1..<max(abs(o[a]), 1) { cuts.insert(Double(j) / Double(abs(o[a]))) } }
+                let t = cuts.sorted()
+                var nodesT: [Double] = [], weights: [Double] = []
+                for (a, b) in zip(t.dropLast(), t.dropFirst()) {
+                    for (x, w) in zip(gl.nodes, gl.weights) { nodesT.append(a + (b - a) * x); weights.append((b - a) * w) }
+                }
+                let q = nodesT.count
+                var points = [[Double]](repeating: [Double](repeating: 0, count: count * q), count: d)
+                for i in 0..<count {
+                    var rest = i
+                    for a in stride(from: d - 1, through: 0, by: -1) {
+                        let x = Double(rest % n) / Double(n)
+                        rest /= n
+                        for j in 0..<q { points[a][i * q + j] = Torus.wrap(x + nodesT[j] * Double(o[a]) / Double(n)) }
+                    }
+                }
+                let speeds = try speed(points, o.map { Double($0) / Double(n) })
+                for i in 0..<count {
+                    var sum = 0.0
+                    for j in 0..<q { sum += weights[j] * speeds[i * q + j] }
+                    out[i * m + k] = sum
                 }
             }
-            let speeds = try speed(points, o.map { Double($0) / Double(n) })
-            for i in 0..<count {
-                var sum = 0.0
-                for j in 0..<q { sum += weights[j] * speeds[i * q + j] }
-                cost[i * m + k] = sum
+            if threads <= 1 {
+                for (k, o) in offsets.enumerated() { try offsetCosts(k, o) }
+            } else {
+                nonisolated(unsafe) let work = offsetCosts
+                let workers = min(threads, m)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for k in stride(from: w, to: m, by: workers) {
+                        do { try work(k, offsets[k]) } catch { failed[k] = error }
+                    }
+                }
+                if let first = failed.compactMap({ $0 }).first { throw first }
             }
         }
         self.offsetVectors = offsets
-        self.cost = cost
+        self.cost = Array(costs)
     }
 
     /// Geodesic distances on the torus from node `source` (row-major flat index) to every node (Dijkstra).
+    /// A node at least `reach` from every face of the index box reaches its neighbours by a fixed
+    /// flat offset per edge; only the others wrap, coordinate by coordinate (the same edges in the
+    /// same order either way, so the distances do not depend on which path is taken).
     public func distances(from source: Int) -> [Double] {
         let n = nodes, m = offsetVectors.count, d = dimension
         var count = 1
@@ -94,30 +122,39 @@ public struct PeriodicMetricGraph: Sendable {
         dist[source] = 0
         heap.push(0, source)
         let flat = offsetVectors.flatMap { $0 }
+        let reach = flat.map(abs).max() ?? 0
+        // The flat offset of each edge for a node that does not wrap.
+        let delta = offsetVectors.map { o in o.reduce(0) { $0 * n + $1 } }
+        // One correction wraps an index when |o| ≤ n; a stencil longer than the period needs the remainder.
+        let short = reach <= n
+        @inline(__always) func wrap(_ j: Int) -> Int {
+            if short { return j >= n ? j - n : (j < 0 ? j + n : j) }
+            let r = j % n
+            return r < 0 ? r + n : r
+        }
         cost.withUnsafeBufferPointer { c in
-            dist.withUnsafeMutableBufferPointer { dd in
-                while let (dv, node) = heap.pop() {
-                    if dv > dd[node] { continue }
-                    if d == 2 {
-                        let i1 = node / n, i2 = node % n
-                        for k in 0..<m {
-                            var j1 = (i1 + flat[2 * k]) % n, j2 = (i2 + flat[2 * k + 1]) % n
-                            if j1 < 0 { j1 += n }
-                            if j2 < 0 { j2 += n }
-                            let target = j1 * n + j2
-                            let nd = dv + c[node * m + k]
-                            if nd < dd[target] { dd[target] = nd; heap.push(nd, target) }
-                        }
-                    } else {
-                        let i1 = node / (n * n), i2 = (node / n) % n, i3 = node % n
-                        for k in 0..<m {
-                            var j1 = (i1 + flat[3 * k]) % n, j2 = (i2 + flat[3 * k + 1]) % n, j3 = (i3 + flat[3 * k + 2]) % n
-                            if j1 < 0 { j1 += n }
-                            if j2 < 0 { j2 += n }
-                            if j3 < 0 { j3 += n }
-                            let target = (j1 * n + j2) * n + j3
-                            let nd = dv + c[node * m + k]
-                            if nd < dd[target] { dd[target] = nd; heap.push(nd, target) }
+            flat.withUnsafeBufferPointer { f in
+                delta.withUnsafeBufferPointer { delta in
+                    dist.withUnsafeMutableBufferPointer { dd in
+                        while let (dv, node) = heap.pop() {
+                            if dv > dd[node] { continue }
+                            var index = (0, 0, 0)
+                            if d == 2 { index = (node / n, node % n, 0) } else { index = (node / (n * n), (node / n) % n, node % n) }
+                            let interior = index.0 >= reach && index.0 < n - reach && index.1 >= reach && index.1 < n - reach
+                                && (d == 2 || (index.2 >= reach && index.2 < n - reach))
+                            let edges = c.baseAddress! + node * m
+                            for k in 0..<m {
+                                let target: Int
+                                if interior {
+                                    target = node + delta[k]
+                                } else if d == 2 {
+                                    target = wrap(index.0 + f[2 * k]) * n + wrap(index.1 + f[2 * k + 1])
+                                } else {
+                                    target = (wrap(index.0 + f[3 * k]) * n + wrap(index.1 + f[3 * k + 1])) * n + wrap(index.2 + f[3 * k + 2])
+                                }
+                                let nd = dv + edges[k]
+                                if nd < dd[target] { dd[target] = nd; heap.push(nd, target) }
+                            }
                         }
                     }
                 }

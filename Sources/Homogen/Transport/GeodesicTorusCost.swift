@@ -19,7 +19,7 @@ public struct GeodesicTorusCost: Sendable, PointCost {
     /// The m² Dijkstra runs are independent and run on `threads` threads (each fills its own rows).
     public init(cells m: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 inverseMetric: ([Double]) -> Matrix2) throws {
-        let graph = try PeriodicMetricGraph(nodes: m * 8, reach: 6) { x1, x2 in
+        let graph = try PeriodicMetricGraph(nodes: m * 8, reach: 6, threads: threads) { x1, x2 in
             zip(x1, x2).map { inverseMetric([$0, $1]).inverse }
         }
         self.init(graph: graph, cells: m, perCell: 8, threads: threads)
@@ -28,7 +28,7 @@ public struct GeodesicTorusCost: Sendable, PointCost {
     /// 3D: `inverseMetric(x)` gives B̄⁻¹ at x, row-major 3×3; the metric is its inverse (adjugate).
     public init(cells3D m: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 inverseMetric: ([Double]) -> [Double]) throws {
-        let graph = try PeriodicMetricGraph(nodes: m * 2, reach: 3, dimension: 3) { points, u in
+        let graph = try PeriodicMetricGraph(nodes: m * 2, reach: 3, dimension: 3, threads: threads) { points, u in
             try (0..<points[0].count).map { i in
                 let a = inverseMetric([points[0][i], points[1][i], points[2][i]])
                 // ⟨B̄ u, u⟩ = ⟨adj(B̄⁻¹) u, u⟩ / det(B̄⁻¹).
