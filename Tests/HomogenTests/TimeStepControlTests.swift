@@ -326,6 +326,10 @@ extension TimeStepControlTests {
               [(307.4, 40.89, 100), (268.7, 38.06, 50), (230.3, 33.36, 25), (229.9, 31.76, 13), (187.6, 24.35, 7)]]),
             (2e-05, [[(39.71, 13, 100), (31.48, 10.41, 50), (27.38, 7.967, 25), (28.76, 7.075, 13), (22.47, 4.87, 7)],
               [(110.6, 21.64, 100), (96.92, 19.87, 50), (96.09, 18.01, 25), (87.46, 16.21, 13), (62.12, 11.24, 7)]]),
+            // Measured in session 20, when the refinement began after three halvings (the same
+            // seeds: the coarser pilots above came out identical).
+            (1e-05, [[(2.658, 5.274, 100), (2.639, 3.661, 50), (1.192, 2.218, 25), (2.037, 1.752, 13), (1.605, 1.002, 7)],
+              [(22.54, 9.163, 100), (16.75, 7.243, 50), (13.4, 5.597, 25), (14.42, 4.938, 13), (13.52, 3.957, 7)]]),
         ]
         let levels = [
             (0.00128, 0.05516, 0.0009014),
@@ -380,28 +384,30 @@ extension TimeStepControlTests {
         }
     }
 
-    /// An extrapolated step carried more than four halvings below the pilot that bounds it (and
+    /// An extrapolated step carried more than three halvings below the pilot that bounds it (and
     /// below the requested step) is measured again, by a pilot one halving finer, and the larger of
-    /// the two certified steps is kept: a pilot at h/2 costs 6 M T/h, under 3/8 of the run at the
-    /// step when h > 16 dt, and a step one halving larger saves half the run. Pilots and probe come
+    /// the two certified steps is kept: a pilot at h/2 costs 6 M T/h, at most 3/8 of the run at the
+    /// step when h ≥ 16 dt, and a step one halving larger saves half the run. Pilots and probe come
     /// from the run's journal (weak2: the probe's local ratio 16 per halving gives r = 4, so each
     /// pilot's Richardson estimate is corrected by c = ((1 − 1/4)/(1 − 1/2))² = 2.25):
     /// h₀ = 10⁻⁴, the pilots start at 8·10⁻⁴; λ̂ + 2 SE = 400 against a threshold of 1 there
     /// (900 corrected) is carried five halvings (4⁵ = 1024 ≥ 900 > 256) to 2.5·10⁻⁵, and the pilot
     /// at 4·10⁻⁴ (λ̂ + 2 SE = 16, 36 corrected: three halvings) certifies 5·10⁻⁵, a larger step.
-    /// Carried four halvings (λ̂ + 2 SE = 100, 225 corrected), the first pilot's step stands, with
-    /// no second pilot.
-    func testAStepCarriedMoreThanFourHalvingsIsMeasuredAgain() throws {
+    /// Carried four halvings (λ̂ + 2 SE = 100, 225 corrected) the first pilot's step is measured
+    /// again too, and stands when the second pilot, consistent with it, bounds nothing lower
+    /// (λ̂ = 27 ± 4 there, 78.75 corrected: alone it would certify only 2.5·10⁻⁵). Carried three halvings
+    /// (λ̂ + 2 SE = 25, 56.25 corrected: 64 ≥ 56.25 > 16), it stands with no second pilot.
+    func testAStepCarriedMoreThanThreeHalvingsIsMeasuredAgain() throws {
         let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-4", "count": "count = 20000"]))
         let control = TimeStepControl(scenario: s, scheme: .weak2, threads: 2)
         XCTAssertEqual(control.firstGuess, 1e-4)
         XCTAssertEqual(control.coarsenings(above: 1e-4), 3)
         let top = 8e-4
-        func decide(_ upper: Double, name: String) throws -> (report: TimeStepControl.Report, tried: [Double]) {
+        func decide(_ upper: Double, second: Double = 16, name: String) throws -> (report: TimeStepControl.Report, tried: [Double]) {
             let directory = temporaryPath(name)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let journal = try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test")
-            try record([(top, upper - 20, 10.0), (top / 2, 12, 2)], in: journal)
+            try record([(top, upper - 20, 10.0), (top / 2, second - 8, 4)], in: journal)
             try journal.record(localErrors: (0..<12).map { j in
                 LocalWeakError.Level(dt: top / pow(2, Double(j)), pooled: pow(16, -Double(j)), standardError: 1e-9 * pow(16, -Double(j)))
             })
@@ -415,12 +421,15 @@ extension TimeStepControlTests {
         XCTAssertGreaterThan(refined.report.dt, top / 32 * 1.5, "the second pilot certifies a larger step than the first alone")
         XCTAssertLessThanOrEqual(refined.report.dt, 1e-4 * (1 + 1e-12))
         XCTAssertLessThanOrEqual(refined.report.boundOverThreshold, 1)
-        let kept = try decide(100, name: "journal-keep")
+        let remeasured = try decide(100, second: 35, name: "journal-remeasure")
+        XCTAssertEqual(remeasured.tried, [top, top / 2])
+        XCTAssertEqual(remeasured.report.dt, top / 16, accuracy: 1e-12 * top, "the first pilot's larger step is kept")
+        let kept = try decide(25, name: "journal-keep")
         XCTAssertEqual(kept.tried, [top])
-        XCTAssertEqual(kept.report.dt, top / 16, accuracy: 1e-12 * top)
+        XCTAssertEqual(kept.report.dt, top / 8, accuracy: 1e-12 * top)
     }
 
-    /// A pilot that bounds nothing does not end the refinement: the rule "more than four halvings
+    /// A pilot that bounds nothing does not end the refinement: the rule "more than three halvings
     /// below a pilot" counts from the finest pilot whose Richardson factor is bounded. Journal as
     /// above, the probe's ratio 4 per halving except over 4·10⁻⁴ → 2·10⁻⁴, where L does not fall
     /// (r = 1: the pilot at 4·10⁻⁴ is unbounded, and the halving carries nothing). The pilot at
