@@ -111,8 +111,8 @@ public struct PeriodicMetricGraph: Sendable {
 
     /// Geodesic distances on the torus from node `source` (row-major flat index) to every node (Dijkstra).
     /// A node at least `reach` from every face of the index box reaches its neighbours by a fixed
-    /// flat offset per edge; only the others wrap, coordinate by coordinate (the same edges in the
-    /// same order either way, so the distances do not depend on which path is taken).
+    /// flat offset per edge; only the others wrap, coordinate by coordinate (the same targets, in
+    /// the same order, as wrapping every coordinate: the distances are unchanged to the bit).
     public func distances(from source: Int) -> [Double] {
         let n = nodes, m = offsetVectors.count, d = dimension
         var count = 1

@@ -6,7 +6,9 @@ import Foundation
 /// an m^d grid of cells (the coarse measures of `compare`). d̄ comes from Dijkstra on a
 /// `PeriodicMetricGraph`, one source per centre:
 /// - 2D: 8 nodes per coarse cell (so the centres are nodes) and stencil reach 6 (polygonal error
-///   below 0.4 % in distance): m² runs on 64 m² nodes (m = 16: about 2 s on 2 threads);
+///   below 0.4 % in distance): m² runs on 64 m² nodes (m = 16, `oscillatory-2d`: 3.4 s on 2
+///   threads, with the edge costs — 16 384 nodes × 96 offsets × up to 20 quadrature points of
+///   B̄⁻¹ — computed on every thread; 8.7 s when they took one, session 20);
 /// - 3D: 2 nodes per coarse cell and reach 3 (290 edge directions; polygonal error of order
 ///   1/(8·3²), about 1.4 %): m³ runs on 8 m³ nodes (m = 8: 512 runs on 16³ nodes).
 public struct GeodesicTorusCost: Sendable, PointCost {
