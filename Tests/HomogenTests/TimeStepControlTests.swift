@@ -385,8 +385,8 @@ extension TimeStepControlTests {
     }
 
     /// An extrapolated step carried more than three halvings below the pilot that bounds it (and
-    /// below the requested step) is measured again, by a pilot one halving finer, and the larger of
-    /// the two certified steps is kept: a pilot at h/2 costs 6 M T/h, at most 3/8 of the run at the
+    /// below the requested step) is measured again, by a pilot one halving finer, and decided again
+    /// with both pilots: a pilot at h/2 costs 6 M T/h, at most 3/8 of the run at the
     /// step when h ≥ 16 dt, and a step one halving larger saves half the run. Pilots and probe come
     /// from the run's journal (weak2: the probe's local ratio 16 per halving gives r = 4, so each
     /// pilot's Richardson estimate is corrected by c = ((1 − 1/4)/(1 − 1/2))² = 2.25):

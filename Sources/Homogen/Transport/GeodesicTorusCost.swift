@@ -18,7 +18,9 @@ public struct GeodesicTorusCost: Sendable, PointCost {
     public let squared: [Double]
 
     /// 2D: `inverseMetric(x)` gives B̄⁻¹ at x (as `EffectiveCoefficients.bBarInverse` interpolates it).
-    /// The m² Dijkstra runs are independent and run on `threads` threads (each fills its own rows).
+    /// The m² Dijkstra runs are independent and run on `threads` threads (each fills its own rows),
+    /// and so do the graph's edge costs: `inverseMetric` is called from `threads` threads at once
+    /// and must be a pure function of x (as `EffectiveCoefficients.bBarInverse` is).
     public init(cells m: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 inverseMetric: ([Double]) -> Matrix2) throws {
         let graph = try PeriodicMetricGraph(nodes: m * 8, reach: 6, threads: threads) { x1, x2 in
@@ -28,6 +30,7 @@ public struct GeodesicTorusCost: Sendable, PointCost {
     }
 
     /// 3D: `inverseMetric(x)` gives B̄⁻¹ at x, row-major 3×3; the metric is its inverse (adjugate).
+    /// Threads as in 2D (`inverseMetric` must be a pure function of x).
     public init(cells3D m: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 inverseMetric: ([Double]) -> [Double]) throws {
         let graph = try PeriodicMetricGraph(nodes: m * 2, reach: 3, dimension: 3, threads: threads) { points, u in
