@@ -371,6 +371,21 @@ extension TimeStepControlTests {
         XCTAssertGreaterThan(at8.noncentrality, 211.28 * 8)
     }
 
+    /// A refusal whose bound is infinite (no pilot bounds the step's bias) says so in words, not
+    /// as "inf times the allowed"; a finite bound is quoted.
+    func testARefusalWithAnUnboundedBiasSaysSoInWords() {
+        let unbounded = TimeStepControl.Failure.requestedStepTooCoarse(dt: 1e-3, boundOverThreshold: .infinity, passing: 1.5625e-5,
+                                                                        certified: true).description
+        XCTAssertTrue(unbounded.hasPrefix("the time step 0.001 is too coarse for this many particles: the pilots cannot bound its bias"),
+                      unbounded)
+        XCTAssertFalse(unbounded.contains("inf"), unbounded)
+        XCTAssertTrue(unbounded.hasSuffix("; dt = 1.5625e-05 passes"), unbounded)
+        let bounded = TimeStepControl.Failure.requestedStepTooCoarse(dt: 1e-3, boundOverThreshold: 1250, passing: nil,
+                                                                      certified: false).description
+        XCTAssertTrue(bounded.contains("by up to 1.25e+03 times the allowed 0.25 null standard deviations; no smaller step passes either"),
+                      bounded)
+    }
+
     /// Records pilots (dt, λ̂, SE) in a journal, each one estimate at one output time and scale
     /// against a threshold of 1, as `TimeStepControl.choose` reads them back.
     private func record(_ pilots: [(Double, Double, Double)], in journal: TimeStepJournal) throws {

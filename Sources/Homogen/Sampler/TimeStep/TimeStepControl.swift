@@ -199,9 +199,14 @@ public struct TimeStepControl {
         public var description: String {
             switch self {
             case .requestedStepTooCoarse(let dt, let b, let passing, let certified):
-                return String(format: "the time step %g is too coarse for this many particles: its measured bias would shift a "
-                              + "chi-square statistic by up to %.3g times the allowed %g null standard deviations",
-                              dt, b, DiscretisationBias.tolerance)
+                // An infinite bound: no pilot bounds the bias there (the local weak error does not
+                // fall over the step's halving), which says the step is too coarse, not by how much.
+                let size = b.isFinite
+                    ? String(format: "its measured bias would shift a chi-square statistic by up to %.3g times the allowed %g "
+                             + "null standard deviations", b, DiscretisationBias.tolerance)
+                    : "the pilots cannot bound its bias (the local weak error does not fall when the step is halved there: "
+                      + "the step is above the scheme's asymptotic regime)"
+                return String(format: "the time step %g is too coarse for this many particles: ", dt) + size
                     + (passing.map { certified ? String(format: "; dt = %g passes", $0)
                                         : String(format: "; dt = %g is the largest step the pilot cannot show too coarse", $0) }
                        ?? "; no smaller step passes either")
