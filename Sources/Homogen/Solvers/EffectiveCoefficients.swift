@@ -60,20 +60,8 @@ public struct EffectiveCoefficients: Sendable, Codable {
     public func bBarInverse(at x: [Double]) -> [Double] {
         let entries = dimension.count * dimension.count
         guard !isConstant else { return (0..<entries).map { aHom[0][$0] / piBar[0] } }
-        let (corners, weights) = interpolationStencil(x)
-        return (0..<entries).map { entry in
-            switch dimension {
-            case .one: return weights[0] * (aHom[corners[0]][entry] / piBar[corners[0]])
-                + weights[1] * (aHom[corners[1]][entry] / piBar[corners[1]])
-            case .two:
-                func v(_ c: Int) -> Double { aHom[corners[c]][entry] / piBar[corners[c]] }
-                return weights[0] * (weights[1] * v(0) + weights[2] * v(1)) + weights[3] * (weights[1] * v(2) + weights[2] * v(3))
-            case .three:
-                var sum = 0.0
-                for c in 0..<8 { sum += weights[c] * (aHom[corners[c]][entry] / piBar[corners[c]]) }
-                return sum
-            }
-        }
+        let stencil = interpolationStencil(x)
+        return (0..<entries).map { entry in combine(stencil) { aHom[$0][entry] / piBar[$0] } }
     }
 
     /// 1D: C̄ at a point (periodic linear interpolation on the slow grid; exact where constant).
@@ -94,7 +82,12 @@ public struct EffectiveCoefficients: Sendable, Codable {
 
     private func interpolate(_ x: [Double], _ value: (Int) -> Double) -> Double {
         if isConstant { return value(0) }
-        let (corners, weights) = interpolationStencil(x)
+        return combine(interpolationStencil(x), value)
+    }
+
+    /// Σ weight × value over a stencil's corners, in the order `interpolationStencil` states.
+    private func combine(_ stencil: (corners: [Int], weights: [Double]), _ value: (Int) -> Double) -> Double {
+        let (corners, weights) = stencil
         switch dimension {
         case .one:
             return weights[0] * value(corners[0]) + weights[1] * value(corners[1])
