@@ -112,6 +112,34 @@ final class StableNormTests: XCTestCase {
         XCTAssertEqual(g.norm(-cos(0.3), -sin(0.3)), g.norm(cos(0.3), sin(0.3)), accuracy: 1e-12, "N is even")
     }
 
+    /// The minimum cycle ratio scans a cone of arcs around ξ first and every arc only to confirm
+    /// (`MinimumCycleRatio`): on a medium whose optimal paths bend far from ξ — a slow medium
+    /// (b = 20) with a fast lane (b = 1 at y2 = 0), where cycles climb steeply to the lane — a
+    /// zero margin must widen its cone, and every margin must reach the whole graph's optimum:
+    /// the ratio of a scan of every arc (margin π), to round-off.
+    func testTheConeOfArcsReachesTheWholeGraphsOptimum() throws {
+        let graph = try PeriodicMetricGraph(nodes: 24, reach: 6) { y1, y2 in
+            zip(y1, y2).map { _, y in
+                let b = 20 - 19 * exp(-20 * pow(sin(Double.pi * y), 2))
+                return .diagonal(b, b)
+            }
+        }
+        let everyArc = MinimumCycleRatio(graph, coneMargin: .pi), narrow = MinimumCycleRatio(graph, coneMargin: 0),
+            usual = MinimumCycleRatio(graph)
+        var widenings = 0
+        var policies: [[Int32]] = [[], [], []]
+        for k in 0...12 {
+            let angle = Double(k) * Double.pi / 12, xi = [cos(angle), sin(angle)]
+            let exact = try everyArc.minimum(xi, policy: &policies[0])
+            XCTAssertEqual(exact.widenings, 0, "a cone of every arc never widens")
+            let a = try narrow.minimum(xi, policy: &policies[1]), b = try usual.minimum(xi, policy: &policies[2])
+            XCTAssertEqual(a.ratio, exact.ratio, accuracy: 1e-12 * exact.ratio, "margin 0 at \(angle)")
+            XCTAssertEqual(b.ratio, exact.ratio, accuracy: 1e-12 * exact.ratio, "margin π/12 at \(angle)")
+            widenings += a.widenings
+        }
+        XCTAssertGreaterThan(widenings, 0, "the lane's paths lie outside a zero-margin cone")
+    }
+
     private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
 
     /// Andrew's monotone chain: the hull's vertices counter-clockwise.

@@ -19,6 +19,13 @@ import Foundation
 /// len − η t + x(next) below x(u). The first policy takes at each node the arc of largest t/len
 /// (t > 0), so its cycles have ξ·[c] > 0; a switch never closes a cycle with ξ·[c] ≤ 0 (a new cycle
 /// has len − η ξ·[c] < 0 with len > 0 and η > 0). At the fixed point every node has η = λ*.
+///
+/// The cone. An optimal policy's arcs point near ξ (within 18° everywhere on oscillatory-2d's
+/// medium, of 360° of offsets), so each improvement scans first the arcs within `coneMargin` of the
+/// widest angle the current policy's arcs make with ξ; only where those offer no improvement is
+/// every arc scanned, and an improvement found there is taken and widens the cone. The fixed point
+/// is thus the whole graph's, whatever the margin (it sets the cost: 2D `effective` on
+/// oscillatory-2d's medium spends a third of its former time here).
 public struct MinimumCycleRatio {
     public struct Cycle: Sendable {
         /// λ*(ξ) = len / ξ·[c].
@@ -29,6 +36,8 @@ public struct MinimumCycleRatio {
         public let length: Double
         /// Policy iterations used.
         public let iterations: Int
+        /// Scans of every arc that found an improving one outside the cone (each widened it).
+        public let widenings: Int
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -42,6 +51,10 @@ public struct MinimumCycleRatio {
     }
 
     public let graph: PeriodicMetricGraph
+    /// The cone's margin beyond the policy's widest arc (radians).
+    public let coneMargin: Double
+    /// |o| per offset.
+    private let offsetLengths: [Double]
     /// target[node · offsets + k]: the node reached from `node` along offset k.
     private let target: [Int32]
     private let nodeCount: Int
@@ -49,8 +62,11 @@ public struct MinimumCycleRatio {
     /// arcs, so their round-off is far above the arcs').
     private let tolerance: Double
 
-    public init(_ graph: PeriodicMetricGraph) {
+    /// `coneMargin`: how far beyond its policy's widest arc an iteration looks first (any value
+    /// gives the same fixed point; it only sets the cost).
+    public init(_ graph: PeriodicMetricGraph, coneMargin: Double = .pi / 12) {
         self.graph = graph
+        self.coneMargin = coneMargin
         let n = graph.nodes, d = graph.dimension, m = graph.offsetVectors.count
         var count = 1
         for _ in 0..<d { count *= n }
@@ -66,6 +82,7 @@ public struct MinimumCycleRatio {
             }
         }
         self.target = target
+        offsetLengths = graph.offsetVectors.map { o in o.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() }
         tolerance = 1e-10 * graph.cost.reduce(0, +) / Double(graph.cost.count)
     }
 
@@ -77,6 +94,16 @@ public struct MinimumCycleRatio {
         precondition(xi.count == graph.dimension)
         let transit = graph.offsetVectors.map { o in zip(o, xi).reduce(0.0) { $0 + Double($1.0) * $1.1 } / Double(n) }
         let cost = graph.cost
+        // The arcs' cosines with ξ; the cone of a policy: the arcs within `coneMargin` of the
+        // widest angle its own arcs make with ξ.
+        let xiNorm = xi.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        let cosine = (0..<m).map { transit[$0] * Double(n) / (offsetLengths[$0] * xiNorm) }
+        func arcs(around policy: [Int32]) -> [Int] {
+            var smallest = 1.0
+            for k in policy { smallest = min(smallest, cosine[Int(k)]) }
+            let cut = cos(min(.pi, acos(max(-1, smallest)) + coneMargin))
+            return (0..<m).filter { cosine[$0] >= cut }
+        }
         // The first policy: the arc of largest transit per length, among t > 0.
         func greedy(_ u: Int) -> Int32 {
             var best = 0.0, arc: Int32 = -1
@@ -123,6 +150,47 @@ public struct MinimumCycleRatio {
             }
         }
         var eta = [Double](repeating: 0, count: count), x = [Double](repeating: 0, count: count)
+        // Improvement: a smaller η first; at equal η, a smaller potential; over the arcs listed
+        // (ascending, so that ties break as in a scan of every arc).
+        func improve(_ arcs: [Int]) -> Bool {
+            var changed = false
+            let tolerance = self.tolerance
+            cost.withUnsafeBufferPointer { c in
+                target.withUnsafeBufferPointer { tg in
+                    transit.withUnsafeBufferPointer { tr in
+                        eta.withUnsafeBufferPointer { eta in
+                            x.withUnsafeBufferPointer { x in
+                                arcs.withUnsafeBufferPointer { arcs in
+                                    policy.withUnsafeMutableBufferPointer { policy in
+                                        for u in 0..<count {
+                                            let base = u * m, own = eta[u], equal = 1e-12 * own
+                                            var bestEta = own - equal, etaK = -1, bestValue = x[u] - tolerance, valueK = -1
+                                            for k in arcs {
+                                                let v = Int(tg[base + k]), e = eta[v]
+                                                if e < bestEta {
+                                                    bestEta = e; etaK = k
+                                                } else if etaK < 0, e <= own + equal {
+                                                    let value = c[base + k] - own * tr[k] + x[v]
+                                                    if value < bestValue { bestValue = value; valueK = k }
+                                                }
+                                            }
+                                            if etaK >= 0 {
+                                                policy[u] = Int32(etaK); changed = true
+                                            } else if valueK >= 0 {
+                                                policy[u] = Int32(valueK); changed = true
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return changed
+        }
+        let everyArc = Array(0..<m)
+        var cone = arcs(around: policy), widenings = 0
         let limit = 2000
         for iteration in 1...limit {
             // Evaluation: each node's cycle ratio η and potential x.
@@ -154,38 +222,12 @@ public struct MinimumCycleRatio {
                     eta[w] = eta[next]; x[w] = cost[w * m + k] - eta[w] * transit[k] + x[next]; state[w] = 2
                 }
             }
-            // Improvement: a smaller η first; at equal η, a smaller potential.
-            var changed = false
-            let tolerance = self.tolerance
-            cost.withUnsafeBufferPointer { c in
-                target.withUnsafeBufferPointer { tg in
-                    transit.withUnsafeBufferPointer { tr in
-                        eta.withUnsafeBufferPointer { eta in
-                            x.withUnsafeBufferPointer { x in
-                                policy.withUnsafeMutableBufferPointer { policy in
-                                    for u in 0..<count {
-                                        let base = u * m, own = eta[u], equal = 1e-12 * own
-                                        var bestEta = own - equal, etaK = -1, bestValue = x[u] - tolerance, valueK = -1
-                                        for k in 0..<m {
-                                            let v = Int(tg[base + k]), e = eta[v]
-                                            if e < bestEta {
-                                                bestEta = e; etaK = k
-                                            } else if etaK < 0, e <= own + equal {
-                                                let value = c[base + k] - own * tr[k] + x[v]
-                                                if value < bestValue { bestValue = value; valueK = k }
-                                            }
-                                        }
-                                        if etaK >= 0 {
-                                            policy[u] = Int32(etaK); changed = true
-                                        } else if valueK >= 0 {
-                                            policy[u] = Int32(valueK); changed = true
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+            // Improvement over the cone's arcs; where they offer none, over every arc (the fixed
+            // point must be the whole graph's). A change found there widens the cone.
+            var changed = improve(cone)
+            if !changed && cone.count < m {
+                changed = improve(everyArc)
+                if changed { cone = arcs(around: policy); widenings += 1 }
             }
             if !changed {
                 // The optimal cycle: its class and length.
@@ -198,7 +240,7 @@ public struct MinimumCycleRatio {
                     w = Int(target[w * m + k])
                 } while w != bestHead
                 warm = policy
-                return Cycle(ratio: bestRatio, homologyClass: sum.map { $0 / n }, length: len, iterations: iteration)
+                return Cycle(ratio: bestRatio, homologyClass: sum.map { $0 / n }, length: len, iterations: iteration, widenings: widenings)
             }
         }
         throw Failure.noConvergence(limit)
