@@ -1,5 +1,5 @@
 import Foundation
-import Homogen
+@testable import Homogen
 import XCTest
 
 final class EffectiveCoefficientsTests: XCTestCase {
@@ -138,6 +138,36 @@ final class EffectiveCoefficientsTests: XCTestCase {
             // 3D: the round-off of summing 2·10⁷ terms (N u ≈ 2e-9 at worst).
             XCTAssertEqual(other.facts.equilibriumMass, 1.09, accuracy: dimension == "3" ? 2e-9 : 1e-13, "dimension \(dimension)")
         }
+    }
+
+    /// A thin layer of π whose height depends on x (a review's case): π = 1 on y ∈ [0, 0.98) and
+    /// c(x) = 1 + 50(1 + cos 2πx) on [0.98, 1), B = 2. No sample of the separability check falls in
+    /// the layer, but π does not factorise: B̄(x) = ⟨π⟩⟨B/π⟩ = (0.98 + 0.02c) · 2(0.98 + 0.02/c)
+    /// depends on x (5.3072 at x = 1/8, 2.5374 at x = 3/8). It was called constant, and A_hom at
+    /// x = 3/8 came out 2.09 times too small. 1D, and the separable closed form in 2D (B̄_22 = 2).
+    func testAThinLayerWhoseHeightDependsOnXMakesBBarDependOnX() throws {
+        func exact(_ x: Double) -> Double {
+            let c = 1 + 50 * (1 + cos(2 * Double.pi * x))
+            return (0.98 + 0.02 * c) * 2 * (0.98 + 0.02 / c)
+        }
+        let layer = "1 + 50*(1 + cos(2*pi*x))*floor(mod(y, 1) + 0.02)"
+        let one = try EffectiveCoefficients.compute(try scenario(b: "2", pi: layer), slowPoints: 4)
+        let two = try EffectiveCoefficients.compute(
+            try twoD(#""2""#, pi: layer.replacingOccurrences(of: "x", with: "x1").replacingOccurrences(of: "y", with: "y1")), slowPoints: 4)
+        for e in [one, two] {
+            XCTAssertFalse(e.isConstant, "\(e.dimension)")
+            for (k, x) in e.slowGrid.enumerated() {
+                XCTAssertEqual(e.bBar[k][0], exact(x[0]), accuracy: 1e-11 * exact(x[0]), "\(e.dimension) at x = \(x)")
+            }
+        }
+        XCTAssertTrue(two.bBar.allSatisfy { abs($0[3] - 2) < 1e-12 })
+        // The same layer with a height independent of x factorises on the samples only: B̄ is
+        // computed at every slow point, and called constant because the values agree.
+        let flat = try scenario(b: "2", pi: "1 + 0.5*cos(2*pi*x) + 50*floor(mod(y, 1) + 0.02)*(1 + 0.5*cos(2*pi*x))")
+        XCTAssertEqual(try EffectiveCoefficients.separability(flat.lowered()), .sampled)
+        let e = try EffectiveCoefficients.compute(flat, slowPoints: 4)
+        XCTAssertTrue(e.isConstant)
+        for b in e.bBar { XCTAssertEqual(b[0], (0.98 + 0.02 * 51) * 2 * (0.98 + 0.02 / 51), accuracy: 1e-11) }
     }
 
     /// Kinks (abs, min, max) in π are cut like jumps: with Gauss pieces ending at them the rules

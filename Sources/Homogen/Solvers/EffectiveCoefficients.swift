@@ -9,7 +9,11 @@ import Foundation
 /// Every quantity is given on a slow grid of points x_j = (j + ½)/G. Where π(x, y) factorises
 /// into a slow and a fast factor and B depends on y only, B̄ is constant (as in the uniform
 /// case, (A.11)): the cell problem is solved once and `isConstant` is true (π̄ and A_hom = π̄ B̄⁻¹
-/// still depend on x); otherwise the cell problem is solved at every slow point.
+/// still depend on x); otherwise the cell problem is solved at every slow point. Only an exact
+/// factorisation (as written, or a cross derivative ∂²log π/∂x_i∂y_j that simplifies to 0) saves
+/// the solves: where samples of π merely fail to show its x- and y-dependence mixing, a thin layer
+/// between them could, so B̄ is computed at every slow point, and a closed form's values are
+/// called constant when they agree to `constancyTolerance`.
 public struct EffectiveCoefficients: Sendable, Codable {
     public let dimension: TorusDimension
     /// Slow-grid points per axis.
@@ -25,7 +29,7 @@ public struct EffectiveCoefficients: Sendable, Codable {
     /// 1D: C̄ = (∫√B dy)² at the slow points; B̄/C̄ ≥ 1, with equality iff π ∝ √B (5.14).
     public let cGH: [Double]?
     /// B̄ does not depend on x.
-    public let isConstant: Bool
+    public private(set) var isConstant: Bool
     /// 2D and 3D: cells per side of the unit cell (nil for the closed forms: 1D, laminates, separable media).
     public let resolution: Int?
     /// 2D and 3D: max |A_hom(R) − A_hom(R/2)| over entries and slow points, an error estimate
@@ -229,10 +233,24 @@ extension EffectiveCoefficients {
         }
     }
 
+    /// Relative agreement of a closed form's B̄ over the slow points at which it is called constant
+    /// without an exact factorisation (the quadratures' own error is about 1e-13).
+    public static let constancyTolerance = 1e-10
+
     public static func compute(_ s: Scenario, resolution: Int? = nil, slowPoints: Int? = nil) throws -> EffectiveCoefficients {
         let f = s.lowered()
+        let separability = try separability(f)
+        var e = try compute(s, f, constant: separability == .exact, resolution: resolution, slowPoints: slowPoints)
+        if separability == .sampled, e.resolution == nil {
+            let first = e.bBar[0], size = first.map(abs).max() ?? 0
+            e.isConstant = e.bBar.allSatisfy { b in zip(b, first).allSatisfy { abs($0 - $1) <= constancyTolerance * size } }
+        }
+        return e
+    }
+
+    private static func compute(_ s: Scenario, _ f: LoweredFields, constant: Bool, resolution: Int?,
+                                slowPoints: Int?) throws -> EffectiveCoefficients {
         let z = s.facts.equilibriumMass
-        let constant = try isSeparable(f)
         let g: Int
         switch s.dimension {
         case .one: g = slowPoints ?? 64
@@ -372,15 +390,23 @@ extension EffectiveCoefficients {
         }
     }
 
-    /// True when B depends on y only and π = π0(x) π1(y): as written (`factorsSeparate`), or
-    /// ∂²log π/∂x_i∂y_j vanishing on a grid, or (π piecewise) π(x, y) π(x', y') = π(x, y') π(x', y)
-    /// on a grid of pairs.
-    static func isSeparable(_ f: LoweredFields) throws -> Bool {
+    /// Whether B depends on y only and π = π0(x) π1(y).
+    enum Separability: Equatable {
+        /// As written (`factorsSeparate`), or ∂²log π/∂x_i∂y_j simplifying to 0.
+        case exact
+        /// Only on samples: ∂²log π/∂x_i∂y_j vanishing on a grid, or (π piecewise)
+        /// π(x, y) π(x', y') = π(x, y') π(x', y) on a grid of pairs. A layer thinner than the grid
+        /// can hide a mixing, so this saves no cell problem.
+        case sampled
+        case no
+    }
+
+    static func separability(_ f: LoweredFields) throws -> Separability {
         let g = f.graph
         if f.medium.contains(where: { node in f.slowVariables.contains { g.dependsOn(node, variable: $0) } }) {
-            return false
+            return .no
         }
-        if g.factorsSeparate(f.pi, into: [f.slowVariables, f.fastVariables]) { return true }
+        if g.factorsSeparate(f.pi, into: [f.slowVariables, f.fastVariables]) { return .exact }
         var cross: [NodeID] = []
         do {
             for xs in f.slowVariables {
@@ -389,13 +415,13 @@ extension EffectiveCoefficients {
             }
         } catch is ExpressionGraph.NotDifferentiable {
             // A piecewise π: decide from values instead, π(x, y) π(x', y') = π(x, y') π(x', y).
-            return try separableByValues(f)
+            return try separableByValues(f) ? .sampled : .no
         }
-        if cross.allSatisfy({ g.constantValue($0) == 0 }) { return true }
+        if cross.allSatisfy({ g.constantValue($0) == 0 }) { return .exact }
         let vars = f.variables(of: cross + [f.logPi])
         let (_, columns) = LoweredFields.productGrid(variables: vars.count)
         let values = f.evaluate(cross, inputs: vars, columns: columns.map { $0.map { $0 + 0.37 / 1024 } })
-        return values.allSatisfy { $0.allSatisfy { abs($0) <= 1e-9 } }
+        return values.allSatisfy { $0.allSatisfy { abs($0) <= 1e-9 } } ? .sampled : .no
     }
 
     private static func separableByValues(_ f: LoweredFields) throws -> Bool {
