@@ -1,5 +1,5 @@
 import Foundation
-import Homogen
+@testable import Homogen
 import XCTest
 
 final class StationaryTests: XCTestCase {
@@ -378,6 +378,34 @@ final class StationaryTests: XCTestCase {
         let r = try StationaryEstimator(scenario: many).run()
         XCTAssertEqual(r.coarse.maxZCells, 64)
         XCTAssertTrue(r.consistentWithPiEps, "\(r.testPValues)")
+    }
+
+    /// A cell empty in every batch (π_ε nearly 0 there; a review's π = 1 − 0.99 cos 2πy) made the
+    /// batch covariance singular: the Hotelling p-value was NaN and the run folder could not be
+    /// written. The cells are now merged further until the covariance is regular. Batches whose
+    /// means equal π_ε's masses exactly give T² = 0 (p = 1); the same batches against masses
+    /// shifted by 0.02 between two merged cells give p < 10⁻⁶.
+    func testHotellingMergesCellsThatAreEmptyInEveryBatch() {
+        let exact = [0, 0.25, 0.25, 0.1, 0.1, 0.1, 0.1, 0.1], perBatch = [Double](repeating: 1000, count: 20)
+        let counts = (0..<20).map { j -> [Double] in
+            // Noise of mean zero over the batches in each cell, summing to zero over the cells.
+            var row: [Double] = [0]
+            for c in 1..<8 {
+                let noise = Double((j + 3 * c) % 5 - 2) * 4
+                row.append(1000 * exact[c] + noise)
+            }
+            row[7] -= row.reduce(0, +) - 1000
+            return row
+        }
+        let (t2, p, merged) = StationaryResult.hotelling(counts, perBatch: perBatch, exact: exact, cells: 8, dimension: .one)
+        XCTAssertLessThan(merged, 8, "the empty cell is merged")
+        XCTAssertEqual(t2, 0, accuracy: 1e-9)
+        XCTAssertEqual(p, 1, accuracy: 1e-9)
+        var shifted = exact
+        shifted[2] -= 0.02; shifted[4] += 0.02
+        let (_, q, _) = StationaryResult.hotelling(counts, perBatch: perBatch, exact: shifted, cells: 8, dimension: .one)
+        XCTAssertLessThan(q, 1e-6)
+        XCTAssertTrue(q.isFinite)
     }
 
     func testRunLengthAndBurnInAreValidated() throws {

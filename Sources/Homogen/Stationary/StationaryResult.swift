@@ -186,17 +186,35 @@ public struct StationaryResult: Sendable {
             worstCells: Array(worst), coverage: Double(covered) / Double(max(used, 1)))
     }
 
+    /// Hotelling's T² of the batch means of the cell probabilities against π_ε's, on cells merged
+    /// by a factor r per axis (r dividing `cells`) until k − 1 ≤ B/2. Where the batch covariance is
+    /// singular — a merged cell empty (or equally full) in every batch, as where π_ε nearly
+    /// vanishes — the cells are merged further until it is not; a single merged cell is no test
+    /// (p = 1). Returns T², its p-value and the merged cells per axis.
     static func hotelling(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int,
                           dimension d: TorusDimension) -> (Double, Double, Int) {
         let b = counts.count
-        // Merge by a factor r per axis (r dividing cells) until k − 1 ≤ B/2.
         var r = 1
         while d.cells(perAxis: cells / r) - 1 > b / 2, let next = (r + 1...cells).first(where: { cells % $0 == 0 }) {
             r = next
         }
-        let m = cells / r
-        let k = d.cells(perAxis: m)
-        guard k >= 2 else { return (0, 1, m) }
+        while true {
+            let m = cells / r
+            let k = d.cells(perAxis: m)
+            guard k >= 2 else { return (0, 1, m) }
+            if let test = hotelling(counts, perBatch: perBatch, exact: exact, cells: cells, factor: r, dimension: d) {
+                return (test.t2, test.pValue, m)
+            }
+            guard let next = (r + 1...cells).first(where: { cells % $0 == 0 }) else { return (0, 1, m) }
+            r = next
+        }
+    }
+
+    /// The test on cells merged by `factor` per axis; nil where the batch covariance is singular.
+    private static func hotelling(_ counts: [[Double]], perBatch: [Double], exact: [Double], cells: Int, factor r: Int,
+                                  dimension d: TorusDimension) -> (t2: Double, pValue: Double)? {
+        let b = counts.count
+        let k = d.cells(perAxis: cells / r)
         func merged(_ v: [Double]) -> [Double] {
             var out = [Double](repeating: 0, count: k)
             for c in v.indices { out[d.coarseCell(c, perAxis: cells, factor: r)] += v[c] }
@@ -212,12 +230,12 @@ public struct StationaryResult: Sendable {
             for i in 0..<q { for j in 0..<q { cov[i * q + j] += (row[i] - mean[i]) * (row[j] - mean[j]) / Double(b - 1) } }
         }
         let delta = (0..<q).map { mean[$0] - p[$0] }
-        guard let sol = CholeskySolve.solve(cov, delta) else { return (.nan, .nan, m) }
+        guard let sol = CholeskySolve.solve(cov, delta) else { return nil }
         var t2 = 0.0
         for i in 0..<q { t2 += delta[i] * sol[i] }
         t2 *= Double(b)
         let f = Double(b - q) / (Double(q) * Double(b - 1)) * t2
-        return (t2, Distributions.fUpperTail(f, Double(q), Double(b - q)), m)
+        return (t2, Distributions.fUpperTail(f, Double(q), Double(b - q)))
     }
 
     /// τ_int (in recordings) from N independent particles' time averages A_p = S_p / R over R
