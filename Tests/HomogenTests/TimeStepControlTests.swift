@@ -371,6 +371,55 @@ extension TimeStepControlTests {
         XCTAssertGreaterThan(at8.noncentrality, 211.28 * 8)
     }
 
+    /// The ratio per halving where the probe resolves the local error at h but not at h/2, and no
+    /// halving at both ends: a lower bound from h/2's upper bound L̂ + 2 SE, carried to finer steps
+    /// (it was 1, which left every pilot's bias unbounded).
+    func testAResolvedLevelAboveAnUnresolvedOneBoundsTheRatio() {
+        let levels = [LocalWeakError.Level(dt: 8e-4, pooled: 5.9e-6, standardError: 1.27e-6),
+                      LocalWeakError.Level(dt: 4e-4, pooled: 1.0e-7, standardError: 2.3e-7),
+                      LocalWeakError.Level(dt: 2e-4, pooled: 1.3e-8, standardError: 5.0e-8)]
+        let expected = 5.9e-6 * exp(-1.27 / 5.9) / (1.0e-7 + 2 * 2.3e-7) / 4
+        XCTAssertEqual(try XCTUnwrap(LocalWeakError.ratioBelowNoise(levels[0], levels[1], order: 2)), expected, accuracy: 1e-12)
+        XCTAssertNil(LocalWeakError.ratioBelowNoise(levels[1], levels[2], order: 2), "nothing resolved at h")
+        let x = Extrapolation(top: 8e-4, levels: levels, scheme: .weak2)
+        XCTAssertEqual(x.ratio(halving: 0), expected, accuracy: 1e-12)
+        XCTAssertEqual(x.ratio(halving: 3), expected, accuracy: 1e-12, "carried to finer halvings")
+        XCTAssertLessThan(x.richardsonCorrection(at: 8e-4, order: 2), .infinity)
+    }
+
+    /// An independent review's full-tensor laminate (2D, ε = 1/4, N = 10⁴, t = 0.01): the default
+    /// top step 8·10⁻⁴ resolved the local error there but not below, and every step down to the
+    /// scenario's 10⁻⁴ was NOT certified; a requested 7.5·10⁻⁴, whose probe resolved nothing, took
+    /// the order's ratio 16 and was certified by its own pilot. Now the default is certified
+    /// (extrapolated), 7.5·10⁻⁴ is probed above itself and refused, and the step the refusal names is
+    /// recorded, so that a rerun with it, as advised, reuses the decision.
+    func testAStepIsNotCertifiedWhileTheStepsBelowItAreNot() throws {
+        let s = try Scenario(toml: scenario1D([
+            "dimension": "dimension = 2",
+            "B": #"B = [["2 + sin(2*pi*y1)", "0.5*cos(2*pi*y1)"], ["0.5*cos(2*pi*y1)", "1 + 0.5*cos(2*pi*y1)"]]"#,
+            "pi": #"pi = "1 + 0.5*sin(2*pi*y1)""#, "f": #"f = "1 + 0.5*sin(2*pi*x2)""#, "dt": "dt = 1e-4",
+            "count": "count = 10000", "seed": "seed = 5"]))
+        let control = TimeStepControl(scenario: s, scheme: .weak2, threads: 2)
+        let automatic = try control.choose()
+        XCTAssertTrue(automatic.passed, "\(automatic)")
+        XCTAssertEqual(automatic.method, .extrapolated)
+        let directory = temporaryPath("journal-sibling")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try TimeStepJournal(control: control, requested: 7.5e-4, directory: directory, build: "test")
+        XCTAssertThrowsError(try control.choose(requested: 7.5e-4, journal: journal)) { error in
+            guard case TimeStepControl.Failure.requestedStepTooCoarse(_, let bound, let passing, let certified) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertGreaterThan(bound, 1)
+            XCTAssertTrue(certified)
+            guard let passing else { return XCTFail("a passing step is named") }
+            let rerun = try? TimeStepJournal(control: control, requested: passing, directory: directory, build: "test")
+            XCTAssertEqual(rerun?.decision?.dt, passing)
+            XCTAssertEqual(rerun?.decision?.passed, true)
+            XCTAssertGreaterThan(rerun?.decision?.localErrors.first?.dt ?? 0, 7.5e-4, "probed above the top step")
+        }
+    }
+
     /// A refusal whose bound is infinite (no pilot bounds the step's bias) says so in words, not
     /// as "inf times the allowed"; a finite bound is quoted.
     func testARefusalWithAnUnboundedBiasSaysSoInWords() {

@@ -8,6 +8,8 @@ import Foundation
 /// in a row no longer resolve it:
 ///
 /// - where L is resolved at both ends: the measured ratio (its lower bound, within [1, 4^q]);
+///   where no halving is, the finest resolved level's halving, bounded with the finer level's
+///   upper bound;
 /// - finer than the finest measured halving: that halving's ratio (the ratio grows towards 4^q as
 ///   the step shrinks, so extending the last one errs small);
 /// - coarser than every measured halving, or across a gap: 1 (no decrease is promised).
@@ -19,6 +21,7 @@ import Foundation
 /// (`richardsonCorrection`): before the asymptotic regime the bias falls more slowly than the
 /// scheme's order promises, and p(h) − p(h/2) is a smaller part of it.
 final class Extrapolation {
+    /// The coarsest step probed (the pilots' top step, or above it: see the probing init).
     let top: Double
     /// L at h_top/2^k for k = 0…, as probed (the report's `local_errors`).
     private(set) var levels: [LocalWeakError.Level] = []
@@ -27,10 +30,18 @@ final class Extrapolation {
     /// The fallback ratio fitted on the pilots, used when the probe resolves nothing.
     var global: Double?
 
+    /// Steps probed above h_top, at most, where nothing below resolves the local error.
+    static let maximumProbesAbove = 3
+
     /// Probes L from h_top down to h_top/2^maximumIndex, stopping after two unresolved steps in a
-    /// row that follow a resolved one.
+    /// row that follow a resolved one. Where the three coarsest resolve nothing, L is probed above
+    /// h_top (2 h_top, 4 h_top, 8 h_top: one step each, from the same positions) until it is
+    /// resolved, and the extrapolation starts there: its halving down to the first unresolved step
+    /// bounds the ratio from below (`ratios`). Without it the order's ratio 4^q was assumed, and a
+    /// top step whose probe saw nothing was certified by its own pilot where a slightly coarser top,
+    /// whose probe resolved a level, left every finer step uncertified (an independent review).
     init(top: Double, probe: LocalWeakError, maximumIndex: Int) throws {
-        self.top = top
+        var levels: [LocalWeakError.Level] = []
         var unresolvedRun = 0, seenResolved = false
         for k in 0...maximumIndex {
             let level = try probe.level(top / pow(2, Double(k)))
@@ -40,18 +51,42 @@ final class Extrapolation {
             // Nothing resolved at the three coarsest steps: the local error is below the probe's noise.
             if !seenResolved, k >= 2 { break }
         }
+        if !seenResolved {
+            var above: [LocalWeakError.Level] = []
+            for j in 1...Self.maximumProbesAbove {
+                above.insert(try probe.level(top * pow(2, Double(j))), at: 0)
+                if above[0].resolved {
+                    levels.insert(contentsOf: above, at: 0)
+                    break
+                }
+            }
+        }
+        self.top = levels[0].dt
+        self.levels = levels
         measured = Self.ratios(levels, scheme: probe.scheme)
     }
 
-    /// The extrapolation from levels probed before (a `TimeStepJournal`).
+    /// The extrapolation from levels probed before (a `TimeStepJournal`), coarsest first; they
+    /// start at the pilots' `top` or above it (none: `top`).
     init(top: Double, levels: [LocalWeakError.Level], scheme: SchemeKind) {
-        self.top = top
+        self.top = levels.first?.dt ?? top
         self.levels = levels
         measured = Self.ratios(levels, scheme: scheme)
     }
 
+    /// The measured ratio of each halving. Where no halving has both ends resolved, the finest
+    /// resolved level followed by an unresolved one still bounds its halving's ratio from below
+    /// (`LocalWeakError.ratioBelowNoise`): leaving it at 1 made such a pilot's bias unbounded, while a
+    /// probe that resolved nothing at all takes the order's ratio — so a slightly coarser top step,
+    /// whose probe resolved nothing, was certified where this one was not (an independent review:
+    /// 7.5·10⁻⁴ certified by its own pilot, 8·10⁻⁴ down to 10⁻⁴ NOT certified).
     private static func ratios(_ levels: [LocalWeakError.Level], scheme: SchemeKind) -> [Double?] {
-        levels.indices.dropLast().map { k in LocalWeakError.ratio(levels[k], levels[k + 1], order: scheme.weakOrder) }
+        var r = levels.indices.dropLast().map { k in LocalWeakError.ratio(levels[k], levels[k + 1], order: scheme.weakOrder) }
+        if r.allSatisfy({ $0 == nil }),
+           let k = r.indices.last(where: { levels[$0].resolved && !levels[$0 + 1].resolved }) {
+            r[k] = LocalWeakError.ratioBelowNoise(levels[k], levels[k + 1], order: scheme.weakOrder)
+        }
+        return r
     }
 
     /// Whether a finer step is promised a smaller bias at all (some ratio above 1).

@@ -93,4 +93,15 @@ public struct LocalWeakError {
         let r = coarse.pooled / fine.pooled / 4 * Foundation.exp(-relative)
         return min(max(r, 1), pow(4, Double(order)))
     }
+
+    /// The ratio per halving of λ where L is resolved at h but not at h/2: L(h) less one standard
+    /// error (in log) over L(h/2)'s upper bound max(L̂, 0) + 2 SE, over 4, within [1, 4^q] — a lower
+    /// bound of the ratio from a finer level that sank into its noise. Nil unless that is the case.
+    static func ratioBelowNoise(_ coarse: Level, _ fine: Level, order: Int) -> Double? {
+        guard coarse.resolved, !fine.resolved else { return nil }
+        let upper = max(fine.pooled, 0) + 2 * fine.standardError
+        let lower = coarse.pooled * Foundation.exp(-coarse.standardError / coarse.pooled)
+        let r = upper > 0 ? lower / upper / 4 : .infinity
+        return min(max(r, 1), pow(4, Double(order)))
+    }
 }

@@ -441,6 +441,10 @@ public struct TimeStepControl {
         if let requested, decision.dt < requested * (1 - 1e-12) {
             let bound = self.bound(at: requested, measured, extrapolation)
             if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
+            if certified, let journal {
+                try journal.sibling(requested: decision.dt).record(
+                    decision: report(decision.dt, passed: true, method: decision.method, ratio: decision.ratio, bound: decision.bound))
+            }
             throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt, certified: certified)
         }
         return report(decision.dt, passed: certified, method: decision.method, ratio: decision.ratio, bound: decision.bound)

@@ -39,16 +39,26 @@ public final class TimeStepJournal {
 
     public let path: String
     private(set) var contents: Contents
+    /// The key's text without the requested step, the folder and the build (for `sibling`).
+    private let measurement: String
+    private let directory: String
+    private let build: String
 
     /// Opens (or starts) the journal of `control`'s measurement for a requested step (nil: the
     /// control chooses) in `directory`; `build` names the build (e.g. its git commit).
-    public init(control: TimeStepControl, requested: Double?, directory: String = TimeStepJournal.defaultDirectory,
-                build: String) throws {
+    public convenience init(control: TimeStepControl, requested: Double?, directory: String = TimeStepJournal.defaultDirectory,
+                            build: String) throws {
         let s = control.scenario
         var text = try s.runFingerprint(scheme: control.scheme)
         text += "|\(control.scheme.rawValue)|\(s.particles.count)|\(control.pilotParticles)|"
-        text += requested.map { String($0.bitPattern) } ?? "auto"
-        text += "|\(HomogenVersion.current)|\(build)"
+        self.init(measurement: text, requested: requested, directory: directory, build: build)
+    }
+
+    private init(measurement: String, requested: Double?, directory: String, build: String) {
+        self.measurement = measurement
+        self.directory = directory
+        self.build = build
+        let text = measurement + (requested.map { String($0.bitPattern) } ?? "auto") + "|\(HomogenVersion.current)|\(build)"
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         let key = String(format: "%016llx", h)
@@ -58,6 +68,13 @@ public final class TimeStepJournal {
            let stored = try? JSON.decode(Contents.self, from: data), stored.key == key {
             contents = stored
         }
+    }
+
+    /// The journal of the same measurement with another requested step. A refusal records its
+    /// passing step's decision there, so that rerunning with that step, as the refusal advises,
+    /// reuses the decision instead of measuring from a different top step.
+    func sibling(requested: Double) -> TimeStepJournal {
+        TimeStepJournal(measurement: measurement, requested: requested, directory: directory, build: build)
     }
 
     /// The pilot at step dt, if measured.
