@@ -230,6 +230,38 @@ final class EffectiveCoefficientsTests: XCTestCase {
         }
     }
 
+    /// A narrow bump in ρ0 (a review's case): 1 + 10⁴ exp(−a sin² π(x − c)), a = 10⁸, has mass
+    /// 1 + 10⁴ e^(−a/2) I₀(a/2) = 1 + 10⁴/√(πa) (1 + 1/(4a) + …) = 1.5641896, which the 256-point rule
+    /// missed: `check` printed 1.0 and `solve` started from a uniform density. ρ0's peak now refines
+    /// the quadrature as π's does (to the 1D cap here); a bump of width 2·10⁻⁴ (mass √(2π) s e^…,
+    /// by the periodic trapezoid with 2²⁰ points) takes a small refinement; in 2D at 1/ε = 64, where
+    /// no refinement is affordable, a bump the rule cannot see is refused, naming the key.
+    func testANarrowBumpInRho0RefinesTheQuadrature() throws {
+        let a = 1e8
+        let spike = try Scenario(toml: scenario1D(["pi": #"pi = "1""#, "f": #"rho = "1 + 10000*exp(-1e8*sin(pi*(x - 0.1234567))^2)""#]))
+        let exact = 1 + 1e4 / (Double.pi * a).squareRoot() * (1 + 1 / (4 * a))
+        XCTAssertEqual(spike.facts.initialMass, exact, accuracy: 1e-9 * exact)
+        let file = temporaryPath("spike") + ".toml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["pi": #"pi = "1""#, "f": #"rho = "1 + 10000*exp(-1e8*sin(pi*(x - 0.1234567))^2)""#])
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try runHomogen(["check", file])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(check.stdout.contains("integral of rho0 = 1.56418958"), check.stdout)
+        let s = 2.2e-4
+        let bump = try Scenario(toml: scenario1D(["pi": #"pi = "1""#, "f": "rho = \"exp(-sin(pi*(x - 0.3))^2/(2*\(s * Double.pi)^2))\""]))
+        let n = 1 << 20
+        let mass = (0..<n).reduce(0.0) { $0 + exp(-pow(sin(.pi * (Double($1) / Double(n) - 0.3)), 2) / (2 * pow(s * .pi, 2))) } / Double(n)
+        XCTAssertEqual(bump.facts.initialMass, mass, accuracy: 1e-9 * mass)
+        XCTAssertGreaterThan(bump.facts.quadratureRefinement, 1)
+        XCTAssertThrowsError(try Scenario(toml: scenario1D([
+            "dimension": "dimension = 2", "epsilon": "epsilon = \"1/64\"", "B": "B = \"1\"", "pi": "pi = \"1\"",
+            "f": "rho = \"1 + 1e4*exp(-1e8*sin(pi*(x1 - 0.1234567))^2)\""]))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("[initial] rho") && text.contains("varies too sharply along x1"), text)
+        }
+    }
+
     /// A separable 2D medium whose π has floor layers along y1 and y2: π is a product of
     /// factors in one fast variable each, so the separable closed form applies although π cannot
     /// be differentiated (it took the cell problem, which missed the 1 % layer by 9 %), and

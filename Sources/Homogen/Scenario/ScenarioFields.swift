@@ -125,16 +125,7 @@ public struct LoweredFields {
     /// cell, its pieces cut again at the steps (`AxisRule`, `compositeJumps`), so that a layer
     /// thinner than the points' spacing is integrated exactly.
     public func cellIntegrals(of field: NodeID, cells: Int) -> [Double] {
-        let (perPeriod, points) = dimension == .three ? (4.0, 4) : (8.0, 8)
-        var sub = max(1, Int((perPeriod * Double(inverseEpsilon) / Double(cells)).rounded(.up)))
-        if dimension == .three { sub = max(sub, 256 / (cells * points)) }
-        sub *= refinement
-        // Per axis: cut at the composite field's jumps where it has any (`compositeJumps`).
-        let rules = (0..<dimension.count).map { k -> AxisRule in
-            let jumps = compositeJumps(of: field, axis: k)
-            if cells == 1 && jumps.isEmpty { return AxisRule(midpoints: sub * points) }
-            return AxisRule(cells: cells, sub: sub, points: points, breakpoints: jumps)
-        }
+        let rules = (0..<dimension.count).map { axisRule(of: field, axis: $0, cells: cells, refinement: refinement) }
         let n = Double(inverseEpsilon)
         switch dimension {
         case .one:
@@ -148,6 +139,20 @@ public struct LoweredFields {
         case .three:
             return tensorSlabs(field, cells: cells, rules: rules)
         }
+    }
+
+    /// The rule of `cellIntegrals` along axis k: per cell, sub pieces of `points` Gauss–Legendre
+    /// nodes (8 pieces of 8 per ε-period in 1D and 2D, 4 of 4 in 3D, at least 256 nodes per axis
+    /// there), times the refinement r; cut at the composite field's jumps where it has any
+    /// (`compositeJumps`), plain midpoints over the torus for one cell without jumps.
+    func axisRule(of field: NodeID, axis k: Int, cells: Int, refinement r: Int) -> AxisRule {
+        let (perPeriod, points) = dimension == .three ? (4.0, 4) : (8.0, 8)
+        var sub = max(1, Int((perPeriod * Double(inverseEpsilon) / Double(cells)).rounded(.up)))
+        if dimension == .three { sub = max(sub, 256 / (cells * points)) }
+        sub *= r
+        let jumps = compositeJumps(of: field, axis: k)
+        if cells == 1 && jumps.isEmpty { return AxisRule(midpoints: sub * points) }
+        return AxisRule(cells: cells, sub: sub, points: points, breakpoints: jumps)
     }
 
     /// 3D cell integrals from one `AxisRule` per axis, one slab of x1 at a time, the slabs split

@@ -146,7 +146,13 @@ enum ScenarioValidation {
         case .density: rhoKey = "[initial] rho"
         case .relativeToEquilibrium: rhoKey = "[initial] f"
         }
-        let (rmax, rhoMass) = try checkInitial(refined, key: rhoKey, grid: &grid)
+        let (rmax, rhoPeak) = try checkInitial(refined, key: rhoKey, grid: &grid)
+        // ρ0's own sharp features (a narrow initial bump) refine the quadrature too.
+        refined.refinement = try initialRefinement(refined, key: rhoKey, peak: rhoPeak)
+        let rhoMass = refined.cellIntegrals(of: f.rho0, cells: 1)[0]
+        guard rhoMass > 0, rhoMass.isFinite else {
+            throw ScenarioError(key: rhoKey, message: "gives an initial density of zero mass")
+        }
         let piMass = refined.cellIntegrals(of: f.pi, cells: 1)[0]
         try checkPeriodicity(f, fields: f.medium.map { (mediumKey, $0) } + [(piKey, f.pi), (rhoKey, f.rho0)])
         return ScenarioFacts(
@@ -330,27 +336,92 @@ enum ScenarioValidation {
     }
 
     /// ρ0 non-negative and finite on its grid, with positive mass; its maximum and mass.
-    private static func checkInitial(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, Double) {
+    private static func checkInitial(_ f: LoweredFields, key: String, grid: inout CheckGrid) throws -> (Double, peak: [Double]) {
         let (rv, rc) = grid.grid([f.rho0])
         let r = f.evaluate([f.rho0], inputs: rv, columns: rc)[0]
-        var rmax = 0.0, rmin = Double.infinity, worst = 0
+        var rmax = 0.0, rmin = Double.infinity, worst = 0, top = 0
         for i in 0..<r.count {
             guard r[i].isFinite else {
                 throw ScenarioError(key: key, message: "gives a non-finite initial density \(r[i]) \(grid.place(rv, rc, i))")
             }
             if r[i] < rmin { rmin = r[i]; worst = i }
-            rmax = max(rmax, r[i])
+            if r[i] > rmax { rmax = r[i]; top = i }
         }
         guard rmin >= 0 else {
             throw ScenarioError(
                 key: key,
                 message: "gives a negative initial density: its minimum on the check grid is \(rmin) \(grid.place(rv, rc, worst))")
         }
-        let mass = f.cellIntegrals(of: f.rho0, cells: 1)[0]
-        guard rmax > 0, mass > 0, mass.isFinite else {
+        guard rmax > 0 else {
             throw ScenarioError(key: key, message: "gives an initial density of zero mass")
         }
-        return (rmax, mass)
+        var peak = LoweredFields.genericPoint(f.dimension)
+        for (v, column) in zip(rv, rc) { peak[v] = column[top] }
+        return (rmax, peak)
+    }
+
+    /// The refinement r (a power of 2, at least `f.refinement`) that the quadrature of ρ0's mass
+    /// needs: along each axis, on the line through ρ0's largest value on the check grid, the rule of `cellIntegrals` (`LoweredFields.axisRule`, one
+    /// cell) against GSL's adaptive quadrature of x_k ↦ ρ0(x, x/ε) over [0, 1], on the pieces between
+    /// its jumps and split at the peak (so that a bump narrower than the rule's spacing is seen).
+    /// The caps and tolerances are π's (`quadratureRefinement`); a ρ0 still off by more than
+    /// `quadratureRefusal` at the cap is refused. (A bump 1 + 10⁴ exp(−10⁸ sin² π(x − c)) had mass
+    /// 1.564 where `check` printed 1.0, and `solve` started from a uniform density.)
+    static func initialRefinement(_ f: LoweredFields, key: String, peak: [Double]) throws -> Int {
+        let d = f.dimension.count, n = Double(f.inverseEpsilon)
+        let budget = d == 1 ? 1 << 24 : d == 2 ? 1 << 12 : 1 << 8
+        let quad = AdaptiveQuadrature()
+        var needed = f.refinement, worst = (error: 0.0, axis: 0, at: 0.0, rule: 0.0, exact: 0.0, points: 0)
+        for k in 0..<d {
+            let perAxis = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: 1).nodes.count
+            let cap = max(f.refinement, budget / perAxis)
+            let jumps = f.compositeJumps(of: f.rho0, axis: k)
+            // Only the peak's line: adaptive quadrature sees a narrow bump only where it is split
+            // there, so on another line it could miss one that the rule sees.
+            for line in [peak] {
+                // The composite along x_k: y_j = x_j/ε on the line, x_k = t, y_k = t/ε.
+                var point = line
+                for j in 0..<d { point[d + j] = point[j] * n }
+                func value(_ t: Double) -> Double {
+                    point[k] = t; point[d + k] = t * n
+                    return f.graph.evaluate([f.rho0], at: point)[0]
+                }
+                // Split at the peak in x_k and at its images in every ε-period, and at the points
+                // where y_k = x_k/ε meets the peak's y_k (a fast feature recurs in every period).
+                let images = (0..<f.inverseEpsilon).flatMap { j -> [Double] in
+                    let shifted = line[k] + Double(j) / n, fast = (line[d + k] - line[d + k].rounded(.down) + Double(j)) / n
+                    return [shifted - shifted.rounded(.down), fast]
+                }
+                let ends = Array(Set([0.0, 1.0] + images + jumps)).filter { $0 >= 0 && $0 <= 1 }.sorted()
+                var exact = 0.0
+                do {
+                    for i in 0..<(ends.count - 1) where ends[i + 1] > ends[i] {
+                        exact += try quad.integrate(ends[i], ends[i + 1], value).value
+                    }
+                } catch { continue }
+                guard exact.isFinite, exact > 0 else { continue }
+                var r = needed
+                while true {
+                    let rule = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r)
+                    let sum = zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * value($1.0) }
+                    let error = abs(sum - exact) / exact
+                    if error <= quadratureTolerance || r >= cap {
+                        if error > worst.error { worst = (error, k, line[k], sum, exact, rule.nodes.count) }
+                        break
+                    }
+                    r *= 2
+                }
+                needed = max(needed, r)
+            }
+        }
+        if worst.error > quadratureRefusal {
+            throw ScenarioError(key: key, message: String(
+                format: "varies too sharply along x%d (near x%d = %.6g) for the quadrature of the initial mass: its integral along "
+                    + "that line is %.10g by adaptive quadrature, off by %.2g (relative) with %d points, the most that %dD allows; "
+                    + "widen its narrowest bump", worst.axis + 1, worst.axis + 1, worst.at, worst.exact,
+                worst.error, worst.points, d))
+        }
+        return needed
     }
 
     /// Periodicity: F(..., v = 0, ...) = F(..., v = 1, ...) on a 16-point grid of the others, for
