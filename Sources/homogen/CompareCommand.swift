@@ -279,8 +279,16 @@ extension CompareOptionGroup {
         let steps = check.levels.map { String(format: "%g cells/period, dt %g: %.2g", Double($0.solverCells) / inverseEpsilon, $0.dt, $0.ratio) }
         let perPeriod = Double(check.solverCells) / inverseEpsilon
         let asked = perPeriod == Double(check.resolution) ? "" : String(format: "; %d asked, rounded up to fit the output cells", check.resolution)
-        let line = String(format: "eps-PDE reference: %g cells per period (%d solver cells per axis%@), dt = %g; ", perPeriod,
+        let head = String(format: "eps-PDE reference: %g cells per period (%d solver cells per axis%@), dt = %g; ", perPeriod,
                           check.solverCells, asked, check.dt)
+        // Not one finer solve was possible (an output grid that already takes the solver's finest
+        // grid): the error is unmeasured, and neither flag can lower it.
+        if check.levels.isEmpty {
+            return (head + "its error is NOT measured: " + (check.stoppedBecause ?? "no finer solve") + String(format: " (solves %.1f s)", check.seconds),
+                    "; the eps-PDE reference's error is NOT measured (its grid, set by the output grid's cells, is the finest the "
+                    + "solver takes: fewer [grid] cells allow the check)")
+        }
+        let line = head
             + (check.passed ? "its error is at most " + String(format: "%.2g", check.levels.last!.ratio) + " of the allowed shift"
                 : "NOT converged against the noise of \(check.particles) particles")
             + " (error bound over allowed shift, from twice the resolution and half the step: " + steps.joined(separator: "; ")

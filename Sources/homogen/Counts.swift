@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Homogen
 
@@ -22,15 +23,20 @@ func parseCount(_ text: String) throws -> Int {
     return Int(d)
 }
 
-/// Parses a seed: a non-negative integer (scientific notation accepted when exact).
+/// Parses a seed: a non-negative integer up to 2^64 − 1, also in scientific notation when the
+/// decimal text is exactly a whole number (`1e16`, `1.5e19`; read as a decimal, not a double, so
+/// that no digit is rounded).
 func parseSeed(_ text: String) throws -> UInt64 {
     let t = text.trimmingCharacters(in: .whitespaces)
     if let u = UInt64(t) { return u }
     if let i = Int(t), i < 0 { throw NumberError(description: "must be zero or positive, not \(i)") }
-    guard let d = Double(t), d.isFinite, d >= 0, d == d.rounded(), d <= 9.0e15 else {
-        throw NumberError(description: "'\(text)' is not a whole number from 0 to 2^64 - 1")
-    }
-    return UInt64(d)
+    let refusal = NumberError(description: "'\(text)' is not a whole number from 0 to 2^64 - 1")
+    // Double's parser is strict about the syntax ("1e" is no number); Decimal's keeps the digits.
+    guard Double(t) != nil, t.allSatisfy({ "0123456789.eE+-".contains($0) }), var d = Decimal(string: t), d >= 0 else { throw refusal }
+    var whole = Decimal()
+    NSDecimalRound(&whole, &d, 0, .plain)
+    guard whole == d, let u = UInt64(NSDecimalNumber(decimal: d).stringValue) else { throw refusal }
+    return u
 }
 
 /// Parses a positive real number (a time step, an interval).

@@ -119,8 +119,10 @@ struct SampleCommand: ParsableCommand {
             }
         }
         print(TimeStepOptionGroup.note(result, fromFolder: false).line)
-        print(formatSeconds(result.seconds) + String(format: " on %d threads, %.2f ns per particle-step", result.threads,
-                     result.nsPerParticleStep) + (result.resumedParticleSteps > 0 ? " (the part after the checkpoint)" : ""))
+        print(formatSeconds(result.seconds) + String(format: " on %d threads", result.threads)
+              + (result.steps == 0 ? " (no steps: every output time is t = 0)"
+                 : String(format: ", %.2f ns per particle-step", result.nsPerParticleStep)
+                    + (result.resumedParticleSteps > 0 ? " (the part after the checkpoint)" : "")))
         print("run folder: \(folder)")
     }
 }

@@ -90,6 +90,18 @@ final class ConventionsTests: XCTestCase {
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
         XCTAssertEqual((summary["scenario"] as! [String: Any])["particles"].map { "\($0)" }, "2000")
         XCTAssertEqual(summary["seed"] as? Int, 10)
+        // Seeds up to 2^64 − 1, read as decimals (1e16 … 1e19 were refused, being above 9e15).
+        let big = temporaryPath("count-big-seed")
+        defer { try? FileManager.default.removeItem(atPath: big) }
+        let b = try run(["sample", scenario, "--particles", "2e3", "--seed", "1e19", "--out", big, "--quiet"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let text = try String(contentsOfFile: big + "/summary.json", encoding: .utf8)
+        XCTAssertTrue(text.contains("\"seed\" : 10000000000000000000") || text.contains("\"seed\":10000000000000000000"), text)
+        for bad in ["2e19", "1.5e-3", "1e", "0x10"] {
+            let r = try run(["sample", scenario, "--seed", bad, "--out", big + "-bad", "--quiet"])
+            XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("is not a whole number from 0 to 2^64 - 1"), r.stderr)
+        }
     }
 
     func testNoArgumentsPrintsHelpAndDoesNoWork() throws {

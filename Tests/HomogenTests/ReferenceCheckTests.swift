@@ -92,6 +92,20 @@ final class ReferenceCheckTests: XCTestCase {
         XCTAssertEqual(report.resolution, 4096)
         XCTAssertEqual(reference.solverCells, report.solverCells)
         XCTAssertTrue(report.stoppedBecause?.contains("cannot refine to 8192 cells per period") == true, report.stoppedBecause ?? "nil")
+        // On the command line (a review's case: an output grid of 32768 cells at ε = 1/8 already
+        // takes the finest grid): the error is NOT measured, and the verdict says what allows the
+        // check — not "NOT converged (raise --resolution, ...)" with an empty list of bounds.
+        let file = temporaryPath("fine-output") + ".toml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["epsilon": "epsilon = \"1/8\"", "cells": "cells = 32768", "final": "final = 0.002",
+                        "outputs": "outputs = [0.0, 0.002]", "dt": "dt = 1e-4"]).write(toFile: file, atomically: true, encoding: .utf8)
+        let out = temporaryPath("fine-output-run")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["compare", file, "--particles", "2000", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("its error is NOT measured: the solver cannot refine to 8192 cells per period"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("fewer [grid] cells allow the check"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("NOT converged"), r.stdout)
     }
 
     /// The error allowed scales with the noise: 100 particles see no error where 10⁵ see one.

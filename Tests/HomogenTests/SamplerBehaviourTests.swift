@@ -85,6 +85,13 @@ final class SamplerBehaviourTests: XCTestCase {
         }
         // Non-differentiable functions are fine in the initial density.
         XCTAssertNoThrow(try ParticleSampler(scenario: try Scenario(toml: scenario1D(["f": "f = \"1 + floor(2*mod(x, 1))\""]))))
+        // On the command line the refusal names the scenario file, as the scenario's own checks do.
+        let file = temporaryPath("abs-medium") + ".toml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["B": "B = \"2 + abs(sin(2*pi*y))\""]).write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try runHomogen(["sample", file, "--out", temporaryPath("abs-medium-run"), "--quiet"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains(file + ": 'abs' in [medium] B at column 5 is not differentiable"), r.stderr)
     }
 
     func testStratonovichNeedsADiagonalMedium() throws {

@@ -91,6 +91,21 @@ final class StationaryTests: XCTestCase {
         XCTAssertNil(sweep.orderStandardError)
     }
 
+    /// The swept observable is chosen among the sines too: π ∝ exp(0.8 sin 2πy) with B = 1 is
+    /// symmetric under y → 1/2 − y, and so is Euler–Maruyama's chain, so E cos 2πx/ε stays exactly
+    /// at its exact 0 at every step while sin 2πx/ε carries the scheme's bias (a review's case:
+    /// 23 standard errors off, never swept while only the cosines were candidates).
+    func testDtSweepSeesABiasThatOnlyASineCarries() throws {
+        let s = try Scenario(toml: scenario1D([
+            "B": #"B = "1""#, "pi": #"U = "-0.8*sin(2*pi*y)""#, "count": "count = 4000", "final": "final = 0.5",
+            "outputs": "outputs = [0.5]", "dt": "dt = 1e-3", "cells": "cells = 16"]))
+        var o = StationaryEstimator.Options()
+        o.scheme = .em
+        let sweep = try DtSweep.run(s, options: o, base: 2e-3)
+        XCTAssertEqual(sweep.observable, "sin(2 pi x / eps)")
+        XCTAssertGreaterThan(abs(sweep.bias[0]), 4 * sweep.standardError[0], "\(sweep.bias) \(sweep.standardError)")
+    }
+
     /// The order's standard error from the noise, on exact synthetic biases b = 4 dt: the slope
     /// is 1; with σᵢ = seᵢ/|bᵢ| = 0.05 at every dt the propagated variance is
     /// 0.05² / Σ(xᵢ − x̄)² with xᵢ = log dtᵢ, Σ(xᵢ − x̄)² = 5 (log 2)² — and the scatter is zero.
