@@ -132,7 +132,7 @@ final class W2CommandTests: XCTestCase {
 
     func testBadInputsGiveClearErrors() throws {
         let grid = try file("g.npy", NPY.encode([Double](repeating: 1, count: 16), shape: [4, 4]))
-        var cases: [([String], String)] = [
+        let cases: [([String], String)] = [
             (["--grid", grid, try file("h.npy", NPY.encode([Double](repeating: 1, count: 25), shape: [5, 5]))], "shape"),
             (["--grid", grid, try file("neg.npy", NPY.encode([1, 1, -2, 1] + [Double](repeating: 1, count: 12), shape: [4, 4]))],
              "cell 2"),

@@ -162,6 +162,17 @@ enum ScenarioValidation {
             quadratureRefinement: refined.refinement)
     }
 
+    /// The smallest r = start·2^j whose rule is within `quadratureTolerance` of adaptive quadrature
+    /// (`error(r)`, relative), or the cap where none is below it; and that error.
+    private static func doubling(from start: Int, cap: Int, error: (Int) -> Double) -> (r: Int, error: Double) {
+        var r = start
+        while true {
+            let e = error(r)
+            if e <= quadratureTolerance || r >= cap { return (r, e) }
+            r *= 2
+        }
+    }
+
     /// Relative agreement of the rules with adaptive quadrature that `quadratureRefinement` asks.
     static let quadratureTolerance = 1e-9
     /// Beyond this relative disagreement at the largest refinement, π is refused.
@@ -204,23 +215,16 @@ enum ScenarioValidation {
                 let exact: Double
                 do { exact = try pieces.mean(of: [f.pi], along: f.fastVariables[k], at: point, value) } catch { continue }
                 guard exact.isFinite, exact > 0 else { continue }
-                var r = needed
-                while true {
+                let (r, error) = doubling(from: needed, cap: cap) { r in
                     // As `cellIntegrals`: midpoints over the torus where π has no steps, Gauss on
                     // pieces cut at them (and on cells).
                     let gauss = AxisRule(cells: 1, sub: perPeriod * r, points: points, breakpoints: jumps)
                     let rules = jumps.isEmpty ? [AxisRule(midpoints: perPeriod * points * r), gauss] : [gauss]
-                    let error = rules.map { rule in
+                    return rules.map { rule in
                         abs(zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * value($1.0) } - exact) / exact
                     }.max()!
-                    if error <= quadratureTolerance || r >= cap {
-                        if error > worst.error {
-                            worst = (error, k, exact * (1 + error), exact)
-                        }
-                        break
-                    }
-                    r *= 2
                 }
+                if error > worst.error { worst = (error, k, exact * (1 + error), exact) }
                 needed = max(needed, r)
             }
         }
@@ -371,7 +375,7 @@ enum ScenarioValidation {
         let d = f.dimension.count, n = Double(f.inverseEpsilon)
         let budget = d == 1 ? 1 << 24 : d == 2 ? 1 << 12 : 1 << 8
         let quad = AdaptiveQuadrature()
-        var needed = f.refinement, worst = (error: 0.0, axis: 0, at: 0.0, rule: 0.0, exact: 0.0, points: 0)
+        var needed = f.refinement, worst = (error: 0.0, axis: 0, at: 0.0, exact: 0.0, points: 0)
         for k in 0..<d {
             let perAxis = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: 1).nodes.count
             let cap = max(f.refinement, budget / perAxis)
@@ -400,16 +404,12 @@ enum ScenarioValidation {
                     }
                 } catch { continue }
                 guard exact.isFinite, exact > 0 else { continue }
-                var r = needed
-                while true {
+                let (r, error) = doubling(from: needed, cap: cap) { r in
                     let rule = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r)
-                    let sum = zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * value($1.0) }
-                    let error = abs(sum - exact) / exact
-                    if error <= quadratureTolerance || r >= cap {
-                        if error > worst.error { worst = (error, k, line[k], sum, exact, rule.nodes.count) }
-                        break
-                    }
-                    r *= 2
+                    return abs(zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * value($1.0) } - exact) / exact
+                }
+                if error > worst.error {
+                    worst = (error, k, line[k], exact, f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r).nodes.count)
                 }
                 needed = max(needed, r)
             }
