@@ -144,7 +144,7 @@ final class EffectiveCoefficientsTests: XCTestCase {
     /// c(x) = 1 + 50(1 + cos 2πx) on [0.98, 1), B = 2. No sample of the separability check falls in
     /// the layer, but π does not factorise: B̄(x) = ⟨π⟩⟨B/π⟩ = (0.98 + 0.02c) · 2(0.98 + 0.02/c)
     /// depends on x (5.3072 at x = 1/8, 2.5374 at x = 3/8). It was called constant, and A_hom at
-    /// x = 3/8 came out 2.09 times too small. 1D, and the separable closed form in 2D (B̄_22 = 2).
+    /// x = 3/8 came out 2.09 times too small. 1D, and the laminate formula in 2D (B̄_22 = 2).
     func testAThinLayerWhoseHeightDependsOnXMakesBBarDependOnX() throws {
         func exact(_ x: Double) -> Double {
             let c = 1 + 50 * (1 + cos(2 * Double.pi * x))

@@ -421,6 +421,13 @@ final class StationaryTests: XCTestCase {
         let (_, q, _) = StationaryResult.hotelling(counts, perBatch: perBatch, exact: shifted, cells: 8, dimension: .one)
         XCTAssertLessThan(q, 1e-6)
         XCTAssertTrue(q.isFinite)
+        // The empty cell last (the one the test drops): the others then sum to 1 in every batch,
+        // a singular covariance whose Cholesky pivot is round-off; merged too, not p ≈ 0.
+        let (t2Last, pLast, mergedLast) = StationaryResult.hotelling(counts.map { Array($0.reversed()) }, perBatch: perBatch,
+                                                                     exact: exact.reversed(), cells: 8, dimension: .one)
+        XCTAssertLessThan(mergedLast, 8)
+        XCTAssertEqual(t2Last, 0, accuracy: 1e-9)
+        XCTAssertEqual(pLast, 1, accuracy: 1e-9)
     }
 
     func testRunLengthAndBurnInAreValidated() throws {

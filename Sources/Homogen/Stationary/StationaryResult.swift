@@ -222,6 +222,10 @@ public struct StationaryResult: Sendable {
         }
         let p = merged(exact)
         let rows = (0..<b).map { j in merged(counts[j]).map { $0 / perBatch[j] } }
+        // A cell equal in every batch (empty, say) makes the covariance singular even when it is
+        // the last, dropped cell: then the others sum to a constant, and Cholesky may pass on a
+        // pivot of round-off.
+        for c in 0..<k where rows.allSatisfy({ $0[c] == rows[0][c] }) { return nil }
         let q = k - 1   // the last cell is determined by the others
         var mean = [Double](repeating: 0, count: q)
         for row in rows { for c in 0..<q { mean[c] += row[c] / Double(b) } }

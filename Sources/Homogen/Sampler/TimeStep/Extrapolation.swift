@@ -53,7 +53,8 @@ final class Extrapolation {
         }
         if !seenResolved {
             var above: [LocalWeakError.Level] = []
-            for j in 1...Self.maximumProbesAbove {
+            // (A step longer than the run is no step of it: the scenario refuses it.)
+            for j in 1...Self.maximumProbesAbove where top * pow(2, Double(j)) <= probe.scenario.time.final {
                 above.insert(try probe.level(top * pow(2, Double(j))), at: 0)
                 if above[0].resolved {
                     levels.insert(contentsOf: above, at: 0)

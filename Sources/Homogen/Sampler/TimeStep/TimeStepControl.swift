@@ -207,7 +207,7 @@ public struct TimeStepControl {
                     : "the pilots cannot bound its bias (the local weak error does not fall when the step is halved there: "
                       + "the step is above the scheme's asymptotic regime)"
                 return String(format: "the time step %g is too coarse for this many particles: ", dt) + size
-                    + (passing.map { certified ? String(format: "; dt = %g passes", $0)
+                    + (passing.map { certified ? "; dt = \($0) passes"
                                         : String(format: "; dt = %g is the largest step the pilot cannot show too coarse", $0) }
                        ?? "; no smaller step passes either")
             case .interrupted(let journal, let pilots):
@@ -442,7 +442,7 @@ public struct TimeStepControl {
             let bound = self.bound(at: requested, measured, extrapolation)
             if allowCoarse { return report(requested, passed: false, method: decision.method, ratio: decision.ratio, bound: bound) }
             if certified, let journal {
-                try journal.sibling(requested: decision.dt).record(
+                try? journal.sibling(requested: decision.dt).record(
                     decision: report(decision.dt, passed: true, method: decision.method, ratio: decision.ratio, bound: decision.bound))
             }
             throw Failure.requestedStepTooCoarse(dt: requested, boundOverThreshold: bound, passing: decision.dt, certified: certified)
