@@ -86,7 +86,10 @@ public struct DtSweep: Sendable, Codable {
 
     /// Sweeps `options.scheme`, or Euler–Maruyama when that is the Metropolised scheme (exact for any
     /// dt: it has no bias to sweep).
-    public static func run(_ s: Scenario, options: StationaryEstimator.Options, base: Double) throws -> DtSweep {
+    /// `observable` (a name of `StationaryResult.observables`) sweeps that one instead of choosing
+    /// (to compare two schemes on the same observable).
+    public static func run(_ s: Scenario, options: StationaryEstimator.Options, base: Double,
+                           observable: String? = nil) throws -> DtSweep {
         var o = options
         if o.scheme == .metropolis { o.scheme = .em }
         o.allowCoarseTimeStep = true
@@ -111,7 +114,11 @@ public struct DtSweep: Sendable, Codable {
         let candidates = axes.flatMap { k in
             [(true, false), (true, true), (false, false), (false, true)].map { BatchMeansRecorder.observable(axis: k, fast: $0.0, sine: $0.1) }
         }.map { (j: $0, sweep: sweep($0)) }
-        let chosen = candidates.max { change($0.sweep) < change($1.sweep) }!
+        let named = observable.flatMap { name in candidates.first { runs[0].observables[$0.j] == name } }
+        guard observable == nil || named != nil else {
+            throw StationaryError.badSetting("no observable named '\(observable!)' (one of \(runs[0].observables.joined(separator: ", ")))", nil)
+        }
+        let chosen = named ?? candidates.max { change($0.sweep) < change($1.sweep) }!
         let (bias, se) = chosen.sweep
         return try DtSweep(scheme: o.scheme, observable: runs[0].observables[chosen.j], dts: dts, bias: bias, standardError: se)
     }
