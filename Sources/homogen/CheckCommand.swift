@@ -36,8 +36,8 @@ struct CheckCommand: ParsableCommand {
         print("""
             # Checks on the grid of the cell (points per variable, the most any field was checked at: \(f.gridPointsPerVariable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             #   eigenvalues of B in [\(f.mediumSmallestEigenvalue), \(f.mediumLargestEigenvalue)]
-            #   pi in [\(f.equilibriumMinimum), \(f.equilibriumMaximum)], integral of pi_eps = \(f.equilibriumMass)\(f.quadratureRefinement > 1 ? " (quadrature points per period x\(f.quadratureRefinement) for the sharp features of pi or rho0)" : "")
-            #   rho0 <= \(f.initialMaximum), integral of rho0 = \(f.initialMass)
+            #   pi in [\(f.equilibriumMinimum), \(f.equilibriumMaximum)], integral of pi_eps = \(f.equilibriumMass)\(f.quadratureRefinement > 1 ? " (quadrature points per period x\(f.quadratureRefinement) for the sharp features of pi)" : "")
+            #   rho0 <= \(f.initialMaximum), integral of rho0 = \(f.initialMass)\(f.initialRefinement > f.quadratureRefinement ? " (quadrature points per period x\(f.initialRefinement) for the sharp features of rho0)" : "")
             #   time-step rule dt <= eps^2 * lambda_min(B) / 10 = \(ParticleSampler.timeStepLimit(s)) (dt = \(s.time.dt))
             # Sampler: \(readiness)
             """)

@@ -247,13 +247,26 @@ final class EffectiveCoefficientsTests: XCTestCase {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let check = try runHomogen(["check", file])
         XCTAssertEqual(check.status, 0, check.stderr)
-        XCTAssertTrue(check.stdout.contains("integral of rho0 = 1.56418958"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("integral of rho0 = 1.56418958") && check.stdout.contains("for the sharp features of rho0)"), check.stdout)
         let s = 2.2e-4
         let bump = try Scenario(toml: scenario1D(["pi": #"pi = "1""#, "f": "rho = \"exp(-sin(pi*(x - 0.3))^2/(2*\(s * Double.pi)^2))\""]))
         let n = 1 << 20
         let mass = (0..<n).reduce(0.0) { $0 + exp(-pow(sin(.pi * (Double($1) / Double(n) - 0.3)), 2) / (2 * pow(s * .pi, 2))) } / Double(n)
         XCTAssertEqual(bump.facts.initialMass, mass, accuracy: 1e-9 * mass)
-        XCTAssertGreaterThan(bump.facts.quadratureRefinement, 1)
+        // The bump refines ρ0's integrals only: π = 1 keeps its own rule.
+        XCTAssertGreaterThan(bump.facts.initialRefinement, 1)
+        XCTAssertEqual(bump.facts.quadratureRefinement, 1)
+        XCTAssertEqual(spike.facts.quadratureRefinement, 1)
+        // The spike's top (10001), which the check grid misses, bounds the rejection sampler, so
+        // that its draws carry the spike's share 1 − 1/mass of the particles (binomial, 4 SE).
+        XCTAssertGreaterThan(1.25 * spike.facts.initialMaximum, 10_001)
+        let draws = InitialDensitySampler(scenario: spike, fields: spike.lowered())
+        let workspace = draws.makeWorkspace(capacity: 4096)
+        let m = 4000, x = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        defer { x.deallocate() }
+        try draws.draw(into: [x], count: m, rng: RandomStream(seed: 7), workspace: workspace)
+        let share = Double((0..<m).filter { abs(x[$0] - 0.1234567) < 1e-3 }.count) / Double(m), p = 1 - 1 / exact
+        XCTAssertEqual(share, p, accuracy: 4 * (p * (1 - p) / Double(m)).squareRoot())
         XCTAssertThrowsError(try Scenario(toml: scenario1D([
             "dimension": "dimension = 2", "epsilon": "epsilon = \"1/64\"", "B": "B = \"1\"", "pi": "pi = \"1\"",
             "f": "rho = \"1 + 1e4*exp(-1e8*sin(pi*(x1 - 0.1234567))^2)\""]))) { error in

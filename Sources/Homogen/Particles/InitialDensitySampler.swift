@@ -1,7 +1,8 @@
 import CKernels
 
 /// Exact draws from the initial density ρ0 by rejection sampling: uniform proposals X on Ω,
-/// kept when U·M < ρ0(X), with M = 1.25 × the maximum of ρ0 on the scenario's check grid.
+/// kept when U·M < ρ0(X), with M = 1.25 × the maximum of ρ0 that the scenario's checks saw
+/// (`ScenarioFacts.initialMaximum`: on the check grid, or a narrow bump's top).
 /// Exact whenever ρ0 ≤ M everywhere; a value above M is detected and reported rather than
 /// silently biasing the sample. A uniform ρ0 is drawn directly.
 struct InitialDensitySampler {
@@ -16,8 +17,11 @@ struct InitialDensitySampler {
         inverseEpsilon = scenario.inverseEpsilon
         tape = Tape(graph: fields.graph, outputs: [fields.rho0], inputs: scenario.dimension.variables)
         isUniform = fields.graph.constantValue(fields.rho0) != nil
-        bound = 1.25 * scenario.facts.initialMaximum
+        bound = Self.margin * scenario.facts.initialMaximum
     }
+
+    /// M over the largest value of ρ0 seen by the scenario's checks.
+    static let margin = 1.25
 
     /// Scratch for one thread.
     final class Workspace {

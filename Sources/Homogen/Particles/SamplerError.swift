@@ -30,7 +30,8 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
                 + "positive, between the points where `homogen check` samples them)"
         case .initialDensityAboveBound(let bound, let value):
             return "[initial] the density reached \(value), above the rejection-sampling bound \(bound) "
-                + "(1.25 times its maximum on the check grid): it varies on a scale finer than that grid"
+                + "(1.25 times the largest value `homogen check` found, on its grid and on the line through the peak it saw): "
+                + "it has a bump too narrow for the checks to see; widen it"
         case .tooMuchMemory(let what):
             return what
         case .metropolisNeedsBackwardIto:

@@ -92,6 +92,7 @@ public struct Scenario: Sendable {
             dimension: dimension, inverseEpsilon: inverseEpsilon,
             medium: medium, equilibrium: equilibrium, initial: initial)
         f.refinement = facts.quadratureRefinement
+        f.initialRefinement = facts.initialRefinement
         return f
     }
 }

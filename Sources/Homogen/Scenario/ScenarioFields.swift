@@ -22,6 +22,9 @@ public struct LoweredFields {
     /// `fastAverageCellMasses`: 1, or the power of 2 that π's sharp fast features need
     /// (`ScenarioFacts.quadratureRefinement`, set by `Scenario.lowered()`).
     public internal(set) var refinement = 1
+    /// The factor of `cellIntegrals` of ρ0 alone, at least `refinement`: a narrow initial bump's
+    /// (`ScenarioFacts.initialRefinement`).
+    public internal(set) var initialRefinement = 1
 
     public var slowVariables: [Int] { dimension.slowVariables }
     public var fastVariables: [Int] { dimension.fastVariables }
@@ -120,12 +123,14 @@ public struct LoweredFields {
     /// (GSL's tables) on sub-intervals: 8 points on sub-intervals no wider than ε/8 in 1D and 2D;
     /// in 3D 4 points on sub-intervals no wider than ε/4 (remainder h⁹(4!)⁴/(9(8!)³) f⁽⁸⁾: 2e-8
     /// relative for the mode cos 2πy/ε, more for steeper fields), refined while the points per
-    /// axis stay within 256; all times `refinement` where π has sharper fast features. A field
+    /// axis stay within 256; all times `refinement` where π has sharper fast features
+    /// (`initialRefinement` for ρ0, which may have a narrow bump of its own). A field
     /// with `floor` or `mod` steps takes the Gauss rule on every
     /// cell, its pieces cut again at the steps (`AxisRule`, `compositeJumps`), so that a layer
     /// thinner than the points' spacing is integrated exactly.
     public func cellIntegrals(of field: NodeID, cells: Int) -> [Double] {
-        let rules = (0..<dimension.count).map { axisRule(of: field, axis: $0, cells: cells, refinement: refinement) }
+        let r = field == rho0 ? max(refinement, initialRefinement) : refinement
+        let rules = (0..<dimension.count).map { axisRule(of: field, axis: $0, cells: cells, refinement: r) }
         let n = Double(inverseEpsilon)
         switch dimension {
         case .one:

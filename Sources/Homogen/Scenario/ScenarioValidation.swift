@@ -12,7 +12,8 @@ public struct ScenarioFacts: Sendable, Codable, Equatable {
     public let equilibriumMaximum: Double
     /// ∫_Ω π_ε dx of the unnormalised π_ε (so π_ε / this integrates to 1).
     public let equilibriumMass: Double
-    /// Largest value of the unnormalised ρ0 over the grid.
+    /// Largest value of the unnormalised ρ0 over the grid, or on the refined line through its peak
+    /// where that is above the initial sampler's margin over the grid's (a narrow bump).
     public let initialMaximum: Double
     /// ∫_Ω ρ0 dx of the unnormalised ρ0.
     public let initialMass: Double
@@ -21,6 +22,13 @@ public struct ScenarioFacts: Sendable, Codable, Equatable {
     /// The factor on the quadrature points per ε-period that π's fast features need
     /// (`ScenarioValidation.quadratureRefinement`): 1 for all but sharply peaked π.
     public let quadratureRefinement: Int
+    /// The larger factor that ρ0's own sharp features need for ρ0's integrals alone
+    /// (`ScenarioValidation.initialRefinement`), nil where π's suffices (so that a narrow
+    /// initial bump does not multiply the cost of every integral of π).
+    public let initialQuadratureRefinement: Int?
+
+    /// The factor of ρ0's integrals: `initialQuadratureRefinement`, or π's.
+    public var initialRefinement: Int { initialQuadratureRefinement ?? quadratureRefinement }
 }
 
 /// Checks of a scenario's settings and fields, each throwing a `ScenarioError` that names
@@ -147,8 +155,10 @@ enum ScenarioValidation {
         case .relativeToEquilibrium: rhoKey = "[initial] f"
         }
         let (rmax, rhoPeak) = try checkInitial(refined, key: rhoKey, grid: &grid)
-        // ρ0's own sharp features (a narrow initial bump) refine the quadrature too.
-        refined.refinement = try initialRefinement(refined, key: rhoKey, peak: rhoPeak)
+        // ρ0's own sharp features (a narrow initial bump) refine ρ0's quadrature only, and the
+        // bump's top, seen on the refined line, bounds the initial sampler's rejection.
+        let (rhoRefinement, lineMaximum) = try initialRefinement(refined, key: rhoKey, peak: rhoPeak)
+        refined.initialRefinement = rhoRefinement
         let rhoMass = refined.cellIntegrals(of: f.rho0, cells: 1)[0]
         guard rhoMass > 0, rhoMass.isFinite else {
             throw ScenarioError(key: rhoKey, message: "gives an initial density of zero mass")
@@ -158,8 +168,9 @@ enum ScenarioValidation {
         return ScenarioFacts(
             mediumSmallestEigenvalue: lo, mediumLargestEigenvalue: hi,
             equilibriumMinimum: pmin, equilibriumMaximum: pmax, equilibriumMass: piMass,
-            initialMaximum: rmax, initialMass: rhoMass, gridPointsPerVariable: grid.perVariable,
-            quadratureRefinement: refined.refinement)
+            initialMaximum: lineMaximum > InitialDensitySampler.margin * rmax ? lineMaximum : rmax, initialMass: rhoMass, gridPointsPerVariable: grid.perVariable,
+            quadratureRefinement: refined.refinement,
+            initialQuadratureRefinement: refined.initialRefinement > refined.refinement ? refined.initialRefinement : nil)
     }
 
     /// The smallest r = start·2^j whose rule is within `quadratureTolerance` of adaptive quadrature
@@ -371,11 +382,14 @@ enum ScenarioValidation {
     /// The caps and tolerances are π's (`quadratureRefinement`); a ρ0 still off by more than
     /// `quadratureRefusal` at the cap is refused. (A bump 1 + 10⁴ exp(−10⁸ sin² π(x − c)) had mass
     /// 1.564 where `check` printed 1.0, and `solve` started from a uniform density.)
-    static func initialRefinement(_ f: LoweredFields, key: String, peak: [Double]) throws -> Int {
+    /// Also returns the largest value of ρ0 at the refined rule's nodes and at the split points on
+    /// that line (a narrow bump's top, which the check grid can miss).
+    static func initialRefinement(_ f: LoweredFields, key: String, peak: [Double]) throws -> (refinement: Int, lineMaximum: Double) {
         let d = f.dimension.count, n = Double(f.inverseEpsilon)
         let budget = d == 1 ? 1 << 24 : d == 2 ? 1 << 12 : 1 << 8
         let quad = AdaptiveQuadrature()
         var needed = f.refinement, worst = (error: 0.0, axis: 0, at: 0.0, exact: 0.0, points: 0)
+        var lineMaximum = -Double.infinity
         for k in 0..<d {
             let perAxis = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: 1).nodes.count
             let cap = max(f.refinement, budget / perAxis)
@@ -408,9 +422,9 @@ enum ScenarioValidation {
                     let rule = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r)
                     return abs(zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * value($1.0) } - exact) / exact
                 }
-                if error > worst.error {
-                    worst = (error, k, line[k], exact, f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r).nodes.count)
-                }
+                let nodes = f.axisRule(of: f.rho0, axis: k, cells: 1, refinement: r).nodes
+                if error > worst.error { worst = (error, k, line[k], exact, nodes.count) }
+                for t in nodes + ends { lineMaximum = max(lineMaximum, value(t)) }
                 needed = max(needed, r)
             }
         }
@@ -421,7 +435,7 @@ enum ScenarioValidation {
                     + "widen its narrowest bump", worst.axis + 1, worst.axis + 1, worst.at, worst.exact,
                 worst.error, worst.points, d))
         }
-        return needed
+        return (needed, lineMaximum)
     }
 
     /// Periodicity: F(..., v = 0, ...) = F(..., v = 1, ...) on a 16-point grid of the others, for
