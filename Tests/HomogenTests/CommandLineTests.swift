@@ -77,6 +77,11 @@ final class CommandLineTests: XCTestCase {
         let notText = try runHomogen(["check", binary])
         XCTAssertEqual(notText.status, 65, notText.stderr)
         XCTAssertTrue(notText.stderr.contains("\(binary): not UTF-8 text: invalid byte 0xff at byte 13 (line 2)"), notText.stderr)
+        // A device reads as a file (an empty one: the first key missing), not as an I/O error
+        // ("permission"), so that a pipe or /dev/stdin can carry a scenario.
+        let device = try runHomogen(["check", "/dev/null"])
+        XCTAssertEqual(device.status, 65, device.stderr)
+        XCTAssertTrue(device.stderr.contains("/dev/null: dimension: the key is missing"), device.stderr)
         // epsilon = "1/0" divides by zero (it said "must be positive, not inf").
         let zero = temporaryPath("eps-zero.toml")
         try scenario1D(["epsilon": "epsilon = \"1/0\""]).write(toFile: zero, atomically: true, encoding: .utf8)

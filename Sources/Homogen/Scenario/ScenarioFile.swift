@@ -16,7 +16,14 @@ extension Scenario {
             throw e
         }
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Through a file handle, so that a pipe or a device (`<(…)`, /dev/stdin) reads as a
+            // file does; `Data(contentsOf:)` only to say why a path cannot be opened.
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                data = try handle.readToEnd() ?? Data()
+            } else {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            }
         } catch {
             var e = ScenarioError(file: path, key: "", message: "cannot read the file (\(error.localizedDescription))")
             e.isUnreadableFile = true
