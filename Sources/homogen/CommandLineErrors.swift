@@ -37,6 +37,7 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             case .solverResolution, .cellResolution: return CommandLineFailure(description: "\(error) (--resolution)")
             case .outputCells: return CommandLineFailure(description: "\(error) (--cells)")
             case .slowPoints: return CommandLineFailure(description: "\(error) (--slow-points)")
+            case .epsilonStudy: return CommandLineFailure(description: "\(error) (--epsilons)")
             case .dt: return CommandLineFailure(description: "\(error) (--dt; --solver-dt in compare)")
             }
         case SolverError.badMedium(let what) where what.hasPrefix("["):

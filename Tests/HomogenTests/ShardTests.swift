@@ -121,6 +121,25 @@ final class CompareFromSampleTests: XCTestCase {
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
         }
+        // 1/ε beyond the scenario's dimension's limit (32 in 3D): refused before any work, not
+        // after the whole comparison.
+        let beyond = try runHomogen(["compare", "scenarios/laminate-3d.toml", "--out", base + "/never", "--epsilons", "1/4,1/64"])
+        XCTAssertEqual(beyond.status, 64, beyond.stderr)
+        XCTAssertTrue(beyond.stderr.contains("in the eps -> 0 study, 1/64 is beyond the largest 1/epsilon of 3D scenarios, 32 (--epsilons)"), beyond.stderr)
+        XCTAssertFalse(beyond.stderr.contains("compare: "), beyond.stderr)
+        // A 1/ε whose solver grid would be too large, likewise (it ran sampling, solves and the
+        // bootstrap, 2.5 GB, first).
+        let huge = try runHomogen(["compare", "scenarios/bench-1d.toml", "--out", base + "/never", "--epsilons", "1/4,1/1000000"])
+        XCTAssertEqual(huge.status, 64, huge.stderr)
+        XCTAssertTrue(huge.stderr.contains("in the eps -> 0 study, 1/1000000 needs a solver grid of"), huge.stderr)
+        XCTAssertFalse(huge.stderr.contains("compare: "), huge.stderr)
+        // A 1D solver grid of 3 cells (1/ε = 1, one output cell, resolution 3) is refused, not a
+        // trap in the cyclic solve.
+        let one = base + "/eps1.toml"
+        try scenario1D(["epsilon": "epsilon = \"1\"", "cells": "cells = 1"]).write(toFile: one, atomically: true, encoding: .utf8)
+        let three = try runHomogen(["solve", one, "--resolution", "3", "--out", base + "/never"])
+        XCTAssertEqual(three.status, 64, three.stderr)
+        XCTAssertTrue(three.stderr.contains("would have 3 cells per side, fewer than the 4 the solver needs"), three.stderr)
         for (extra, message) in [(["--shard", "0/2", "--merge", base], "give one of them"), (["--shard", "0/2", "--dt-sweep"], "--dt-sweep")] {
             let r = try runHomogen(["stationary", "scenarios/stationary-1d.toml", "--out", base + "/never"] + extra)
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")

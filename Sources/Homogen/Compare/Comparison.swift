@@ -319,7 +319,20 @@ public struct Comparison {
         let n = FokkerPlanckSolver.solverCells(inverseEpsilon: s.inverseEpsilon, outputCells: s.cells, resolution: firstResolution)
         let limit = FokkerPlanckSolver.maximumCells(dimension: s.dimension)
         guard n <= limit else { throw SolverError.gridTooLarge(cellsPerSide: n, limit: limit, dimension: s.dimension) }
-        guard n >= 3 else { throw SolverError.gridTooSmall(cellsPerSide: n) }
+        guard n >= FokkerPlanckSolver.minimumCells else { throw SolverError.gridTooSmall(cellsPerSide: n) }
+        // The ε-study's scenarios and grids too (a 1/ε beyond either limit was refused after the
+        // whole comparison).
+        let largest = Scenario.largestInverseEpsilon(s.dimension)
+        for e in options.epsilonStudy {
+            guard e <= largest else {
+                throw SolverError.badSetting(.epsilonStudy, "1/\(e) is beyond the largest 1/epsilon of \(s.dimension.count)D scenarios, \(largest)")
+            }
+            let m = FokkerPlanckSolver.solverCells(inverseEpsilon: e, outputCells: s.cells, resolution: firstResolution)
+            guard m <= limit else {
+                throw SolverError.badSetting(.epsilonStudy, "1/\(e) needs a solver grid of \(m) cells per side, beyond the limit of \(limit) "
+                                             + "in \(s.dimension.count)D; choose a smaller 1/epsilon, or lower the resolution or the output cells")
+            }
+        }
     }
 
     private var firstResolution: Int { options.solverResolution ?? FokkerPlanckSolver.defaultResolution(dimension: scenario.dimension) }

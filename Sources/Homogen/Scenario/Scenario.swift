@@ -78,6 +78,9 @@ public struct Scenario: Sendable {
         self.time = time
     }
 
+    /// The largest 1/ε a scenario of dimension d takes.
+    public static func largestInverseEpsilon(_ d: TorusDimension) -> Int { ScenarioValidation.maximumInverseEpsilon(d) }
+
     /// The same scenario at another ε = 1/n (all fields checked again, since they may use `eps`).
     public func replacing(inverseEpsilon n: Int) throws -> Scenario {
         try Scenario(name: name, description: description, dimension: dimension.count, inverseEpsilon: n,

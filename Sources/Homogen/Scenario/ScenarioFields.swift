@@ -18,9 +18,9 @@ public struct LoweredFields {
     public let pi: NodeID
     /// ρ0 (or f·π), unnormalised.
     public let rho0: NodeID
-    /// Factor on the points per ε-period of `cellIntegrals` and on the fast points of
-    /// `fastAverageCellMasses`: 1, or the power of 2 that π's sharp fast features need
-    /// (`ScenarioFacts.quadratureRefinement`, set by `Scenario.lowered()`).
+    /// Factor on the points per ε-period of `cellIntegrals`: 1, or the power of 2 that π's sharp
+    /// fast features need (`ScenarioFacts.quadratureRefinement`, set by `Scenario.lowered()`);
+    /// above 1 it also makes `fastAverageCellMasses` check its rule in x over two doublings.
     public internal(set) var refinement = 1
     /// The factor of `cellIntegrals` of ρ0 alone, at least `refinement`: a narrow initial bump's
     /// (`ScenarioFacts.initialRefinement`).
@@ -239,60 +239,6 @@ struct CompensatedSums {
 private extension Double {
     /// The k-th root.
     func squareRootN(_ k: Int) -> Double { k == 1 ? self : pow(self, 1 / Double(k)) }
-}
-
-extension LoweredFields {
-    /// Normalised cell masses of π̄(x) = ∫π(x, y) dy (2.33) on `m` cells per axis: Gauss–Legendre
-    /// in x (`slowPoints` per cell, by default 8 in 1D; in 2D fewer on fine grids, at least 1) and
-    /// composite Gauss–Legendre in each y (64 points in 1D, 16 × 16 in 2D); in 3D 4 points per
-    /// cell and axis in x up to 4 cells, then 2, and 8 × 8 × 8 in y.
-    public func fastAverageCellMasses(cells m: Int, slowPoints: Int? = nil) -> [Double] {
-        let xPoints: Int, ySub: Int, yPoints: Int
-        switch dimension {
-        case .one: (xPoints, ySub, yPoints) = (slowPoints ?? 8, 8, 8)
-        case .two: (xPoints, ySub, yPoints) = (slowPoints ?? max(1, min(8, 32 / m)), 4, 4)
-        case .three: (xPoints, ySub, yPoints) = (slowPoints ?? (m <= 4 ? 4 : 2), 2, 4)
-        }
-        // Per axis, cut at π's steps along y_k and along x_k (`AxisRule`): a thin layer in π is
-        // integrated exactly.
-        let y = (0..<dimension.count).map {
-            AxisRule(cells: 1, sub: ySub * refinement, points: yPoints, breakpoints: fastJumps(of: pi, axis: $0))
-        }
-        let x = (0..<dimension.count).map { AxisRule(cells: m, sub: 1, points: xPoints, breakpoints: slowJumps(of: pi, axis: $0)) }
-        // The fast points and weights of the tensor rule in y.
-        var yColumns = [[Double]](repeating: [], count: dimension.count), wy: [Double] = []
-        for flat in 0..<y.reduce(1, { $0 * $1.nodes.count }) {
-            var rest = flat, w = 1.0
-            for k in stride(from: dimension.count - 1, through: 0, by: -1) {
-                let i = rest % y[k].nodes.count
-                rest /= y[k].nodes.count
-                yColumns[k].append(y[k].nodes[i])
-                w *= y[k].weights[i]
-            }
-            wy.append(w)
-        }
-        let evaluator = BatchEvaluator(graph: graph, outputs: [pi], inputs: dimension.variables)
-        var out = [Double](repeating: 0, count: dimension.cells(perAxis: m))
-        // Every slow point of the tensor rule in x.
-        var index = [Int](repeating: 0, count: dimension.count)
-        repeat {
-            let slow = (0..<dimension.count).map { [Double](repeating: x[$0].nodes[index[$0]], count: wy.count) }
-            let v = evaluator.evaluate(slow + yColumns)[0]
-            var w = 1.0, cell = 0
-            for k in 0..<dimension.count { w *= x[k].weights[index[k]]; cell = cell * m + x[k].cell[index[k]] }
-            out[cell] += w * zip(v, wy).reduce(0) { $0 + $1.0 * $1.1 }
-            var k = dimension.count - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < x[k].nodes.count { break }
-                index[k] = 0
-                k -= 1
-            }
-            if k < 0 { break }
-        } while true
-        let total = out.reduce(0, +)
-        return out.map { $0 / total }
-    }
 }
 
 /// Evaluates some nodes of a graph at many points, in batches through one `Tape`.

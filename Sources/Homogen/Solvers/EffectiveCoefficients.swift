@@ -149,7 +149,7 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case badSetting(SolverSetting, String)
     /// The solver grid that the resolution and output cells ask for exceeds the solver's limit.
     case gridTooLarge(cellsPerSide: Int, limit: Int, dimension: TorusDimension)
-    /// The solver grid has fewer than the 3 cells per side a periodic grid needs.
+    /// The solver grid has fewer than the `FokkerPlanckSolver.minimumCells` cells per side it needs.
     case gridTooSmall(cellsPerSide: Int)
     /// A method that does not run in this dimension (yet): what, and the dimension.
     case unsupportedDimension(String, TorusDimension)
@@ -164,7 +164,7 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
                 + "with the resolution's cells per eps-period; lower the resolution or the output cells, or choose output cells "
                 + "that divide 1/eps or a multiple of it"
         case .gridTooSmall(let n):
-            return "the solver grid would have \(n) cells per side, fewer than the 3 a periodic grid needs; raise the resolution"
+            return "the solver grid would have \(n) cells per side, fewer than the \(FokkerPlanckSolver.minimumCells) the solver needs; raise the resolution"
         case .unsupportedDimension(let what, let d):
             return "\(what) does not run in \(d)D yet (in \(d)D today: sample, stationary, and solve and compare for scalar and diagonal media "
                 + "whose A_hom has a closed form: laminates and separable media)"
@@ -184,7 +184,7 @@ extension SolverError {
 
 /// The settings of the solvers that a caller chooses (the command line maps each to its flag).
 public enum SolverSetting: String, Sendable, Equatable, CustomStringConvertible {
-    case solverResolution, outputCells, dt, slowPoints, cellResolution
+    case solverResolution, outputCells, dt, slowPoints, cellResolution, epsilonStudy
 
     public var description: String {
         switch self {
@@ -193,6 +193,7 @@ public enum SolverSetting: String, Sendable, Equatable, CustomStringConvertible 
         case .dt: return "the Fokker–Planck time step"
         case .slowPoints: return "the slow-grid points per axis"
         case .cellResolution: return "the cell-problem resolution (cells per side of the unit cell)"
+        case .epsilonStudy: return "in the eps -> 0 study,"
         }
     }
 }

@@ -117,6 +117,10 @@ public struct FokkerPlanckSolver {
         return max(1, (target + outputCells - 1) / outputCells) * outputCells
     }
 
+    /// The fewest cells per side the solver takes (the 1D cyclic solve splits the circle in two
+    /// halves of at least two cells).
+    public static let minimumCells = 4
+
     public init(scenario s: Scenario, options: Options = Options()) throws {
         scenario = s
         self.options = options
@@ -136,7 +140,7 @@ public struct FokkerPlanckSolver {
             : epsilonGrid
         let maxCells = Self.maximumCells(dimension: dim)
         guard n <= maxCells else { throw SolverError.gridTooLarge(cellsPerSide: n, limit: maxCells, dimension: dim) }
-        guard n >= 3 else { throw SolverError.gridTooSmall(cellsPerSide: n) }
+        guard n >= Self.minimumCells else { throw SolverError.gridTooSmall(cellsPerSide: n) }
         let grid = PeriodicGrid(dimension: dim, n: n)
         self.grid = grid
         dt = options.dt ?? s.time.dt
@@ -220,7 +224,8 @@ public struct FokkerPlanckSolver {
         case .homogenised:
             let eff = try options.effective ?? EffectiveCoefficients.compute(s)
             effective = eff
-            let piBar = Self.fastAverage(of: f.pi, f, grid: grid)
+            // π̄ of (2.33): cell averages of ∫π(x, y) dy.
+            let piBar = f.fastAverageCellMasses(of: f.pi, cells: n).map { $0 / grid.volume }
             pi = piBar
             if eff.hasCrossTerms {
                 // A_hom with cross terms: k = π̄ B̄⁻¹, B̄⁻¹ interpolated on the slow grid.
@@ -252,49 +257,9 @@ public struct FokkerPlanckSolver {
             rho0 = r0.map { $0 / m0 / grid.volume }
         case .homogenised:
             // The weak limit of the well-prepared data ρ0(x, x/ε): ∫ρ0(x, y) dy (2.36).
-            rho0 = Self.fastAverage(of: f.rho0, f, grid: grid)
+            // ρ0 = cπ (f constant) starts at π̄ itself, to the bit.
+            rho0 = f.graph.constantValue(f.graph.div(f.rho0, f.pi)) != nil ? pi
+                : f.fastAverageCellMasses(of: f.rho0, cells: n).map { $0 / grid.volume }
         }
-    }
-
-    /// The cell averages of the fast average ḡ(x) = ∫g(x, y) dy of a field (π̄ of (2.33), or the
-    /// weak limit of ρ0), normalised to Σ ḡ_i h^d = 1: ḡ at the cell centres by the midpoint rule
-    /// in y (256 points in 1D, 32×32 in 2D, 16³ in 3D: spectrally accurate for smooth fields), then
-    /// the cell average from the centre values to fourth order, ḡ_i + (1/24) Σ_a δ_a² ḡ_i
-    /// (δ_a² the second difference along axis a; the h²/24 Δḡ term of the midpoint rule's error),
-    /// which keeps ḡ_i > 0 (the weights of the neighbours are positive and the centre keeps at
-    /// least 1 − 2d/24 of its own).
-    static func fastAverage(of node: NodeID, _ f: LoweredFields, grid: PeriodicGrid) -> [Double] {
-        let q: Int
-        switch grid.dimension {
-        case .one: q = 256
-        case .two: q = 32
-        case .three: q = 16
-        }
-        let cell = PeriodicGrid(dimension: grid.dimension, n: q)
-        let ys = cell.centres
-        let centres = grid.centres
-        // Cells in fixed chunks, one evaluator each, on every core (each value is a sum of its own:
-        // the same bits for any number of threads).
-        let chunks = min(grid.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
-        var values = [Double](repeating: 0, count: grid.count)
-        values.withUnsafeMutableBufferPointer { out in
-            let out = out
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let evaluator = BatchEvaluator(graph: f.graph, outputs: [node], inputs: grid.dimension.variables)
-                for i in stride(from: c, to: grid.count, by: chunks) {
-                    let xs = centres.map { [Double](repeating: $0[i], count: cell.count) }
-                    out[i] = evaluator.evaluate(xs + ys)[0].reduce(0, +) / Double(cell.count)
-                }
-            }
-        }
-        let averages = (0..<grid.count).map { i in
-            var correction = 0.0
-            for a in 0..<grid.dimension.count {
-                correction += values[grid.forward(i, a)] - 2 * values[i] + values[grid.backward(i, a)]
-            }
-            return values[i] + correction / 24
-        }
-        let total = averages.reduce(0, +) * grid.volume
-        return averages.map { $0 / total }
     }
 }
