@@ -44,7 +44,8 @@ struct CommandLineFailure: Error, CustomStringConvertible {
             // A scenario key found wrong by a solver (not by the scenario's own checks): the file too.
             guard let path = Provenance.current.options["scenario"], path != "default" else { return error }
             return CommandLineFailure(description: "\(path): \(what)")
-        case SamplerError.notDifferentiable, SamplerError.stratonovichNeedsDiagonalMedium, SamplerError.initialDensityAboveBound,
+        case SamplerError.notDifferentiable, SamplerError.coefficientsNotFinite, SamplerError.stratonovichNeedsDiagonalMedium,
+             SamplerError.initialDensityAboveBound,
              SamplerError.metropolisNeedsBackwardIto, SamplerError.stationaryNeedsBackwardIto:
             // The sampler's own refusals of a scenario's keys: the file too, as the scenario's checks do.
             guard let path = Provenance.current.options["scenario"], path != "default" else { return error }

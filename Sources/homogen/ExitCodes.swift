@@ -23,7 +23,7 @@ enum ExitStatus: Int32 {
         case let e as SamplerError:
             switch e {
             case .interrupted: self = .interrupted
-            case .notDifferentiable, .stratonovichNeedsDiagonalMedium, .timeStepTooCoarse, .initialDensityAboveBound,
+            case .notDifferentiable, .coefficientsNotFinite, .stratonovichNeedsDiagonalMedium, .timeStepTooCoarse, .initialDensityAboveBound,
                  .metropolisNeedsBackwardIto, .stationaryNeedsBackwardIto:
                 self = .dataError
             case .notFinite, .tooMuchMemory: self = .failure

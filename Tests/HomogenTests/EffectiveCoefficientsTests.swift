@@ -543,6 +543,24 @@ final class EffectiveCoefficientsTests: XCTestCase {
             XCTAssertTrue(text.contains("[medium] B is not positive definite"), text)
         }
     }
+
+    /// The estimate lies in the certified bracket in every direction, not only on the diagonal: with
+    /// L = [[1, ½], [½, 1]] (an exact lower bound along (1, 1)/√2), U = L + 0.2 I and a Romberg
+    /// estimate E = [[1.05, 0.4], [0.4, 1.05]] whose diagonal is inside but ⟨(E − L)v, v⟩ = −0.05
+    /// along (1, 1)/√2, the segment from E to M = (L + U)/2 enters the bracket at s = 1/3 (where
+    /// (1 − s)(−0.05) + 0.1 s = 0): the estimate is (2E + M)/3. An estimate inside is kept.
+    func testTheEstimateIsMovedIntoTheBracketInEveryDirection() {
+        let l = SymmetricMatrix(rowMajor: [1, 0.5, 0.5, 1], dimension: 2)
+        let u = SymmetricMatrix(rowMajor: [1.2, 0.5, 0.5, 1.2], dimension: 2)
+        let e = SymmetricMatrix(rowMajor: [1.05, 0.4, 0.4, 1.05], dimension: 2)
+        let moved = CellBounds.intoBracket(e, lower: l, upper: u)
+        let expected = [1.05 * 2 / 3 + 1.1 / 3, 0.4 * 2 / 3 + 0.5 / 3]
+        XCTAssertEqual(moved[0, 0], expected[0], accuracy: 1e-12)
+        XCTAssertEqual(moved[1, 1], expected[0], accuracy: 1e-12)
+        XCTAssertEqual(moved[0, 1], expected[1], accuracy: 1e-12)
+        let inside = SymmetricMatrix(rowMajor: [1.1, 0.52, 0.52, 1.1], dimension: 2)
+        XCTAssertEqual(CellBounds.intoBracket(inside, lower: l, upper: u).rowMajor, inside.rowMajor)
+    }
 }
 
 /// A small deterministic generator for test parameters (SplitMix64).

@@ -288,11 +288,11 @@ final class ParticleEngineTests: XCTestCase {
 
     /// (That the failure stops the other workers mid-block: `InterruptTests`.)
     func testEngineRethrowsAWorkerFailure() throws {
-        // B = 3e-308 passes the scenario checks (normal, and 1/B finite), but the particles
-        // diffuse with B⁻¹ = 3.3e307 and drift with B⁻¹ ∇log π, which overflows: every block fails
-        // at its first step; the run reports a failure, whichever thread met it first. (A
-        // subnormal B, used here before, is now refused by the checks.)
-        let s = try Scenario(toml: scenario1D(["B": "B = \"3e-308\"", "f": "rho = \"1\""]))
+        // B = 1e-300 passes the scenario checks and the sampler's (its drift and noise are
+        // finite), but one step moves a particle by about 10¹⁴⁸ periods: every block fails at its
+        // first step; the run reports a failure, whichever thread met it first. (B = 3e-308, used
+        // here before, is now refused before the run: its drift overflows.)
+        let s = try Scenario(toml: scenario1D(["B": "B = \"1e-300\"", "f": "rho = \"1\""]))
         let sampler = try ParticleSampler(scenario: s.replacing(particles: ParticleSettings(count: 5000, seed: 1)),
                                           options: .init(threads: 2, allowCoarseTimeStep: true))
         XCTAssertThrowsError(try sampler.run()) { error in

@@ -104,15 +104,27 @@ final class SamplerBehaviourTests: XCTestCase {
     }
 
     /// B = 3e-308 passes the scenario checks (normal, 1/B finite), but the drift B⁻¹ ∇log π
-    /// overflows: the state becomes infinite at the first step, which stops the run with the step
-    /// named. (A subnormal B, used here before, is now refused by the checks.)
-    func testNonFiniteStateStopsTheRun() throws {
+    /// overflows; and B = 0.5 + sqrt(1 + sin 2πy) has a cusp where 1 + sin 2πy = 0 (y = 3/4, so
+    /// x = 3/16 at ε = 1/4), where the drift's B' is 0/0. Both are refused before any step, with
+    /// the position (they passed `check` and made the state NaN at the first step, at any dt).
+    func testNonFiniteCoefficientsAreRefusedBeforeTheRun() throws {
         let s = try Scenario(toml: scenario1D(["B": "B = \"3e-308\"", "f": "rho = \"1\""]))
-        let sampler = try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true))
-        XCTAssertThrowsError(try sampler.run()) { error in
-            guard case SamplerError.notFinite(let step, _, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(step, 1)
+        XCTAssertThrowsError(try ParticleSampler(scenario: s, options: .init(allowCoarseTimeStep: true))) { error in
+            guard case SamplerError.coefficientsNotFinite = error else { return XCTFail("\(error)") }
         }
+        let cusp = try Scenario(toml: scenario1D(["B": "B = \"0.5 + sqrt(1 + sin(2*pi*y))\""]))
+        XCTAssertThrowsError(try ParticleSampler(scenario: cusp)) { error in
+            XCTAssertEqual(error as? SamplerError, .coefficientsNotFinite(position: [0.1875]))
+        }
+        let file = temporaryPath("cusp") + ".toml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["B": "B = \"0.5 + sqrt(1 + sin(2*pi*y))\""]).write(toFile: file, atomically: true, encoding: .utf8)
+        let checked = try runHomogen(["check", file])
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stdout.contains("# Sampler: not ready: [medium] B or [equilibrium] pi: the sampler's drift or noise is not finite at x = (0.1875)"), checked.stdout)
+        let sampled = try runHomogen(["sample", file, "--out", temporaryPath("cusp-run"), "--quiet"])
+        XCTAssertEqual(sampled.status, 65, sampled.stderr)
+        XCTAssertTrue(sampled.stderr.contains(file + ": [medium] B or [equilibrium] pi"), sampled.stderr)
     }
 
     /// B = 1e-300 is a normal double with a finite inverse, so one step moves a particle by about

@@ -64,6 +64,12 @@ final class ScenarioValidationTests: XCTestCase {
 
     func testEpsilon() {
         assertScenarioError(scenario1D(["epsilon": "epsilon = \"1/2.5\""]), key: "epsilon", contains: "not an integer")
+        // Decimal numerals only, and no signs inside a fraction (Double("0x10") is 16; "-1/-4" was 1/4).
+        for text in ["1/0x10", "0x0.4p0", "-1/-4", "1/inf", "nan"] {
+            assertScenarioError(scenario1D(["epsilon": "epsilon = \"\(text)\""]), key: "epsilon", contains: "is neither a number nor a fraction")
+        }
+        XCTAssertEqual(try Scenario(toml: scenario1D(["epsilon": "epsilon = \" 1 / 8 \""])).inverseEpsilon, 8)
+        XCTAssertEqual(try Scenario(toml: scenario1D(["epsilon": "epsilon = \"1.25e-1\""])).inverseEpsilon, 8)
         assertScenarioError(scenario1D(["epsilon": "epsilon = 0.3"]), key: "epsilon", contains: "not an integer")
         assertScenarioError(scenario1D(["epsilon": "epsilon = 0"]), key: "epsilon", contains: "positive")
         assertScenarioError(scenario1D(["epsilon": "epsilon = -0.25"]), key: "epsilon", contains: "positive")

@@ -1,6 +1,8 @@
 /// Why the sampler cannot run a scenario.
 public enum SamplerError: Error, CustomStringConvertible, Equatable {
     case notDifferentiable(String)
+    /// The drift or the noise is not finite at a position (an infinite derivative of B or π).
+    case coefficientsNotFinite(position: [Double])
     case stratonovichNeedsDiagonalMedium
     case timeStepTooCoarse(dt: Double, limit: Double, epsilon: String, smallestEigenvalue: Double)
     case notFinite(step: Int, time: Double, block: Int)
@@ -18,6 +20,11 @@ public enum SamplerError: Error, CustomStringConvertible, Equatable {
         case .notDifferentiable(let what):
             return "\(what) is not differentiable, but the sampler's drift needs the derivatives of B and π "
                 + "(use a smooth expression for the sampler; abs, floor, mod, min and max are fine in [initial])"
+        case .coefficientsNotFinite(let x):
+            return "[medium] B or [equilibrium] pi: the sampler's drift or noise is not finite at x = ("
+                + x.map { "\($0)" }.joined(separator: ", ") + "): B or pi has an infinite derivative there (a cusp such as "
+                + "sqrt(1 + sin(2*pi*y)) where it vanishes), or the drift overflows (B^-1 beyond the floating-point range); "
+                + "the sampler needs B and pi differentiable everywhere"
         case .stratonovichNeedsDiagonalMedium:
             return "[particles] convention: 'stratonovich' is defined from B alone only for scalar and diagonal media; "
                 + "use 'backward-ito' or 'ito' with a full medium"

@@ -223,7 +223,14 @@ private struct ScenarioFileReader {
         let eps: Double
         if let s = v.string {
             let parts = s.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count <= 2, let num = Double(parts[0]), let den = parts.count == 2 ? Double(parts[1]) : 1 else {
+            // Decimal numerals only (Double("0x10") reads hexadecimal, and "inf" or "nan" words);
+            // a sign only on a lone number, so that "-1/-4" is not read as 1/4.
+            func decimal(_ t: String, signed: Bool) -> Double? {
+                guard !t.isEmpty, t.allSatisfy({ "0123456789.eE+-".contains($0) }), signed || !t.hasPrefix("-") else { return nil }
+                return Double(t)
+            }
+            guard parts.count <= 2, let num = decimal(parts[0], signed: parts.count == 1),
+                  let den = parts.count == 2 ? decimal(parts[1], signed: false) : 1 else {
                 throw ScenarioError(key: "epsilon", message: "'\(s)' is neither a number nor a fraction like \"1/16\"")
             }
             guard den != 0 else { throw ScenarioError(key: "epsilon", message: "'\(s)' divides by zero; write a fraction like \"1/16\"") }

@@ -498,7 +498,7 @@ extension EffectiveCoefficients {
     /// tensor C_R ≥ A_hom⁻¹ gives the lower bound L_R = C_R⁻¹ ≤ A_hom; in 2D by a Q1 stream
     /// function, in 3D by Raviart–Thomas fluxes: `CellBounds`), at R, R/2 and R/4. The estimate is the mean of the Romberg-extrapolated bounds
     /// (64X_R − 20X_{R/2} + X_{R/4})/45 (sixth order for smooth media, whose bounds have error
-    /// expansions in even powers of h), its diagonal clipped into the certified bracket [L_R, U_R]
+    /// expansions in even powers of h), moved into the certified bracket [L_R, U_R] (`CellBounds.intoBracket`)
     /// (for non-smooth media, e.g. the checkerboard, the bounds converge like h^{2α}, α < 1, and the
     /// bracket is what certifies the estimate).
     static func cellProblem(_ f: LoweredFields, z: Double, slow: [[Double]], g: Int, constant: Bool,
@@ -681,7 +681,8 @@ struct CellBounds {
 
     /// The estimate of A_hom from the levels R/4 (optional), R/2, R: the mean of the bounds,
     /// Romberg-extrapolated — (4X_R − X_{R/2})/3, or (64X_R − 20X_{R/2} + X_{R/4})/45 with three
-    /// levels — with its diagonal clipped into the finest bracket.
+    /// levels — with its diagonal clipped into the finest bracket, then moved into it in every
+    /// direction (`intoBracket`).
     static func estimate(_ levels: [CellBounds]) -> SymmetricMatrix {
         let fine = levels[levels.count - 1], d = fine.lower.dimension
         let sums = levels.map { zip($0.upper.rowMajor, $0.lower.rowMajor).map { $0 + $1 } }
@@ -695,7 +696,33 @@ struct CellBounds {
             }
         }
         for i in 0..<d { a[i * d + i] = min(max(a[i * d + i], fine.lower[i, i]), fine.upper[i, i]) }
-        return SymmetricMatrix(rowMajor: a, dimension: d)
+        return intoBracket(SymmetricMatrix(rowMajor: a, dimension: d), lower: fine.lower, upper: fine.upper)
+    }
+
+    /// E itself where L ≤ E ≤ U in Loewner order (to round-off, 10⁻¹³ of U's largest entry);
+    /// otherwise E moved toward the bracket's centre M = (L + U)/2 just far enough to lie in the
+    /// bracket in every direction. The matrices in the bracket form a convex set that holds M, so
+    /// the admissible part of the segment from E to M is an interval [s*, 1]; s* by bisection on
+    /// the smallest eigenvalues of E(s) − L and U − E(s). (Clipping the diagonal alone left a
+    /// review's estimates outside the bracket along (1, 1, 0)/√2 and (1, 1, 1)/√3, below a lower
+    /// bound that was exact.)
+    static func intoBracket(_ e: SymmetricMatrix, lower l: SymmetricMatrix, upper u: SymmetricMatrix) -> SymmetricMatrix {
+        let d = e.dimension, allowance = 1e-13 * (u.rowMajor.map(abs).max() ?? 1)
+        func inside(_ m: SymmetricMatrix) -> Bool {
+            let above = SymmetricMatrix(rowMajor: zip(m.rowMajor, l.rowMajor).map { $0 - $1 }, dimension: d).eigenvalues.first ?? .nan
+            let below = SymmetricMatrix(rowMajor: zip(u.rowMajor, m.rowMajor).map { $0 - $1 }, dimension: d).eigenvalues.first ?? .nan
+            return above >= -allowance && below >= -allowance
+        }
+        if inside(e) { return e }
+        func toward(_ s: Double) -> SymmetricMatrix {
+            SymmetricMatrix(rowMajor: (0..<(d * d)).map { (1 - s) * e.rowMajor[$0] + s * 0.5 * (l.rowMajor[$0] + u.rowMajor[$0]) }, dimension: d)
+        }
+        var outside = 0.0, admissible = 1.0
+        for _ in 0..<50 {
+            let s = 0.5 * (outside + admissible)
+            if inside(toward(s)) { admissible = s } else { outside = s }
+        }
+        return toward(admissible)
     }
 
     /// The bracket's relative width in every direction, max_v ⟨(U − L) v, v⟩ / ⟨L v, v⟩: the largest

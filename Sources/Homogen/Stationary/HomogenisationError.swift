@@ -4,8 +4,8 @@ import Foundation
 /// exact masses of π_ε on one cell per ε-period, p_c = ∫_cell π_ε / ∫π_ε, against those of the
 /// homogenised π̄(x) = ∫π(x, y) dy (2.33), q_c = ∫_cell π̄. Both are deterministic numbers (no
 /// particles): p by composite Gauss–Legendre on sub-intervals ≤ ε/8 (8 points; 4 points on ≤ ε/4
-/// in 3D, `LoweredFields.cellIntegrals`), q by Gauss–Legendre in x and composite Gauss–Legendre in y
-/// (`LoweredFields.fastAverageCellMasses`). For fields with a few Fourier modes (the scenarios'),
+/// in 3D, `LoweredFields.cellIntegrals`), q by Gauss–Legendre in x and the midpoint rule in y,
+/// both refined where g needs it (`LoweredFields.fastAverageCellMasses`). For fields with a few Fourier modes (the scenarios'),
 /// both are accurate to ~1e-8 relative or better (the Gauss–Legendre remainder; the tests check
 /// them against adaptive GSL quadrature), far below the differences reported.
 ///
