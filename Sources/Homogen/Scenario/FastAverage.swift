@@ -45,8 +45,7 @@ extension LoweredFields {
         // agree over two doublings, so that a bump between the nodes of two levels is not missed.
         let agreements = (g == rho0 ? max(refinement, initialRefinement) : refinement) > 1 ? 2 : 1
         let cheap = FastTensor((0..<d).map { _ in AxisRule(cells: 1, sub: 1, points: 2) })
-        // Per axis, the rule in x at each refinement level, and each cell's range of its nodes.
-        // Level L: the Gauss points per piece doubled up to 32, then the pieces.
+        // Level L of the rule in x: the Gauss points per piece doubled up to 32, then the pieces.
         let levels = dimension == .one ? 10 : dimension == .two ? 7 : 5
         func shape(_ level: Int) -> (sub: Int, points: Int) {
             var sub = 1, points = xPoints
@@ -54,24 +53,40 @@ extension LoweredFields {
             return (sub, points)
         }
         let jumps = (0..<d).map { slowJumps(of: g, axis: $0) }
-        var xRules: [[(rule: AxisRule, ranges: [Range<Int>])]] = Array(repeating: [], count: d)
-        func xRule(_ k: Int, _ level: Int) -> (rule: AxisRule, ranges: [Range<Int>]) {
-            while xRules[k].count <= level {
-                let (sub, points) = shape(xRules[k].count)
-                let rule = AxisRule(cells: m, sub: sub, points: points, breakpoints: jumps[k])
-                var ranges = [Range<Int>](repeating: 0..<0, count: m), start = 0
-                for c in 0..<m {
-                    var end = start
-                    while end < rule.cell.count, rule.cell[end] == c { end += 1 }
-                    ranges[c] = start..<end
-                    start = end
+        let gauss = Dictionary(uniqueKeysWithValues: Set((0...levels).map { shape($0).points }).map { ($0, GaussLegendre(points: $0)) })
+        let h = 1 / Double(m)
+        // Cell `cell`'s rule along axis k at `level`: its pieces cut at g's steps in x_k. (Built
+        // per cell: the whole axis at the finest level would hold m·2⁸·32 nodes in 1D.)
+        func cellRule(_ k: Int, _ cell: Int, _ level: Int) -> (nodes: [Double], weights: [Double]) {
+            let (sub, points) = shape(level)
+            let gl = gauss[points]!
+            let lo = Double(cell) * h, hi = Double(cell + 1) * h
+            // g's steps inside the cell (the list is sorted).
+            var first = 0, last = jumps[k].count
+            while first < last { let mid = (first + last) / 2; if jumps[k][mid] <= lo { first = mid + 1 } else { last = mid } }
+            var inside: [Double] = []
+            while first < jumps[k].count, jumps[k][first] < hi { inside.append(jumps[k][first]); first += 1 }
+            var nodes: [Double] = [], weights: [Double] = []
+            nodes.reserveCapacity(sub * points + inside.count * points)
+            weights.reserveCapacity(sub * points + inside.count * points)
+            var next = 0
+            for piece in 0..<sub {
+                let end = piece == sub - 1 ? hi : lo + Double(piece + 1) * h / Double(sub)
+                var a = lo + Double(piece) * h / Double(sub)
+                while next < inside.count, inside[next] <= a { next += 1 }
+                var ends: [Double] = []
+                while next < inside.count, inside[next] < end { ends.append(inside[next]); next += 1 }
+                ends.append(end)
+                for e in ends where e > a {
+                    for (t, w) in zip(gl.nodes, gl.weights) {
+                        nodes.append(a + (e - a) * t)
+                        weights.append((e - a) * w)
+                    }
+                    a = e
                 }
-                xRules[k].append((rule, ranges))
             }
-            return xRules[k][level]
+            return (nodes, weights)
         }
-        for k in 0..<d { for level in 0...levels { _ = xRule(k, level) } }
-        let frozen = xRules
         let count = dimension.cells(perAxis: m)
         let chunks = min(count, 4 * ProcessInfo.processInfo.activeProcessorCount)
         var masses = [Double](repeating: 0, count: count)
@@ -83,12 +98,7 @@ extension LoweredFields {
                     var index = [Int](repeating: 0, count: d), rest = c
                     for k in stride(from: d - 1, through: 0, by: -1) { index[k] = rest % m; rest /= m }
                     func mass(level: Int, fast: FastTensor) -> Double {
-                        let slow = (0..<d).map { k -> (nodes: [Double], weights: [Double]) in
-                            let (rule, ranges) = frozen[k][level]
-                            let r = ranges[index[k]]
-                            return (Array(rule.nodes[r]), Array(rule.weights[r]))
-                        }
-                        return Self.tensorSum(evaluator, slow: slow, fast: fast, dimension: d)
+                        Self.tensorSum(evaluator, slow: (0..<d).map { cellRule($0, index[$0], level) }, fast: fast, dimension: d)
                     }
                     // The coarsest level whose mass agrees with the next `agreements` levels'.
                     var cheapMasses = [mass(level: 0, fast: cheap)], level = 0
