@@ -13,25 +13,35 @@ struct AxisRule {
 
     /// Composite Gauss–Legendre with `points` points per piece.
     init(cells: Int, sub: Int, points: Int, breakpoints: [Double] = []) {
-        let gl = GaussLegendre(points: points)
-        let pieces = cells * sub
-        var b = breakpoints.startIndex
-        for c in 0..<cells {
-            for s in 0..<sub {
-                let lo = Double(c * sub + s) / Double(pieces), hi = Double(c * sub + s + 1) / Double(pieces)
-                var a = lo
-                while b < breakpoints.endIndex, breakpoints[b] <= lo { b += 1 }
-                var ends: [Double] = []
-                while b < breakpoints.endIndex, breakpoints[b] < hi { ends.append(breakpoints[b]); b += 1 }
-                ends.append(hi)
-                for e in ends where e > a {
-                    for (t, w) in zip(gl.nodes, gl.weights) {
-                        nodes.append(a + (e - a) * t)
-                        weights.append((e - a) * w)
-                        cell.append(c)
-                    }
-                    a = e
-                }
+        var nodes: [Double] = [], weights: [Double] = [], cell: [Int] = []
+        Self.composite(pieces: cells * sub, range: 0..<cells * sub, breakpoints: breakpoints, gauss: GaussLegendre(points: points)) {
+            nodes.append($0); weights.append($1); cell.append($2 / sub)
+        }
+        self.nodes = nodes; self.weights = weights; self.cell = cell
+    }
+
+    /// Composite Gauss–Legendre over the pieces [j/pieces, (j + 1)/pieces) of [0, 1) for j in
+    /// `range`, each cut further at the `breakpoints` (sorted) inside it, `gauss`'s points on every
+    /// part: `body(node, weight, j)` for each node, in order. The one place the pieces are laid
+    /// out, for the rules of whole axes (`init(cells:sub:points:breakpoints:)`) and of single
+    /// cells (`fastAverageCellMasses`).
+    static func composite(pieces: Int, range: Range<Int>, breakpoints: [Double], gauss: GaussLegendre,
+                          _ body: (Double, Double, Int) -> Void) {
+        guard let first = range.first else { return }
+        // The first breakpoint above the range's start (the list is sorted).
+        let start = Double(first) / Double(pieces)
+        var b = 0, upper = breakpoints.count
+        while b < upper { let mid = (b + upper) / 2; if breakpoints[mid] <= start { b = mid + 1 } else { upper = mid } }
+        for j in range {
+            let lo = Double(j) / Double(pieces), hi = Double(j + 1) / Double(pieces)
+            var a = lo
+            while b < breakpoints.endIndex, breakpoints[b] <= lo { b += 1 }
+            var ends: [Double] = []
+            while b < breakpoints.endIndex, breakpoints[b] < hi { ends.append(breakpoints[b]); b += 1 }
+            ends.append(hi)
+            for e in ends where e > a {
+                for (t, w) in zip(gauss.nodes, gauss.weights) { body(a + (e - a) * t, (e - a) * w, j) }
+                a = e
             }
         }
     }

@@ -54,36 +54,14 @@ extension LoweredFields {
         }
         let jumps = (0..<d).map { slowJumps(of: g, axis: $0) }
         let gauss = Dictionary(uniqueKeysWithValues: Set((0...levels).map { shape($0).points }).map { ($0, GaussLegendre(points: $0)) })
-        let h = 1 / Double(m)
         // Cell `cell`'s rule along axis k at `level`: its pieces cut at g's steps in x_k. (Built
         // per cell: the whole axis at the finest level would hold m·2⁸·32 nodes in 1D.)
         func cellRule(_ k: Int, _ cell: Int, _ level: Int) -> (nodes: [Double], weights: [Double]) {
             let (sub, points) = shape(level)
-            let gl = gauss[points]!
-            let lo = Double(cell) * h, hi = Double(cell + 1) * h
-            // g's steps inside the cell (the list is sorted).
-            var first = 0, last = jumps[k].count
-            while first < last { let mid = (first + last) / 2; if jumps[k][mid] <= lo { first = mid + 1 } else { last = mid } }
-            var inside: [Double] = []
-            while first < jumps[k].count, jumps[k][first] < hi { inside.append(jumps[k][first]); first += 1 }
             var nodes: [Double] = [], weights: [Double] = []
-            nodes.reserveCapacity(sub * points + inside.count * points)
-            weights.reserveCapacity(sub * points + inside.count * points)
-            var next = 0
-            for piece in 0..<sub {
-                let end = piece == sub - 1 ? hi : lo + Double(piece + 1) * h / Double(sub)
-                var a = lo + Double(piece) * h / Double(sub)
-                while next < inside.count, inside[next] <= a { next += 1 }
-                var ends: [Double] = []
-                while next < inside.count, inside[next] < end { ends.append(inside[next]); next += 1 }
-                ends.append(end)
-                for e in ends where e > a {
-                    for (t, w) in zip(gl.nodes, gl.weights) {
-                        nodes.append(a + (e - a) * t)
-                        weights.append((e - a) * w)
-                    }
-                    a = e
-                }
+            nodes.reserveCapacity(sub * points); weights.reserveCapacity(sub * points)
+            AxisRule.composite(pieces: m * sub, range: cell * sub..<(cell + 1) * sub, breakpoints: jumps[k], gauss: gauss[points]!) { x, w, _ in
+                nodes.append(x); weights.append(w)
             }
             return (nodes, weights)
         }
