@@ -57,6 +57,44 @@ final class EffectiveCoefficientsTests: XCTestCase {
         }
     }
 
+    /// π̄ is a probability density whatever ε: π normalised by ∫∫π dy dx, not by ∫π_ε dx. A
+    /// review's resonant π = 1 + ½cos 2π(y − 8x) has π_ε = 3/2 at ε = 1/8 and ∫π_ε = 1 at ε = 1/4;
+    /// `effective` printed π̄ = 2/3 at ε = 1/8 (`compare` and `stationary` normalise π̄ to 1). Now
+    /// π̄ = 1 and A_hom = (∫ B/π dy)⁻¹ at both, in 1D and (the laminate formula) in 2D, through
+    /// the API and the CLI.
+    func testPiBarIsAProbabilityDensityWhateverEpsilon() throws {
+        func b(_ y: Double) -> Double { 2 + sin(2 * .pi * y) }
+        for epsilon in ["1/8", "1/4"] {
+            let s = try scenario(b: "2 + sin(2*pi*y)", pi: "1 + 0.5*cos(2*pi*(y - 8*x))", epsilon: epsilon)
+            XCTAssertEqual(s.facts.equilibriumMass, epsilon == "1/8" ? 1.5 : 1, accuracy: 1e-12)
+            let e = try EffectiveCoefficients.compute(s, slowPoints: 16)
+            for (k, point) in e.slowGrid.enumerated() {
+                let x = point[0]
+                XCTAssertEqual(e.piBar[k], 1, accuracy: 1e-12, "eps \(epsilon), x = \(x)")
+                let bOverPi = trapezoid { b($0) / (1 + 0.5 * cos(2 * .pi * ($0 - 8 * x))) }
+                XCTAssertEqual(e.aHom[k][0], 1 / bOverPi, accuracy: 1e-12, "eps \(epsilon), x = \(x)")
+            }
+            let two = try twoD(#"["2 + sin(2*pi*y1)", "1"]"#, pi: "1 + 0.5*cos(2*pi*(y1 - 8*x1))", epsilon: epsilon)
+            let e2 = try EffectiveCoefficients.compute(two, slowPoints: 4)
+            for (k, point) in e2.slowGrid.enumerated() {
+                XCTAssertEqual(e2.piBar[k], 1, accuracy: 1e-12, "2D eps \(epsilon), x = \(point)")
+                let bOverPi = trapezoid { b($0) / (1 + 0.5 * cos(2 * .pi * ($0 - 8 * point[0]))) }
+                XCTAssertEqual(e2.aHom[k][0], 1 / bOverPi, accuracy: 1e-12, "2D eps \(epsilon), x = \(point)")
+                XCTAssertEqual(e2.aHom[k][3], 1, accuracy: 1e-12, "2D eps \(epsilon): A_22 = <pi / 1>")
+            }
+        }
+        let file = temporaryPath("resonant.toml")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try scenario1D(["B": #"B = "2 + sin(2*pi*y)""#, "pi": #"pi = "1 + 0.5*cos(2*pi*(y - 8*x))""#, "epsilon": #"epsilon = "1/8""#])
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try runHomogen(["effective", file, "--json", "--slow-points", "8"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let piBar = (json["pi_bar"] as! [String: Any])["values"] as! [Double]
+        XCTAssertEqual(piBar.count, 8)
+        for v in piBar { XCTAssertEqual(v, 1, accuracy: 1e-12) }
+    }
+
     /// B̄ ≥ C̄ (Cauchy–Schwarz, Section 5.2) on random media, with equality iff π ∝ √B (5.14).
     func testGromovHausdorffConstantIsBelowTheEffectiveMetric() throws {
         var generator = SplitMix(seed: 2024)
@@ -293,9 +331,9 @@ final class EffectiveCoefficientsTests: XCTestCase {
         XCTAssertEqual(e.bBar[0][1], 0)
     }
 
-    private func twoD(_ medium: String, pi: String = "1") throws -> Scenario {
+    private func twoD(_ medium: String, pi: String = "1", epsilon: String = "1/4") throws -> Scenario {
         try Scenario(toml: scenario1D([
-            "dimension": "dimension = 2", "epsilon": "epsilon = \"1/4\"", "B": "B = \(medium)",
+            "dimension": "dimension = 2", "epsilon": "epsilon = \"\(epsilon)\"", "B": "B = \(medium)",
             "pi": "pi = \"\(pi)\"", "f": "rho = \"1\""]))
     }
 
@@ -334,7 +372,9 @@ final class EffectiveCoefficientsTests: XCTestCase {
         let s = try twoD("[[\"\(b11)\", \"\(b12)\"], [\"\(b12)\", \"\(b22)\"]]", pi: piText)
         let e = try EffectiveCoefficients.compute(s, slowPoints: 3)
         XCTAssertFalse(e.isConstant)
-        let z = s.facts.equilibriumMass
+        // π normalised by ∫∫π dy dx (which differs from ∫π_ε dx by 1.2e-13 relative here: a
+        // resonance of the modes 8 of exp(0.4 sin 2πy1) and 8 of exp(0.3 cos 2πx1) at ε = 1/4).
+        let z = trapezoid { exp(0.4 * sin(2 * .pi * $0)) } * trapezoid { exp(0.3 * cos(2 * .pi * $0)) }
         for (k, x) in e.slowGrid.enumerated() {
             func d(_ y: Double) -> Matrix2 {
                 let b = Matrix2(a11: 2 + sin(2 * .pi * y) + 0.5 * cos(2 * .pi * x[1]), a12: 0.4 * cos(2 * .pi * y) * sin(2 * .pi * x[0]),

@@ -32,6 +32,25 @@ extension LoweredFields {
     /// on cells of 1/16 for a slow mode cos 2πx, far below a finite-volume solver's own).
     public func fastAverageCellMasses(of node: NodeID? = nil, cells m: Int, slowPoints: Int? = nil,
                                       tolerance: Double = 1e-5) -> [Double] {
+        let integrals = fastAverageCellIntegrals(of: node, cells: m, slowPoints: slowPoints, tolerance: tolerance)
+        let total = integrals.reduce(0, +)
+        return integrals.map { $0 / total }
+    }
+
+    /// ∫_Ω ḡ dx = ∫_Ω ∫_Y g(x, y) dy dx for g = `node` (π by default): the mass of π̄ before its
+    /// normalisation, which does not depend on ε (∫_Ω π_ε dx does, where π's x-dependence resonates
+    /// with its y-dependence). By the rule of `fastAverageCellMasses` on 8 cells in 1D and one
+    /// cell in 2D and 3D, each cell's rule in x refined to a relative 10⁻¹², the rule in y within
+    /// 2^18, 2^20 and 2^21 points over Y.
+    public func fastAverageMass(of node: NodeID? = nil) -> Double {
+        let (m, budget) = dimension == .one ? (8, 1 << 18) : dimension == .two ? (1, 1 << 20) : (1, 1 << 21)
+        return fastAverageCellIntegrals(of: node, cells: m, slowPoints: nil, tolerance: 1e-12, fastBudget: budget).reduce(0, +)
+    }
+
+    /// ∫_cell ḡ dx on `m` cells per axis, unnormalised (`fastAverageCellMasses`); `fastBudget`:
+    /// the most points of the rule over Y (`fastRule`).
+    private func fastAverageCellIntegrals(of node: NodeID?, cells m: Int, slowPoints: Int?, tolerance: Double,
+                                          fastBudget: Int? = nil) -> [Double] {
         let g = node ?? pi
         let d = dimension.count
         let xPoints: Int
@@ -40,7 +59,7 @@ extension LoweredFields {
         case .two: xPoints = slowPoints ?? max(2, min(8, 32 / m))
         case .three: xPoints = slowPoints ?? (m <= 4 ? 4 : 2)
         }
-        let y = FastTensor(fastRule(of: g))
+        let y = FastTensor(fastRule(of: g, budget: fastBudget))
         // Where the scenario's checks refined the quadrature (a sharp feature), a cell's mass must
         // agree over two doublings, so that a bump between the nodes of two levels is not missed.
         let agreements = (g == rho0 ? max(refinement, initialRefinement) : refinement) > 1 ? 2 : 1
@@ -90,23 +109,30 @@ extension LoweredFields {
                 }
             }
         }
-        let total = masses.reduce(0, +)
-        return masses.map { $0 / total }
+        return masses
     }
 
     /// The rule over Y, per axis: the midpoint rule where g has no steps in y_k (spectrally
     /// accurate for a smooth periodic function), else composite Gauss–Legendre with 4 points per
     /// piece cut at the steps; its points doubled along each axis while the average at a lattice of
     /// slow points moves by more than `fastTolerance`. To start, 64 points per axis in 1D, 16 in
-    /// 2D, 8 in 3D; within 2^16, 2^14 and 2^15 points over Y.
-    private func fastRule(of g: NodeID) -> [AxisRule] {
+    /// 2D, 8 in 3D, or the points per period with which the scenario's checks integrate g where
+    /// they refined them for its sharp features (64r, 64r, 16r: a peak between the points of two
+    /// levels looks converged); within `budget` points over Y (by default 2^16, 2^14 and 2^15).
+    private func fastRule(of g: NodeID, budget requested: Int? = nil) -> [AxisRule] {
         let d = dimension.count
-        let (start, budget): (Int, Int)
+        let (smallest, perPeriod, standard): (Int, Int, Int)
         switch dimension {
-        case .one: (start, budget) = (64, 1 << 16)
-        case .two: (start, budget) = (16, 1 << 14)
-        case .three: (start, budget) = (8, 1 << 15)
+        case .one: (smallest, perPeriod, standard) = (64, 64, 1 << 16)
+        case .two: (smallest, perPeriod, standard) = (16, 64, 1 << 14)
+        case .three: (smallest, perPeriod, standard) = (8, 16, 1 << 15)
         }
+        let budget = requested ?? standard
+        let r = g == rho0 ? max(refinement, initialRefinement) : refinement
+        // The largest power of two per axis whose d-th power fits the budget.
+        var perAxisCap = 1
+        while Int(pow(Double(2 * perAxisCap), Double(d))) <= budget { perAxisCap *= 2 }
+        let start = max(smallest, min(perPeriod * r, perAxisCap))
         let jumps = (0..<d).map { fastJumps(of: g, axis: $0) }
         var sub = [Int](repeating: start, count: d)
         func rules(_ sub: [Int]) -> [AxisRule] {

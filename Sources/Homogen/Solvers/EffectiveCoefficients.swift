@@ -251,7 +251,10 @@ extension EffectiveCoefficients {
 
     private static func compute(_ s: Scenario, _ f: LoweredFields, constant: Bool, resolution: Int?,
                                 slowPoints: Int?) throws -> EffectiveCoefficients {
-        let z = s.facts.equilibriumMass
+        // π normalised so that π̄ is a probability density, ∫∫ π dy dx = 1 (as `compare` and
+        // `stationary` normalise π̄); ∫ π_ε dx would make the coefficients depend on ε where π's
+        // x-dependence resonates with its y-dependence (B̄ does not depend on the normalisation).
+        let z = f.fastAverageMass()
         let g: Int
         switch s.dimension {
         case .one: g = slowPoints ?? 64
