@@ -28,15 +28,28 @@ enum OutputFolder {
         if FileManager.default.fileExists(atPath: path) {
             throw Problem(path: path, reason: "it already exists; choose another --out or remove it")
         }
+        var link = stat()
+        if lstat(path, &link) == 0 {   // (fileExists follows links: a dangling one passed, and the run failed at its end)
+            throw Problem(path: path, reason: "it already exists (a symbolic link whose target is missing); choose another --out or remove it")
+        }
         var parent = AtomicFile.parentFolder(of: path)
         if parent.isEmpty { parent = "." }
         do { try AtomicFile.createFolders(parent) } catch let e as AtomicFile.WriteError {
             throw Problem(path: path, reason: "its parent folder \(e.path) cannot be created: \(e.reason)")
         }
-        let probe = (parent as NSString).appendingPathComponent(".homogen-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // The probe takes the name the folder is written under (`AtomicFile.temporaryName`), which
+        // is longer than its own: a name that fits but whose temporary name does not (250 bytes)
+        // was found out only after the whole run.
+        let probe = AtomicFile.temporaryName(for: path)
         do {
             try AtomicFile.writeContents(Data("probe\n".utf8), toPath: probe)
         } catch let e as AtomicFile.WriteError {
+            if e.reason.contains("too long") {
+                let name = (path as NSString).lastPathComponent, temporary = (probe as NSString).lastPathComponent
+                throw Problem(path: path, reason: "its name is too long (\(name.utf8.count) bytes; the folder is written under a "
+                              + "temporary name \(temporary.utf8.count - name.utf8.count) bytes longer, and a name holds at most "
+                              + "255): choose a shorter --out")
+            }
             throw Problem(path: path, reason: "its parent folder \(parent) is not writable: \(e.reason)")
         }
         unlink(probe)

@@ -85,11 +85,14 @@ struct SampleCommand: ParsableCommand {
             }
             blocks = range
         }
+        var saved: Checkpoint.Saved?
         if let checkpoint, checkpoint.resume {
-            try Checkpoint.precheck(directory: checkpoint.directory, scenario: s, blockSize: plan.blockSize, scheme: scheme)
+            saved = try Checkpoint.precheck(directory: checkpoint.directory, scenario: s, blockSize: plan.blockSize, scheme: scheme)
         }
         let (s, control) = try timeStep.choose(s, allowCoarse: sampling.allowCoarseDt, threads: sampling.threads, quiet: quiet,
-                                               scheme: scheme)
+                                               scheme: scheme, resuming: saved)
+        var checkpoint = checkpoint
+        checkpoint?.timeStepControl = control
         if control?.passed == true { options.allowCoarseTimeStep = true }   // measured: the rule of thumb is moot
         let sampler = try ParticleSampler(scenario: s, options: options)
         // The header before the work, so that a long run says at once what it is doing.

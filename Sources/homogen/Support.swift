@@ -98,8 +98,11 @@ struct TimeStepOptionGroup: ParsableArguments {
     /// The scenario at the step to sample with, and the control's report when the pilot ran;
     /// prints the steps tried unless quiet. `allowCoarse`: use `--dt` even if the pilot finds it
     /// too coarse.
-    func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool, scheme: SchemeKind = .standard) throws
-        -> (Scenario, TimeStepControl.Report?) {
+    /// The scenario at the step to sample with, and the control's report (nil when not checked).
+    /// `resuming`: what a checkpoint (already checked to be this run's) recorded; its step and
+    /// decision are taken without repeating the pilots.
+    func choose(_ s: Scenario, allowCoarse: Bool, threads: Int?, quiet: Bool, scheme: SchemeKind = .standard,
+                resuming: Checkpoint.Saved? = nil) throws -> (Scenario, TimeStepControl.Report?) {
         func at(_ step: Double) throws -> Scenario {
             do { return try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: step)) } catch let e as ScenarioError
                 where dt != nil && e.key == "[time] dt" {
@@ -108,6 +111,18 @@ struct TimeStepOptionGroup: ParsableArguments {
             }
         }
         if let dt { _ = try at(dt) }   // a --dt the scenario would refuse is refused before any pilot
+        if let saved = resuming, let step = saved.dt, saved.timeStepControl != nil || skipDtCheck {
+            if let dt, dt != step {
+                throw ValidationError("--dt \(dt) differs from the step \(step) the checkpoint was sampled at; resume without --dt")
+            }
+            var report = saved.timeStepControl
+            report?.reused = true
+            if !quiet {
+                printError("time step: dt = \(step) as the checkpoint recorded it (" + (report.map { _ in "its time-step decision is reused, no pilots" }
+                                                                                     ?? "not checked: --skip-dt-check") + ")")
+            }
+            return (try at(step), report)
+        }
         if skipDtCheck {
             if !quiet { printError("time step: dt = \(dt ?? s.time.dt) NOT checked (--skip-dt-check): the sampler's bias is unknown") }
             return (try at(dt ?? s.time.dt), nil)
@@ -124,7 +139,14 @@ struct TimeStepOptionGroup: ParsableArguments {
         } else if !quiet, journal.pilotsKept > 0 {
             printError("time step: \(journal.pilotsKept) pilot(s) measured before for this run are reused (\(journal.path))")
         }
-        let report = try control.choose(requested: dt, allowCoarse: allowCoarse, journal: journal) { t in
+        let report: TimeStepControl.Report
+        defer {
+            if let failure = journal.writeFailure {
+                printError("warning: the time-step journal (the cache of the pilots, \(journal.path)) could not be written: \(failure); "
+                           + "the pilots are not kept for a rerun or --resume (set HOMOGEN_CACHE_DIR to a writable folder)")
+            }
+        }
+        report = try control.choose(requested: dt, allowCoarse: allowCoarse, journal: journal) { t in
             if !quiet { printError(Self.describe(t)) }
         }
         if !quiet { printError(Self.decision(report)) }

@@ -42,6 +42,51 @@ final class CheckpointTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/run.checkpoint"), "the checkpoint is removed after success")
     }
 
+    /// A resume takes the checkpoint's step and time-step decision without repeating the pilots,
+    /// even with the time-step journal gone (another node, a cleaned cache): a review's resume
+    /// spent its 16 s of pilots again, and would have refused its own checkpoint as "another run"
+    /// had the pilots decided otherwise. Byte-identical to the uninterrupted run, with the same
+    /// decision in summary.json; a --dt other than the checkpoint's is refused.
+    func testResumeReusesTheCheckpointsTimeStepDecision() throws {
+        let base = temporaryPath("resume-dt")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let cache = base + "/cache"
+        let checked = ["sample", "scenarios/bench-1d.toml", "--particles", "100000", "--threads", "2", "--quiet"]
+        let p = Process()
+        p.executableURL = homogenExecutable
+        p.arguments = checked + ["--out", base + "/run", "--checkpoint-every", "0.05"]
+        p.currentDirectoryURL = repositoryRoot
+        p.environment = ProcessInfo.processInfo.environment.merging(["HOMOGEN_CACHE_DIR": cache]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        terminateAfterFirstCheckpoint(p, checkpoint: base + "/run.checkpoint")
+        XCTAssertEqual(p.terminationStatus, 130)
+        // The pilots' journal decides the uninterrupted run's step without pilots of its own.
+        let full = try runHomogen(checked + ["--out", base + "/full"], cache: cache)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let otherDt = try runHomogen(checked + ["--resume", base + "/run.checkpoint", "--dt", "1e-7", "--out", base + "/x"])
+        XCTAssertEqual(otherDt.status, 64, otherDt.stderr)
+        XCTAssertTrue(otherDt.stderr.contains("differs from the step"), otherDt.stderr)
+        let verbose = checked.filter { $0 != "--quiet" }
+        let resumed = try runHomogen(verbose + ["--resume", base + "/run.checkpoint"], cache: base + "/empty-cache")
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("as the checkpoint recorded it (its time-step decision is reused, no pilots)"), resumed.stderr)
+        XCTAssertFalse(resumed.stderr.contains("coupled particles"), "no pilot ran: \(resumed.stderr)")
+        for f in ["densities_000.csv", "densities_001.csv"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: "\(base)/full/\(f)"),
+                           FileManager.default.contents(atPath: "\(base)/run/\(f)"), f)
+        }
+        func control(_ folder: String) throws -> [String: Any] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as! [String: Any]
+            return try XCTUnwrap(json["time_step_control"] as? [String: Any])
+        }
+        let a = try control(base + "/full"), b = try control(base + "/run")
+        for key in ["dt", "method", "passed", "bound_over_threshold"] {
+            XCTAssertEqual("\(a[key] ?? "nil")", "\(b[key] ?? "nil")", key)
+        }
+    }
+
     /// Two blocks of long trajectories on two threads: the checkpoint holds both blocks in
     /// progress (positions, step count, generator state, counts so far), and resuming continues
     /// them, byte-identical to the uninterrupted run.
@@ -88,12 +133,14 @@ final class CheckpointTests: XCTestCase {
         let noPositions = try runHomogen(args.filter { $0 != "--positions" } + ["--resume", dir, "--out", base + "/y"])
         XCTAssertEqual(noPositions.status, 65)
         XCTAssertTrue(noPositions.stderr.contains("resume with --positions"), noPositions.stderr)
-        let positions = dir + "/positions.bin"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("positions") }
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let positions = dir + "/" + files[0]
         let data = try XCTUnwrap(FileManager.default.contents(atPath: positions))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: positions))
         let truncated = try runHomogen(args + ["--resume", dir, "--out", base + "/z"])
         XCTAssertEqual(truncated.status, 65)
-        XCTAssertTrue(truncated.stderr.contains("positions.bin: missing, truncated"), truncated.stderr)
+        XCTAssertTrue(truncated.stderr.contains(files[0] + ": missing, truncated"), truncated.stderr)
         try "{not json".write(toFile: dir + "/checkpoint.json", atomically: true, encoding: .utf8)
         let corrupt = try runHomogen(args + ["--resume", dir, "--out", base + "/w"])
         XCTAssertEqual(corrupt.status, 65)

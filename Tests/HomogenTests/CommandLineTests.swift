@@ -51,6 +51,48 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: parent).contains { $0.contains((out as NSString).lastPathComponent + ".tmp") })
     }
 
+    /// A review's cases that failed late or not at all: a run folder named by a dangling symbolic
+    /// link, or too long for its temporary name, was found out after the whole run (now refused
+    /// before any work, exit 74, nothing printed on stdout); an unwritable cache of the pilots
+    /// stopped the run (now a warning); a ρ0 near the largest double hung the initial draw, deaf to
+    /// SIGTERM (now drawn: its rejection test is made on ρ0/max).
+    func testRunsThatFailedLateOrHung() throws {
+        let base = temporaryPath("late")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let quick = ["sample", "scenarios/bench-1d.toml", "--particles", "2000", "--threads", "2", "--skip-dt-check"]
+        try FileManager.default.createSymbolicLink(atPath: base + "/dangling", withDestinationPath: "/nonexistent/folder")
+        let dangling = try runHomogen(quick + ["--out", base + "/dangling"])
+        XCTAssertEqual(dangling.status, 74, dangling.stderr)
+        XCTAssertTrue(dangling.stderr.contains("symbolic link whose target is missing"), dangling.stderr)
+        XCTAssertTrue(dangling.stdout.isEmpty, dangling.stdout)
+        let long = try runHomogen(quick + ["--out", base + "/" + String(repeating: "b", count: 250)])
+        XCTAssertEqual(long.status, 74, long.stderr)
+        XCTAssertTrue(long.stderr.contains("its name is too long (250 bytes"), long.stderr)
+        XCTAssertTrue(long.stdout.isEmpty, long.stdout)
+        let uncached = try runHomogen(["sample", "scenarios/bench-1d.toml", "--particles", "2000", "--threads", "2",
+                                       "--out", base + "/uncached"], cache: "/dev/null/cache")
+        XCTAssertEqual(uncached.status, 0, uncached.stderr)
+        XCTAssertTrue(uncached.stderr.contains("warning: the time-step journal"), uncached.stderr)
+        XCTAssertTrue(uncached.stderr.contains("could not be written"), uncached.stderr)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("scenarios/bench-1d.toml"), encoding: .utf8)
+        let huge = text.components(separatedBy: "\n").map {
+            $0.hasPrefix("rho =") ? #"rho = "1e308*(1 + 0.5*cos(2*pi*x))""# : $0.hasPrefix("outputs =") ? "outputs = [0.0, 0.01]" : $0
+        }
+        XCTAssertTrue(huge.contains(#"rho = "1e308*(1 + 0.5*cos(2*pi*x))""#), "bench-1d has an [initial] line to replace")
+        try huge.joined(separator: "\n").write(toFile: base + "/huge.toml", atomically: true, encoding: .utf8)
+        let drawn = try runHomogen(["sample", base + "/huge.toml", "--particles", "20000", "--threads", "2", "--skip-dt-check",
+                                    "--out", base + "/huge"])
+        XCTAssertEqual(drawn.status, 0, drawn.stderr)
+        let csv = try String(contentsOfFile: base + "/huge/densities_000.csv", encoding: .utf8)
+        let counts = csv.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
+        XCTAssertEqual(counts.reduce(0, +), 20000)
+        // At t = 0, [−1/4, 1/4) (where 1 + cos(2πx)/2 is larger) holds 1/2 + 1/(2π) of the mass,
+        // within 5 binomial standard errors (64 cells: the first 16 and the last 16).
+        let middle = (counts.prefix(16).reduce(0, +) + counts.suffix(16).reduce(0, +)) / 20000
+        XCTAssertEqual(middle, 0.5 + 0.5 / Double.pi, accuracy: 5 * (0.66 * 0.34 / 20000).squareRoot())
+    }
+
     func testExistingRunFolderIsRefused() throws {
         let out = temporaryPath("exists")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

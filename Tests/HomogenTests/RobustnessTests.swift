@@ -103,6 +103,9 @@ final class RobustnessTests: XCTestCase {
             ("a = [[[[[1]]]]]\n", "nest more than 4"),
             ("a = \"x\u{0}y\"\n", "control character"),
             ("a = \"\\uD800\"\n", "not a Unicode scalar"),
+            // Escaped control characters: NUL cut B = "2\u0000 + sin(2*pi*y)" to "2" (a review).
+            ("B = \"2\\u0000 + sin(2*pi*y)\"\n", "control character U+0000"),
+            ("a = \"x\\U0000001by\"\n", "control character U+001B"),
             ("a = \"open\n", "not closed"),
             ("a = 1 2\n", "after the value"),
             ("a = sin(x)\n", "quote text"),

@@ -130,6 +130,28 @@ final class W2CommandTests: XCTestCase {
         XCTAssertTrue(points.stderr.contains("--exact applies to --grid"), points.stderr)
     }
 
+    /// A version 1.0 .npy file of three float64 values whose header announces `shape`.
+    static func craftedNPY(shape: String) -> Data {
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(Data(header.utf8))
+        data.append(NPY.encode([1, 2, 3], shape: [3]).suffix(24))
+        return data
+    }
+
+    /// Line ends LF, CRLF and a lone CR (old Mac files) read the same points: `0.1\r0.2\r` was
+    /// one 2D point, so W2 between the same points in another order was 0.1414, not 0.
+    func testTextPointsWithAnyLineEnds() throws {
+        let reference = try file("lf.txt", Data("0.1\n0.2\n0.7\n".utf8))
+        for (name, text) in [("cr.txt", "0.7\r0.1\r0.2\r"), ("crlf.txt", "0.7\r\n0.1\r\n0.2\r\n"), ("mixed.txt", "0.7\r0.1\r\n0.2\n")] {
+            let r = try runHomogen(["w2", reference, try file(name, Data(text.utf8))])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            XCTAssertEqual(try XCTUnwrap(value(r)), 0, accuracy: 1e-12, name)
+        }
+    }
+
     func testBadInputsGiveClearErrors() throws {
         let grid = try file("g.npy", NPY.encode([Double](repeating: 1, count: 16), shape: [4, 4]))
         let cases: [([String], String)] = [
@@ -149,6 +171,12 @@ final class W2CommandTests: XCTestCase {
             ([try file("word.txt", Data("0.1\n0.2\nabc\n".utf8)), grid], "'abc'"),
             ([try file("p3.npy", NPY.encode([Double](repeating: 0.5, count: 9), shape: [3, 3])), grid], "(N, 2)"),
             ([try file("trunc.npy", NPY.encode([1, 2, 3, 4], shape: [4]).dropLast(8)), grid], "truncated"),
+            // Crafted shapes (a review's: each trapped, exit 132): negative, beyond the file, overflowing.
+            ([try file("negative.npy", Self.craftedNPY(shape: "(-3,)")), grid], "'-3' that is not a size"),
+            ([try file("huge.npy", Self.craftedNPY(shape: "(9223372036854775807,)")), grid], "holds more values than any file can"),
+            ([try file("overflow.npy", Self.craftedNPY(shape: "(4294967296, 4294967296)")), grid], "holds more values than any file can"),
+            ([try file("bigint.npy", Self.craftedNPY(shape: "(99999999999999999999999,)")), grid], "not a size"),
+            (["--grid", try file("negative-grid.npy", Self.craftedNPY(shape: "(-3,)")), grid], "'-3' that is not a size"),
         ]
         // Too large for the exact solver: the message names the flags to use instead.
         let many = String(repeating: "0.25 0.5\n", count: 6001)

@@ -293,6 +293,10 @@ public struct Comparison {
             }
             control = try c.choose(requested: options.samplerDt, allowCoarse: options.allowCoarseTimeStep, journal: journal,
                                    tried: timeStepTrial)
+            if let journal, let failure = journal.writeFailure {
+                stage?("warning: the time-step journal (\(journal.path)) could not be written: \(failure); the pilots are not "
+                       + "kept for a rerun (set HOMOGEN_CACHE_DIR to a writable folder)")
+            }
             dt = control!.dt
         }
         let sampled = try s.replacing(time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: dt))

@@ -114,7 +114,7 @@ public enum AtomicFile {
         if mkdir(path, 0o755) != 0, errno != EEXIST { throw WriteError(path: path, reason: reason(errno: errno)) }
     }
 
-    static func temporaryName(for path: String) -> String {
+    public static func temporaryName(for path: String) -> String {
         let (dir, base) = split(path)
         let tmp = ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         return dir.isEmpty ? tmp : dir == "/" ? "/" + tmp : dir + "/" + tmp

@@ -81,9 +81,21 @@ public enum NPY {
         let fortran = field("fortran_order")?.hasPrefix("True") ?? false
         guard let shapeText = field("shape"), let open = shapeText.firstIndex(of: "("),
               let close = shapeText.firstIndex(of: ")") else { throw FormatError(reason: "no shape in the .npy header") }
-        let shape = shapeText[shapeText.index(after: open)..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let count = shape.reduce(1, *)
+        let entries = shapeText[shapeText.index(after: open)..<close].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var shape: [Int] = [], count = 1
+        for entry in entries {
+            guard let n = Int(entry), n >= 0 else {
+                throw FormatError(reason: "the .npy header's shape has an entry '\(entry)' that is not a size (a whole number from 0)")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            // (The payload check below then refuses any shape larger than the file.)
+            guard !overflow, product <= Int.max / 8 else {
+                throw FormatError(reason: "the .npy header's shape (\(entries.joined(separator: ", "))) holds more values than any file can")
+            }
+            shape.append(n)
+            count = product
+        }
         let width: Int
         switch descr {
         case "<f8", "<i8": width = 8

@@ -34,6 +34,9 @@ public struct ParticleSampler {
         /// Seconds between checkpoints.
         public var interval: Double
         public var resume: Bool
+        /// The time-step decision the run samples with, recorded in the checkpoint so that a resume
+        /// takes it instead of repeating the pilots (`Checkpoint.saved`).
+        public var timeStepControl: TimeStepControl.Report?
         public init(directory: String, interval: Double, resume: Bool = false) {
             self.directory = directory; self.interval = interval; self.resume = resume
         }
@@ -135,6 +138,7 @@ public struct ParticleSampler {
         let checkpointing = checkpoint.map { policy in
             ParticleEngine.Checkpointing(interval: policy.interval, directory: policy.directory, fingerprint: fingerprint,
                                          blockSize: plan.blockSize, blocks: range, dt: scenario.time.dt,
+                                         timeStepControl: policy.timeStepControl,
                                          positions: positions.map { p in { NPY.encodeFloat64(p, count: positionCount) } })
         }
         let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: makeWorker,

@@ -199,6 +199,11 @@ struct TOMLSubset {
             i += 1
         }
         guard Unicode.Scalar(v) != nil else { throw fail("the escape names U+\(String(v, radix: 16, uppercase: true)), not a Unicode scalar value") }
+        // A control character has no place in a scenario's strings, and NUL ends the string where
+        // the TOML library hands it over as a C string: B = "2\u0000 + sin(2*pi*y)" was read as "2".
+        guard v >= 0x20 || v == 0x09, v != 0x7F else {
+            throw fail("the escape names the control character U+\(String(format: "%04X", v)), which a scenario's strings may not hold")
+        }
     }
 
     private mutating func literalString() throws {

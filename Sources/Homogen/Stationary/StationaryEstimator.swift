@@ -144,7 +144,7 @@ public struct StationaryEstimator {
         }
         let checkpointing = checkpoint.map {
             ParticleEngine.Checkpointing(interval: $0.interval, directory: $0.directory, fingerprint: fp,
-                                         blockSize: plan.blockSize, blocks: range, dt: dt, positions: nil)
+                                         blockSize: plan.blockSize, blocks: range, dt: dt, timeStepControl: nil, positions: nil)
         }
         let outcome = try ParticleEngine.run(blocks: Array(range), threads: options.threads, makeWorker: makeWorker,
                                              resume: previous, checkpointing: checkpointing)

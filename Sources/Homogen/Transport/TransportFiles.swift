@@ -153,7 +153,19 @@ public enum TransportFiles {
         var values: [Double] = []
         values.reserveCapacity(data.count / 10)
         var columns = 0
-        var buffer = [UInt8](data)
+        // Line ends: LF, CRLF, or a lone CR (old Mac files; read as one line of several
+        // coordinates, `0.1\r0.2\r` was one 2D point).
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(data.count + 1)
+        var afterCR = false
+        for byte in data {
+            if byte == 13 {
+                buffer.append(10)
+            } else if !(byte == 10 && afterCR) {
+                buffer.append(byte)
+            }
+            afterCR = byte == 13
+        }
         buffer.append(0)
         try buffer.withUnsafeMutableBufferPointer { b in
             let base = UnsafeMutableRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)

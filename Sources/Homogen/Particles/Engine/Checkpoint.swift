@@ -9,10 +9,14 @@ import Foundation
 /// state, runs the remaining ones and adds everything: the result is bit-identical to an
 /// uninterrupted run, and no completed time step is lost.
 ///
-/// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions.bin` (raw
-/// little-endian float64); both are replaced atomically (temporary file, then rename), and the
-/// JSON records the run's fingerprint, an FNV-1a hash of the positions and one of its own content,
-/// so that a corrupt, edited or mismatched checkpoint is refused, never half-used.
+/// A checkpoint is a folder with `checkpoint.json` and, with positions, `positions-HASH.bin` (raw
+/// little-endian float64, named by its FNV-1a hash); each is written atomically (temporary file,
+/// then rename), the positions first and the JSON, which names them by that hash, last; the
+/// previous positions file is removed only then. So a kill at any moment leaves the old checkpoint
+/// or the new one whole (with one `positions.bin` for both, a kill between the two renames left the
+/// new positions beside the old JSON: a checkpoint that could not be resumed, and the run lost).
+/// The JSON also records the run's fingerprint and a hash of its own content, so that a corrupt,
+/// edited or mismatched checkpoint is refused, never half-used.
 public struct Checkpoint: Codable, Sendable {
     public let fingerprint: String
     public let blockSize: Int
@@ -28,6 +32,9 @@ public struct Checkpoint: Codable, Sendable {
     /// The time step the run samples at (absent in checkpoints written before session 13): lets a
     /// resumed run refuse a foreign checkpoint before it measures its own step (`precheck`).
     public var dt: Double? = nil
+    /// The time-step control's decision for `dt` (absent before session 23, and for a run whose
+    /// step was not checked): a resume takes it instead of repeating the pilots.
+    public var timeStepControl: TimeStepControl.Report? = nil
     /// FNV-1a of this JSON written without this field: an edited or damaged file is refused.
     public var contentHash: String? = nil
 
@@ -76,26 +83,45 @@ public struct Checkpoint: Codable, Sendable {
         return String(format: "%016llx", h)
     }
 
-    /// Writes the checkpoint into `directory` (created if needed), atomically per file.
+    /// The positions file of a checkpoint whose positions hash to `hash`.
+    static func positionsFile(_ directory: String, hash: String) -> String { directory + "/positions-\(hash).bin" }
+
+    /// Writes the checkpoint into `directory` (created if needed): the positions, then the JSON
+    /// that names them, then the removal of older positions files.
     func write(to directory: String, positions: Data?) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if let positions { try AtomicFile.write(positions, to: directory + "/positions.bin") }
+        let current = positionsHash.map { Self.positionsFile(directory, hash: $0) }
+        if let positions, let current { try AtomicFile.write(positions, to: current) }
         var sealed = self
         sealed.contentHash = nil
         sealed.contentHash = Self.hash(try JSON.encode(sealed))
         try AtomicFile.write(try JSON.encode(sealed), to: directory + "/checkpoint.json")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in files where name.hasPrefix("positions") && name.hasSuffix(".bin") && directory + "/" + name != current {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// The step and time-step decision a checkpoint was written with, once it is checked to belong
+    /// to this run (`precheck`): a resume samples at that step without repeating the pilots.
+    public struct Saved: Sendable {
+        public let dt: Double?
+        public let timeStepControl: TimeStepControl.Report?
     }
 
     /// Refuses, before any work that depends on the time step (the time-step pilots), a checkpoint
     /// that cannot be this run's: missing, corrupt, or written for another scenario, seed, scheme,
     /// block size or build at the step it records. (`load` checks everything again at the step
     /// chosen.)
-    public static func precheck(directory: String, scenario: Scenario, blockSize: Int, scheme: SchemeKind) throws {
+    @discardableResult
+    public static func precheck(directory: String, scenario: Scenario, blockSize: Int, scheme: SchemeKind) throws -> Saved {
         let c = try read(from: directory)
-        guard let dt = c.dt else { return }
+        guard let dt = c.dt else { return Saved(dt: nil, timeStepControl: nil) }
         let s = try scenario.replacing(time: TimeSettings(final: scenario.time.final, outputs: scenario.time.outputs, dt: dt))
         let fingerprint = try s.runFingerprint(blockSize: blockSize, scheme: scheme)
         guard c.fingerprint == fingerprint else { throw foreign(directory, c.fingerprint, fingerprint) }
+        let control = c.timeStepControl.flatMap { $0.dt == dt && $0.scheme == scheme ? $0 : nil }
+        return Saved(dt: dt, timeStepControl: control)
     }
 
     private static func read(from directory: String) throws -> Checkpoint {
@@ -136,9 +162,12 @@ public struct Checkpoint: Codable, Sendable {
                 throw Invalid(message: "\(file) was written by a run that does not keep the particle positions; resume it "
                               + "without keeping them (no --positions)")
             }
-            guard let p = FileManager.default.contents(atPath: directory + "/positions.bin"), p.count == bytes,
+            // (Checkpoints written before session 23 kept one positions.bin.)
+            let named = positionsFile(directory, hash: c.positionsHash!)
+            let path = FileManager.default.fileExists(atPath: named) ? named : directory + "/positions.bin"
+            guard let p = FileManager.default.contents(atPath: path), p.count == bytes,
                   hash(p) == c.positionsHash else {
-                throw Invalid(message: "\(directory)/positions.bin: missing, truncated or not the one checkpoint.json was written with")
+                throw Invalid(message: "\(named): missing, truncated or not the one checkpoint.json was written with")
             }
             positions = p
         } else if c.positionsHash != nil {

@@ -20,8 +20,10 @@ enum ParticleEngine {
         let fingerprint: String
         let blockSize: Int
         let blocks: Range<Int>
-        /// The run's time step, recorded in the checkpoint (`Checkpoint.precheck`).
+        /// The run's time step, recorded in the checkpoint (`Checkpoint.precheck`), and the
+        /// time-step control's decision behind it, if any.
         let dt: Double
+        let timeStepControl: TimeStepControl.Report?
         let positions: (() -> Data)?
     }
 
@@ -126,7 +128,7 @@ enum ParticleEngine {
                                firstBlock: checkpointing.blocks.lowerBound, endBlock: checkpointing.blocks.upperBound,
                                completed: completed.withLock { $0 }.sorted(), recorders: totals(workers, base: previous?.recorders),
                                positionsHash: data.map { Checkpoint.hash($0) }, inProgress: inProgress.sorted { $0.block < $1.block },
-                               dt: checkpointing.dt)
+                               dt: checkpointing.dt, timeStepControl: checkpointing.timeStepControl)
             try c.write(to: checkpointing.directory, positions: data)
         }
         let finished = Atomic<Bool>(false)

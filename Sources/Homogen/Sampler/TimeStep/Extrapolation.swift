@@ -44,7 +44,19 @@ final class Extrapolation {
         var levels: [LocalWeakError.Level] = []
         var unresolvedRun = 0, seenResolved = false
         for k in 0...maximumIndex {
-            let level = try probe.level(top / pow(2, Double(k)))
+            var level = try probe.level(top / pow(2, Double(k)))
+            // Sunk into its noise just below a resolved level while the last measured ratio is
+            // still far from the order's: probed again with 4, then 16 times the samples.
+            // Otherwise the pre-asymptotic ratios of the coarse halvings were carried to every
+            // finer one, and they set the Richardson factor of every pilot too: on a review's 2D
+            // case (constant anisotropic B, ε = 1/4) L fell 6 and 7 times over the first two
+            // halvings, then 37 (at 1.4 SE), so 1.42 per halving was carried, each pilot's λ̂ and SE
+            // were multiplied by 22, and 1.6·10⁻⁶ was certified where 2·10⁻⁴ is adequate.
+            if seenResolved, unresolvedRun == 0, !level.resolved, Self.farFromTheOrder(levels, scheme: probe.scheme) {
+                for n in LocalWeakError.refinedSamples where n > probe.samples && !level.resolved {
+                    level = try probe.level(level.dt, samples: n)
+                }
+            }
             levels.append(level)
             if level.resolved { seenResolved = true; unresolvedRun = 0 } else { unresolvedRun += 1 }
             if seenResolved, unresolvedRun >= 2 { break }
@@ -65,6 +77,14 @@ final class Extrapolation {
         self.top = levels[0].dt
         self.levels = levels
         measured = Self.ratios(levels, scheme: probe.scheme)
+    }
+
+    /// Whether the ratio of the last halving probed is unmeasured or below half the order's 4^q:
+    /// a finer level, resolved, could raise the ratio carried below it.
+    private static func farFromTheOrder(_ levels: [LocalWeakError.Level], scheme: SchemeKind) -> Bool {
+        guard levels.count >= 2,
+              let r = LocalWeakError.ratio(levels[levels.count - 2], levels[levels.count - 1], order: scheme.weakOrder) else { return true }
+        return r < pow(4, Double(scheme.weakOrder)) / 2
     }
 
     /// The extrapolation from levels probed before (a `TimeStepJournal`), coarsest first; they

@@ -26,6 +26,10 @@ public struct LocalWeakError {
     /// One-step samples per level by default: starting positions repeated with fresh random
     /// variables.
     static let standardSamples = 1 << 18
+    /// One-step samples of a level probed again because it sank into the noise just below a
+    /// resolved one (`Extrapolation`): 4, then 16 times the standard, until it is resolved (L's
+    /// noise falls like 1/samples once L is below it).
+    static let refinedSamples = [1 << 20, 1 << 22]
 
     /// L(h) at one step h, with its standard error.
     public struct Level: Codable, Sendable, Equatable {
@@ -44,18 +48,19 @@ public struct LocalWeakError {
     /// One-step samples per level.
     var samples = LocalWeakError.standardSamples
 
-    /// L at step h (seeded by the level, so that each level is reproducible on its own).
-    func level(_ h: Double) throws -> Level {
+    /// L at step h (seeded by the level, so that each level is reproducible on its own), from
+    /// `samples` one-step samples unless `count` is given.
+    func level(_ h: Double, samples count: Int? = nil) throws -> Level {
         let s = scenario, dim = s.dimension, d = dim.count
-        let n = samples
+        let n = count ?? samples
         let probe = try s.replacing(
             particles: ParticleSettings(count: n, seed: BlockSeeds.splitMix64(s.particles.seed ^ h.bitPattern ^ 0x6C6F_6361_6C),
                                         convention: s.particles.convention),
             time: TimeSettings(final: s.time.final, outputs: s.time.outputs, dt: h))
         let run = try ParticleRun(scenario: probe, scheme: scheme, schedule: TimeSchedule(dt: h, outputs: [h]))
         let plan = run.plan
-        let count = starts.first?.count ?? 0
-        precondition(count > 0)
+        let starts = starts.first?.count ?? 0
+        precondition(starts > 0)
         // storage[path * d + k]: coordinate k after the step, path 0 coarse, 1 fine.
         let storage = (0..<(2 * d)).map { _ in UnsafeMutableBufferPointer<Double>.allocate(capacity: n) }
         defer { for b in storage { b.deallocate() } }
@@ -68,7 +73,7 @@ public struct LocalWeakError {
             b.start(block, of: plan, seed: run.seed)
             let m = a.count, first = a.firstParticle
             for k in 0..<d {
-                for i in 0..<m { a.x[k][i] = starts[k][(first + i) % count] }
+                for i in 0..<m { a.x[k][i] = self.starts[k][(first + i) % starts] }
                 b.x[k].update(from: a.x[k], count: m)
             }
             stepper.begin(coarse: a, fine: b)

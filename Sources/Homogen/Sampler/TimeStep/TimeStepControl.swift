@@ -136,7 +136,7 @@ public struct TimeStepControl {
         public let seconds: Double
         /// True when this run took the decision from its journal (measured by an earlier run):
         /// `seconds` is then that run's, not this one's. (Not part of the JSON record.)
-        public internal(set) var reused = false
+        public var reused = false
 
         private enum CodingKeys: String, CodingKey {
             case dt, scheme, order, passed, method, ratio, boundOverThreshold, trials, localErrors, pilotParticles, runParticles, seconds

@@ -102,8 +102,18 @@ public final class TimeStepJournal {
         try save()
     }
 
+    /// Why the journal could not be written, if it could not (a cache folder that is not
+    /// writable: a home of /nonexistent, a read-only HOMOGEN_CACHE_DIR). The run goes on without
+    /// it — a cache is no reason to refuse a run (a review's user `nobody` could not sample at all)
+    /// — and the command says that the pilots will not be kept.
+    public private(set) var writeFailure: String?
+
     private func save() throws {
-        try AtomicFile.createFolders(AtomicFile.parentFolder(of: path))
-        try AtomicFile.write(try JSON.encode(contents), to: path)
+        do {
+            try AtomicFile.createFolders(AtomicFile.parentFolder(of: path))
+            try AtomicFile.write(try JSON.encode(contents), to: path)
+        } catch {
+            if writeFailure == nil { writeFailure = "\(error)" }
+        }
     }
 }
