@@ -24,6 +24,7 @@ INTEGRATION+='|ReferenceCheckTests.testCompareReportsTheReferenceCheck|TimeStepC
 INTEGRATION+='|TimeStepControlTests.testCompareAtTheChosenStepAgreesAndAtACoarseStepDiffers|ThreeDimensionalTests.testCompareIn3DAgreesAndHasPower'
 INTEGRATION+='|StableNorm3DTests.testEffectivePrintsTheGromovHausdorffIntegrandIn3D|StableNorm3DTests.testCompareIn3DGivesWGHOnTheMetricGrid'
 INTEGRATION+='|CellProblem3DTests.testEffectiveCommandIn3D'
+INTEGRATION+='|TimeStepControlTests.testAStiffAnisotropicCaseIsCertifiedNearItsAdequateStep'
 
 swift_tests() {
   swift build -c release --build-tests -Xswiftc -enable-testing

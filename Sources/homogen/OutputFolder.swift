@@ -1,4 +1,5 @@
 import Foundation
+import ArgumentParser
 import Homogen
 
 /// The run folder, checked before any work: a run that cannot write its results is refused
@@ -25,6 +26,7 @@ enum OutputFolder {
     /// is writable, and that the file system has room for `estimatedBytes` (twice over, as
     /// files are written under a temporary name first) plus 1 MiB.
     static func check(_ path: String, estimatedBytes: Int) throws {
+        guard !path.isEmpty else { throw ValidationError("--out must name a folder (it is empty)") }
         if FileManager.default.fileExists(atPath: path) {
             throw Problem(path: path, reason: "it already exists; choose another --out or remove it")
         }

@@ -42,7 +42,16 @@ struct SlurmCommand: ParsableCommand {
 
     func validate() throws {
         guard tasks >= 1 else { throw ValidationError("--tasks must be positive") }
-        guard threads >= 1 else { throw ValidationError("--threads must be positive") }
+        // As `sample` checks it: every task would exit 64 on more.
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be from 1 to 1024, not \(threads)") }
+        // A line break in an sbatch option would end the #SBATCH block (the directives after it
+        // ignored) and become a command of the script; the array is the shards' own.
+        if let bad = sbatchOptions.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw ValidationError("the sbatch option '\(bad.debugDescription)' holds a line break or another control character")
+        }
+        if let array = sbatchOptions.first(where: { $0.hasPrefix("--array") || $0.hasPrefix("-a") }) {
+            throw ValidationError("'\(array)': the array (one task per shard, 0-\(tasks - 1)) is set by --tasks, not by an sbatch option")
+        }
         // Every task would fail on it (`sample` refuses it); refuse it here, before writing the scripts.
         guard checkpointEvery > 0, checkpointEvery.isFinite else { throw ValidationError("--checkpoint-every must be positive") }
     }
@@ -55,21 +64,30 @@ struct SlurmCommand: ParsableCommand {
         }
         let fm = FileManager.default
         let dir = absolute(out ?? defaultRunFolder(s, "slurm"))
+        let homogen = absolute(CommandLine.arguments[0])
+        let scenarioPath = absolute(scenario)
+        // Every text the scripts hold: a line break in any of them would become a command.
+        for (what, text) in [("--out", dir), ("the scenario path", scenarioPath), ("the scenario's name", s.name), ("the homogen path", homogen)]
+        where text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError("\(what) '\(text.debugDescription)' holds a line break or another control character, "
+                                  + "which a Slurm script cannot hold safely")
+        }
         // Exists, or cannot be written: the usual message (exit 74), not the file system's.
         try OutputFolder.check(dir, estimatedBytes: 0)
         do { try fm.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true) } catch {
             throw OutputFolder.Problem(path: dir, reason: "it cannot be created: \(error.localizedDescription)")
         }
-        let homogen = absolute(CommandLine.arguments[0])
-        let scenarioPath = absolute(scenario)
         func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        // sbatch reads an #SBATCH value in double quotes with \" and \\ escaped (a path with a space or
+        // a quote was split there).
+        func dq(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         let extra = sbatchOptions.map { "#SBATCH \($0)" }.joined(separator: "\n")
         let array = """
             #!/bin/bash
-            #SBATCH --job-name=\(s.name)-shards
+            #SBATCH --job-name=\(dq(s.name + "-shards"))
             #SBATCH --array=0-\(tasks - 1)
             #SBATCH --cpus-per-task=\(threads)
-            #SBATCH --output=\(dir)/logs/shard-%a.out
+            #SBATCH --output=\(dq(dir + "/logs/shard-%a.out"))
             #SBATCH --requeue
             \(extra)
             # Shard $SLURM_ARRAY_TASK_ID of \(tasks) of \(s.name) (written by homogen slurm).
@@ -85,8 +103,8 @@ struct SlurmCommand: ParsableCommand {
             """
         let merge = """
             #!/bin/bash
-            #SBATCH --job-name=\(s.name)-merge
-            #SBATCH --output=\(dir)/logs/merge.out
+            #SBATCH --job-name=\(dq(s.name + "-merge"))
+            #SBATCH --output=\(dq(dir + "/logs/merge.out"))
             \(extra)
             # Merges the \(tasks) shards of \(s.name) (written by homogen slurm).
             set -euo pipefail
@@ -97,7 +115,7 @@ struct SlurmCommand: ParsableCommand {
         try AtomicFile.write(Data(merge.utf8), to: dir + "/merge.sh")
         print("wrote \(dir)/array.sh (\(tasks) tasks) and \(dir)/merge.sh")
         guard submit else {
-            print("submit with: jid=$(sbatch --parsable \(dir)/array.sh) && sbatch --dependency=afterok:$jid \(dir)/merge.sh")
+            print("submit with: jid=$(sbatch --parsable \(q(dir + "/array.sh"))) && sbatch --dependency=afterok:$jid \(q(dir + "/merge.sh"))")
             return
         }
         let arrayJob = try sbatch(["--parsable", dir + "/array.sh"])

@@ -64,6 +64,39 @@ final class ShardTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(message), "\(folders): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(base)/never"))
         }
+        // Edited copies of a1 (a review's cases, each merged with exit 0): a histogram count, the
+        // scheme (its fingerprint string left as it was), a NaN position, the shard's index.
+        func edited(_ name: String, _ change: (String) throws -> Void) throws {
+            try FileManager.default.copyItem(atPath: base + "/a1", toPath: base + "/" + name)
+            try change(base + "/" + name)
+        }
+        func replace(_ file: String, _ old: String, _ new: String) throws {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            XCTAssertTrue(text.contains(old), "\(file) holds \(old)")
+            try text.replacingOccurrences(of: old, with: new).write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try edited("count") { dir in
+            let csv = try String(contentsOfFile: dir + "/densities_001.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+            var fields = csv[1].split(separator: ",").map(String.init)
+            fields[4] = String(Int(fields[4])! + 7)
+            try (([csv[0], fields.joined(separator: ",")] + csv.dropFirst(2)).joined(separator: "\n") + "\n")
+                .write(toFile: dir + "/densities_001.csv", atomically: true, encoding: .utf8)
+        }
+        try edited("scheme") { dir in try replace(dir + "/summary.json", #""scheme" : "weak2""#, #""scheme" : "em""#) }
+        try edited("index") { dir in try replace(dir + "/summary.json", #""index" : 1"#, #""index" : 5"#) }
+        try edited("nan") { dir in
+            var data = try Data(contentsOf: URL(fileURLWithPath: dir + "/positions_001.npy"))
+            let nan = Double.nan.bitPattern.littleEndian
+            withUnsafeBytes(of: nan) { data.replaceSubrange((data.count - 8)..<data.count, with: $0) }
+            try data.write(to: URL(fileURLWithPath: dir + "/positions_001.npy"))
+        }
+        for (folder, message) in [("count", "particles, its summary.json"), ("scheme", "differ in their scheme"),
+                                  ("index", "gives shard 5/2"), ("nan", "not a finite position")] {
+            let r = try runHomogen(["merge", base + "/a0", base + "/" + folder, "--out", base + "/never"])
+            XCTAssertEqual(r.status, 65, "\(folder): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(folder): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(base)/never"))
+        }
         let bad = try runHomogen(["sample", "scenarios/bench-2d.toml", "--shard", "2/2"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--shard"), bad.stderr)
@@ -98,6 +131,42 @@ final class SlurmScriptTests: XCTestCase {
         let tooMany = try runHomogen(["slurm", "scenarios/bench-1d.toml", "--tasks", "1000", "--out", out + "-2"])
         XCTAssertNotEqual(tooMany.status, 0)
         XCTAssertTrue(tooMany.stderr.contains("exceeds the run's 98 blocks"), tooMany.stderr)
+    }
+
+    /// A review's cases: a line break in --out or in an sbatch option became a command of the
+    /// script (and ended the #SBATCH block); an --output path with a space or a quote was split by
+    /// sbatch; --threads 2000 and a second --array were accepted, and every task then failed. Now
+    /// the line breaks and those options are refused (exit 64, no folder written) and the #SBATCH
+    /// values are quoted as sbatch reads them.
+    func testSlurmScriptsCannotBeInjectedOrSplit() throws {
+        let base = temporaryPath("slurm-odd")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let scenario = ["slurm", "scenarios/bench-1d.toml", "--tasks", "2"]
+        for (args, message) in [
+            (["--out", base + "/inj\ntouch INJ"], "--out"),
+            (["--out", base + "/a", "--", "--comment=x\ntouch INJ"], "line break"),
+            (["--out", base + "/b", "--threads", "2000"], "--threads must be from 1 to 1024"),
+            (["--out", base + "/c", "--", "--array=0-5"], "set by --tasks"),
+        ] {
+            let r = try runHomogen(scenario + args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base), [], "nothing written")
+        let odd = base + "/we ird \"q\" 'x'"
+        let r = try runHomogen(scenario + ["--out", odd])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let array = try String(contentsOfFile: odd + "/array.sh", encoding: .utf8)
+        XCTAssertTrue(array.contains("#SBATCH --output=\"" + base + "/we ird \\\"q\\\" 'x'/logs/shard-%a.out\""), array)
+        XCTAssertTrue(array.contains("#SBATCH --job-name=\"bench-1d-shards\""), array)
+        // The shell lines quote the path as one word: bash -n parses the script.
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/bash")
+        check.arguments = ["-n", odd + "/array.sh"]
+        try check.run()
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0)
     }
 }
 

@@ -550,6 +550,23 @@ final class StationaryShardTests: XCTestCase {
         let other = try runHomogen(common + ["--seed", "5", "--merge", "\(base)/s0", "\(base)/s1", "\(base)/s2", "--out", base + "/other"])
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.stderr.contains("another run"), other.stderr)
+        // Edited partial results no run writes (a review's, each merged with exit 0): refused.
+        for (name, edit, message) in [("negative", { (j: inout [String: Any]) in
+                                           var fine = j["fine_counts"] as! [[Double]]; fine[0][0] = -3; j["fine_counts"] = fine },
+                                       "visit count -3.0"),
+                                      ("rate", { (j: inout [String: Any]) in j["accepted"] = (j["proposed"] as! Int) + 10 },
+                                       "moves accepted of"),
+                                      ("count0", { (j: inout [String: Any]) in j["shard_count"] = 0 }, "shard 1 of 0")] {
+            try FileManager.default.copyItem(atPath: base + "/s1", toPath: base + "/" + name)
+            let file = URL(fileURLWithPath: base + "/" + name + "/partial.json")
+            var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+            edit(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: file)
+            let r = try runHomogen(common + ["--merge", "\(base)/s0", "\(base)/\(name)", "\(base)/s2", "--out", base + "/never"])
+            XCTAssertEqual(r.status, 65, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(name): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/never"))
+        }
     }
 
     /// `stationary --checkpoint-every`: SIGTERM (after the first checkpoint) exits 130 and names

@@ -123,6 +123,24 @@ final class TimeStepControlTests: XCTestCase {
         XCTAssertTrue(unchecked.stdout.contains("NOT checked"), unchecked.stdout)
     }
 
+    /// scenarios/anisotropic-full-2d.toml (a review's case): the local weak error sinks into the
+    /// probe's noise where weak2 leaves its pre-asymptotic regime, and the control, which carried
+    /// the pre-asymptotic ratio 1.42, certified 1.5625e-6 where the review measured 2e-4 adequate
+    /// (2e5 particles against the exact law). With the level probed again, `compare` certifies a
+    /// step of at least 1e-4 (within 2 of the adequate one: the issue asks 4), and its particles
+    /// agree with the ε-PDE (here π_ε: the run starts at equilibrium) at that step, one seed at
+    /// level 0.01.
+    func testAStiffAnisotropicCaseIsCertifiedNearItsAdequateStep() throws {
+        let out = temporaryPath("anisotropic")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runHomogen(["compare", "scenarios/anisotropic-full-2d.toml", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let control = try XCTUnwrap(try summary(out)["time_step_control"] as? [String: Any])
+        XCTAssertEqual(control["passed"] as? Bool, true)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(control["dt"] as? Double), 1e-4, r.stderr)
+        XCTAssertTrue(r.stdout.contains("verdict: the particles agree with the eps-PDE"), r.stdout)
+    }
+
     /// End to end: by default `compare` samples at the step the control chooses and the verdict
     /// agrees; forced to dt = 1e-3 the particles are wrong, and the verdict both rejects and flags
     /// the step. (The verdict's level is 1%: a correct run is called different with probability
@@ -202,6 +220,25 @@ final class TimeStepControlTests: XCTestCase {
 }
 
 extension TimeStepControlTests {
+    /// A journal's decision above the step it was for (a review edited the cache file to 20 times
+    /// the scenario's step; the run took it, called certified) is not reused: the control measures.
+    /// One at or below it is.
+    func testAJournalDecisionAboveItsStepIsNotReused() throws {
+        let s = try Scenario(toml: scenario1D(["dt": "dt = 1e-3", "count": "count = 2000"]))
+        let control = TimeStepControl(scenario: s, scheme: .standard, threads: 2)
+        for (dt, reused) in [(2e-2, false), (5e-4, true)] {
+            let directory = temporaryPath("journal-edited")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let report = TimeStepControl.Report(dt: dt, scheme: .standard, passed: true, method: .pilot, ratio: nil,
+                                                boundOverThreshold: 0.5, trials: [], localErrors: [], pilotParticles: 20000,
+                                                runParticles: 2000, seconds: 0)
+            try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test").record(decision: report)
+            let chosen = try control.choose(journal: try TimeStepJournal(control: control, requested: nil, directory: directory, build: "test"))
+            XCTAssertEqual(chosen.reused, reused, "journal dt \(dt)")
+            XCTAssertLessThanOrEqual(chosen.dt, control.firstGuess, "journal dt \(dt)")
+        }
+    }
+
     /// A decision far below the scenario's step (here one kept in the run's journal, 4096 times
     /// below) that makes the run costly (`costlyRun` particle-steps) is refused with its cost, not
     /// started unannounced. Within `maximumShrink`, or where the run stays cheap, it is used; a

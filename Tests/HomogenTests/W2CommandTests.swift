@@ -142,10 +142,12 @@ final class W2CommandTests: XCTestCase {
     }
 
     /// Line ends LF, CRLF and a lone CR (old Mac files) read the same points: `0.1\r0.2\r` was
-    /// one 2D point, so W2 between the same points in another order was 0.1414, not 0.
+    /// one 2D point, so W2 between the same points in another order was 0.1414, not 0. A UTF-8
+    /// byte order mark is skipped (it was read as part of the first number).
     func testTextPointsWithAnyLineEnds() throws {
         let reference = try file("lf.txt", Data("0.1\n0.2\n0.7\n".utf8))
-        for (name, text) in [("cr.txt", "0.7\r0.1\r0.2\r"), ("crlf.txt", "0.7\r\n0.1\r\n0.2\r\n"), ("mixed.txt", "0.7\r0.1\r\n0.2\n")] {
+        for (name, text) in [("cr.txt", "0.7\r0.1\r0.2\r"), ("crlf.txt", "0.7\r\n0.1\r\n0.2\r\n"), ("mixed.txt", "0.7\r0.1\r\n0.2\n"),
+                             ("bom.txt", "\u{FEFF}0.7\n0.1\n0.2\n")] {
             let r = try runHomogen(["w2", reference, try file(name, Data(text.utf8))])
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
             XCTAssertEqual(try XCTUnwrap(value(r)), 0, accuracy: 1e-12, name)
@@ -177,6 +179,9 @@ final class W2CommandTests: XCTestCase {
             ([try file("overflow.npy", Self.craftedNPY(shape: "(4294967296, 4294967296)")), grid], "holds more values than any file can"),
             ([try file("bigint.npy", Self.craftedNPY(shape: "(99999999999999999999999,)")), grid], "not a size"),
             (["--grid", try file("negative-grid.npy", Self.craftedNPY(shape: "(-3,)")), grid], "'-3' that is not a size"),
+            ([try file("magic.npy", Data([0x93] + Array("NUMPY".utf8))), grid], "truncated .npy header"),
+            (["--grid", try file("twice.csv", Data("x_lo,x_hi,density,density\n0,0.5,1,1\n0.5,1,1,1\n".utf8)), grid],
+             "names the column 'density' twice"),
         ]
         // Too large for the exact solver: the message names the flags to use instead.
         let many = String(repeating: "0.25 0.5\n", count: 6001)

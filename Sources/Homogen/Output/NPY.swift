@@ -52,9 +52,8 @@ public enum NPY {
     /// Values (C order) and shape of a .npy array of float64, float32, int64 or int32
     /// (little-endian), versions 1 to 3; C or Fortran order in up to two dimensions.
     public static func decode(_ data: Data) throws(FormatError) -> ([Double], [Int]) {
-        guard data.count >= 10, data.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8)) else {
-            throw FormatError(reason: "not a .npy file")
-        }
+        guard data.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8)) else { throw FormatError(reason: "not a .npy file") }
+        guard data.count >= 10 else { throw FormatError(reason: "truncated .npy header (the file ends after \(data.count) bytes)") }
         let bytes = [UInt8](data)
         let major = bytes[6]
         let headerLength: Int, start: Int

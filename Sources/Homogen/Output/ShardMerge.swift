@@ -62,6 +62,17 @@ public enum ShardMerge {
                 if let bad = parts.firstIndex(where: { !$0.hasShape(of: parts[0]) }) {
                     throw MergeError(message: "\(ordered[bad].0): histogram \(ordered[bad].1.outputs[k].histogram) has \(parts[bad].counts.count) cells, expected \(parts[0].counts.count)")
                 }
+                // Each shard's histogram counts its own particles, every one of them once.
+                for (j, part) in parts.enumerated() {
+                    let (folder, s) = ordered[j], file = s.outputs[k].histogram
+                    if let bad = part.counts.firstIndex(where: { !($0 >= 0) || $0 != $0.rounded() }) {
+                        throw MergeError(message: "\(folder): histogram \(file) has count \(part.counts[bad]) in cell \(bad), not a whole number from 0 (corrupt)")
+                    }
+                    let total = part.counts.reduce(0, +)
+                    guard total == Double(s.shard!.particles) else {
+                        throw MergeError(message: "\(folder): histogram \(file) counts \(Int(total)) particles, its summary.json \(s.shard!.particles) (edited or corrupt)")
+                    }
+                }
                 let counts = RecorderState.total(parts)?.counts
                 try AtomicFile.write(Data(SampleRunFolder.histogramCSV(counts: counts!, particles: sc.particles, cells: sc.cells,
                                                                         dimension: sc.dimension).utf8),
@@ -77,7 +88,12 @@ public enum ShardMerge {
                 if ordered.allSatisfy({ $0.1.outputs[k].positions != nil }) {
                     var values: [Double] = []
                     for (folder, s) in ordered {
-                        values += try readNPY((folder as NSString).appendingPathComponent(s.outputs[k].positions!))
+                        let file = (folder as NSString).appendingPathComponent(s.outputs[k].positions!)
+                        let shardValues = try readNPY(file)
+                        if let bad = shardValues.firstIndex(where: { !$0.isFinite }) {
+                            throw MergeError(message: "\(file): entry \(bad) is \(shardValues[bad]), not a finite position (corrupt)")
+                        }
+                        values += shardValues
                     }
                     let shape = sc.dimension.positionShape(particles: sc.particles)
                     guard values.count == sc.particles * sc.dimension.count else {
@@ -120,6 +136,20 @@ public enum ShardMerge {
             }
             guard shard.count == first.1.shard!.count else {
                 throw MergeError(message: "\(folder) is shard \(shard.index)/\(shard.count) but \(first.0) is one of \(first.1.shard!.count)")
+            }
+            guard shard.count >= 1, (0..<shard.count).contains(shard.index), shard.particles >= 0 else {
+                throw MergeError(message: "\(folder): its summary.json gives shard \(shard.index)/\(shard.count) of \(shard.particles) particles (corrupt)")
+            }
+            // The fingerprint is a stored string: the fields it stands for are compared too (a
+            // review merged an Euler–Maruyama shard whose fingerprint had been edited to match).
+            let differing = [("scenario", s.scenario == first.1.scenario), ("seed", s.seed == first.1.seed),
+                             ("scheme", s.scheme == first.1.scheme), ("version", s.version == first.1.version),
+                             ("steps", s.steps == first.1.steps), ("block size", s.blockSize == first.1.blockSize),
+                             ("output times", s.outputs.map(\.t) == first.1.outputs.map(\.t)),
+                             ("time step", s.timeStepControl?.dt == first.1.timeStepControl?.dt)].filter { !$0.1 }.map(\.0)
+            guard differing.isEmpty else {
+                throw MergeError(message: "\(folder) and \(first.0) differ in their \(differing.joined(separator: ", ")) (summary.json), "
+                                 + "though their fingerprints agree: an edited or foreign shard")
             }
         }
         let count = first.1.shard!.count

@@ -18,8 +18,25 @@ public enum StationaryPartialFolder {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ShardMerge.MergeError(message: "\(file): missing (is \(folder) a stationary shard folder?)", missing: true)
         }
-        do { return try JSON.decode(StationaryPartial.self, from: data) } catch {
+        let p: StationaryPartial
+        do { p = try JSON.decode(StationaryPartial.self, from: data) } catch {
             throw ShardMerge.MergeError(message: "\(file): not a stationary partial result (\(error))")
         }
+        // What no run writes (a review merged a negative visit count, 1.44 acceptance and a
+        // shard count of 0 without a word): refused as corrupt.
+        func corrupt(_ what: String) -> ShardMerge.MergeError { ShardMerge.MergeError(message: "\(file): \(what) (edited or corrupt)") }
+        guard p.shardCount >= 1, (0..<p.shardCount).contains(p.shardIndex) else {
+            throw corrupt("shard \(p.shardIndex) of \(p.shardCount)")
+        }
+        guard p.firstBlock >= 0, p.firstBlock <= p.endBlock else { throw corrupt("blocks \(p.firstBlock)..<\(p.endBlock)") }
+        for (name, table) in [("fine", p.fineCounts), ("coarse", p.coarseCounts)] {
+            if let bad = table.joined().first(where: { !($0 >= 0) || $0 != $0.rounded() }) {
+                throw corrupt("a \(name) visit count \(bad), not a whole number from 0")
+            }
+        }
+        guard p.accepted >= 0, p.proposed >= 0, p.accepted <= p.proposed else {
+            throw corrupt("\(p.accepted) moves accepted of \(p.proposed) proposed")
+        }
+        return p
     }
 }

@@ -83,6 +83,9 @@ public enum TransportFiles {
             throw FileError(path: path, reason: "not a grid: expected a .npy array or a density/histogram CSV written by homogen")
         }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let repeated = columns.first(where: { name in columns.filter { $0 == name }.count > 1 }) {
+            throw FileError(path: path, reason: "the header names the column '\(repeated)' twice; which one to read is not clear")
+        }
         guard let densityColumn = columns.firstIndex(of: column), !column.hasSuffix("_lo"), !column.hasSuffix("_hi") else {
             let choices = columns.filter { !$0.hasSuffix("_lo") && !$0.hasSuffix("_hi") }
             throw FileError(path: path, reason: "no '\(column)' column; its columns are \(choices.joined(separator: ", ")) "
@@ -124,11 +127,14 @@ public enum TransportFiles {
 
     private static func contents(_ path: String) throws -> Data {
         guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, reason: "cannot read the file", unreadable: true) }
-        return data
+        // A UTF-8 byte order mark (written by some editors) is not part of the first number or header.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        return data.starts(with: bom) ? Data(data.dropFirst(3)) : data
     }
 
+    /// The .npy magic (a file of the magic alone is a truncated .npy file, not text).
     static func isNPY(_ data: Data) -> Bool {
-        data.count >= 10 && data.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8))
+        data.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8))
     }
 
     /// The first line when it starts with a letter (a CSV header).

@@ -286,7 +286,10 @@ public struct TimeStepControl {
     public func choose(requested: Double? = nil, allowCoarse: Bool = false, journal: TimeStepJournal? = nil,
                        tried: ((Trial) -> Void)? = nil) throws -> Report {
         let report: Report
-        if var kept = journal?.decision {
+        // A kept decision above the step it was for (requested, or the first guess) is no
+        // decision of this control (an edited journal ran at 20 times the scenario's step, called
+        // certified): measured again.
+        if var kept = journal?.decision, kept.dt <= (requested ?? firstGuess) * (1 + 1e-12) {
             kept.reused = true
             report = kept
         } else {
