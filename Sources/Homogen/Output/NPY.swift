@@ -3,7 +3,7 @@ import Foundation
 /// NumPy's `.npy` format, so that `numpy.load` reads particle positions directly and homogen reads
 /// NumPy's arrays: written as version 1.0 (little-endian float64, C order), read in versions 1–3
 /// with its dtype and shape checked; and the raw little-endian float64 coding that checkpoints use
-/// (`positions.bin`). The one place where float64 values become bytes and back. Written here
+/// (`positions-HASH.bin`). The one place where float64 values become bytes and back. Written here
 /// because no Swift package reads or writes it; the format is a 10-byte preamble and a
 /// Python-dict header padded to 64 bytes.
 public enum NPY {

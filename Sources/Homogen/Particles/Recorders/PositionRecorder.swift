@@ -1,7 +1,7 @@
 /// Every particle's position at each record, into one buffer shared by all workers (each block
 /// writes only its own particles): record k of particle p (relative to the first particle of the
 /// run or shard) at `k * particles * d + p * d + c`, coordinates interleaved by particle. Its state
-/// is the buffer itself, which a checkpoint saves whole (`positions.bin`), so it has no
+/// is the buffer itself, which a checkpoint saves whole (`positions-HASH.bin`), so it has no
 /// `RecorderState`.
 final class PositionRecorder: ParticleRecorder {
     let buffer: UnsafeMutablePointer<Double>
